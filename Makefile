@@ -1,0 +1,43 @@
+# Provisor: `make demo` and `make test` work on a fresh Debian machine with Swift installed.
+SWIFT ?= swift
+APT_PACKAGES := libyaml-dev libgit2-dev pkg-config
+PROVISOR := .build/debug/provisor
+
+.PHONY: deps build demo test estate bench
+
+## Install missing Debian packages (as root, or through sudo) and the Python schema checker.
+deps:
+	@missing=""; \
+	if command -v dpkg >/dev/null 2>&1; then \
+	  for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q $$missing; \
+	  elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -q && sudo apt-get install -y -q $$missing; \
+	  else echo "error: missing Debian packages:$$missing (run make as root, or install them)"; exit 1; fi; \
+	fi
+	@python3 -c "import jsonschema, yaml" 2>/dev/null || python3 -m pip install --quiet jsonschema pyyaml \
+	  || { echo "error: the schema tests need Python's jsonschema and PyYAML (pip install jsonschema pyyaml)"; exit 1; }
+
+build: deps
+	$(SWIFT) build
+
+## Validate the example estate.
+demo: build
+	$(PROVISOR) validate --config examples/provisor.yaml
+
+## Run every test.
+test: deps
+	$(SWIFT) test
+
+## Generate a synthetic estate: make estate CUSTOMERS=10000 USERS=10 OUT=estate
+CUSTOMERS ?= 1000
+USERS ?= 10
+OUT ?= estate
+estate:
+	python3 Benchmarks/generate-estate.py --customers $(CUSTOMERS) --users-per-customer $(USERS) --out $(OUT)
+
+## Measure loading + validating a generated estate with a release build.
+bench: deps
+	Benchmarks/measure-validate.sh $(CUSTOMERS) $(USERS)

@@ -1,0 +1,85 @@
+import Foundation
+
+/// `provisor.yaml` at a checkout's root: where the manifests are, which state backend to use,
+/// the safety limits and path ownership. Command-line options override every field.
+public struct RepositoryConfig: Sendable, Hashable {
+    public enum StateBackend: Sendable, Hashable {
+        case sqlite(path: String)
+        case postgres(url: String)
+    }
+
+    public struct Safety: Sendable, Hashable {
+        public var maxDeletes: Int = 50
+        public var maxDeletePercent: Int = 20
+    }
+
+    /// Files matching `path` (a glob) may only touch the subtree of reseller `reseller`.
+    public struct Owner: Sendable, Hashable {
+        public var path: String
+        public var reseller: String
+        public var location: SourceLocation
+    }
+
+    public static let fileName = "provisor.yaml"
+    public static let defaultManifests = "manifests"
+    public static let defaultStatePath = ".provisor/state.db"
+
+    public var manifests: String = RepositoryConfig.defaultManifests
+    public var state: StateBackend = .sqlite(path: RepositoryConfig.defaultStatePath)
+    public var safety = Safety()
+    public var owners: [Owner] = []
+
+    public init() {}
+
+    static let fields = ["manifests", "state", "safety", "owners"]
+
+    /// Parses `provisor.yaml`; problems come back as diagnostics at their file:line:col, and
+    /// the config returned is then only the defaults plus what did parse.
+    public static func parse(_ bytes: [UInt8], file: String) -> (config: RepositoryConfig, diagnostics: [Diagnostic]) {
+        let parsed = YAMLParser.parse(bytes, file: file)
+        let context = DecodeContext(file: file)
+        context.diagnostics = parsed.diagnostics
+        var config = RepositoryConfig()
+        guard parsed.documents.count <= 1 else {
+            context.error(parsed.documents[1].root, "provisor.yaml holds one document only", hint: "remove the extra '---' documents")
+            return (config, context.diagnostics.sorted())
+        }
+        guard let root = parsed.documents.first?.root, let reader = context.mapping(root, "provisor.yaml", known: fields) else {
+            return (config, context.diagnostics.sorted())
+        }
+        if let manifests = reader.text("manifests") { config.manifests = manifests }
+        if let node = reader["state"], let state = context.mapping(node, "state", known: ["sqlite", "postgres"]) {
+            if state["sqlite"] != nil && state["postgres"] != nil {
+                context.error(node, "state names both sqlite and postgres", hint: "choose one backend")
+            }
+            if let sqlite = state.mapping("sqlite", known: ["path"]) {
+                config.state = .sqlite(path: sqlite.text("path") ?? defaultStatePath)
+            }
+            if let postgres = state.mapping("postgres", known: ["url"], required: ["url"]), let url = postgres.string("url") {
+                if url.value.hasPrefix("env:") || url.value.hasPrefix("file:") {
+                    config.state = .postgres(url: url.value)
+                } else {
+                    context.error(postgres["url"]!, "the PostgreSQL url must be a secret reference, not an inline address",
+                                  hint: "write url: \"env:PROVISOR_DATABASE_URL\" and put the address in that variable; it may hold a password")
+                }
+            }
+        }
+        if let safety = reader.mapping("safety", known: ["maxDeletes", "maxDeletePercent"]) {
+            if let value = safety.int("maxDeletes", minimum: 0) { config.safety.maxDeletes = value }
+            if let value = safety.int("maxDeletePercent", minimum: 0) {
+                if value > 100, let node = safety["maxDeletePercent"] {
+                    context.error(node, "'maxDeletePercent' must be between 0 and 100, found \(value)")
+                } else {
+                    config.safety.maxDeletePercent = value
+                }
+            }
+        }
+        if let node = reader["owners"] {
+            config.owners = context.namedEntries(node, "owners").compactMap { path, value in
+                guard let reseller = context.formatted(value, path.value, .code) else { return nil }
+                return Owner(path: path.value, reseller: reseller.value, location: path.location)
+            }
+        }
+        return (config, context.diagnostics.sorted())
+    }
+}

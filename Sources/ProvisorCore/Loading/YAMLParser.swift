@@ -1,0 +1,238 @@
+import CLibYAML
+
+/// Builds `YAMLNode` trees from libyaml's event stream, keeping every node's line and column.
+///
+/// Anchors and aliases are supported (an alias shares the anchored node); merge keys (`<<`)
+/// are applied with explicit keys winning; duplicate keys, unknown aliases and custom tags are
+/// reported as diagnostics. A syntax error stops the file at that point: the documents before
+/// it are kept, and the error carries libyaml's position and problem.
+public enum YAMLParser {
+    /// The most aliases one file may use; a guard against "billion laughs" documents.
+    public static let aliasLimit = 10_000
+
+    public struct Result: Sendable {
+        public var documents: [YAMLDocument]
+        public var diagnostics: [Diagnostic]
+    }
+
+    public static func parse(_ bytes: [UInt8], file: String) -> Result {
+        var builder = TreeBuilder(file: file)
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else {
+            return Result(documents: [], diagnostics: [
+                .error(at: SourceLocation(file: file, line: 0, column: 0), "could not start the YAML parser (out of memory)")
+            ])
+        }
+        defer { yaml_parser_delete(&parser) }
+
+        bytes.withUnsafeBufferPointer { buffer in
+            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            var event = yaml_event_t()
+            while true {
+                guard yaml_parser_parse(&parser, &event) == 1 else {
+                    builder.syntaxError(parser)
+                    return
+                }
+                let done = event.type == YAML_STREAM_END_EVENT
+                builder.handle(&event)
+                yaml_event_delete(&event)
+                if done { return }
+            }
+        }
+        return Result(documents: builder.documents, diagnostics: builder.diagnostics)
+    }
+}
+
+private struct Frame {
+    var isMapping: Bool
+    var mark: Mark
+    var anchor: String?
+    var items: [YAMLNode] = []
+    var entries: [YAMLEntry] = []
+    var pendingKey: YAMLNode?
+}
+
+private struct TreeBuilder {
+    let file: String
+    var documents: [YAMLDocument] = []
+    var diagnostics: [Diagnostic] = []
+    var stack: [Frame] = []
+    var anchors: [String: YAMLNode] = [:]
+    var root: YAMLNode?
+    var aliasCount = 0
+
+    init(file: String) { self.file = file }
+
+    func location(_ mark: Mark) -> SourceLocation {
+        SourceLocation(file: file, line: Int(mark.line), column: Int(mark.column))
+    }
+
+    mutating func error(_ mark: Mark, _ message: String, hint: String? = nil) {
+        diagnostics.append(.error(at: location(mark), message, hint: hint))
+    }
+
+    mutating func handle(_ event: inout yaml_event_t) {
+        let mark = Mark(line: UInt32(event.start_mark.line + 1), column: UInt32(event.start_mark.column + 1))
+        switch event.type {
+        case YAML_DOCUMENT_START_EVENT:
+            anchors.removeAll(keepingCapacity: true)
+            root = nil
+        case YAML_DOCUMENT_END_EVENT:
+            if let root, !Self.isEmptyDocument(root) {
+                documents.append(YAMLDocument(file: file, root: root, index: documents.count))
+            }
+        case YAML_SCALAR_EVENT:
+            let data = event.data.scalar
+            let text = string(data.value, Int(data.length))
+            var style: YAMLScalar.Style = data.style == YAML_PLAIN_SCALAR_STYLE ? .plain : .quoted
+            if let tag = data.tag.map({ string($0) }) {
+                if tag == "!" || tag == "tag:yaml.org,2002:str" {
+                    style = .quoted
+                } else {
+                    error(mark, "unsupported YAML tag '\(tag)'", hint: "manifests use plain YAML without tags; remove the tag, or quote the value to make it a string")
+                }
+            }
+            add(YAMLNode(.scalar(YAMLScalar(text, style: style)), at: mark), anchor: data.anchor)
+        case YAML_SEQUENCE_START_EVENT:
+            let data = event.data.sequence_start
+            checkCollectionTag(data.tag, expected: "tag:yaml.org,2002:seq", mark: mark)
+            stack.append(Frame(isMapping: false, mark: mark, anchor: data.anchor.map { string($0) }))
+        case YAML_MAPPING_START_EVENT:
+            let data = event.data.mapping_start
+            checkCollectionTag(data.tag, expected: "tag:yaml.org,2002:map", mark: mark)
+            stack.append(Frame(isMapping: true, mark: mark, anchor: data.anchor.map { string($0) }))
+        case YAML_SEQUENCE_END_EVENT:
+            let frame = stack.removeLast()
+            finish(YAMLNode(.sequence(frame.items), at: frame.mark), anchor: frame.anchor)
+        case YAML_MAPPING_END_EVENT:
+            let frame = stack.removeLast()
+            let entries = resolveMerges(frame.entries)
+            finish(YAMLNode(.mapping(entries), at: frame.mark), anchor: frame.anchor)
+        case YAML_ALIAS_EVENT:
+            let name = string(event.data.alias.anchor)
+            aliasCount += 1
+            if aliasCount == YAMLParser.aliasLimit + 1 {
+                error(mark, "too many aliases in one file (more than \(YAMLParser.aliasLimit))", hint: "split the file or write the values out")
+            }
+            if let node = anchors[name], aliasCount <= YAMLParser.aliasLimit {
+                add(YAMLNode(node.content, at: mark), anchor: nil)
+            } else {
+                if anchors[name] == nil {
+                    error(mark, "unknown alias '*\(name)'", hint: "define '&\(name)' on a node earlier in the same document")
+                }
+                add(YAMLNode(.scalar(YAMLScalar("", style: .plain)), at: mark), anchor: nil)
+            }
+        default:
+            break
+        }
+    }
+
+    mutating func checkCollectionTag(_ tag: UnsafeMutablePointer<yaml_char_t>?, expected: String, mark: Mark) {
+        guard let tag = tag.map({ string($0) }), tag != "!", tag != expected else { return }
+        error(mark, "unsupported YAML tag '\(tag)'", hint: "manifests use plain YAML without tags; remove the tag")
+    }
+
+    mutating func add(_ node: YAMLNode, anchor: UnsafeMutablePointer<yaml_char_t>?) {
+        finish(node, anchor: anchor.map { string($0) })
+    }
+
+    mutating func finish(_ node: YAMLNode, anchor: String?) {
+        if let anchor { anchors[anchor] = node }
+        guard !stack.isEmpty else {
+            root = node
+            return
+        }
+        let top = stack.count - 1
+        if stack[top].isMapping {
+            if let key = stack[top].pendingKey {
+                stack[top].entries.append(YAMLEntry(key: key, value: node))
+                stack[top].pendingKey = nil
+            } else {
+                stack[top].pendingKey = node
+            }
+        } else {
+            stack[top].items.append(node)
+        }
+    }
+
+    /// Applies `<<` merge keys and reports duplicate explicit keys.
+    mutating func resolveMerges(_ entries: [YAMLEntry]) -> [YAMLEntry] {
+        var hasMerge = false
+        var explicit: [YAMLEntry] = []
+        explicit.reserveCapacity(entries.count)
+        var seen: [String: Mark] = [:]
+        let useIndex = entries.count > 8
+        for entry in entries {
+            guard let key = entry.key.scalar else {
+                explicit.append(entry)
+                continue
+            }
+            if key.style == .plain && key.text == "<<" {
+                hasMerge = true
+                continue
+            }
+            let first: Mark?
+            if useIndex {
+                first = seen.updateValue(entry.key.mark, forKey: key.text)
+            } else {
+                first = explicit.first(where: { $0.key.scalar?.text == key.text })?.key.mark
+            }
+            if let first {
+                if useIndex { seen[key.text] = first }
+                error(entry.key.mark, "duplicate key '\(key.text)' (first defined at line \(first.line), column \(first.column))",
+                      hint: "remove one of them; YAML mappings cannot repeat a key")
+                continue
+            }
+            explicit.append(entry)
+        }
+        guard hasMerge else { return explicit }
+
+        var present = Set(explicit.compactMap(\.keyText))
+        var merged = explicit
+        for entry in entries where entry.key.scalar?.style == .plain && entry.key.scalar?.text == "<<" {
+            let sources: [YAMLNode]
+            switch entry.value.content {
+            case .mapping: sources = [entry.value]
+            case .sequence(let items): sources = items
+            case .scalar: sources = [entry.value]
+            }
+            for source in sources {
+                guard case .mapping(let sourceEntries) = source.content else {
+                    error(source.mark, "a merge key '<<' must be given a mapping or a list of mappings, found \(source.kindDescription)",
+                          hint: "write '<<: *anchor' where '&anchor' names a mapping")
+                    continue
+                }
+                for sourceEntry in sourceEntries {
+                    if let text = sourceEntry.keyText {
+                        guard present.insert(text).inserted else { continue }
+                    }
+                    merged.append(sourceEntry)
+                }
+            }
+        }
+        return merged
+    }
+
+    mutating func syntaxError(_ parser: yaml_parser_t) {
+        let problem = parser.problem.map { String(cString: $0) } ?? "unknown problem"
+        let problemMark = Mark(line: UInt32(parser.problem_mark.line + 1), column: UInt32(parser.problem_mark.column + 1))
+        var message = "malformed YAML: \(problem)"
+        if let context = parser.context.map({ String(cString: $0) }) {
+            message += " \(context) that starts at line \(parser.context_mark.line + 1), column \(parser.context_mark.column + 1)"
+        }
+        error(problemMark, message, hint: "check the indentation, quoting and ':' near this position; tabs cannot indent YAML")
+    }
+
+    static func isEmptyDocument(_ node: YAMLNode) -> Bool {
+        if case .scalar(let scalar) = node.content, scalar.style == .plain, scalar.text.isEmpty { return true }
+        return false
+    }
+
+    func string(_ pointer: UnsafeMutablePointer<yaml_char_t>, _ length: Int) -> String {
+        String(decoding: UnsafeBufferPointer(start: pointer, count: length), as: UTF8.self)
+    }
+
+    func string(_ pointer: UnsafeMutablePointer<yaml_char_t>) -> String {
+        String(cString: UnsafeRawPointer(pointer).assumingMemoryBound(to: CChar.self))
+    }
+}

@@ -1,0 +1,33 @@
+/// A person to contact: for a reseller or a customer.
+public struct Contact: Sendable, Hashable {
+    public var name: String?
+    public var email: Located<String>?
+    public var phone: String?
+
+    static let fields = ["name", "email", "phone"]
+
+    init(_ reader: MappingReader) {
+        name = reader.text("name")
+        email = reader.formatted("email", .email)
+        phone = reader.text("phone")
+    }
+}
+
+/// A postal address.
+public struct Address: Sendable, Hashable {
+    public var street: String?
+    public var city: String?
+    public var postalCode: String?
+    public var region: String?
+    public var country: String?
+
+    static let fields = ["street", "city", "postalCode", "region", "country"]
+
+    init(_ reader: MappingReader) {
+        street = reader.text("street")
+        city = reader.text("city")
+        postalCode = reader.text("postalCode")
+        region = reader.text("region")
+        country = reader.formatted("country", .country)?.value
+    }
+}

@@ -1,0 +1,108 @@
+/// A named provisioning engine and the adapter that talks to it.
+public struct Engine: Sendable, Hashable {
+    public enum Adapter: String, Sendable, Hashable, CaseIterable {
+        case exec
+        case http
+        case outbox
+        case simulated
+    }
+
+    /// `exec`: a program speaking JSON lines on stdin/stdout.
+    public struct ExecSettings: Sendable, Hashable {
+        public var command: [String]
+        public var timeoutSeconds: Int?
+        public var workingDirectory: String?
+    }
+
+    /// `http`: a webhook that receives each message as a signed JSON POST.
+    public struct HTTPSettings: Sendable, Hashable {
+        public var url: String
+        public var timeoutSeconds: Int?
+        public var maxRetries: Int?
+        public var signingSecret: SecretRef?
+    }
+
+    /// `outbox`: a durable queue for a downstream consumer, optionally exported as JSON lines.
+    public struct OutboxSettings: Sendable, Hashable {
+        public var export: String?
+    }
+
+    /// `simulated`: the bundled engine with a tenant model kept on disk.
+    public struct SimulatedSettings: Sendable, Hashable {
+        public var stateDirectory: String?
+    }
+
+    /// A Microsoft CSP engine's Partner Center region and the markets it may provision into.
+    public struct CSPSettings: Sendable, Hashable {
+        public var region: String
+        public var markets: [String]
+    }
+
+    public var name: Located<String>
+    public var adapter: Adapter
+    public var description: String?
+    public var exec: ExecSettings?
+    public var http: HTTPSettings?
+    public var outbox: OutboxSettings?
+    public var simulated: SimulatedSettings?
+    public var csp: CSPSettings?
+    public var location: SourceLocation
+
+    static let metadataFields = ["name", "labels", "annotations"]
+    static let specFields = ["adapter", "description", "exec", "http", "outbox", "simulated", "csp"]
+
+    init?(_ document: ManifestDocument) {
+        let context = document.context
+        guard let name = document.metadata.formatted("name", .slug),
+              let spec = document.spec(known: Self.specFields, required: ["adapter"]),
+              let adapter = spec.choice("adapter", as: Adapter.self) else { return nil }
+        self.name = name
+        self.adapter = adapter
+        description = spec.text("description")
+        location = document.location
+
+        exec = spec.mapping("exec", known: ["command", "timeoutSeconds", "workingDirectory"], required: ["command"]).map { reader in
+            let command = reader.stringList("command") ?? []
+            if command.isEmpty, let node = reader["command"] {
+                context.error(node, "'command' must name the program to run", hint: "write command: [./engines/platform.sh]")
+            }
+            return ExecSettings(command: command.map(\.value), timeoutSeconds: reader.int("timeoutSeconds", minimum: 1),
+                                workingDirectory: reader.text("workingDirectory"))
+        }
+        http = spec.mapping("http", known: ["url", "timeoutSeconds", "maxRetries", "signingSecret"], required: ["url"]).flatMap { reader in
+            guard let url = reader.string("url") else { return nil }
+            if !(url.value.hasPrefix("https://") || url.value.hasPrefix("http://")) {
+                context.error(reader["url"]!, "'url' must be an http:// or https:// address, found '\(url.value)'")
+            }
+            return HTTPSettings(url: url.value, timeoutSeconds: reader.int("timeoutSeconds", minimum: 1),
+                                maxRetries: reader.int("maxRetries", minimum: 0),
+                                signingSecret: reader["signingSecret"].flatMap { context.secretRef($0, "signingSecret") })
+        }
+        outbox = spec.mapping("outbox", known: ["export"]).map { OutboxSettings(export: $0.text("export")) }
+        simulated = spec.mapping("simulated", known: ["stateDirectory"]).map { SimulatedSettings(stateDirectory: $0.text("stateDirectory")) }
+        csp = spec.mapping("csp", known: ["region", "markets"], required: ["region", "markets"]).flatMap { reader in
+            guard let region = reader.text("region") else { return nil }
+            let markets = (reader["markets"]).map { node in
+                (context.stringList(node, "markets")).compactMap { market -> String? in
+                    guard Format.country.matches(market.value) else {
+                        context.diagnostics.append(.error(at: market.location, "'markets[]' is not a valid country code: '\(market.value)'",
+                                                          hint: "use \(Format.country.explanation)"))
+                        return nil
+                    }
+                    return market.value
+                }
+            } ?? []
+            return CSPSettings(region: region, markets: markets)
+        }
+
+        let given: [(Adapter, Bool)] = [(.exec, exec != nil || spec["exec"] != nil), (.http, http != nil || spec["http"] != nil),
+                                        (.outbox, spec["outbox"] != nil), (.simulated, spec["simulated"] != nil)]
+        for (other, present) in given where present && other != adapter {
+            context.error(spec[other.rawValue]!, "settings for adapter '\(other.rawValue)' given, but this engine's adapter is '\(adapter.rawValue)'",
+                          hint: "remove '\(other.rawValue):' or change 'adapter' to \(other.rawValue)")
+        }
+        if (adapter == .exec || adapter == .http), spec[adapter.rawValue] == nil {
+            context.error(spec.node, "adapter '\(adapter.rawValue)' needs its settings", hint: "add '\(adapter.rawValue):' to spec")
+        }
+    }
+}

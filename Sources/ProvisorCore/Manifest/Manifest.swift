@@ -1,0 +1,41 @@
+/// The kinds of manifest documents.
+public enum ManifestKind: String, Sendable, Hashable, CaseIterable {
+    case Engine
+    case Service
+    case Reseller
+    case Customer
+    case User
+}
+
+/// One decoded manifest document.
+public enum Manifest: Sendable, Hashable {
+    case engine(Engine)
+    case service(Service)
+    case reseller(Reseller)
+    case customer(Customer)
+    case user(User)
+}
+
+/// Everything the manifests declare, in file order.
+public struct Estate: Sendable {
+    public var engines: [Engine] = []
+    public var services: [Service] = []
+    public var resellers: [Reseller] = []
+    public var customers: [Customer] = []
+    public var users: [User] = []
+    /// The manifest files read, in the order they were read.
+    public var files: [String] = []
+    public var documentCount = 0
+
+    public init() {}
+
+    mutating func add(_ manifest: Manifest) {
+        switch manifest {
+        case .engine(let engine): engines.append(engine)
+        case .service(let service): services.append(service)
+        case .reseller(let reseller): resellers.append(reseller)
+        case .customer(let customer): customers.append(customer)
+        case .user(let user): users.append(user)
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// What a reseller, customer or user changes about one service for everything below it:
+/// branding, engine, property values, locks, and per-plan commerce.
+public struct ServiceOverride: Sendable, Hashable {
+    public var service: Located<String>
+    public var name: String?
+    public var engine: Located<String>?
+    public var properties: [PropertySetting]
+    /// Properties this level fixes: levels below may not override them.
+    public var locked: [Located<String>]
+    public var plans: [PlanOverride]
+
+    static let fields = ["name", "engine", "properties", "locked", "plans"]
+
+    init?(service: Located<String>, node: YAMLNode, context: DecodeContext, owner: String) {
+        guard let reader = context.mapping(node, "\(owner) overrides.\(service.value)", known: Self.fields) else { return nil }
+        self.service = service
+        name = reader.text("name")
+        engine = reader.formatted("engine", .slug)
+        properties = reader.propertySettings()
+        locked = reader.stringList("locked") ?? []
+        plans = reader["plans"].map { plansNode in
+            context.namedEntries(plansNode, "\(reader.name).plans").compactMap { code, planNode in
+                PlanOverride(plan: code, node: planNode, context: context, owner: reader.name)
+            }
+        } ?? []
+    }
+}
+
+/// A level's changes to one plan of a service: rename, SKU, prices, property values, locks.
+public struct PlanOverride: Sendable, Hashable {
+    public var plan: Located<String>
+    public var name: String?
+    public var sku: String?
+    public var costPrice: Decimal?
+    public var salesPrice: Decimal?
+    public var currency: String?
+    public var properties: [PropertySetting]
+    public var locked: [Located<String>]
+
+    static let fields = ["name", "sku", "costPrice", "salesPrice", "currency", "properties", "locked"]
+
+    init?(plan: Located<String>, node: YAMLNode, context: DecodeContext, owner: String) {
+        guard let reader = context.mapping(node, "\(owner).plans.\(plan.value)", known: Self.fields) else { return nil }
+        self.plan = plan
+        name = reader.text("name")
+        sku = reader.text("sku")
+        costPrice = reader.decimal("costPrice")
+        salesPrice = reader.decimal("salesPrice")
+        currency = reader.formatted("currency", .currency)?.value
+        properties = reader.propertySettings()
+        locked = reader.stringList("locked") ?? []
+    }
+}
+
+extension MappingReader {
+    /// Reads an `overrides` mapping: service codes to service overrides.
+    func overrides(owner: String) -> [ServiceOverride] {
+        guard let node = self["overrides"] else { return [] }
+        return context.namedEntries(node, "\(name).overrides").compactMap { code, value in
+            ServiceOverride(service: code, node: value, context: context, owner: owner)
+        }
+    }
+}

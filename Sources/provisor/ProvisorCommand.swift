@@ -1,0 +1,12 @@
+import ArgumentParser
+
+@main
+struct ProvisorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "provisor",
+        abstract: "GitOps reconciler for managed-service and cloud-solution providers.",
+        discussion: "Validates the estate described in YAML manifests, resolves inheritance and provisions it through engines.",
+        version: "0.1.0",
+        subcommands: [ValidateCommand.self, NewCommand.self]
+    )
+}

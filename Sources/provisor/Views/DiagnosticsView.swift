@@ -1,0 +1,79 @@
+import Foundation
+import ProvisorCore
+
+/// Renders validation results as human text, JSON or GitHub workflow annotations.
+enum DiagnosticsView {
+    static func line(_ diagnostic: Diagnostic, colour: Bool) -> String {
+        let severity = diagnostic.severity == .error ? Style.red.apply("error:", colour) : Style.yellow.apply("warning:", colour)
+        return "\(Style.bold.apply("\(diagnostic.location):", colour)) \(severity) \(diagnostic.text)"
+    }
+
+    static func human(_ report: ManifestValidation.Report, colour: Bool) -> String {
+        var lines = report.diagnostics.map { line($0, colour: colour) }
+        let estate = report.estate
+        if report.isValid {
+            let counts = "\(estate.engines.count) engines, \(estate.services.count) services, \(estate.resellers.count) resellers, "
+                + "\(estate.customers.count) customers, \(estate.users.count) users"
+            lines.append(Style.green.apply("Valid:", colour) + " \(estate.files.count) files, \(estate.documentCount) documents (\(counts)).")
+        } else {
+            let errors = report.diagnostics.errorCount
+            let files = Set(report.diagnostics.map(\.location.file)).count
+            lines.append(Style.red.apply("Invalid:", colour) + " \(errors) \(errors == 1 ? "error" : "errors") in \(files) \(files == 1 ? "file" : "files").")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    struct JSONReport: Encodable {
+        struct Entry: Encodable {
+            var file: String
+            var line: Int
+            var column: Int
+            var severity: String
+            var message: String
+            var hint: String?
+        }
+        struct Summary: Encodable {
+            var files, documents, errors, engines, services, resellers, customers, users: Int
+        }
+        var format_version = "1"
+        var valid: Bool
+        var summary: Summary
+        var diagnostics: [Entry]
+    }
+
+    static func json(_ report: ManifestValidation.Report) throws -> String {
+        let estate = report.estate
+        let value = JSONReport(
+            valid: report.isValid,
+            summary: .init(files: estate.files.count, documents: estate.documentCount, errors: report.diagnostics.errorCount,
+                           engines: estate.engines.count, services: estate.services.count, resellers: estate.resellers.count,
+                           customers: estate.customers.count, users: estate.users.count),
+            diagnostics: report.diagnostics.map {
+                .init(file: $0.location.file, line: $0.location.line, column: $0.location.column,
+                      severity: $0.severity.rawValue, message: $0.message, hint: $0.hint)
+            })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+    }
+
+    /// GitHub Actions workflow commands: `::error file=…,line=…,col=…::message`.
+    static func github(_ report: ManifestValidation.Report) -> String {
+        var lines = report.diagnostics.map { diagnostic in
+            let location = diagnostic.location
+            var properties = "file=\(escapeProperty(location.file))"
+            if location.line > 0 { properties += ",line=\(location.line),col=\(location.column)" }
+            return "::\(diagnostic.severity.rawValue) \(properties),title=provisor validate::\(escapeData(diagnostic.text))"
+        }
+        lines.append(report.isValid ? "provisor: manifests are valid" : "provisor: \(report.diagnostics.errorCount) errors")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func escapeData(_ text: String) -> String {
+        text.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D").replacingOccurrences(of: "\n", with: "%0A")
+    }
+
+    static func escapeProperty(_ text: String) -> String {
+        escapeData(text).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
+    }
+}
