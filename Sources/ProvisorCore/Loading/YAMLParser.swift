@@ -120,10 +120,23 @@ private struct TreeBuilder {
                 if anchors[name] == nil {
                     error(mark, "unknown alias '*\(name)'", hint: "define '&\(name)' on a node earlier in the same document")
                 }
-                add(YAMLNode(.scalar(YAMLScalar("", style: .plain)), at: mark), anchor: nil)
+                dropPendingValue(at: mark)
             }
         default:
             break
+        }
+    }
+
+    /// Leaves out a value that could not be built (an unknown alias), with its key, so that
+    /// decoders report the alias alone rather than a wrong type as well.
+    mutating func dropPendingValue(at mark: Mark) {
+        guard let top = stack.indices.last else { return }
+        if stack[top].isMapping {
+            if stack[top].pendingKey != nil {
+                stack[top].pendingKey = nil
+            } else {
+                stack[top].pendingKey = YAMLNode(.scalar(YAMLScalar("", style: .plain)), at: mark)
+            }
         }
     }
 

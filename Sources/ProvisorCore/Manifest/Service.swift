@@ -91,7 +91,7 @@ public struct PropertyDefinition: Sendable, Hashable {
             context.error(node, "'values' applies only to enum properties, but '\(name.value)' is \(type.rawValue)",
                           hint: "remove 'values' or set type: enum")
         }
-        if let defaultValue, case .failure(let problem) = defaultValue.typed(as: type, allowed: values) {
+        if let defaultValue, type != .enum || !values.isEmpty, case .failure(let problem) = defaultValue.typed(as: type, allowed: values) {
             context.diagnostics.append(.error(at: defaultValue.location, "default of property '\(name.value)' \(problem.message)", hint: problem.hint))
         }
         if defaultValue != nil, let pattern {
@@ -156,7 +156,7 @@ public struct Plan: Sendable, Hashable {
             return License(sku: sku, term: term, billingCycle: license.choice("billingCycle", as: BillingCycle.self) ?? .monthly)
         }
         if (reader["costPrice"] != nil || reader["salesPrice"] != nil) && reader["currency"] == nil {
-            context.error(reader.node, "plan '\(code.value)' has prices but no currency", hint: "add currency: USD (or the ISO 4217 code you bill in)")
+            context.error(reader.node, "plan '\(code.value)' has prices but no currency", hint: "add currency: USD, or the ISO 4217 code you bill in")
         }
     }
 }

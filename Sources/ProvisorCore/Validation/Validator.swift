@@ -84,7 +84,15 @@ public struct Validator {
     // MARK: Hierarchy
 
     mutating func checkHierarchy() {
-        let roots = estate.resellers.filter { $0.isRoot && resellers[$0.code.value]?.location == $0.location }
+        // With several roots, the one most others hang from is taken for the provider and the
+        // rest are reported; ties go to file order.
+        var dependants: [String: Int] = [:]
+        for reseller in estate.resellers { if let parent = reseller.parent { dependants[parent.value, default: 0] += 1 } }
+        for customer in estate.customers { dependants[customer.reseller.value, default: 0] += 1 }
+        let roots = estate.resellers.enumerated()
+            .filter { $0.element.isRoot && resellers[$0.element.code.value]?.location == $0.element.location }
+            .sorted { (-(dependants[$0.element.code.value] ?? 0), $0.offset) < (-(dependants[$1.element.code.value] ?? 0), $1.offset) }
+            .map(\.element)
         if roots.count > 1 {
             let first = roots[0]
             for extra in roots.dropFirst() {
