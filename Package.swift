@@ -31,11 +31,11 @@ let package = Package(
         .testTarget(
             name: "ProvisorCoreTests",
             dependencies: ["ProvisorCore"],
-            resources: []
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "provisorTests",
-            dependencies: ["ProvisorCore"]
+            dependencies: ["provisor"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -8,7 +8,7 @@ public enum CustomerScaffold {
     /// A code from the name's initials ("Jones the Baker Ltd" → "JBL"), upper-case, made
     /// unique against `taken` by adding a number ("JBL2", "JBL3", ...).
     public static func generateCode(for name: String, taken: Set<String>) -> String {
-        let words = name.split { !$0.isLetter && !$0.isNumber }.map(String.init)
+        let words = name.folding(options: [.diacriticInsensitive, .widthInsensitive], locale: nil).split { !$0.isLetter && !$0.isNumber }.map(String.init)
         let significant = words.filter { !minorWords.contains($0.lowercased()) }
         var base = String(significant.compactMap { $0.unicodeScalars.first(where: isASCIIAlphanumeric).map(Character.init) })
             .uppercased()
