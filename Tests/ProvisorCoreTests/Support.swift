@@ -28,7 +28,10 @@ struct CombinedSource: ManifestSource {
 /// Parses one YAML text and decodes its documents, returning manifests and diagnostics.
 func decode(_ yaml: String, file: String = "test.yaml") -> (manifests: [Manifest], diagnostics: [Diagnostic]) {
     let result = ManifestLoader.loadFile(file, from: MemorySource(files: [file: yaml]))
-    return (result.manifests, result.diagnostics.sorted())
+    let estate = result.estate
+    let manifests = estate.engines.map(Manifest.engine) + estate.services.map(Manifest.service) + estate.resellers.map(Manifest.reseller)
+        + estate.customers.map(Manifest.customer) + estate.users.map(Manifest.user)
+    return (manifests, result.diagnostics.sorted())
 }
 
 /// Validates in-memory files on top of the example estate.

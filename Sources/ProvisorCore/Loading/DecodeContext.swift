@@ -25,19 +25,16 @@ final class DecodeContext {
                   hint: "write it as 'key: value' lines or { key: value }")
             return nil
         }
-        var present: [String] = []
-        present.reserveCapacity(entries.count)
         for entry in entries {
             guard let key = entry.key.scalar?.text else {
                 error(entry.key, "keys in \(context) must be plain strings, found \(entry.key.kindDescription)")
                 continue
             }
-            present.append(key)
             if !known.contains(key) {
                 error(entry.key, "unknown field '\(key)' in \(context)", hint: Suggestions.hint(for: key, among: known, noun: "allowed fields"))
             }
         }
-        for key in required where !present.contains(key) {
+        for key in required where !entries.contains(where: { $0.key.scalar?.text == key }) {
             error(node, "missing required field '\(key)' in \(context)", hint: "add '\(key):'")
         }
         return MappingReader(context: self, node: node, entries: entries, name: context)

@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Reads every manifest file of a source, parses and decodes them in parallel, and returns
 /// the estate with every structural diagnostic, sorted.
 public enum ManifestLoader {
@@ -14,26 +12,21 @@ public enum ManifestLoader {
         let paths = try source.manifestPaths()
         guard !paths.isEmpty else { throw SourceError.noManifests(source.description) }
 
-        let results = ResultSlots(count: paths.count)
-        DispatchQueue.concurrentPerform(iterations: paths.count) { index in
-            results.store(loadFile(paths[index], from: source), at: index)
-        }
-
+        let files = parallelMap(paths.count) { loadFile(paths[$0], from: source) }
         var estate = Estate()
+        estate.reserveCapacity(for: files.map(\.estate))
         var diagnostics: [Diagnostic] = []
-        estate.files = paths
-        for file in results.take() {
-            estate.documentCount += file.documentCount
-            for manifest in file.manifests { estate.add(manifest) }
+        for file in files {
+            estate.append(file.estate)
             diagnostics += file.diagnostics
         }
+        estate.files = paths
         return Result(estate: estate, diagnostics: diagnostics.sorted())
     }
 
     struct FileResult: Sendable {
-        var manifests: [Manifest] = []
+        var estate = Estate()
         var diagnostics: [Diagnostic] = []
-        var documentCount = 0
     }
 
     static func loadFile(_ path: String, from source: some ManifestSource) -> FileResult {
@@ -47,34 +40,14 @@ public enum ManifestLoader {
         let parsed = YAMLParser.parse(bytes, file: path)
         let context = DecodeContext(file: path)
         context.diagnostics = parsed.diagnostics
-        var result = FileResult(documentCount: parsed.documents.count)
-        result.manifests.reserveCapacity(parsed.documents.count)
+        var result = FileResult()
+        result.estate.documentCount = parsed.documents.count
         for document in parsed.documents {
             if let manifest = ManifestDocument.decode(document, context: context) {
-                result.manifests.append(manifest)
+                result.estate.add(manifest)
             }
         }
         result.diagnostics = context.diagnostics
         return result
     }
-}
-
-/// Write-once slots filled from `concurrentPerform`: each index is written by exactly one
-/// iteration, and read only after all iterations have finished.
-private final class ResultSlots: @unchecked Sendable {
-    private let slots: UnsafeMutableBufferPointer<ManifestLoader.FileResult?>
-
-    init(count: Int) {
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: nil)
-    }
-
-    deinit {
-        _ = slots.deinitialize()
-        slots.deallocate()
-    }
-
-    func store(_ result: ManifestLoader.FileResult, at index: Int) { slots[index] = result }
-
-    func take() -> [ManifestLoader.FileResult] { slots.map { $0! } }
 }

@@ -52,30 +52,62 @@ public struct DirectorySource: ManifestSource {
         guard isDirectory.boolValue else {
             return [root]
         }
-        guard let walker = FileManager.default.enumerator(atPath: root) else { throw SourceError.unreadable(root, reason: "not a readable directory") }
         var paths: [String] = []
-        let prefix = root.hasSuffix("/") ? root : root + "/"
-        while let relative = walker.nextObject() as? String {
-            let name = (relative as NSString).lastPathComponent
-            if name.hasPrefix(".") {
-                walker.skipDescendants()
-                continue
-            }
-            if Self.isManifestPath(name) {
-                paths.append(root == "." ? relative : prefix + relative)
-            }
-        }
+        try Self.collect(under: root, prefix: root == "." ? "" : (root.hasSuffix("/") ? root : root + "/"), into: &paths)
         paths.sort()
         return paths
     }
 
-    public func read(_ path: String) throws -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw SourceError.unreadable(path, reason: "permission denied or not a file") }
-        defer { try? handle.close() }
-        do {
-            return Array(try handle.readToEnd() ?? Data())
-        } catch {
-            throw SourceError.unreadable(path, reason: "\(error.localizedDescription)")
+    /// Walks a directory with readdir, which reports entry types without a stat per file.
+    private static func collect(under directory: String, prefix: String, into paths: inout [String]) throws {
+        guard let handle = opendir(directory) else {
+            throw SourceError.unreadable(directory, reason: String(cString: strerror(errno)))
+        }
+        defer { closedir(handle) }
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name.hasPrefix(".") { continue }
+            let path = prefix + name
+            var type = entry.pointee.d_type
+            if type == UInt8(DT_UNKNOWN) || type == UInt8(DT_LNK) {
+                var info = stat()
+                guard stat(path.isEmpty ? name : path, &info) == 0 else { continue }
+                type = (info.st_mode & S_IFMT) == S_IFDIR ? UInt8(DT_DIR) : UInt8(DT_REG)
+            }
+            if type == UInt8(DT_DIR) {
+                try collect(under: path, prefix: path + "/", into: &paths)
+            } else if isManifestPath(name) {
+                paths.append(path)
+            }
         }
     }
+
+    public func read(_ path: String) throws -> [UInt8] {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw SourceError.unreadable(path, reason: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw SourceError.unreadable(path, reason: String(cString: strerror(errno))) }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var filled = 0
+        while true {
+            if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: 4096)) }
+            let count = bytes.withUnsafeMutableBytes { readBytes(descriptor, $0.baseAddress! + filled, $0.count - filled) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw SourceError.unreadable(path, reason: String(cString: strerror(errno)))
+            }
+            if count == 0 { break }
+            filled += count
+        }
+        bytes.removeSubrange(filled...)
+        return bytes
+    }
+}
+
+/// POSIX read(2), named apart from `DirectorySource.read(_:)`.
+private func readBytes(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(descriptor, buffer, count)
 }

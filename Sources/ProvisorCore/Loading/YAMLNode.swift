@@ -102,6 +102,11 @@ public enum ResolvedScalar: Sendable, Hashable {
             return
         }
         let text = scalar.text
+        // Most scalars start with a letter that no null, boolean or number can start with.
+        if let first = text.utf8.first, !ResolvedScalar.mayBeTyped(first) {
+            self = .string(text)
+            return
+        }
         switch text {
         case "", "~", "null", "Null", "NULL": self = .null
         case "true", "True", "TRUE": self = .boolean(true)
@@ -114,6 +119,17 @@ public enum ResolvedScalar: Sendable, Hashable {
             } else {
                 self = .string(text)
             }
+        }
+    }
+
+    @inline(__always)
+    private static func mayBeTyped(_ first: UInt8) -> Bool {
+        switch first {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "~"),
+             UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"):
+            return true
+        default:
+            return false
         }
     }
 

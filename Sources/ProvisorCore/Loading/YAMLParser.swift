@@ -43,13 +43,14 @@ public enum YAMLParser {
     }
 }
 
+/// An open sequence or mapping. Its children wait on the builder's shared scratch stack from
+/// `start` on (keys and values alternating for a mapping) until it closes, so each collection's
+/// array is allocated once, at its final size.
 private struct Frame {
     var isMapping: Bool
     var mark: Mark
     var anchor: String?
-    var items: [YAMLNode] = []
-    var entries: [YAMLEntry] = []
-    var pendingKey: YAMLNode?
+    var start: Int
 }
 
 private struct TreeBuilder {
@@ -57,6 +58,7 @@ private struct TreeBuilder {
     var documents: [YAMLDocument] = []
     var diagnostics: [Diagnostic] = []
     var stack: [Frame] = []
+    var scratch: [YAMLNode] = []
     var anchors: [String: YAMLNode] = [:]
     var root: YAMLNode?
     var aliasCount = 0
@@ -96,18 +98,27 @@ private struct TreeBuilder {
         case YAML_SEQUENCE_START_EVENT:
             let data = event.data.sequence_start
             checkCollectionTag(data.tag, expected: "tag:yaml.org,2002:seq", mark: mark)
-            stack.append(Frame(isMapping: false, mark: mark, anchor: data.anchor.map { string($0) }))
+            stack.append(Frame(isMapping: false, mark: mark, anchor: data.anchor.map { string($0) }, start: scratch.count))
         case YAML_MAPPING_START_EVENT:
             let data = event.data.mapping_start
             checkCollectionTag(data.tag, expected: "tag:yaml.org,2002:map", mark: mark)
-            stack.append(Frame(isMapping: true, mark: mark, anchor: data.anchor.map { string($0) }))
+            stack.append(Frame(isMapping: true, mark: mark, anchor: data.anchor.map { string($0) }, start: scratch.count))
         case YAML_SEQUENCE_END_EVENT:
             let frame = stack.removeLast()
-            finish(YAMLNode(.sequence(frame.items), at: frame.mark), anchor: frame.anchor)
+            let items = Array(scratch[frame.start...])
+            scratch.removeSubrange(frame.start...)
+            finish(YAMLNode(.sequence(items), at: frame.mark), anchor: frame.anchor)
         case YAML_MAPPING_END_EVENT:
             let frame = stack.removeLast()
-            let entries = resolveMerges(frame.entries)
-            finish(YAMLNode(.mapping(entries), at: frame.mark), anchor: frame.anchor)
+            var entries: [YAMLEntry] = []
+            entries.reserveCapacity((scratch.count - frame.start) / 2)
+            var index = frame.start
+            while index + 1 < scratch.count {
+                entries.append(YAMLEntry(key: scratch[index], value: scratch[index + 1]))
+                index += 2
+            }
+            scratch.removeSubrange(frame.start...)
+            finish(YAMLNode(.mapping(resolveMerges(entries)), at: frame.mark), anchor: frame.anchor)
         case YAML_ALIAS_EVENT:
             let name = string(event.data.alias.anchor)
             aliasCount += 1
@@ -130,13 +141,11 @@ private struct TreeBuilder {
     /// Leaves out a value that could not be built (an unknown alias), with its key, so that
     /// decoders report the alias alone rather than a wrong type as well.
     mutating func dropPendingValue(at mark: Mark) {
-        guard let top = stack.indices.last else { return }
-        if stack[top].isMapping {
-            if stack[top].pendingKey != nil {
-                stack[top].pendingKey = nil
-            } else {
-                stack[top].pendingKey = YAMLNode(.scalar(YAMLScalar("", style: .plain)), at: mark)
-            }
+        guard let top = stack.last, top.isMapping else { return }
+        if (scratch.count - top.start) % 2 == 1 {
+            scratch.removeLast()
+        } else {
+            scratch.append(YAMLNode(.scalar(YAMLScalar("", style: .plain)), at: mark))
         }
     }
 
@@ -155,21 +164,14 @@ private struct TreeBuilder {
             root = node
             return
         }
-        let top = stack.count - 1
-        if stack[top].isMapping {
-            if let key = stack[top].pendingKey {
-                stack[top].entries.append(YAMLEntry(key: key, value: node))
-                stack[top].pendingKey = nil
-            } else {
-                stack[top].pendingKey = node
-            }
-        } else {
-            stack[top].items.append(node)
-        }
+        scratch.append(node)
     }
 
     /// Applies `<<` merge keys and reports duplicate explicit keys.
     mutating func resolveMerges(_ entries: [YAMLEntry]) -> [YAMLEntry] {
+        if entries.count <= 8 && !entries.contains(where: { $0.key.scalar?.text == "<<" }) && !Self.hasDuplicateKeys(entries) {
+            return entries
+        }
         var hasMerge = false
         var explicit: [YAMLEntry] = []
         explicit.reserveCapacity(entries.count)
@@ -224,6 +226,14 @@ private struct TreeBuilder {
             }
         }
         return merged
+    }
+
+    static func hasDuplicateKeys(_ entries: [YAMLEntry]) -> Bool {
+        for i in entries.indices {
+            guard let key = entries[i].key.scalar?.text else { continue }
+            for j in entries.indices where j > i && entries[j].key.scalar?.text == key { return true }
+        }
+        return false
     }
 
     mutating func syntaxError(_ parser: yaml_parser_t) {

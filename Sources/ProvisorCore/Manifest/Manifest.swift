@@ -29,6 +29,24 @@ public struct Estate: Sendable {
 
     public init() {}
 
+    mutating func reserveCapacity(for parts: [Estate]) {
+        engines.reserveCapacity(parts.reduce(0) { $0 + $1.engines.count })
+        services.reserveCapacity(parts.reduce(0) { $0 + $1.services.count })
+        resellers.reserveCapacity(parts.reduce(0) { $0 + $1.resellers.count })
+        customers.reserveCapacity(parts.reduce(0) { $0 + $1.customers.count })
+        users.reserveCapacity(parts.reduce(0) { $0 + $1.users.count })
+    }
+
+    /// Appends another part of the estate (one file's manifests) after this one.
+    mutating func append(_ other: Estate) {
+        engines += other.engines
+        services += other.services
+        resellers += other.resellers
+        customers += other.customers
+        users += other.users
+        documentCount += other.documentCount
+    }
+
     mutating func add(_ manifest: Manifest) {
         switch manifest {
         case .engine(let engine): engines.append(engine)

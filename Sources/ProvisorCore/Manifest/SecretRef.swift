@@ -17,7 +17,8 @@ public struct SecretRef: Sendable, Hashable, CustomStringConvertible {
         guard let colon = reference.firstIndex(of: ":") else { return nil }
         guard let provider = Provider(rawValue: String(reference[..<colon])) else { return nil }
         let name = String(reference[reference.index(after: colon)...])
-        guard !name.isEmpty, !name.contains(where: \.isWhitespace) || provider == .file else { return nil }
+        let hasSpace = name.utf8.contains { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        guard !name.isEmpty, !hasSpace || provider == .file else { return nil }
         self.provider = provider
         self.name = name
         self.location = location

@@ -17,20 +17,25 @@ public enum Format: String, Sendable {
     case country
 
     public func matches(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { matches(ArraySlice($0)) }
+    }
+
+    private func matches(_ bytes: ArraySlice<UInt8>) -> Bool {
+        guard !bytes.isEmpty else { return false }
         switch self {
         case .code:
-            return (2...16).contains(bytes.count) && isUpper(bytes[0]) && bytes.allSatisfy { isUpper($0) || isDigit($0) }
+            return (2...16).contains(bytes.count) && isUpper(bytes.first!) && bytes.allSatisfy { isUpper($0) || isDigit($0) }
         case .slug:
-            return (1...63).contains(bytes.count) && isLowerOrDigit(bytes[0])
+            return (1...63).contains(bytes.count) && isLowerOrDigit(bytes.first!)
                 && bytes.allSatisfy { isLowerOrDigit($0) || $0 == UInt8(ascii: "-") }
         case .username:
-            return (1...64).contains(bytes.count) && isLowerOrDigit(bytes[0])
+            return (1...64).contains(bytes.count) && isLowerOrDigit(bytes.first!)
                 && bytes.allSatisfy { isLowerOrDigit($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
         case .domain:
-            return Format.isDomain(bytes[...])
+            return Format.isDomain(bytes)
         case .email:
-            guard let at = bytes.lastIndex(of: UInt8(ascii: "@")), at > 0, at <= 64 else { return false }
+            guard let at = bytes.lastIndex(of: UInt8(ascii: "@")), at > bytes.startIndex, at - bytes.startIndex <= 64 else { return false }
             let local = bytes[..<at]
             return local.allSatisfy { $0 > 32 && $0 != UInt8(ascii: "@") && $0 < 127 } && Format.isDomain(bytes[(at + 1)...])
         case .currency:
@@ -55,14 +60,23 @@ public enum Format: String, Sendable {
 
     private static func isDomain(_ bytes: ArraySlice<UInt8>) -> Bool {
         guard (1...253).contains(bytes.count) else { return false }
-        let labels = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard labels.count >= 2 else { return false }
-        for label in labels {
-            guard (1...63).contains(label.count), isAlnum(label.first!), isAlnum(label.last!),
-                  label.allSatisfy({ isAlnum($0) || $0 == UInt8(ascii: "-") }) else { return false }
+        var labelStart = bytes.startIndex
+        var labels = 0
+        var index = bytes.startIndex
+        while index <= bytes.endIndex {
+            if index == bytes.endIndex || bytes[index] == UInt8(ascii: ".") {
+                let label = bytes[labelStart..<index]
+                guard (1...63).contains(label.count), isAlnum(label.first!), isAlnum(label.last!),
+                      label.allSatisfy({ isAlnum($0) || $0 == UInt8(ascii: "-") }) else { return false }
+                labels += 1
+                if index == bytes.endIndex {
+                    return labels >= 2 && label.count >= 2 && label.allSatisfy(isLetter)
+                }
+                labelStart = index + 1
+            }
+            index += 1
         }
-        let top = labels.last!
-        return top.count >= 2 && top.allSatisfy { isLetter($0) }
+        return false
     }
 }
 

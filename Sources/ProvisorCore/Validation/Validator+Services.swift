@@ -18,11 +18,9 @@ extension Validator {
 
     /// Checks property settings against the service: the property exists, the value fits its
     /// type, and it is not locked at the service level.
-    mutating func checkSettings(_ settings: [PropertySetting], of service: Service, at level: String) {
-        var seen: Set<String> = []
+    mutating func checkSettings(_ settings: [PropertySetting], of service: Service, at level: @autoclosure () -> String) {
         for setting in settings {
             let name = setting.name.value
-            if !seen.insert(name).inserted { continue }
             guard let definition = service.property(name) else {
                 unknown("property", setting.name, among: service.properties.map(\.name.value),
                         fix: "service \(service.code.value) defines \(service.properties.map(\.name.value).joined(separator: ", "))")
@@ -33,7 +31,7 @@ extension Validator {
             }
             if definition.locked {
                 error(at: setting.name.location,
-                      "property '\(name)' is locked by service \(service.code.value) (\(definition.location.fileAndLine)) and cannot be set by \(level)",
+                      "property '\(name)' is locked by service \(service.code.value) (\(definition.location.fileAndLine)) and cannot be set by \(level())",
                       hint: "remove this value, or remove 'locked: true' from the service")
             }
         }
@@ -42,7 +40,7 @@ extension Validator {
     /// Checks one level's overrides: services and plans exist, settings fit, locks name real
     /// properties, and nothing locked above (`inherited`) is overridden. Returns the locks in
     /// force below this level.
-    mutating func checkOverrides(_ overrides: [ServiceOverride], level: String, inherited: [Lock], userLevel: Bool = false) -> [Lock] {
+    mutating func checkOverrides(_ overrides: [ServiceOverride], level: @autoclosure () -> String, inherited: [Lock], userLevel: Bool = false) -> [Lock] {
         var locks = inherited
         var seen: Set<String> = []
         for override in overrides {
@@ -56,11 +54,11 @@ extension Validator {
                       hint: "override it in the Customer's spec.overrides")
                 continue
             }
-            checkSettings(override.properties, of: service, at: level)
-            checkLocks(inherited, service: service.code.value, plan: nil, settings: override.properties, level: level)
+            checkSettings(override.properties, of: service, at: level())
+            checkLocks(inherited, service: service.code.value, plan: nil, settings: override.properties, level: level())
             for name in override.locked {
                 checkLockName(name, service: service)
-                locks.append(Lock(service: service.code.value, plan: nil, property: name.value, level: level, location: name.location))
+                locks.append(Lock(service: service.code.value, plan: nil, property: name.value, level: level(), location: name.location))
             }
             for planOverride in override.plans {
                 guard service.plan(planOverride.plan.value) != nil else {
@@ -68,11 +66,11 @@ extension Validator {
                             fix: "service \(service.code.value) has plans \(service.plans.map(\.code.value).joined(separator: ", "))")
                     continue
                 }
-                checkSettings(planOverride.properties, of: service, at: level)
-                checkLocks(inherited, service: service.code.value, plan: planOverride.plan.value, settings: planOverride.properties, level: level)
+                checkSettings(planOverride.properties, of: service, at: level())
+                checkLocks(inherited, service: service.code.value, plan: planOverride.plan.value, settings: planOverride.properties, level: level())
                 for name in planOverride.locked {
                     checkLockName(name, service: service)
-                    locks.append(Lock(service: service.code.value, plan: planOverride.plan.value, property: name.value, level: level, location: name.location))
+                    locks.append(Lock(service: service.code.value, plan: planOverride.plan.value, property: name.value, level: level(), location: name.location))
                 }
             }
         }
@@ -86,7 +84,7 @@ extension Validator {
     }
 
     /// Reports settings that override a property locked at a level above.
-    mutating func checkLocks(_ locks: [Lock], service: String, plan: String?, settings: [PropertySetting], level: String) {
+    mutating func checkLocks(_ locks: [Lock], service: String, plan: String?, settings: [PropertySetting], level: @autoclosure () -> String) {
         guard !locks.isEmpty else { return }
         for setting in settings {
             let lock = locks.first { lock in
@@ -94,7 +92,7 @@ extension Validator {
             }
             if let lock {
                 error(at: setting.name.location,
-                      "property '\(setting.name.value)' of service \(service) is locked by \(lock.level) (\(lock.location.fileAndLine)) and cannot be overridden by \(level)",
+                      "property '\(setting.name.value)' of service \(service) is locked by \(lock.level) (\(lock.location.fileAndLine)) and cannot be overridden by \(level())",
                       hint: "remove this value, or remove the lock at \(lock.level)")
             }
         }
@@ -103,10 +101,9 @@ extension Validator {
     /// Checks a customer's or a user's assignments: the service exists and fits the scope, the
     /// plan exists, instances are distinct, the service is allowed along the reseller chain,
     /// values fit and respect locks, and required values are supplied somewhere.
-    mutating func checkAssignments(_ assignments: [Assignment], scope: Service.Scope, owner: String, customer: Customer,
-                                   chain: [Reseller], user: User?, locks: [Lock]) {
-        var seen: [String: Assignment] = [:]
-        for assignment in assignments {
+    mutating func checkAssignments(_ assignments: [Assignment], scope: Service.Scope, owner: @autoclosure () -> String,
+                                   overrides: [[ServiceOverride]], chain: [Reseller], locks: [Lock]) {
+        for (position, assignment) in assignments.enumerated() {
             let code = assignment.service.value
             guard let service = services[code] else {
                 unknown("service", assignment.service, among: services.keys, fix: "define a Service with code '\(code)'")
@@ -114,7 +111,7 @@ extension Validator {
             }
             if service.scope != scope {
                 let fix = scope == .user ? "assign it in the Customer's spec.services" : "assign it to the customer's users in their User manifests"
-                error(at: assignment.service.location, "service '\(code)' is \(service.scope.rawValue)-scope and cannot be assigned to \(owner)", hint: fix)
+                error(at: assignment.service.location, "service '\(code)' is \(service.scope.rawValue)-scope and cannot be assigned to \(owner())", hint: fix)
                 continue
             }
             let plan: Plan?
@@ -127,7 +124,7 @@ extension Validator {
             } else {
                 plan = nil
                 if !service.plans.isEmpty {
-                    error(at: assignment.location, "assignment of service '\(code)' to \(owner) names no plan",
+                    error(at: assignment.location, "assignment of service '\(code)' to \(owner()) names no plan",
                           hint: "add plan: one of \(service.plans.map(\.code.value).joined(separator: ", "))")
                 }
             }
@@ -135,46 +132,43 @@ extension Validator {
                 error(at: instance.location, "service '\(code)' is not multi-instance, so its assignment cannot name an instance",
                       hint: "remove 'instance', or set multiInstance: true on the service")
             }
-            let key = code + ":" + assignment.instanceName
-            if let first = seen[key] {
+            if let first = assignments[..<position].first(where: { $0.service.value == code && $0.instanceName == assignment.instanceName }) {
                 if service.multiInstance {
                     error(at: (assignment.instance?.location ?? assignment.location),
-                          "instance '\(assignment.instanceName)' of service '\(code)' is assigned twice to \(owner) (first at \(first.location.fileAndLine))",
+                          "instance '\(assignment.instanceName)' of service '\(code)' is assigned twice to \(owner()) (first at \(first.location.fileAndLine))",
                           hint: "give each instance its own name with 'instance:'")
                 } else {
-                    error(at: assignment.location, "service '\(code)' is assigned twice to \(owner) (first at \(first.location.fileAndLine))",
+                    error(at: assignment.location, "service '\(code)' is assigned twice to \(owner()) (first at \(first.location.fileAndLine))",
                           hint: "remove one, or set multiInstance: true on the service and name each instance")
                 }
-            } else {
-                seen[key] = assignment
             }
             if let restricting = chain.first(where: { reseller in
                 reseller.allowedServices.map { allowed in !allowed.contains { $0.value == code } } ?? false
             }) {
                 error(at: assignment.service.location,
-                      "service '\(code)' is not allowed for \(owner): reseller \(restricting.code.value) (\(restricting.location.fileAndLine)) allows only \(restricting.allowedServices!.map(\.value).joined(separator: ", "))",
+                      "service '\(code)' is not allowed for \(owner()): reseller \(restricting.code.value) (\(restricting.location.fileAndLine)) allows only \(restricting.allowedServices!.map(\.value).joined(separator: ", "))",
                       hint: "add '\(code)' to \(restricting.code.value)'s spec.services, or remove this assignment")
             }
             checkSettings(assignment.properties, of: service, at: "the assignment")
             checkLocks(locks, service: code, plan: assignment.plan?.value, settings: assignment.properties, level: "the assignment")
-            checkRequired(service: service, plan: plan, assignment: assignment, owner: owner, customer: customer, chain: chain, user: user)
+            checkRequired(service: service, plan: plan, assignment: assignment, owner: owner(), overrides: overrides)
         }
     }
 
     /// Required properties need a value from some level; captured ones from the assignment.
-    mutating func checkRequired(service: Service, plan: Plan?, assignment: Assignment, owner: String,
-                                customer: Customer, chain: [Reseller], user: User?) {
+    /// `overrides` are the override lists of every level above the assignment.
+    mutating func checkRequired(service: Service, plan: Plan?, assignment: Assignment, owner: @autoclosure () -> String,
+                                overrides overrideLists: [[ServiceOverride]]) {
         for property in service.properties where property.required {
             let name = property.name.value
             if assignment.properties.contains(where: { $0.name.value == name }) { continue }
             if property.capture {
-                error(at: assignment.location, "service '\(service.code.value)' for \(owner) needs the captured property '\(name)'",
+                error(at: assignment.location, "service '\(service.code.value)' for \(owner()) needs the captured property '\(name)'",
                       hint: "add properties: { \(name): ... } to this assignment")
                 continue
             }
             if property.defaultValue != nil || property.pattern != nil { continue }
             if plan?.properties.contains(where: { $0.name.value == name }) == true { continue }
-            let overrideLists = chain.map(\.overrides) + [customer.overrides] + [user?.overrides ?? []]
             let supplied = overrideLists.contains { overrides in
                 overrides.contains { override in
                     override.service.value == service.code.value && (override.properties.contains { $0.name.value == name }
@@ -182,7 +176,7 @@ extension Validator {
                 }
             }
             if !supplied {
-                error(at: assignment.location, "required property '\(name)' of service '\(service.code.value)' has no value for \(owner)",
+                error(at: assignment.location, "required property '\(name)' of service '\(service.code.value)' has no value for \(owner())",
                       hint: "set it in this assignment's properties, an override, the plan, or give it a default")
             }
         }

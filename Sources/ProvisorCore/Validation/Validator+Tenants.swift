@@ -20,10 +20,11 @@ extension Validator {
             }
             let chain = chain(ofReseller: customer.reseller.value) ?? []
             let locks = checkOverrides(customer.overrides, level: "customer \(code)", inherited: resellerLocks[customer.reseller.value] ?? [])
-            customerLocks[code] = locks
-            checkAssignments(customer.services, scope: .customer, owner: "customer \(code)", customer: customer, chain: chain, user: nil, locks: locks)
+            let overrides = chain.map(\.overrides) + [customer.overrides]
+            checkAssignments(customer.services, scope: .customer, owner: "customer \(code)", overrides: overrides, chain: chain, locks: locks)
 
-            for domain in customer.domains?.all ?? [] {
+            let domains = customer.domains?.all ?? []
+            for domain in domains {
                 let name = domain.value.lowercased()
                 if let owner = domainOwners[name] {
                     let whose = owner.customer == code ? "already listed for \(code)" : "already belongs to customer \(owner.customer)"
@@ -33,12 +34,14 @@ extension Validator {
                     domainOwners[name] = (code, domain.location)
                 }
             }
+            customerContexts[code] = CustomerContext(
+                domains: Set(domains.map { $0.value.lowercased() }), domainList: customer.domains.map { _ in domains.map(\.value) },
+                chain: chain, overrides: overrides, locks: locks)
 
             let users = usersByCustomer[code] ?? []
-            let usernames = users.map(\.username.value)
             for role in customer.securityRoles {
-                for member in role.members where !usernames.contains(member.value) {
-                    let suggestion = Suggestions.closest(to: member.value, in: usernames)
+                for member in role.members where !users.contains(where: { estate.users[$0].username.value == member.value }) {
+                    let suggestion = Suggestions.closest(to: member.value, in: users.map { estate.users[$0].username.value })
                     error(at: member.location, "security role '\(role.name.value)' names '\(member.value)', who is not a user of customer \(code)",
                           hint: suggestion.map { "did you mean '\($0)'?" } ?? "add a User with customer: \(code), or remove the member")
                 }
@@ -50,38 +53,69 @@ extension Validator {
         }
     }
 
+    /// Checks every user: UPNs unique across the estate (one pass), then each user's customer,
+    /// domain, overrides and assignments, in parallel chunks that each collect their own
+    /// diagnostics.
     mutating func checkUsers() {
         var upns: [String: SourceLocation] = [:]
+        upns.reserveCapacity(estate.users.count)
         for user in estate.users {
-            let owner = "user \(user.username.value) of customer \(user.customer.value)"
             let upn = user.upn.value.lowercased()
-            if let first = upns[upn] {
+            if let first = upns.updateValue(user.upn.location, forKey: upn) {
+                upns[upn] = first
                 error(at: user.upn.location, "UPN '\(user.upn.value)' is already used by another user (\(first.fileAndLine))",
                       hint: "every user needs its own UPN")
-            } else {
-                upns[upn] = user.upn.location
             }
-            guard let customer = customers[user.customer.value] else {
-                unknown("customer", user.customer, among: customers.keys, fix: "define a Customer with code '\(user.customer.value)'")
-                continue
-            }
-            let domain = String(upn[upn.index(after: upn.lastIndex(of: "@")!)...])
-            if let domains = customer.domains {
-                if !domains.all.contains(where: { $0.value.lowercased() == domain }) {
-                    error(at: user.upn.location,
-                          "UPN '\(user.upn.value)' uses domain '\(domain)', which is not one of customer \(customer.code.value)'s domains (\(domains.all.map(\.value).joined(separator: ", ")))",
-                          hint: "use one of those domains, or add '\(domain)' to the customer's domains.aliases")
-                }
-            } else {
-                error(at: user.upn.location, "customer \(customer.code.value) has no domains, so UPN '\(user.upn.value)' cannot be checked",
-                      hint: "add spec.domains with a primary domain to customer \(customer.code.value)")
-            }
-            let inherited = customerLocks[customer.code.value] ?? []
-            let locks = checkOverrides(user.overrides, level: "user \(user.username.value)", inherited: inherited, userLevel: true)
-            checkAssignments(user.services, scope: .user, owner: owner, customer: customer,
-                             chain: chain(ofReseller: customer.reseller.value) ?? [], user: user, locks: locks)
         }
+        let chunkSize = 2_048
+        let base = self
+        let found = parallelMap((estate.users.count + chunkSize - 1) / chunkSize) { chunk in
+            var worker = base
+            worker.diagnostics = []
+            for index in (chunk * chunkSize)..<min(base.estate.users.count, (chunk + 1) * chunkSize) {
+                worker.checkUser(base.estate.users[index])
+            }
+            return worker.diagnostics
+        }
+        diagnostics += found.joined()
     }
+
+    mutating func checkUser(_ user: User) {
+        let code = user.customer.value
+        guard let customer = customerContexts[code] else {
+            if customers[code] == nil {
+                unknown("customer", user.customer, among: customers.keys, fix: "define a Customer with code '\(code)'")
+            }
+            return
+        }
+        let upn = user.upn.value
+        let domain = upn[upn.index(after: upn.lastIndex(of: "@")!)...].lowercased()
+        if let domainList = customer.domainList {
+            if !customer.domains.contains(domain) {
+                error(at: user.upn.location,
+                      "UPN '\(upn)' uses domain '\(domain)', which is not one of customer \(code)'s domains (\(domainList.joined(separator: ", ")))",
+                      hint: "use one of those domains, or add '\(domain)' to the customer's domains.aliases")
+            }
+        } else {
+            error(at: user.upn.location, "customer \(code) has no domains, so UPN '\(upn)' cannot be checked",
+                  hint: "add spec.domains with a primary domain to customer \(code)")
+        }
+        let locks = checkOverrides(user.overrides, level: "user \(user.username.value)", inherited: customer.locks, userLevel: true)
+        checkAssignments(user.services, scope: .user, owner: "user \(user.username.value) of customer \(code)",
+                         overrides: customer.overrides + [user.overrides], chain: customer.chain, locks: locks)
+    }
+}
+
+/// A customer's facts that checking its users needs.
+struct CustomerContext {
+    /// Lower-cased domain names.
+    var domains: Set<String>
+    /// The domains as written, for messages; nil when the customer declares none.
+    var domainList: [String]?
+    var chain: [Reseller]
+    /// The override lists of the customer's resellers, nearest first, then the customer's own.
+    var overrides: [[ServiceOverride]]
+    var locks: [Lock]
 }
 
 extension Reseller {

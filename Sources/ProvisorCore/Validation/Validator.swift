@@ -1,6 +1,6 @@
 /// Semantic checks over a decoded estate: uniqueness, references, the reseller hierarchy,
 /// assignments, property values and locks, users. Collects every problem; never stops early.
-public struct Validator {
+public struct Validator: Sendable {
     let estate: Estate
     var diagnostics: [Diagnostic] = []
 
@@ -8,12 +8,14 @@ public struct Validator {
     var services: [String: Service] = [:]
     var resellers: [String: Reseller] = [:]
     var customers: [String: Customer] = [:]
-    var usersByCustomer: [String: [User]] = [:]
+    /// Indices into `estate.users`, by customer code.
+    var usersByCustomer: [String: [Int]] = [:]
     /// Reseller chains from the nearest reseller up to the root, for resellers in no cycle.
     var chains: [String: [Reseller]] = [:]
     /// Locks in force below each reseller and each customer.
     var resellerLocks: [String: [Lock]] = [:]
-    var customerLocks: [String: [Lock]] = [:]
+    /// What checking a customer's users needs, computed once per customer.
+    var customerContexts: [String: CustomerContext] = [:]
 
     /// Validates `estate` and returns every semantic problem, sorted.
     public static func validate(_ estate: Estate) -> [Diagnostic] {
@@ -67,17 +69,17 @@ public struct Validator {
         diagnostics += index(estate.resellers, kind: "Reseller", field: "code", key: \.code, into: &resellers)
         diagnostics += index(estate.customers, kind: "Customer", field: "code", key: \.code, into: &customers)
 
-        var seenUsers: [String: User] = [:]
-        for user in estate.users {
-            let key = user.customer.value + "/" + user.username.value
-            if let first = seenUsers[key] {
+        var usernames: [String: [String: SourceLocation]] = [:]
+        for (index, user) in estate.users.enumerated() {
+            let customer = user.customer.value
+            if let first = usernames[customer, default: [:]].updateValue(user.username.location, forKey: user.username.value) {
+                usernames[customer]![user.username.value] = first
                 error(at: user.username.location,
-                      "duplicate username '\(user.username.value)' in customer \(user.customer.value) (first defined at \(first.username.location.fileAndLine))",
+                      "duplicate username '\(user.username.value)' in customer \(customer) (first defined at \(first.fileAndLine))",
                       hint: "usernames must be unique within a customer; rename or remove one")
                 continue
             }
-            seenUsers[key] = user
-            usersByCustomer[user.customer.value, default: []].append(user)
+            usersByCustomer[customer, default: []].append(index)
         }
     }
 
