@@ -102,7 +102,7 @@ extension Validator {
     /// plan exists, instances are distinct, the service is allowed along the reseller chain,
     /// values fit and respect locks, and required values are supplied somewhere.
     mutating func checkAssignments(_ assignments: [Assignment], scope: Service.Scope, owner: @autoclosure () -> String,
-                                   overrides: [[ServiceOverride]], chain: [Reseller], locks: [Lock]) {
+                                   in customer: CustomerContext, locks: [Lock]) {
         for (position, assignment) in assignments.enumerated() {
             let code = assignment.service.value
             guard let service = services[code] else {
@@ -142,7 +142,7 @@ extension Validator {
                           hint: "remove one, or set multiInstance: true on the service and name each instance")
                 }
             }
-            if let restricting = chain.first(where: { reseller in
+            if let allowed = customer.allowedServices, !allowed.contains(code), let restricting = customer.chain.first(where: { reseller in
                 reseller.allowedServices.map { allowed in !allowed.contains { $0.value == code } } ?? false
             }) {
                 error(at: assignment.service.location,
@@ -151,7 +151,7 @@ extension Validator {
             }
             checkSettings(assignment.properties, of: service, at: "the assignment")
             checkLocks(locks, service: code, plan: assignment.plan?.value, settings: assignment.properties, level: "the assignment")
-            checkRequired(service: service, plan: plan, assignment: assignment, owner: owner(), overrides: overrides)
+            checkRequired(service: service, plan: plan, assignment: assignment, owner: owner(), overrides: customer.overrides)
         }
     }
 

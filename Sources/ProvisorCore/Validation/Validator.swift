@@ -69,13 +69,13 @@ public struct Validator: Sendable {
         diagnostics += index(estate.resellers, kind: "Reseller", field: "code", key: \.code, into: &resellers)
         diagnostics += index(estate.customers, kind: "Customer", field: "code", key: \.code, into: &customers)
 
-        var usernames: [String: [String: SourceLocation]] = [:]
+        var usernames: [String: [String: Int]] = [:]
         for (index, user) in estate.users.enumerated() {
             let customer = user.customer.value
-            if let first = usernames[customer, default: [:]].updateValue(user.username.location, forKey: user.username.value) {
+            if let first = usernames[customer, default: [:]].updateValue(index, forKey: user.username.value) {
                 usernames[customer]![user.username.value] = first
                 error(at: user.username.location,
-                      "duplicate username '\(user.username.value)' in customer \(customer) (first defined at \(first.fileAndLine))",
+                      "duplicate username '\(user.username.value)' in customer \(customer) (first defined at \(estate.users[first].username.location.fileAndLine))",
                       hint: "usernames must be unique within a customer; rename or remove one")
                 continue
             }
@@ -156,8 +156,12 @@ public struct Validator: Sendable {
         for customer in estate.customers {
             references += [customer.customerLocation.engine].compactMap { $0 } + customer.overrides.compactMap(\.engine)
         }
-        for user in estate.users { references += user.overrides.compactMap(\.engine) }
-        for reference in references where engines[reference.value] == nil {
+        for reference in references { checkEngine(reference) }
+    }
+
+    /// Users' override engines are checked with the rest of each user, in parallel.
+    mutating func checkEngine(_ reference: Located<String>) {
+        if engines[reference.value] == nil {
             unknown("engine", reference, among: engines.keys, fix: "define an Engine named '\(reference.value)'")
         }
     }
