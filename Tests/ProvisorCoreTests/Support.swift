@@ -25,6 +25,15 @@ struct CombinedSource: ManifestSource {
     }
 }
 
+/// One decoded document, for tests that decode a single text.
+enum Manifest {
+    case engine(Engine)
+    case service(Service)
+    case reseller(Reseller)
+    case customer(Customer)
+    case user(User)
+}
+
 /// Parses one YAML text and decodes its documents, returning manifests and diagnostics.
 func decode(_ yaml: String, file: String = "test.yaml") -> (manifests: [Manifest], diagnostics: [Diagnostic]) {
     let result = ManifestLoader.loadFile(file, from: MemorySource(files: [file: yaml]))

@@ -4,12 +4,16 @@ import Foundation
 /// being decoded has its own.
 final class DecodeContext {
     let file: String
+    private let fileID: Int32
     var diagnostics: [Diagnostic] = []
 
-    init(file: String) { self.file = file }
+    init(file: String) {
+        self.file = file
+        fileID = SourceLocation(file: file, line: 0, column: 0).fileID
+    }
 
     func location(_ node: YAMLNode) -> SourceLocation {
-        SourceLocation(file: file, line: Int(node.mark.line), column: Int(node.mark.column))
+        SourceLocation(fileID: fileID, line: Int(node.mark.line), column: Int(node.mark.column))
     }
 
     func error(_ node: YAMLNode, _ message: String, hint: String? = nil) {

@@ -21,8 +21,21 @@ struct ManifestDocument {
         return context.mapping(node, "\(kind.rawValue) spec", known: known, required: required)
     }
 
-    /// Decodes one YAML document into a manifest, reporting every problem to `context`.
-    static func decode(_ document: YAMLDocument, context: DecodeContext) -> Manifest? {
+    /// Decodes one YAML document and adds what it declares to `estate`, reporting every
+    /// problem to `context`.
+    static func decode(_ document: YAMLDocument, context: DecodeContext, into estate: inout Estate) {
+        guard let manifest = ManifestDocument(document, context: context) else { return }
+        switch manifest.kind {
+        case .Engine: if let engine = Engine(manifest) { estate.engines.append(engine) }
+        case .Service: if let service = Service(manifest) { estate.services.append(service) }
+        case .Reseller: if let reseller = Reseller(manifest) { estate.resellers.append(reseller) }
+        case .Customer: if let customer = Customer(manifest) { estate.customers.append(customer) }
+        case .User: if let user = User(manifest) { estate.users.append(user) }
+        }
+    }
+
+    /// Checks a document's envelope; nil (with diagnostics) when it cannot be decoded further.
+    private init?(_ document: YAMLDocument, context: DecodeContext) {
         let rootNode = document.root
         guard case .mapping = rootNode.content else {
             context.error(rootNode, "a manifest must be a mapping with apiVersion, kind, metadata and spec, found \(rootNode.kindDescription)")
@@ -55,13 +68,13 @@ struct ManifestDocument {
                 for (name, value) in context.namedEntries(node, "metadata.\(key)") { _ = context.string(value, name.value) }
             }
         }
-        let manifest = ManifestDocument(context: context, root: root, kind: kind, metadata: metadata)
-        switch kind {
-        case .Engine: return Engine(manifest).map(Manifest.engine)
-        case .Service: return Service(manifest).map(Manifest.service)
-        case .Reseller: return Reseller(manifest).map(Manifest.reseller)
-        case .Customer: return Customer(manifest).map(Manifest.customer)
-        case .User: return User(manifest).map(Manifest.user)
-        }
+        self.init(context: context, root: root, kind: kind, metadata: metadata)
+    }
+
+    private init(context: DecodeContext, root: MappingReader, kind: ManifestKind, metadata: MappingReader) {
+        self.context = context
+        self.root = root
+        self.kind = kind
+        self.metadata = metadata
     }
 }

@@ -43,9 +43,7 @@ public enum ManifestLoader {
         var result = FileResult()
         result.estate.documentCount = parsed.documents.count
         for document in parsed.documents {
-            if let manifest = ManifestDocument.decode(document, context: context) {
-                result.estate.add(manifest)
-            }
+            ManifestDocument.decode(document, context: context, into: &result.estate)
         }
         result.diagnostics = context.diagnostics
         return result

@@ -1,19 +1,30 @@
+import Synchronization
+
 /// A position in a manifest file: 1-based line and column, as editors and compilers print them.
 ///
-/// A line of 0 means "the whole file" (for example, a file that could not be read).
+/// A line of 0 means "the whole file" (for example, a file that could not be read). The file is
+/// kept as an interned number, so a location is plain data: copying the many located values of
+/// a large estate costs no reference counting.
 public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var column: Int
+    let fileID: Int32
+    public let line: Int
+    public let column: Int
 
     public init(file: String, line: Int, column: Int) {
-        self.file = file
+        self.init(fileID: FilePaths.shared.id(for: file), line: line, column: column)
+    }
+
+    init(fileID: Int32, line: Int, column: Int) {
+        self.fileID = fileID
         self.line = line
         self.column = column
     }
 
+    public var file: String { FilePaths.shared.path(for: fileID) }
+
     public static func < (lhs: SourceLocation, rhs: SourceLocation) -> Bool {
-        (lhs.file, lhs.line, lhs.column) < (rhs.file, rhs.line, rhs.column)
+        if lhs.fileID != rhs.fileID { return lhs.file < rhs.file }
+        return (lhs.line, lhs.column) < (rhs.line, rhs.column)
     }
 
     /// `file:line:col`, or just `file` for a whole-file location.
@@ -24,6 +35,32 @@ public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConver
     /// `file:line`, the short form used in provenance and "first defined at" notes.
     public var fileAndLine: String {
         line == 0 ? file : "\(file):\(line)"
+    }
+}
+
+/// The process-wide table of manifest file paths behind `SourceLocation`'s file numbers.
+final class FilePaths: Sendable {
+    static let shared = FilePaths()
+
+    private struct Table {
+        var ids: [String: Int32] = [:]
+        var paths: [String] = []
+    }
+
+    private let table = Mutex(Table())
+
+    func id(for path: String) -> Int32 {
+        table.withLock { table in
+            if let id = table.ids[path] { return id }
+            let id = Int32(table.paths.count)
+            table.paths.append(path)
+            table.ids[path] = id
+            return id
+        }
+    }
+
+    func path(for id: Int32) -> String {
+        table.withLock { $0.paths[Int(id)] }
     }
 }
 

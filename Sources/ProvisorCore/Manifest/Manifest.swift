@@ -7,15 +7,6 @@ public enum ManifestKind: String, Sendable, Hashable, CaseIterable {
     case User
 }
 
-/// One decoded manifest document.
-public enum Manifest: Sendable, Hashable {
-    case engine(Engine)
-    case service(Service)
-    case reseller(Reseller)
-    case customer(Customer)
-    case user(User)
-}
-
 /// Everything the manifests declare, in file order.
 public struct Estate: Sendable {
     public var engines: [Engine] = []
@@ -45,15 +36,5 @@ public struct Estate: Sendable {
         customers += other.customers
         users += other.users
         documentCount += other.documentCount
-    }
-
-    mutating func add(_ manifest: Manifest) {
-        switch manifest {
-        case .engine(let engine): engines.append(engine)
-        case .service(let service): services.append(service)
-        case .reseller(let reseller): resellers.append(reseller)
-        case .customer(let customer): customers.append(customer)
-        case .user(let user): users.append(user)
-        }
     }
 }
