@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ProvisorCore
 
@@ -116,6 +117,18 @@ import Testing
         #expect(lines(try validateWithExamples(["t.yaml": customer])) == [
             "3:19: error: customer TINY has 2 users, more than its settings.maxUsers of 1 (raise maxUsers or remove users)"
         ])
+    }
+
+    @Test func directoryWalkSkipsHiddenFilesAndSurvivesLinkLoops() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("provisor-walk-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("a/.git"), withIntermediateDirectories: true)
+        for file in ["a/x.yaml", "a/y.yml", "a/notes.md", "a/.hidden.yaml", "a/.git/z.yaml"] {
+            FileManager.default.createFile(atPath: root.appendingPathComponent(file).path, contents: Data())
+        }
+        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("a/loop").path, withDestinationPath: root.path)
+        let paths = try DirectorySource(root: root.path).manifestPaths()
+        #expect(paths == [root.path + "/a/x.yaml", root.path + "/a/y.yml"])
     }
 
     @Test func anUnreadableSourceIsAnErrorNotACrash() {

@@ -53,13 +53,17 @@ public struct DirectorySource: ManifestSource {
             return [root]
         }
         var paths: [String] = []
-        try Self.collect(under: root, prefix: root == "." ? "" : (root.hasSuffix("/") ? root : root + "/"), into: &paths)
+        var visited: Set<[UInt64]> = []
+        try Self.collect(under: root, prefix: root == "." ? "" : (root.hasSuffix("/") ? root : root + "/"), into: &paths, visited: &visited)
         paths.sort()
         return paths
     }
 
     /// Walks a directory with readdir, which reports entry types without a stat per file.
-    private static func collect(under directory: String, prefix: String, into paths: inout [String]) throws {
+    /// Symbolic links are followed; a directory already visited (a link loop) is not entered again.
+    private static func collect(under directory: String, prefix: String, into paths: inout [String], visited: inout Set<[UInt64]>) throws {
+        var info = stat()
+        guard stat(directory, &info) == 0, visited.insert([UInt64(info.st_dev), UInt64(info.st_ino)]).inserted else { return }
         guard let handle = opendir(directory) else {
             throw SourceError.unreadable(directory, reason: String(cString: strerror(errno)))
         }
@@ -77,7 +81,7 @@ public struct DirectorySource: ManifestSource {
                 type = (info.st_mode & S_IFMT) == S_IFDIR ? UInt8(DT_DIR) : UInt8(DT_REG)
             }
             if type == UInt8(DT_DIR) {
-                try collect(under: path, prefix: path + "/", into: &paths)
+                try collect(under: path, prefix: path + "/", into: &paths, visited: &visited)
             } else if isManifestPath(name) {
                 paths.append(path)
             }
