@@ -138,3 +138,26 @@ import Testing
         #expect(throws: SourceError.noManifests("memory")) { try ManifestValidation.run(MemorySource(files: [:])) }
     }
 }
+
+/// Damaged input must give diagnostics, never a crash: every example manifest, cut short at
+/// many points and with bytes overwritten, is validated with the rest of the estate.
+@Suite struct DamagedInputTests {
+    @Test func truncatedAndCorruptedManifestsNeverCrash() throws {
+        let examples = DirectorySource(root: repoPath("examples/manifests"))
+        let paths = try examples.manifestPaths()
+        var checked = 0
+        for path in paths {
+            let bytes = try examples.read(path)
+            let others = try Dictionary(uniqueKeysWithValues: paths.filter { $0 != path }.map { ($0, String(decoding: try examples.read($0), as: UTF8.self)) })
+            for cut in stride(from: 1, to: bytes.count, by: max(1, bytes.count / 12)) {
+                var damaged = Array(bytes[..<cut])
+                if cut % 3 == 0 { damaged[cut / 2] = [UInt8(ascii: ":"), UInt8(ascii: "-"), UInt8(ascii: "{"), 0xFF][cut % 4] }
+                let report = try ManifestValidation.run(MemorySource(files: others.merging([path: String(decoding: damaged, as: UTF8.self)]) { $1 }))
+                #expect(report.diagnostics == report.diagnostics.sorted())
+                #expect(report.diagnostics.allSatisfy { !$0.message.isEmpty && $0.location.line >= 0 })
+                checked += 1
+            }
+        }
+        #expect(checked > 200)
+    }
+}
