@@ -107,7 +107,7 @@ func withExampleCopy(_ body: (URL) throws -> Void) throws {
             #expect(run.status == 1)
             #expect(run.stdout == """
                 ::error file=manifests/bad.yaml,line=4,col=18,title=provisor validate::invalid value 'ftp' for 'adapter' (expected one of: exec, http, outbox, simulated)
-                provisor: 1 errors
+                provisor: 1 error
 
                 """)
         }

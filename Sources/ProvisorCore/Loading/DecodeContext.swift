@@ -9,7 +9,7 @@ final class DecodeContext {
 
     init(file: String) {
         self.file = file
-        fileID = SourceLocation(file: file, line: 0, column: 0).fileID
+        fileID = FilePaths.shared.id(for: file)
     }
 
     func location(_ node: YAMLNode) -> SourceLocation {

@@ -167,50 +167,40 @@ private struct TreeBuilder {
         scratch.append(node)
     }
 
-    /// Applies `<<` merge keys and reports duplicate explicit keys.
+    /// Applies `<<` merge keys and reports duplicate explicit keys (the first one is kept).
+    /// Returns `entries` untouched, without copying, when there is neither.
     mutating func resolveMerges(_ entries: [YAMLEntry]) -> [YAMLEntry] {
-        if entries.count <= 8 && !entries.contains(where: { $0.key.scalar?.text == "<<" }) && !Self.hasDuplicateKeys(entries) {
-            return entries
-        }
+        func isMerge(_ entry: YAMLEntry) -> Bool { entry.key.scalar?.style == .plain && entry.key.scalar?.text == "<<" }
         var hasMerge = false
-        var explicit: [YAMLEntry] = []
-        explicit.reserveCapacity(entries.count)
+        var duplicates: Set<Int> = []
         var seen: [String: Mark] = [:]
         let useIndex = entries.count > 8
-        for entry in entries {
-            guard let key = entry.key.scalar else {
-                explicit.append(entry)
-                continue
-            }
-            if key.style == .plain && key.text == "<<" {
+        for (position, entry) in entries.enumerated() {
+            guard let key = entry.keyText else { continue }
+            if isMerge(entry) {
                 hasMerge = true
                 continue
             }
-            let first: Mark?
-            if useIndex {
-                first = seen.updateValue(entry.key.mark, forKey: key.text)
-            } else {
-                first = explicit.first(where: { $0.key.scalar?.text == key.text })?.key.mark
-            }
+            let first = useIndex
+                ? seen[key]
+                : entries[..<position].first { !isMerge($0) && $0.keyText == key }?.key.mark
             if let first {
-                if useIndex { seen[key.text] = first }
-                error(entry.key.mark, "duplicate key '\(key.text)' (first defined at line \(first.line), column \(first.column))",
+                duplicates.insert(position)
+                error(entry.key.mark, "duplicate key '\(key)' (first defined at line \(first.line), column \(first.column))",
                       hint: "remove one of them; YAML mappings cannot repeat a key")
-                continue
+            } else if useIndex {
+                seen[key] = entry.key.mark
             }
-            explicit.append(entry)
         }
-        guard hasMerge else { return explicit }
+        guard hasMerge || !duplicates.isEmpty else { return entries }
 
+        let explicit = entries.enumerated().filter { !duplicates.contains($0.offset) && !isMerge($0.element) }.map(\.element)
+        guard hasMerge else { return explicit }
         var present = Set(explicit.compactMap(\.keyText))
         var merged = explicit
-        for entry in entries where entry.key.scalar?.style == .plain && entry.key.scalar?.text == "<<" {
+        for entry in entries where isMerge(entry) {
             let sources: [YAMLNode]
-            switch entry.value.content {
-            case .mapping: sources = [entry.value]
-            case .sequence(let items): sources = items
-            case .scalar: sources = [entry.value]
-            }
+            if case .sequence(let items) = entry.value.content { sources = items } else { sources = [entry.value] }
             for source in sources {
                 guard case .mapping(let sourceEntries) = source.content else {
                     error(source.mark, "a merge key '<<' must be given a mapping or a list of mappings, found \(source.kindDescription)",
@@ -226,14 +216,6 @@ private struct TreeBuilder {
             }
         }
         return merged
-    }
-
-    static func hasDuplicateKeys(_ entries: [YAMLEntry]) -> Bool {
-        for i in entries.indices {
-            guard let key = entries[i].key.scalar?.text else { continue }
-            for j in entries.indices where j > i && entries[j].key.scalar?.text == key { return true }
-        }
-        return false
     }
 
     mutating func syntaxError(_ parser: yaml_parser_t) {

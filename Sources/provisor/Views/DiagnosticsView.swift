@@ -65,7 +65,8 @@ enum DiagnosticsView {
             if location.line > 0 { properties += ",line=\(location.line),col=\(location.column)" }
             return "::\(diagnostic.severity.rawValue) \(properties),title=provisor validate::\(escapeData(diagnostic.text))"
         }
-        lines.append(report.isValid ? "provisor: manifests are valid" : "provisor: \(report.diagnostics.errorCount) errors")
+        let errors = report.diagnostics.errorCount
+        lines.append(report.isValid ? "provisor: manifests are valid" : "provisor: \(errors) \(errors == 1 ? "error" : "errors")")
         return lines.joined(separator: "\n") + "\n"
     }
 
