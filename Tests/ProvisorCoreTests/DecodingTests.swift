@@ -35,8 +35,8 @@ import Testing
         #expect(customer.securityRoles.first?.members.map(\.value) == ["ola"])
         #expect(customer.services.first?.instanceName == "prod")
         #expect(customer.services.first?.properties.first?.value.text == "4")
-        #expect(customer.overrides.first?.name == "Fjord 365")
-        #expect(customer.overrides.first?.plans.first?.salesPrice?.description == "7.25")
+        #expect(customer.overrides.first?.name?.value == "Fjord 365")
+        #expect(customer.overrides.first?.plans.first?.salesPrice?.value.description == "7.25")
     }
 
     @Test func defaultsApplyWhenFieldsAreOmitted() throws {
@@ -108,8 +108,8 @@ import Testing
         let (manifests, diagnostics) = decode(text)
         #expect(diagnostics.isEmpty, "\(diagnostics)")
         guard case .service(let service) = try #require(manifests.first) else { return }
-        #expect(service.plans.map(\.name) == ["Small", "Large"])
-        #expect(service.plans[1].sku == "W-L")
-        #expect(service.plans[1].currency == "USD")
+        #expect(service.plans.map(\.name.value) == ["Small", "Large"])
+        #expect(service.plans[1].sku.value == "W-L")
+        #expect(service.plans[1].currency?.value == "USD")
     }
 }

@@ -54,7 +54,11 @@ func withExampleCopy(_ body: (URL) throws -> Void) throws {
     func theExamplesAreValid(_ arguments: [String]) throws {
         let run = try provisor(arguments)
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        #expect(run.stdout == "Valid: 27 files, 70 documents (7 engines, 5 services, 3 resellers, 9 customers, 46 users).\n")
+        #expect(run.stdout == """
+            Valid: 27 files, 70 documents (7 engines, 5 services, 3 resellers, 9 customers, 46 users).
+            Resolved 132 resources (3 resellers, 9 customers, 10 customer-services, 46 users, 64 user-services).
+
+            """)
     }
 
     @Test func provisorYamlInTheWorkingDirectoryIsFound() throws {

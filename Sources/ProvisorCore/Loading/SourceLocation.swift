@@ -3,12 +3,15 @@ import Synchronization
 /// A position in a manifest file: 1-based line and column, as editors and compilers print them.
 ///
 /// A line of 0 means "the whole file" (for example, a file that could not be read). The file is
-/// kept as an interned number, so a location is plain data: copying the many located values of
-/// a large estate costs no reference counting.
+/// kept as an interned number, so a location is 12 bytes of plain data: copying the many located
+/// values of a large estate costs no reference counting.
 public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConvertible {
     let fileID: Int32
-    public let line: Int
-    public let column: Int
+    let line32: Int32
+    let column32: Int32
+
+    public var line: Int { Int(line32) }
+    public var column: Int { Int(column32) }
 
     public init(file: String, line: Int, column: Int) {
         self.init(fileID: FilePaths.shared.id(for: file), line: line, column: column)
@@ -16,15 +19,15 @@ public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConver
 
     init(fileID: Int32, line: Int, column: Int) {
         self.fileID = fileID
-        self.line = line
-        self.column = column
+        line32 = Int32(clamping: line)
+        column32 = Int32(clamping: column)
     }
 
     public var file: String { FilePaths.shared.path(for: fileID) }
 
     public static func < (lhs: SourceLocation, rhs: SourceLocation) -> Bool {
         if lhs.fileID != rhs.fileID { return lhs.file < rhs.file }
-        return (lhs.line, lhs.column) < (rhs.line, rhs.column)
+        return (lhs.line32, lhs.column32) < (rhs.line32, rhs.column32)
     }
 
     /// `file:line:col`, or just `file` for a whole-file location.

@@ -4,7 +4,7 @@ import Foundation
 /// branding, engine, property values, locks, and per-plan commerce.
 public struct ServiceOverride: Sendable, Hashable {
     public var service: Located<String>
-    public var name: String?
+    public var name: Located<String>?
     public var engine: Located<String>?
     public var properties: [PropertySetting]
     /// Properties this level fixes: levels below may not override them.
@@ -16,7 +16,7 @@ public struct ServiceOverride: Sendable, Hashable {
     init?(service: Located<String>, node: YAMLNode, context: DecodeContext, owner: String) {
         guard let reader = context.mapping(node, "\(owner) overrides.\(service.value)", known: Self.fields) else { return nil }
         self.service = service
-        name = reader.text("name")
+        name = reader.string("name")
         engine = reader.formatted("engine", .slug)
         properties = reader.propertySettings()
         locked = reader.stringList("locked") ?? []
@@ -31,11 +31,11 @@ public struct ServiceOverride: Sendable, Hashable {
 /// A level's changes to one plan of a service: rename, SKU, prices, property values, locks.
 public struct PlanOverride: Sendable, Hashable {
     public var plan: Located<String>
-    public var name: String?
-    public var sku: String?
-    public var costPrice: Decimal?
-    public var salesPrice: Decimal?
-    public var currency: String?
+    public var name: Located<String>?
+    public var sku: Located<String>?
+    public var costPrice: Located<Decimal>?
+    public var salesPrice: Located<Decimal>?
+    public var currency: Located<String>?
     public var properties: [PropertySetting]
     public var locked: [Located<String>]
 
@@ -44,11 +44,11 @@ public struct PlanOverride: Sendable, Hashable {
     init?(plan: Located<String>, node: YAMLNode, context: DecodeContext, owner: String) {
         guard let reader = context.mapping(node, "\(owner).plans.\(plan.value)", known: Self.fields) else { return nil }
         self.plan = plan
-        name = reader.text("name")
-        sku = reader.text("sku")
-        costPrice = reader.decimal("costPrice")
-        salesPrice = reader.decimal("salesPrice")
-        currency = reader.formatted("currency", .currency)?.value
+        name = reader.string("name")
+        sku = reader.string("sku")
+        costPrice = reader.locatedDecimal("costPrice")
+        salesPrice = reader.locatedDecimal("salesPrice")
+        currency = reader.formatted("currency", .currency)
         properties = reader.propertySettings()
         locked = reader.stringList("locked") ?? []
     }

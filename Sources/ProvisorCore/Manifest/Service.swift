@@ -8,7 +8,7 @@ public struct Service: Sendable, Hashable {
     }
 
     public var code: Located<String>
-    public var name: String
+    public var name: Located<String>
     public var scope: Scope
     public var multiInstance: Bool
     public var engine: Located<String>?
@@ -25,7 +25,7 @@ public struct Service: Sendable, Hashable {
 
     init?(_ document: ManifestDocument) {
         let context = document.context
-        guard let code = document.metadata.formatted("code", .slug), let name = document.metadata.text("name"),
+        guard let code = document.metadata.formatted("code", .slug), let name = document.metadata.string("name"),
               let spec = document.spec(known: Self.specFields, required: ["scope"]),
               let scope = spec.choice("scope", as: Scope.self) else { return nil }
         self.code = code
@@ -123,12 +123,12 @@ public struct Plan: Sendable, Hashable {
     }
 
     public var code: Located<String>
-    public var name: String
-    public var sku: String
+    public var name: Located<String>
+    public var sku: Located<String>
     public var description: String?
-    public var costPrice: Decimal?
-    public var salesPrice: Decimal?
-    public var currency: String?
+    public var costPrice: Located<Decimal>?
+    public var salesPrice: Located<Decimal>?
+    public var currency: Located<String>?
     public var license: License?
     public var properties: [PropertySetting]
     public var location: SourceLocation
@@ -141,14 +141,14 @@ public struct Plan: Sendable, Hashable {
             return nil
         }
         guard let reader = context.mapping(node, "plan '\(code.value)'", known: Self.fields, required: ["name", "sku"]),
-              let name = reader.text("name"), let sku = reader.text("sku") else { return nil }
+              let name = reader.string("name"), let sku = reader.string("sku") else { return nil }
         self.code = code
         self.name = name
         self.sku = sku
         description = reader.text("description")
-        costPrice = reader.decimal("costPrice")
-        salesPrice = reader.decimal("salesPrice")
-        currency = reader.formatted("currency", .currency)?.value
+        costPrice = reader.locatedDecimal("costPrice")
+        salesPrice = reader.locatedDecimal("salesPrice")
+        currency = reader.formatted("currency", .currency)
         properties = reader.propertySettings()
         location = code.location
         license = reader.mapping("license", known: ["sku", "term", "billingCycle"], required: ["sku", "term"]).flatMap { license in

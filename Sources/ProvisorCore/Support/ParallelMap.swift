@@ -10,6 +10,13 @@ func parallelMap<T: Sendable>(_ count: Int, _ transform: @Sendable (Int) -> T) -
     return slots.take()
 }
 
+/// Runs `body` over `0..<count` split into chunks, in parallel, results in chunk order.
+func parallelChunks<T: Sendable>(_ count: Int, chunkSize: Int = 1_024, _ body: @Sendable (Range<Int>) -> T) -> [T] {
+    parallelMap((count + chunkSize - 1) / chunkSize) { chunk in
+        body((chunk * chunkSize)..<min(count, (chunk + 1) * chunkSize))
+    }
+}
+
 /// Slots that `concurrentPerform` fills: each index is written by exactly one iteration and
 /// read only after all iterations have finished, so no lock is needed.
 private final class WriteOnceSlots<T>: @unchecked Sendable {

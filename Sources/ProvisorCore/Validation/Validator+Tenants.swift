@@ -151,15 +151,6 @@ extension Reseller {
     func chainDepth(_ chains: [String: [Reseller]]) -> Int { chains[code.value]?.count ?? Int.max }
 }
 
-extension Validator {
-    /// Runs `body` over `0..<count` split into chunks, in parallel, results in chunk order.
-    func parallelChunks<T: Sendable>(_ count: Int, chunkSize: Int = 1_024, _ body: @Sendable (Range<Int>) -> T) -> [T] {
-        parallelMap((count + chunkSize - 1) / chunkSize) { chunk in
-            body((chunk * chunkSize)..<min(count, (chunk + 1) * chunkSize))
-        }
-    }
-}
-
 extension String {
     /// Lower-cased, without allocating when the string is already lower-case ASCII.
     var asciiLowercased: String {

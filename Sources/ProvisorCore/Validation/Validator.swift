@@ -19,9 +19,17 @@ public struct Validator: Sendable {
 
     /// Validates `estate` and returns every semantic problem, sorted.
     public static func validate(_ estate: Estate) -> [Diagnostic] {
+        check(estate).diagnostics
+    }
+
+    /// Validates `estate`: every semantic problem, sorted, and the objects by name as
+    /// validation settled them, for resolution.
+    public static func check(_ estate: Estate) -> (diagnostics: [Diagnostic], index: EstateIndex) {
         var validator = Validator(estate: estate)
         validator.run()
-        return validator.diagnostics.sorted()
+        let index = EstateIndex(services: validator.services, resellers: validator.resellers, customers: validator.customers,
+                                usersByCustomer: validator.usersByCustomer, chains: validator.chains)
+        return (validator.diagnostics.sorted(), index)
     }
 
     init(estate: Estate) {
@@ -165,4 +173,17 @@ public struct Validator: Sendable {
             unknown("engine", reference, among: engines.keys, fix: "define an Engine named '\(reference.value)'")
         }
     }
+}
+
+/// The estate's objects by name as validation settled them (the first definition of a name
+/// wins; duplicates are reported), and the reseller chains that lead up to the root.
+public struct EstateIndex: Sendable {
+    var services: [String: Service]
+    var resellers: [String: Reseller]
+    var customers: [String: Customer]
+    /// Indices into `estate.users`, by customer code; later duplicates of a username left out.
+    var usersByCustomer: [String: [Int]]
+    /// Each reseller's chain from itself up to the root; missing for resellers in a cycle or
+    /// below a missing parent.
+    var chains: [String: [Reseller]]
 }

@@ -15,6 +15,9 @@ enum DiagnosticsView {
             let counts = "\(estate.engines.count) engines, \(estate.services.count) services, \(estate.resellers.count) resellers, "
                 + "\(estate.customers.count) customers, \(estate.users.count) users"
             lines.append(Style.green.apply("Valid:", colour) + " \(estate.files.count) files, \(estate.documentCount) documents (\(counts)).")
+            let resources = report.desired.counts
+            let kinds = ResourceAddress.Kind.allCases.map { kind in "\(resources[kind] ?? 0) \(kind.rawValue)s" }
+            lines.append("Resolved \(report.desired.resources.count) resources (\(kinds.joined(separator: ", "))).")
         } else {
             let errors = report.diagnostics.errorCount
             let files = Set(report.diagnostics.map(\.location.file)).count
@@ -33,7 +36,7 @@ enum DiagnosticsView {
             var hint: String?
         }
         struct Summary: Encodable {
-            var files, documents, errors, engines, services, resellers, customers, users: Int
+            var files, documents, errors, engines, services, resellers, customers, users, resources: Int
         }
         var format_version = "1"
         var valid: Bool
@@ -47,7 +50,8 @@ enum DiagnosticsView {
             valid: report.isValid,
             summary: .init(files: estate.files.count, documents: estate.documentCount, errors: report.diagnostics.errorCount,
                            engines: estate.engines.count, services: estate.services.count, resellers: estate.resellers.count,
-                           customers: estate.customers.count, users: estate.users.count),
+                           customers: estate.customers.count, users: estate.users.count,
+                           resources: report.isValid ? report.desired.resources.count : 0),
             diagnostics: report.diagnostics.map {
                 .init(file: $0.location.file, line: $0.location.line, column: $0.location.column,
                       severity: $0.severity.rawValue, message: $0.message, hint: $0.hint)

@@ -1,0 +1,162 @@
+import Foundation
+
+/// A resolved attribute value. Values compare by value: `16.00` and `16.0` are the same number.
+public enum AttributeValue: Sendable, Hashable, CustomStringConvertible {
+    case string(String)
+    case integer(Int)
+    case number(Decimal)
+    case boolean(Bool)
+    case list([String])
+    /// A secret reference (`env:NAME`, `file:PATH`); the secret itself is read only at apply time.
+    case secret(SecretRef)
+
+    init(_ value: TypedValue) {
+        switch value {
+        case .string(let text): self = .string(text)
+        case .integer(let number): self = .integer(number)
+        case .number(let number): self = .number(number)
+        case .boolean(let flag): self = .boolean(flag)
+        }
+    }
+
+    /// The value as text; a secret shows as `(sensitive)`.
+    public var description: String {
+        switch self {
+        case .string(let text): return text
+        case .integer(let number): return String(number)
+        case .number(let number): return "\(number)"
+        case .boolean(let flag): return flag ? "true" : "false"
+        case .list(let items): return "[" + items.joined(separator: ", ") + "]"
+        case .secret: return "(sensitive)"
+        }
+    }
+
+    public static func == (lhs: AttributeValue, rhs: AttributeValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.string(let a), .string(let b)): return a == b
+        case (.integer(let a), .integer(let b)): return a == b
+        case (.number(let a), .number(let b)): return a == b
+        case (.boolean(let a), .boolean(let b)): return a == b
+        case (.list(let a), .list(let b)): return a == b
+        case (.secret(let a), .secret(let b)): return a.description == b.description
+        default: return false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .string(let text): hasher.combine(0); hasher.combine(text)
+        case .integer(let number): hasher.combine(1); hasher.combine(number)
+        case .number(let number): hasher.combine(2); hasher.combine(number)
+        case .boolean(let flag): hasher.combine(3); hasher.combine(flag)
+        case .list(let items): hasher.combine(4); hasher.combine(items)
+        case .secret(let reference): hasher.combine(5); hasher.combine(reference.description)
+        }
+    }
+}
+
+/// One resolved attribute of a resource: a dotted name (`contact.email`, `plan.salesPrice`,
+/// `properties.storageGB`) and its value.
+public struct Attribute: Sendable, Hashable {
+    public var name: String
+    public var value: AttributeValue
+}
+
+/// One desired resource: its address (which carries its kind), parent, engine and resolved
+/// attributes, sorted by name. An attribute no level sets is absent: it is not managed.
+public struct DesiredResource: Sendable, Hashable {
+    public var address: ResourceAddress
+    public var parent: ResourceAddress?
+    public var engine: String
+    public var attributes: [Attribute]
+
+    public var kind: ResourceAddress.Kind { address.kind }
+
+    public subscript(name: String) -> AttributeValue? {
+        attributes.first { $0.name == name }?.value
+    }
+}
+
+/// The desired state: every resource the manifests describe, in address order.
+public struct DesiredState: Sendable {
+    public var resources: [DesiredResource]
+
+    public init(resources: [DesiredResource]) {
+        self.resources = resources
+    }
+
+    /// The resource at `address` (a binary search: resources are kept in address order).
+    public func resource(at address: ResourceAddress) -> DesiredResource? {
+        var low = 0, high = resources.count
+        while low < high {
+            let middle = (low + high) / 2
+            if resources[middle].address < address { low = middle + 1 } else { high = middle }
+        }
+        return low < resources.count && resources[low].address == address ? resources[low] : nil
+    }
+
+    /// How many resources there are of each kind.
+    public var counts: [ResourceAddress.Kind: Int] {
+        resources.reduce(into: [:]) { counts, resource in counts[resource.kind, default: 0] += 1 }
+    }
+}
+
+/// The level of the hierarchy that supplied a value, most general first.
+public enum Level: Sendable, Hashable, CustomStringConvertible {
+    /// A value Provisor supplies when the manifests give none (the `default` instance name).
+    case builtIn
+    /// The Service manifest: a property's default, the service's name or engine.
+    case serviceDefault
+    case plan(String)
+    case reseller(String)
+    case customer(String)
+    case user(String)
+    case assignment
+    /// A naming pattern evaluated over the resolved values.
+    case pattern
+
+    public var description: String {
+        switch self {
+        case .builtIn: return "Provisor default"
+        case .serviceDefault: return "service default"
+        case .plan(let code): return "plan \(code)"
+        case .reseller(let code): return "reseller \(code)"
+        case .customer(let code): return "customer \(code)"
+        case .user(let username): return "user \(username)"
+        case .assignment: return "assignment"
+        case .pattern: return "pattern"
+        }
+    }
+}
+
+/// Where a value came from: a level and the manifest position that set it.
+public struct Origin: Sendable, Hashable {
+    public var level: Level
+    /// nil only for Provisor's own defaults.
+    public var location: SourceLocation?
+
+    public init(_ level: Level, _ location: SourceLocation?) {
+        self.level = level
+        self.location = location
+    }
+}
+
+/// Every effective value of one resource with its provenance: what `provisor explain` prints.
+public struct Explanation: Sendable {
+    public struct Value: Sendable, Hashable {
+        public var value: AttributeValue
+        public var origin: Origin
+    }
+
+    public struct Entry: Sendable {
+        public var name: String
+        public var effective: Value
+        /// The values it replaced, most recent first.
+        public var overridden: [Value]
+        /// The level that locked this value, when one did.
+        public var lockedBy: Origin?
+    }
+
+    public var resource: DesiredResource
+    public var entries: [Entry]
+}

@@ -1,0 +1,105 @@
+/// Validated manifests turned into the desired state: every resource with its resolved
+/// attributes, plus the problems only resolution can find (naming patterns, engines).
+///
+/// Resolution works on any estate, valid or not: what validation already reported (an unknown
+/// service, a broken reseller chain) is left out rather than reported again.
+public struct Resolution: Sendable {
+    public let desired: DesiredState
+    /// Resolution's own problems, sorted; validation's are not repeated.
+    public let diagnostics: [Diagnostic]
+    let resolver: Resolver
+
+    public static func resolve(_ estate: Estate, index: EstateIndex) -> Resolution {
+        var diagnostics: [Diagnostic] = []
+        var layouts: [String: ServiceLayout] = [:]
+        for service in index.services.values.sorted(by: { $0.code.value < $1.code.value }) {
+            layouts[service.code.value] = ServiceLayout(service, diagnostics: &diagnostics)
+        }
+        let resolver = Resolver(estate: estate, index: index, layouts: layouts)
+
+        var resources: [DesiredResource] = []
+        for reseller in index.resellers.values.sorted(by: { $0.code.value < $1.code.value }) {
+            // A chain that stops short of a root (unknown parent) is reported by validation.
+            guard let chain = index.chains[reseller.code.value], chain.last!.isRoot else { continue }
+            if chain.contains(where: { $0.engine != nil }) {
+                resources.append(resolver.resource(.reseller(reseller.code.value), resolver.resellerTable(reseller, chain: chain, tracing: false)))
+            } else {
+                let code = reseller.code.value, root = chain.last!.code.value
+                diagnostics.append(.error(at: reseller.code.location,
+                    "reseller \(code) has no engine: neither it nor any reseller above it names one",
+                    hint: code == root ? "set spec.engine on \(code); it serves every reseller that names none"
+                        : "set spec.engine on \(code), or on \(root) for the whole hierarchy"))
+            }
+        }
+
+        let customers = index.customers.values.sorted { $0.code.value < $1.code.value }
+        let chunks = parallelChunks(customers.count, chunkSize: 256) { range in
+            var output = Resolver.Output()
+            for position in range { resolver.resolveCustomer(customers[position], into: &output) }
+            return output
+        }
+        var failures = PatternFailures()
+        resources.reserveCapacity(resources.count + chunks.reduce(0) { $0 + $1.resources.count })
+        for chunk in chunks {
+            resources += chunk.resources
+            failures.merge(chunk.failures)
+        }
+        diagnostics += failures.diagnostics
+        return Resolution(desired: DesiredState(resources: resources), diagnostics: diagnostics.sorted(), resolver: resolver)
+    }
+
+    /// Every effective value of the resource at `address` with the level and file:line that
+    /// supplied it and the values it replaced; nil when the estate has no such resource.
+    public func explain(_ address: ResourceAddress) -> Explanation? {
+        guard desired.resource(at: address) != nil else { return nil }
+        return resolver.explain(address)
+    }
+
+    /// The existing addresses closest to `text`, for an unknown-address error: among the
+    /// named customer's resources when that customer exists, else among resellers and customers.
+    public func closestAddresses(to text: String, count: Int = 3) -> [String] {
+        let parsed = ResourceAddress(parsing: text)
+        let candidates: [DesiredResource]
+        if let customer = parsed?.customer, desired.resource(at: .customer(customer)) != nil {
+            candidates = desired.resources.filter { $0.address.customer == customer }
+        } else {
+            candidates = desired.resources.filter { $0.kind == .reseller || $0.kind == .customer }
+        }
+        return Suggestions.nearest(to: text, in: candidates.map(\.address.description), count: count)
+    }
+}
+
+/// Problems with naming-pattern results, one diagnostic per pattern and kind of problem
+/// however many resources share it.
+struct PatternFailures: Sendable {
+    struct Failure: Sendable {
+        var diagnostic: Diagnostic
+        var count: Int
+    }
+
+    private(set) var failures: [String: Failure] = [:]
+
+    mutating func add(at location: SourceLocation, kind: String, _ message: String, hint: String) {
+        let key = "\(location) \(kind)"
+        if failures[key] == nil {
+            failures[key] = Failure(diagnostic: .error(at: location, message, hint: hint), count: 1)
+        } else {
+            failures[key]!.count += 1
+        }
+    }
+
+    mutating func merge(_ other: PatternFailures) {
+        for (key, failure) in other.failures {
+            if failures[key] == nil { failures[key] = failure } else { failures[key]!.count += failure.count }
+        }
+    }
+
+    var diagnostics: [Diagnostic] {
+        failures.values.map { failure in
+            guard failure.count > 1 else { return failure.diagnostic }
+            var diagnostic = failure.diagnostic
+            diagnostic.message += " (and \(failure.count - 1) more resource\(failure.count == 2 ? "" : "s"))"
+            return diagnostic
+        }
+    }
+}

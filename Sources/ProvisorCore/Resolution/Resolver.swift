@@ -1,0 +1,398 @@
+import Foundation
+
+/// Resolves resellers, customers, users and their service assignments into attribute tables.
+///
+/// A service assignment's values apply from the most general level to the most specific
+/// (DESIGN.md "Effective value"): the service default, the plan, each reseller from the root
+/// down to the nearest, the customer, the user (user-scope services), the assignment; at each
+/// level the service-wide override first and the plan-specific one after it. A lock stops
+/// every level below it. Engines and naming patterns come last, over the resolved values.
+struct Resolver: Sendable {
+    let estate: Estate
+    let index: EstateIndex
+    let layouts: [String: ServiceLayout]
+
+    /// What a worker resolves from its customers.
+    struct Output: Sendable {
+        var resources: [DesiredResource] = []
+        var failures = PatternFailures()
+    }
+
+    /// A customer with what every resource below it needs.
+    struct CustomerScope {
+        let customer: Customer
+        /// The customer's resellers, nearest first.
+        let chain: [Reseller]
+        let engine: Explanation.Value
+        /// The services every reseller in the chain allows; nil when none restricts them.
+        let allowed: Set<String>?
+
+        var code: String { customer.code.value }
+    }
+
+    /// One assignment that resolves to a resource (validation reports the ones that cannot).
+    struct Usable {
+        let assignment: Assignment
+        let layout: ServiceLayout
+        let plan: Plan?
+        /// The instance name; always the default for a service that is not multi-instance.
+        let instance: String
+    }
+
+    // MARK: Customers
+
+    func scope(of customer: Customer) -> CustomerScope? {
+        guard let chain = index.chains[customer.reseller.value] else { return nil }
+        let engine: Explanation.Value
+        if customer.customerLocation.type != .platform, let named = customer.customerLocation.engine {
+            engine = Explanation.Value(value: .string(named.value), origin: Origin(.customer(customer.code.value), named.location))
+        } else if let owner = chain.first(where: { $0.engine != nil }), let named = owner.engine {
+            engine = Explanation.Value(value: .string(named.value), origin: Origin(.reseller(owner.code.value), named.location))
+        } else {
+            return nil  // reported once for the reseller
+        }
+        let allowed = chain.lazy.compactMap(\.allowedServices).reduce(nil as Set<String>?) { narrowed, list in
+            let names = Set(list.map(\.value))
+            return narrowed.map { $0.intersection(names) } ?? names
+        }
+        return CustomerScope(customer: customer, chain: chain, engine: engine, allowed: allowed)
+    }
+
+    /// The customer's users in username order, without later duplicates.
+    func users(of customer: String) -> [User] {
+        (index.usersByCustomer[customer] ?? []).map { estate.users[$0] }.sorted { $0.username.value < $1.username.value }
+    }
+
+    func resolveCustomer(_ customer: Customer, into output: inout Output) {
+        guard let scope = scope(of: customer) else { return }
+        let code = scope.code
+        output.resources.append(resource(.customer(code), customerTable(scope, tracing: false)))
+        var bases: [String: AttributeTable] = [:]
+        for usable in usableAssignments(customer.services, scope: .customer, in: scope) {
+            let address = ResourceAddress.service(usable.layout.service.code.value, instance: usable.instance, customer: code)
+            let table = serviceTable(usable, in: scope, user: nil, address: address, bases: &bases, failures: &output.failures)
+            output.resources.append(resource(address, table))
+        }
+        for user in users(of: code) {
+            let username = user.username.value
+            output.resources.append(resource(.user(username, customer: code), userTable(user, in: scope, tracing: false)))
+            for usable in usableAssignments(user.services, scope: .user, in: scope) {
+                let address = ResourceAddress.service(usable.layout.service.code.value, instance: usable.instance, customer: code, user: username)
+                let table = serviceTable(usable, in: scope, user: user, address: address, bases: &bases, failures: &output.failures)
+                output.resources.append(resource(address, table))
+            }
+        }
+    }
+
+    /// The assignments that name a known service of the right scope, an existing plan, a
+    /// service the resellers allow, and a new instance; in service and instance order.
+    func usableAssignments(_ assignments: [Assignment], scope serviceScope: Service.Scope, in scope: CustomerScope) -> [Usable] {
+        var usable: [Usable] = []
+        var seen: Set<String> = []
+        for assignment in assignments {
+            let code = assignment.service.value
+            guard let layout = layouts[code], layout.service.scope == serviceScope,
+                  scope.allowed?.contains(code) ?? true else { continue }
+            let plan = assignment.plan.flatMap { layout.service.plan($0.value) }
+            guard (plan == nil) == (assignment.plan == nil), plan != nil || layout.service.plans.isEmpty else { continue }
+            let instance = layout.service.multiInstance ? assignment.instanceName : Assignment.defaultInstance
+            guard seen.insert("\(code):\(instance)").inserted else { continue }
+            usable.append(Usable(assignment: assignment, layout: layout, plan: plan, instance: instance))
+        }
+        return usable.sorted { ($0.layout.service.code.value, $0.instance) < ($1.layout.service.code.value, $1.instance) }
+    }
+
+    /// A resource from its table: the engine is the table's `engine` attribute.
+    func resource(_ address: ResourceAddress, _ table: AttributeTable) -> DesiredResource {
+        let attributes = table.attributes
+        let engine = attributes.first { $0.name == "engine" }.map { $0.value.description } ?? ""
+        return DesiredResource(address: address, parent: parent(of: address), engine: engine, attributes: attributes)
+    }
+
+    func parent(of address: ResourceAddress) -> ResourceAddress? {
+        switch address.kind {
+        case .reseller: return index.resellers[address.owner]?.parent.map { .reseller($0.value) }
+        case .customer: return index.customers[address.owner].map { .reseller($0.reseller.value) }
+        case .customerService, .user: return .customer(address.owner)
+        case .userService: return .user(address.user!, customer: address.owner)
+        }
+    }
+
+    // MARK: Resellers, customers, users
+
+    func resellerTable(_ reseller: Reseller, chain: [Reseller], tracing: Bool) -> AttributeTable {
+        var table = AttributeTable(tracing: tracing)
+        let origin = Origin(.reseller(reseller.code.value), reseller.location)
+        table.add("name", .string(reseller.name), origin)
+        if let parent = reseller.parent { table.add("parent", .string(parent.value), Origin(origin.level, parent.location)) }
+        table.addContact(reseller.contact, origin)
+        table.addAddress(reseller.address, origin)
+        if let owner = chain.first(where: { $0.engine != nil }), let engine = owner.engine {
+            table.add("engine", .string(engine.value), Origin(.reseller(owner.code.value), engine.location))
+        }
+        let restricting = chain.filter { $0.allowedServices != nil }
+        if let nearest = restricting.first {
+            let allowed = restricting.dropFirst().reduce(Set(nearest.allowedServices!.map(\.value))) { narrowed, reseller in
+                narrowed.intersection(reseller.allowedServices!.map(\.value))
+            }
+            let at = nearest.allowedServices!.first?.location ?? nearest.location
+            table.add("services", .list(allowed.sorted()), Origin(.reseller(nearest.code.value), at))
+        }
+        table.sortByName()
+        return table
+    }
+
+    func customerTable(_ scope: CustomerScope, tracing: Bool) -> AttributeTable {
+        let customer = scope.customer
+        var table = AttributeTable(tracing: tracing)
+        let level = Level.customer(scope.code)
+        let origin = Origin(level, customer.location)
+        table.add("name", .string(customer.name), origin)
+        table.add("reseller", .string(customer.reseller.value), Origin(level, customer.reseller.location))
+        table.add("type", .string(customer.type.rawValue), origin)
+        table.add("status", .string(customer.status.rawValue), origin)
+        table.add("protect", .boolean(customer.protect), origin)
+        table.addContact(customer.contact, origin)
+        table.addAddress(customer.address, origin)
+        if let domains = customer.domains {
+            table.add("domains.primary", .string(domains.primary.value), Origin(level, domains.primary.location))
+            if let first = domains.aliases.first {
+                table.add("domains.aliases", .list(domains.aliases.map(\.value)), Origin(level, first.location))
+            }
+        }
+        table.add("location.type", .string(customer.customerLocation.type.rawValue), origin)
+        table.add("location.name", customer.customerLocation.name.map(AttributeValue.string), origin)
+        if let settings = customer.settings {
+            table.add("settings.maxUsers", settings.maxUsers.map(AttributeValue.integer), origin)
+            if let policy = settings.passwordPolicy {
+                table.add("settings.passwordPolicy.minLength", policy.minLength.map(AttributeValue.integer), origin)
+                table.add("settings.passwordPolicy.requireComplexity", policy.requireComplexity.map(AttributeValue.boolean), origin)
+                table.add("settings.passwordPolicy.maxAgeDays", policy.maxAgeDays.map(AttributeValue.integer), origin)
+                table.add("settings.passwordPolicy.requireMFA", policy.requireMFA.map(AttributeValue.boolean), origin)
+            }
+        }
+        if let branding = customer.branding {
+            table.add("branding.displayName", branding.displayName.map(AttributeValue.string), origin)
+            table.add("branding.logoUrl", branding.logoUrl.map(AttributeValue.string), origin)
+            table.add("branding.primaryColor", branding.primaryColor.map(AttributeValue.string), origin)
+            table.add("branding.supportEmail", branding.supportEmail.map(AttributeValue.string), origin)
+            table.add("branding.supportPhone", branding.supportPhone.map(AttributeValue.string), origin)
+        }
+        for role in customer.securityRoles {
+            let prefix = "securityRoles.\(role.name.value)"
+            let at = Origin(level, role.name.location)
+            table.add("\(prefix).description", role.description.map(AttributeValue.string), at)
+            table.add("\(prefix).members", .list(role.members.map(\.value)), at)
+            table.add("\(prefix).permissions", .list(role.permissions), at)
+        }
+        table.add("engine", scope.engine.value, scope.engine.origin)
+        table.sortByName()
+        return table
+    }
+
+    func userTable(_ user: User, in scope: CustomerScope, tracing: Bool) -> AttributeTable {
+        var table = AttributeTable(tracing: tracing)
+        let level = Level.user(user.username.value)
+        let origin = Origin(level, user.location)
+        table.add("username", .string(user.username.value), Origin(level, user.username.location))
+        table.add("upn", .string(user.upn.value), Origin(level, user.upn.location))
+        table.add("firstName", user.firstName.map(AttributeValue.string), origin)
+        table.add("lastName", user.lastName.map(AttributeValue.string), origin)
+        table.add("displayName", user.displayName.map(AttributeValue.string), origin)
+        if let email = user.email { table.add("email", .string(email.value), Origin(level, email.location)) }
+        table.add("status", .string(user.status.rawValue), origin)
+        table.add("admin", .boolean(user.admin), origin)
+        if let password = user.password { table.add("password", .secret(password), Origin(level, password.location)) }
+        table.add("engine", scope.engine.value, scope.engine.origin)
+        table.sortByName()
+        return table
+    }
+
+    // MARK: Service assignments
+
+    /// The resolved table of one assignment. Everything above the user is the same for every
+    /// assignment of a service and plan within a customer, so untraced resolution reuses it.
+    func serviceTable(_ usable: Usable, in scope: CustomerScope, user: User?, address: ResourceAddress,
+                      tracing: Bool = false, bases: inout [String: AttributeTable], failures: inout PatternFailures) -> AttributeTable {
+        var table: AttributeTable
+        let key = "\(usable.layout.service.code.value) \(usable.plan?.code.value ?? "")"
+        if !tracing, let base = bases[key] {
+            table = base
+        } else {
+            table = baseTable(usable.layout, plan: usable.plan, in: scope, tracing: tracing)
+            if !tracing { bases[key] = table }
+        }
+        finish(&table, usable, in: scope, user: user, address: address, failures: &failures)
+        return table
+    }
+
+    /// The service default, the plan, the resellers from the root down, and the customer.
+    func baseTable(_ layout: ServiceLayout, plan: Plan?, in scope: CustomerScope, tracing: Bool) -> AttributeTable {
+        let service = layout.service
+        var table = AttributeTable(names: layout.names, tracing: tracing)
+        table.set(layout.serviceCode, .string(service.code.value), Origin(.serviceDefault, service.code.location))
+        table.set(layout.serviceName, .string(service.name.value), Origin(.serviceDefault, service.name.location))
+        if let engine = service.engine { table.set(layout.engine, .string(engine.value), Origin(.serviceDefault, engine.location)) }
+        for (position, property) in service.properties.enumerated() {
+            let slot = layout.propertySlots[position]
+            if let value = property.defaultValue, case .success(let typed) = value.typed(as: property.type, allowed: property.values) {
+                table.set(slot, AttributeValue(typed), Origin(.serviceDefault, value.location))
+            }
+            if property.locked { table.lock(slot, by: Origin(.serviceDefault, property.location)) }
+        }
+        if let plan {
+            let level = Level.plan(plan.code.value)
+            table.set(layout.planName, .string(plan.name.value), Origin(level, plan.name.location))
+            table.set(layout.planSKU, .string(plan.sku.value), Origin(level, plan.sku.location))
+            table.setPrices(layout, cost: plan.costPrice, sales: plan.salesPrice, currency: plan.currency, level: level)
+            if let license = plan.license {
+                let origin = Origin(level, plan.location)
+                table.set(layout.licenseSKU, .string(license.sku), origin)
+                table.set(layout.licenseTerm, .string(license.term.rawValue), origin)
+                table.set(layout.licenseBillingCycle, .string(license.billingCycle.rawValue), origin)
+            }
+            table.apply(plan.properties, layout, level: level)
+        }
+        for reseller in scope.chain.reversed() {
+            table.apply(reseller.overrides, layout, plan: plan, level: .reseller(reseller.code.value))
+        }
+        table.apply(scope.customer.overrides, layout, plan: plan, level: .customer(scope.code))
+        return table
+    }
+
+    /// The user's overrides, the assignment, the engine when no level chose one, then the
+    /// naming patterns of properties still without a value.
+    func finish(_ table: inout AttributeTable, _ usable: Usable, in scope: CustomerScope, user: User?, address: ResourceAddress,
+                failures: inout PatternFailures) {
+        let layout = usable.layout
+        let assignment = usable.assignment
+        if let user { table.apply(user.overrides, layout, plan: usable.plan, level: .user(user.username.value)) }
+        if let plan = assignment.plan { table.set(layout.plan, .string(plan.value), Origin(.assignment, plan.location)) }
+        if let instance = assignment.instance, layout.service.multiInstance {
+            table.set(layout.instance, .string(instance.value), Origin(.assignment, instance.location))
+        } else {
+            table.set(layout.instance, .string(Assignment.defaultInstance), Origin(.builtIn, nil))
+        }
+        table.apply(assignment.properties, layout, level: .assignment)
+        if table.value(layout.engine) == nil { table.set(layout.engine, scope.engine.value, scope.engine.origin) }
+
+        for position in layout.patternOrder {
+            let slot = layout.propertySlots[position]
+            guard table.value(slot) == nil, let pattern = layout.patterns[position] else { continue }
+            let property = layout.service.properties[position]
+            let source = property.pattern!
+            let evaluated = pattern.evaluate { placeholder in
+                switch placeholder {
+                case .customerCode: return scope.code
+                case .customerDomain: return scope.customer.domains?.primary.value
+                case .username: return user?.username.value
+                case .instance: return usable.instance
+                case .serviceCode: return layout.service.code.value
+                case .planCode: return usable.plan?.code.value
+                case .property(let name): return layout.propertySlot(name).flatMap(table.value)?.description
+                }
+            }
+            let subject = "naming pattern of property '\(property.name.value)' of service \(layout.service.code.value)"
+            switch evaluated {
+            case .failure(let missing):
+                failures.add(at: source.location, kind: "missing \(missing.placeholder)",
+                             "\(subject) reads \(missing.placeholder), which has no value for \(address)",
+                             hint: "give \(missing.placeholder) a value, or set '\(property.name.value)' explicitly")
+            case .success(let text):
+                let style: YAMLScalar.Style = property.type == .string || property.type == .enum ? .quoted : .plain
+                switch PropertyValue(YAMLScalar(text, style: style), at: source.location).typed(as: property.type, allowed: property.values) {
+                case .success(let typed):
+                    table.set(slot, AttributeValue(typed), Origin(.pattern, source.location))
+                case .failure(let problem):
+                    failures.add(at: source.location, kind: "type", "\(subject) gives '\(text)' for \(address), but the property \(problem.message)",
+                                 hint: "change the pattern so that it gives a valid \(property.type.rawValue), or set '\(property.name.value)' explicitly")
+                }
+            }
+        }
+    }
+
+    // MARK: Explain
+
+    /// The traced table of the resource at `address`; nil when there is none.
+    func explain(_ address: ResourceAddress) -> Explanation? {
+        let table: AttributeTable
+        switch address.kind {
+        case .reseller:
+            guard let reseller = index.resellers[address.owner], let chain = index.chains[address.owner] else { return nil }
+            table = resellerTable(reseller, chain: chain, tracing: true)
+        case .customer:
+            guard let scope = index.customers[address.owner].flatMap(scope(of:)) else { return nil }
+            table = customerTable(scope, tracing: true)
+        case .user:
+            guard let scope = index.customers[address.owner].flatMap(scope(of:)),
+                  let user = users(of: address.owner).first(where: { $0.username.value == address.user }) else { return nil }
+            table = userTable(user, in: scope, tracing: true)
+        case .customerService, .userService:
+            guard let scope = index.customers[address.owner].flatMap(scope(of:)) else { return nil }
+            let user = address.user.flatMap { username in users(of: address.owner).first { $0.username.value == username } }
+            if address.user != nil && user == nil { return nil }
+            let assignments = user?.services ?? scope.customer.services
+            guard let usable = usableAssignments(assignments, scope: user == nil ? .customer : .user, in: scope).first(where: {
+                $0.layout.service.code.value == address.service && $0.instance == address.instanceName
+            }) else { return nil }
+            var bases: [String: AttributeTable] = [:]
+            var failures = PatternFailures()
+            table = serviceTable(usable, in: scope, user: user, address: address, tracing: true, bases: &bases, failures: &failures)
+        }
+        return Explanation(resource: resource(address, table), entries: table.entries)
+    }
+}
+
+extension AttributeTable {
+    /// Applies one level's override of the layout's service: name and engine, then the
+    /// service-wide properties, then the plan-specific override, then the level's locks.
+    mutating func apply(_ overrides: [ServiceOverride], _ layout: ServiceLayout, plan: Plan?, level: Level) {
+        guard let override = overrides.first(where: { $0.service.value == layout.service.code.value }) else { return }
+        if let name = override.name { set(layout.serviceName, .string(name.value), Origin(level, name.location)) }
+        if let engine = override.engine { set(layout.engine, .string(engine.value), Origin(level, engine.location)) }
+        apply(override.properties, layout, level: level)
+        var locks = override.locked
+        if let plan, let planOverride = override.plans.first(where: { $0.plan.value == plan.code.value }) {
+            if let name = planOverride.name { set(layout.planName, .string(name.value), Origin(level, name.location)) }
+            if let sku = planOverride.sku { set(layout.planSKU, .string(sku.value), Origin(level, sku.location)) }
+            setPrices(layout, cost: planOverride.costPrice, sales: planOverride.salesPrice, currency: planOverride.currency, level: level)
+            apply(planOverride.properties, layout, level: level)
+            locks += planOverride.locked
+        }
+        for name in locks {
+            if let slot = layout.propertySlot(name.value) { lock(slot, by: Origin(level, name.location)) }
+        }
+    }
+
+    /// Applies property values that name a property of the service and fit its type.
+    mutating func apply(_ settings: [PropertySetting], _ layout: ServiceLayout, level: Level) {
+        for setting in settings {
+            guard let position = layout.definitions[setting.name.value] else { continue }
+            let property = layout.service.properties[position]
+            guard case .success(let typed) = setting.value.typed(as: property.type, allowed: property.values) else { continue }
+            set(layout.propertySlots[position], AttributeValue(typed), Origin(level, setting.value.location))
+        }
+    }
+
+    mutating func setPrices(_ layout: ServiceLayout, cost: Located<Decimal>?, sales: Located<Decimal>?, currency: Located<String>?, level: Level) {
+        if let cost { set(layout.planCostPrice, .number(cost.value), Origin(level, cost.location)) }
+        if let sales { set(layout.planSalesPrice, .number(sales.value), Origin(level, sales.location)) }
+        if let currency { set(layout.planCurrency, .string(currency.value), Origin(level, currency.location)) }
+    }
+
+    mutating func addContact(_ contact: Contact?, _ origin: Origin) {
+        guard let contact else { return }
+        add("contact.name", contact.name.map(AttributeValue.string), origin)
+        if let email = contact.email { add("contact.email", .string(email.value), Origin(origin.level, email.location)) }
+        add("contact.phone", contact.phone.map(AttributeValue.string), origin)
+    }
+
+    mutating func addAddress(_ address: Address?, _ origin: Origin) {
+        guard let address else { return }
+        add("address.street", address.street.map(AttributeValue.string), origin)
+        add("address.city", address.city.map(AttributeValue.string), origin)
+        add("address.postalCode", address.postalCode.map(AttributeValue.string), origin)
+        add("address.region", address.region.map(AttributeValue.string), origin)
+        add("address.country", address.country.map(AttributeValue.string), origin)
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import ProvisorCore
+
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Show every effective value of one resource, with the level and file:line that set it.",
+        discussion: """
+            ADDRESS is one of: \(ResourceAddress.forms).
+            Exit status: 0 when the resource was explained, 1 when the manifests are invalid or there is no such resource.
+            """
+    )
+
+    @Argument(help: "The resource's address, for example customer/JBL/user/alice/service/m365.")
+    var address: String
+
+    @OptionGroup var options: ManifestOptions
+
+    @Option(name: .long, help: "Output format: human or json.")
+    var format: OutputFormat = .human
+
+    func validate() throws {
+        if format != .human && format != .json {
+            throw ValidationError("explain prints human or json")
+        }
+    }
+
+    func run() throws {
+        try runReportingFailures {
+            guard let parsed = ResourceAddress(parsing: address) else {
+                throw CommandFailure(description: "error: '\(address)' is not a resource address (addresses look like \(ResourceAddress.forms))")
+            }
+            let workspace = try Workspace.open(options)
+            let report = try ManifestValidation.run(workspace.source)
+            guard report.isValid else {
+                throw CommandFailure(description: "error: the manifests are not valid, so nothing can be explained (run provisor validate and fix the errors above)",
+                                     diagnostics: report.diagnostics)
+            }
+            guard let explanation = report.resolution.explain(parsed) else {
+                let closest = report.resolution.closestAddresses(to: address)
+                let hint = closest.isEmpty ? "" : " (closest existing: \(closest.joined(separator: ", ")))"
+                throw CommandFailure(description: "error: no resource at '\(parsed)'\(hint)")
+            }
+            let output = Terminal.standardOutput
+            switch format {
+            case .json: output.write(try ExplainView.json(explanation))
+            default: output.write(ExplainView.human(explanation, colour: output.isColour))
+            }
+            return 0
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import ProvisorCore
+
+/// Renders an explanation: each effective value, the level and file:line that set it, the
+/// values it replaced and the lock that holds it.
+enum ExplainView {
+    static func human(_ explanation: Explanation, colour: Bool) -> String {
+        let resource = explanation.resource
+        var lines = [Style.bold.apply(resource.address.description, colour) + " (\(resource.kind.rawValue))"]
+        if let parent = resource.parent { lines.append("  parent  \(parent)") }
+        lines.append("  engine  \(resource.engine)")
+        lines.append("")
+        let rows = explanation.entries.map { entry in
+            (entry.name, text(entry.effective.value, name: entry.name), entry.effective.origin.level.description, source(entry.effective.origin))
+        }
+        let nameWidth = rows.map(\.0.count).max() ?? 0
+        let valueWidth = min(40, rows.map(\.1.count).max() ?? 0)
+        let levelWidth = rows.map(\.2.count).max() ?? 0
+        let indent = String(repeating: " ", count: 2 + nameWidth + 2)
+        for (entry, row) in zip(explanation.entries, rows) {
+            var line = "  " + pad(row.0, nameWidth) + "  " + pad(row.1, valueWidth) + "  " + pad(row.2, levelWidth)
+            if !row.3.isEmpty { line += "  " + Style.dim.apply(row.3, colour) }
+            lines.append(line.trailingSpacesRemoved)
+            for replaced in entry.overridden {
+                let at = source(replaced.origin)
+                lines.append(indent + "overrides \(text(replaced.value, name: entry.name)) from \(replaced.origin.level)" + (at.isEmpty ? "" : " (\(at))"))
+            }
+            if let lock = entry.lockedBy {
+                let at = source(lock)
+                lines.append(indent + "locked by \(lock.level)" + (at.isEmpty ? "" : " (\(at))"))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    struct JSONExplanation: Encodable {
+        struct Value: Encodable {
+            var value: JSONValue
+            var level: String
+            var file: String?
+            var line: Int?
+        }
+        struct Entry: Encodable {
+            var name: String
+            var value: JSONValue
+            var level: String
+            var file: String?
+            var line: Int?
+            var overridden: [Value]
+            var locked_by: Value?
+        }
+        var format_version = "1"
+        var address: String
+        var kind: String
+        var parent: String?
+        var engine: String
+        var attributes: [Entry]
+    }
+
+    static func json(_ explanation: Explanation) throws -> String {
+        let resource = explanation.resource
+        func value(_ value: AttributeValue?, _ origin: Origin) -> JSONExplanation.Value {
+            JSONExplanation.Value(value: value.map(JSONValue.init) ?? .null, level: origin.level.description,
+                                  file: origin.location?.file, line: origin.location?.line)
+        }
+        let document = JSONExplanation(
+            address: resource.address.description, kind: resource.kind.rawValue, parent: resource.parent?.description,
+            engine: resource.engine,
+            attributes: explanation.entries.map { entry in
+                JSONExplanation.Entry(name: entry.name, value: JSONValue(entry.effective.value), level: entry.effective.origin.level.description,
+                                      file: entry.effective.origin.location?.file, line: entry.effective.origin.location?.line,
+                                      overridden: entry.overridden.map { value($0.value, $0.origin) },
+                                      locked_by: entry.lockedBy.map { value(nil, $0) })
+            })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(document), as: UTF8.self) + "\n"
+    }
+
+    /// A value as text; prices keep two decimals.
+    static func text(_ value: AttributeValue, name: String) -> String {
+        guard case .number(let number) = value, name.hasSuffix("Price") else { return value.description }
+        let plain = "\(number)"
+        guard let dot = plain.firstIndex(of: ".") else { return plain + ".00" }
+        let decimals = plain.distance(from: dot, to: plain.endIndex) - 1
+        return decimals >= 2 ? plain : plain + String(repeating: "0", count: 2 - decimals)
+    }
+
+    static func source(_ origin: Origin) -> String { origin.location?.fileAndLine ?? "" }
+
+    static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+}
+
+/// An attribute value as JSON: strings, numbers, booleans and lists as themselves; a secret as
+/// "(sensitive)".
+enum JSONValue: Encodable {
+    case string(String)
+    case integer(Int)
+    case number(Decimal)
+    case boolean(Bool)
+    case list([String])
+    case null
+
+    init(_ value: AttributeValue) {
+        switch value {
+        case .string(let text): self = .string(text)
+        case .integer(let number): self = .integer(number)
+        case .number(let number): self = .number(number)
+        case .boolean(let flag): self = .boolean(flag)
+        case .list(let items): self = .list(items)
+        case .secret: self = .string(value.description)
+        }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let text): try container.encode(text)
+        case .integer(let number): try container.encode(number)
+        case .number(let number): try container.encode(number)
+        case .boolean(let flag): try container.encode(flag)
+        case .list(let items): try container.encode(items)
+        case .null: try container.encodeNil()
+        }
+    }
+}
+
+extension String {
+    var trailingSpacesRemoved: String {
+        var text = self
+        while text.last == " " { text.removeLast() }
+        return text
+    }
+}
