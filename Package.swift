@@ -35,7 +35,8 @@ let package = Package(
         ),
         .testTarget(
             name: "provisorTests",
-            dependencies: ["provisor"]
+            dependencies: ["provisor"],
+            exclude: ["Golden"]
         ),
     ],
     swiftLanguageModes: [.v6]

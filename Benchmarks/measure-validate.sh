@@ -16,6 +16,6 @@ echo "estate: $(du -sh "$out" | cut -f1) in $(find "$out" -name '*.yaml' | wc -l
 echo "--- raw libyaml events, one thread, no tree"
 find "$out" -name '*.yaml' | /usr/bin/time -f "%e s wall, %M KB max RSS" .build/yaml-events
 for run in 1 2 3 4 5; do
-  /usr/bin/time -f "provisor validate run $run: %e s wall, %U s user, %M KB max RSS" .build/release/provisor validate "$out" >/dev/null
+  /usr/bin/time -f "provisor validate run $run: %e s wall, %U s user, %M KB max RSS" .build/release/provisor validate --timings "$out" >/dev/null
 done
 .build/release/provisor validate "$out"

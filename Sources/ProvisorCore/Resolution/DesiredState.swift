@@ -8,7 +8,7 @@ public enum AttributeValue: Sendable, Hashable, CustomStringConvertible {
     case boolean(Bool)
     case list([String])
     /// A secret reference (`env:NAME`, `file:PATH`); the secret itself is read only at apply time.
-    case secret(SecretRef)
+    case secret(reference: String)
 
     init(_ value: TypedValue) {
         switch value {
@@ -38,7 +38,7 @@ public enum AttributeValue: Sendable, Hashable, CustomStringConvertible {
         case (.number(let a), .number(let b)): return a == b
         case (.boolean(let a), .boolean(let b)): return a == b
         case (.list(let a), .list(let b)): return a == b
-        case (.secret(let a), .secret(let b)): return a.description == b.description
+        case (.secret(let a), .secret(let b)): return a == b
         default: return false
         }
     }
@@ -50,7 +50,7 @@ public enum AttributeValue: Sendable, Hashable, CustomStringConvertible {
         case .number(let number): hasher.combine(2); hasher.combine(number)
         case .boolean(let flag): hasher.combine(3); hasher.combine(flag)
         case .list(let items): hasher.combine(4); hasher.combine(items)
-        case .secret(let reference): hasher.combine(5); hasher.combine(reference.description)
+        case .secret(let reference): hasher.combine(5); hasher.combine(reference)
         }
     }
 }
@@ -97,7 +97,9 @@ public struct DesiredState: Sendable {
 
     /// How many resources there are of each kind.
     public var counts: [ResourceAddress.Kind: Int] {
-        resources.reduce(into: [:]) { counts, resource in counts[resource.kind, default: 0] += 1 }
+        var counts = Array(repeating: 0, count: ResourceAddress.Kind.allCases.count)
+        for resource in resources { counts[ResourceAddress.Kind.allCases.firstIndex(of: resource.kind)!] += 1 }
+        return Dictionary(uniqueKeysWithValues: zip(ResourceAddress.Kind.allCases, counts))
     }
 }
 

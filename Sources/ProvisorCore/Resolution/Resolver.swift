@@ -11,6 +11,36 @@ struct Resolver: Sendable {
     let estate: Estate
     let index: EstateIndex
     let layouts: [String: ServiceLayout]
+    /// What every customer of a reseller shares, by reseller code.
+    let resellerScopes: [String: ResellerScope]
+
+    init(estate: Estate, index: EstateIndex, layouts: [String: ServiceLayout]) {
+        self.estate = estate
+        self.index = index
+        self.layouts = layouts
+        resellerScopes = index.chains.mapValues(ResellerScope.init)
+    }
+
+    /// A reseller's chain and what its customers inherit from it.
+    struct ResellerScope: Sendable {
+        /// The reseller and those above it, nearest first.
+        let chain: [Reseller]
+        /// The engine of its customers on the platform location; nil when no reseller names one.
+        let engine: Explanation.Value?
+        /// The services every reseller in the chain allows; nil when none restricts them.
+        let allowed: Set<String>?
+
+        init(chain: [Reseller]) {
+            self.chain = chain
+            engine = chain.first { $0.engine != nil }.map { owner in
+                Explanation.Value(value: .string(owner.engine!.value), origin: Origin(.reseller(owner.code.value), owner.engine!.location))
+            }
+            allowed = chain.lazy.compactMap(\.allowedServices).reduce(nil as Set<String>?) { narrowed, list in
+                let names = Set(list.map(\.value))
+                return narrowed.map { $0.intersection(names) } ?? names
+            }
+        }
+    }
 
     /// What a worker resolves from its customers.
     struct Output: Sendable {
@@ -34,46 +64,58 @@ struct Resolver: Sendable {
     struct Usable {
         let assignment: Assignment
         let layout: ServiceLayout
-        let plan: Plan?
+        /// The plan's position in the service's plans; nil for a service without plans.
+        let planIndex: Int?
         /// The instance name; always the default for a service that is not multi-instance.
         let instance: String
+
+        var code: String { assignment.service.value }
+        /// The plan's code; an assignment names a plan exactly when it resolves to one.
+        var planCode: String? { assignment.plan?.value }
+    }
+
+    /// What the part of a service's resolution above the user depends on, within a customer.
+    struct BaseKey: Hashable {
+        let service: String
+        let plan: String?
     }
 
     // MARK: Customers
 
     func scope(of customer: Customer) -> CustomerScope? {
-        guard let chain = index.chains[customer.reseller.value] else { return nil }
+        guard let reseller = resellerScopes[customer.reseller.value] else { return nil }
         let engine: Explanation.Value
         if customer.customerLocation.type != .platform, let named = customer.customerLocation.engine {
             engine = Explanation.Value(value: .string(named.value), origin: Origin(.customer(customer.code.value), named.location))
-        } else if let owner = chain.first(where: { $0.engine != nil }), let named = owner.engine {
-            engine = Explanation.Value(value: .string(named.value), origin: Origin(.reseller(owner.code.value), named.location))
+        } else if let inherited = reseller.engine {
+            engine = inherited
         } else {
             return nil  // reported once for the reseller
         }
-        let allowed = chain.lazy.compactMap(\.allowedServices).reduce(nil as Set<String>?) { narrowed, list in
-            let names = Set(list.map(\.value))
-            return narrowed.map { $0.intersection(names) } ?? names
-        }
-        return CustomerScope(customer: customer, chain: chain, engine: engine, allowed: allowed)
+        return CustomerScope(customer: customer, chain: reseller.chain, engine: engine, allowed: reseller.allowed)
     }
 
-    /// The customer's users in username order, without later duplicates.
-    func users(of customer: String) -> [User] {
-        (index.usersByCustomer[customer] ?? []).map { estate.users[$0] }.sorted { $0.username.value < $1.username.value }
+    /// The customer's users (positions in `estate.users`) in username order, without later duplicates.
+    func users(of customer: String) -> [Int] {
+        (index.usersByCustomer[customer] ?? []).sorted { estate.users[$0].username.value < estate.users[$1].username.value }
+    }
+
+    func findUser(_ username: String, of customer: String) -> User? {
+        index.usersByCustomer[customer]?.lazy.map { estate.users[$0] }.first { $0.username.value == username }
     }
 
     func resolveCustomer(_ customer: Customer, into output: inout Output) {
         guard let scope = scope(of: customer) else { return }
         let code = scope.code
         output.resources.append(resource(.customer(code), customerTable(scope, tracing: false)))
-        var bases: [String: AttributeTable] = [:]
+        var bases: [BaseKey: AttributeTable] = [:]
         for usable in usableAssignments(customer.services, scope: .customer, in: scope) {
             let address = ResourceAddress.service(usable.layout.service.code.value, instance: usable.instance, customer: code)
             let table = serviceTable(usable, in: scope, user: nil, address: address, bases: &bases, failures: &output.failures)
             output.resources.append(resource(address, table))
         }
-        for user in users(of: code) {
+        for position in users(of: code) {
+            let user = estate.users[position]
             let username = user.username.value
             output.resources.append(resource(.user(username, customer: code), userTable(user, in: scope, tracing: false)))
             for usable in usableAssignments(user.services, scope: .user, in: scope) {
@@ -88,18 +130,18 @@ struct Resolver: Sendable {
     /// service the resellers allow, and a new instance; in service and instance order.
     func usableAssignments(_ assignments: [Assignment], scope serviceScope: Service.Scope, in scope: CustomerScope) -> [Usable] {
         var usable: [Usable] = []
-        var seen: Set<String> = []
         for assignment in assignments {
             let code = assignment.service.value
             guard let layout = layouts[code], layout.service.scope == serviceScope,
                   scope.allowed?.contains(code) ?? true else { continue }
-            let plan = assignment.plan.flatMap { layout.service.plan($0.value) }
-            guard (plan == nil) == (assignment.plan == nil), plan != nil || layout.service.plans.isEmpty else { continue }
+            let planIndex = assignment.plan.flatMap { code in layout.service.plans.firstIndex { $0.code.value == code.value } }
+            guard (planIndex == nil) == (assignment.plan == nil), planIndex != nil || layout.service.plans.isEmpty else { continue }
             let instance = layout.service.multiInstance ? assignment.instanceName : Assignment.defaultInstance
-            guard seen.insert("\(code):\(instance)").inserted else { continue }
-            usable.append(Usable(assignment: assignment, layout: layout, plan: plan, instance: instance))
+            guard !usable.contains(where: { $0.code == code && $0.instance == instance }) else { continue }
+            usable.append(Usable(assignment: assignment, layout: layout, planIndex: planIndex, instance: instance))
         }
-        return usable.sorted { ($0.layout.service.code.value, $0.instance) < ($1.layout.service.code.value, $1.instance) }
+        let inOrder: (Usable, Usable) -> Bool = { ($0.code, $0.instance) < ($1.code, $1.instance) }
+        return zip(usable, usable.dropFirst()).allSatisfy { inOrder($0, $1) } ? usable : usable.sorted(by: inOrder)
     }
 
     /// A resource from its table: the engine is the table's `engine` attribute.
@@ -202,7 +244,7 @@ struct Resolver: Sendable {
         if let email = user.email { table.add("email", .string(email.value), Origin(level, email.location)) }
         table.add("status", .string(user.status.rawValue), origin)
         table.add("admin", .boolean(user.admin), origin)
-        if let password = user.password { table.add("password", .secret(password), Origin(level, password.location)) }
+        if let password = user.password { table.add("password", .secret(reference: password.description), Origin(level, password.location)) }
         table.add("engine", scope.engine.value, scope.engine.origin)
         table.sortByName()
         return table
@@ -213,13 +255,13 @@ struct Resolver: Sendable {
     /// The resolved table of one assignment. Everything above the user is the same for every
     /// assignment of a service and plan within a customer, so untraced resolution reuses it.
     func serviceTable(_ usable: Usable, in scope: CustomerScope, user: User?, address: ResourceAddress,
-                      tracing: Bool = false, bases: inout [String: AttributeTable], failures: inout PatternFailures) -> AttributeTable {
+                      tracing: Bool = false, bases: inout [BaseKey: AttributeTable], failures: inout PatternFailures) -> AttributeTable {
         var table: AttributeTable
-        let key = "\(usable.layout.service.code.value) \(usable.plan?.code.value ?? "")"
+        let key = BaseKey(service: usable.code, plan: usable.planCode)
         if !tracing, let base = bases[key] {
             table = base
         } else {
-            table = baseTable(usable.layout, plan: usable.plan, in: scope, tracing: tracing)
+            table = baseTable(usable.layout, plan: usable.planIndex.map { usable.layout.service.plans[$0] }, in: scope, tracing: tracing)
             if !tracing { bases[key] = table }
         }
         finish(&table, usable, in: scope, user: user, address: address, failures: &failures)
@@ -254,9 +296,9 @@ struct Resolver: Sendable {
             table.apply(plan.properties, layout, level: level)
         }
         for reseller in scope.chain.reversed() {
-            table.apply(reseller.overrides, layout, plan: plan, level: .reseller(reseller.code.value))
+            table.apply(reseller.overrides, layout, plan: plan?.code.value, level: .reseller(reseller.code.value))
         }
-        table.apply(scope.customer.overrides, layout, plan: plan, level: .customer(scope.code))
+        table.apply(scope.customer.overrides, layout, plan: plan?.code.value, level: .customer(scope.code))
         return table
     }
 
@@ -266,7 +308,7 @@ struct Resolver: Sendable {
                 failures: inout PatternFailures) {
         let layout = usable.layout
         let assignment = usable.assignment
-        if let user { table.apply(user.overrides, layout, plan: usable.plan, level: .user(user.username.value)) }
+        if let user { table.apply(user.overrides, layout, plan: usable.planCode, level: .user(user.username.value)) }
         if let plan = assignment.plan { table.set(layout.plan, .string(plan.value), Origin(.assignment, plan.location)) }
         if let instance = assignment.instance, layout.service.multiInstance {
             table.set(layout.instance, .string(instance.value), Origin(.assignment, instance.location))
@@ -288,7 +330,7 @@ struct Resolver: Sendable {
                 case .username: return user?.username.value
                 case .instance: return usable.instance
                 case .serviceCode: return layout.service.code.value
-                case .planCode: return usable.plan?.code.value
+                case .planCode: return usable.planCode
                 case .property(let name): return layout.propertySlot(name).flatMap(table.value)?.description
                 }
             }
@@ -300,7 +342,9 @@ struct Resolver: Sendable {
                              hint: "give \(missing.placeholder) a value, or set '\(property.name.value)' explicitly")
             case .success(let text):
                 let style: YAMLScalar.Style = property.type == .string || property.type == .enum ? .quoted : .plain
-                switch PropertyValue(YAMLScalar(text, style: style), at: source.location).typed(as: property.type, allowed: property.values) {
+                let typed: Result<TypedValue, PropertyTypeError> = property.type == .string
+                    ? .success(.string(text)) : PropertyValue(YAMLScalar(text, style: style), at: source.location).typed(as: property.type, allowed: property.values)
+                switch typed {
                 case .success(let typed):
                     table.set(slot, AttributeValue(typed), Origin(.pattern, source.location))
                 case .failure(let problem):
@@ -325,17 +369,17 @@ struct Resolver: Sendable {
             table = customerTable(scope, tracing: true)
         case .user:
             guard let scope = index.customers[address.owner].flatMap(scope(of:)),
-                  let user = users(of: address.owner).first(where: { $0.username.value == address.user }) else { return nil }
+                  let user = findUser(address.user!, of: address.owner) else { return nil }
             table = userTable(user, in: scope, tracing: true)
         case .customerService, .userService:
             guard let scope = index.customers[address.owner].flatMap(scope(of:)) else { return nil }
-            let user = address.user.flatMap { username in users(of: address.owner).first { $0.username.value == username } }
+            let user = address.user.flatMap { findUser($0, of: address.owner) }
             if address.user != nil && user == nil { return nil }
             let assignments = user?.services ?? scope.customer.services
             guard let usable = usableAssignments(assignments, scope: user == nil ? .customer : .user, in: scope).first(where: {
                 $0.layout.service.code.value == address.service && $0.instance == address.instanceName
             }) else { return nil }
-            var bases: [String: AttributeTable] = [:]
+            var bases: [BaseKey: AttributeTable] = [:]
             var failures = PatternFailures()
             table = serviceTable(usable, in: scope, user: user, address: address, tracing: true, bases: &bases, failures: &failures)
         }
@@ -346,13 +390,13 @@ struct Resolver: Sendable {
 extension AttributeTable {
     /// Applies one level's override of the layout's service: name and engine, then the
     /// service-wide properties, then the plan-specific override, then the level's locks.
-    mutating func apply(_ overrides: [ServiceOverride], _ layout: ServiceLayout, plan: Plan?, level: Level) {
+    mutating func apply(_ overrides: [ServiceOverride], _ layout: ServiceLayout, plan: String?, level: Level) {
         guard let override = overrides.first(where: { $0.service.value == layout.service.code.value }) else { return }
         if let name = override.name { set(layout.serviceName, .string(name.value), Origin(level, name.location)) }
         if let engine = override.engine { set(layout.engine, .string(engine.value), Origin(level, engine.location)) }
         apply(override.properties, layout, level: level)
         var locks = override.locked
-        if let plan, let planOverride = override.plans.first(where: { $0.plan.value == plan.code.value }) {
+        if let plan, let planOverride = override.plans.first(where: { $0.plan.value == plan }) {
             if let name = planOverride.name { set(layout.planName, .string(name.value), Origin(level, name.location)) }
             if let sku = planOverride.sku { set(layout.planSKU, .string(sku.value), Origin(level, sku.location)) }
             setPrices(layout, cost: planOverride.costPrice, sales: planOverride.salesPrice, currency: planOverride.currency, level: level)

@@ -1,7 +1,7 @@
 /// The attributes every assignment of one service resolves, laid out once per service: slot
 /// names in name order, where each field and property lives, and its naming patterns checked
 /// and put in evaluation order.
-struct ServiceLayout: Sendable {
+final class ServiceLayout: Sendable {
     let service: Service
     /// Attribute names in name order; a resource's slots follow it.
     let names: [String]

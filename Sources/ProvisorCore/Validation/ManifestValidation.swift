@@ -7,6 +7,8 @@ public enum ManifestValidation {
         public var diagnostics: [Diagnostic]
         /// The desired state; complete only when the report is valid.
         public var resolution: Resolution
+        /// How long each stage took: loading (read, parse, decode), validation, resolution.
+        public var timings: [(stage: String, duration: Duration)] = []
 
         public var isValid: Bool { !diagnostics.hasErrors }
         public var desired: DesiredState { resolution.desired }
@@ -14,10 +16,16 @@ public enum ManifestValidation {
 
     /// Throws `SourceError` only when the source cannot be listed or is empty.
     public static func run(_ source: some ManifestSource) throws -> Report {
+        let clock = ContinuousClock()
+        let start = clock.now
         let loaded = try ManifestLoader.load(from: source)
+        let loadedAt = clock.now
         let (semantic, index) = Validator.check(loaded.estate)
+        let validatedAt = clock.now
         let resolution = Resolution.resolve(loaded.estate, index: index)
+        let resolvedAt = clock.now
         return Report(estate: loaded.estate, diagnostics: (loaded.diagnostics + semantic + resolution.diagnostics).sorted(),
-                      resolution: resolution)
+                      resolution: resolution,
+                      timings: [("load", loadedAt - start), ("validate", validatedAt - loadedAt), ("resolve", resolvedAt - validatedAt)])
     }
 }

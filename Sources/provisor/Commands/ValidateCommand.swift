@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import ProvisorCore
 
@@ -16,6 +17,9 @@ struct ValidateCommand: ParsableCommand {
     @Option(name: .long, help: "Output format: human, json or github (workflow annotations).")
     var format: OutputFormat = .human
 
+    @Flag(name: .long, help: "Print how long loading, validation and resolution took, on standard error.")
+    var timings = false
+
     func validate() throws {
         if format == .markdown {
             throw ValidationError("validate prints human, json or github; markdown is for plans")
@@ -26,6 +30,13 @@ struct ValidateCommand: ParsableCommand {
         try runReportingFailures {
             let workspace = try Workspace.open(options, positional: directory)
             let report = try ManifestValidation.run(workspace.source)
+            if timings {
+                let stages = report.timings.map { timing in
+                    let seconds = Double(timing.duration.components.seconds) + Double(timing.duration.components.attoseconds) / 1e18
+                    return "\(timing.stage) \(String(format: "%.3f", seconds)) s"
+                }
+                Terminal.standardError.write("timings: \(stages.joined(separator: ", "))\n")
+            }
             let output = Terminal.standardOutput
             switch format {
             case .human, .markdown: output.write(DiagnosticsView.human(report, colour: output.isColour))
