@@ -23,9 +23,10 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## Validate the example estate.
+## Validate the example estate and explain one rebranded, reseller-priced service.
 demo: build
 	$(PROVISOR) validate --config examples/provisor.yaml
+	$(PROVISOR) explain --config examples/provisor.yaml customer/JBL/user/alice/service/m365
 
 ## Run every test.
 test: deps
