@@ -6,33 +6,9 @@ import Testing
 /// ann, and a user-scope service `box` whose properties are each set by one more level than the
 /// one before, so every precedence step shows in one resolved resource.
 enum Ladder {
-    static let engines = """
-    apiVersion: provisor/v1
-    kind: Engine
-    metadata: { name: root-engine }
-    spec: { adapter: simulated }
-    ---
-    apiVersion: provisor/v1
-    kind: Engine
-    metadata: { name: near-engine }
-    spec: { adapter: simulated }
-    ---
-    apiVersion: provisor/v1
-    kind: Engine
-    metadata: { name: private-engine }
-    spec: { adapter: simulated }
-    ---
-    apiVersion: provisor/v1
-    kind: Engine
-    metadata: { name: shared-engine }
-    spec: { adapter: simulated }
-    ---
-    apiVersion: provisor/v1
-    kind: Engine
-    metadata: { name: box-engine }
-    spec: { adapter: simulated }
-
-    """
+    static let engines = ["root-engine", "near-engine", "private-engine", "shared-engine", "box-engine"].map { name in
+        "apiVersion: provisor/v1\nkind: Engine\nmetadata: { name: \(name) }\nspec: { adapter: simulated }\n"
+    }.joined(separator: "---\n")
 
     static let service = """
     apiVersion: provisor/v1

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A resolved attribute value. Values compare by value: `16.00` and `16.0` are the same number.
-public enum AttributeValue: Sendable, Hashable, CustomStringConvertible {
+public enum AttributeValue: Sendable, Hashable, CustomStringConvertible, Encodable {
     case string(String)
     case integer(Int)
     case number(Decimal)
@@ -28,6 +28,19 @@ public enum AttributeValue: Sendable, Hashable, CustomStringConvertible {
         case .boolean(let flag): return flag ? "true" : "false"
         case .list(let items): return "[" + items.joined(separator: ", ") + "]"
         case .secret: return "(sensitive)"
+        }
+    }
+
+    /// JSON: strings, numbers, booleans and lists as themselves; a secret as "(sensitive)".
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let text): try container.encode(text)
+        case .integer(let number): try container.encode(number)
+        case .number(let number): try container.encode(number)
+        case .boolean(let flag): try container.encode(flag)
+        case .list(let items): try container.encode(items)
+        case .secret: try container.encode(description)
         }
     }
 

@@ -35,14 +35,14 @@ enum ExplainView {
 
     struct JSONExplanation: Encodable {
         struct Value: Encodable {
-            var value: JSONValue
+            var value: AttributeValue?
             var level: String
             var file: String?
             var line: Int?
         }
         struct Entry: Encodable {
             var name: String
-            var value: JSONValue
+            var value: AttributeValue
             var level: String
             var file: String?
             var line: Int?
@@ -60,14 +60,14 @@ enum ExplainView {
     static func json(_ explanation: Explanation) throws -> String {
         let resource = explanation.resource
         func value(_ value: AttributeValue?, _ origin: Origin) -> JSONExplanation.Value {
-            JSONExplanation.Value(value: value.map(JSONValue.init) ?? .null, level: origin.level.description,
+            JSONExplanation.Value(value: value, level: origin.level.description,
                                   file: origin.location?.file, line: origin.location?.line)
         }
         let document = JSONExplanation(
             address: resource.address.description, kind: resource.kind.rawValue, parent: resource.parent?.description,
             engine: resource.engine,
             attributes: explanation.entries.map { entry in
-                JSONExplanation.Entry(name: entry.name, value: JSONValue(entry.effective.value), level: entry.effective.origin.level.description,
+                JSONExplanation.Entry(name: entry.name, value: entry.effective.value, level: entry.effective.origin.level.description,
                                       file: entry.effective.origin.location?.file, line: entry.effective.origin.location?.line,
                                       overridden: entry.overridden.map { value($0.value, $0.origin) },
                                       locked_by: entry.lockedBy.map { value(nil, $0) })
@@ -90,40 +90,6 @@ enum ExplainView {
 
     static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
-    }
-}
-
-/// An attribute value as JSON: strings, numbers, booleans and lists as themselves; a secret as
-/// "(sensitive)".
-enum JSONValue: Encodable {
-    case string(String)
-    case integer(Int)
-    case number(Decimal)
-    case boolean(Bool)
-    case list([String])
-    case null
-
-    init(_ value: AttributeValue) {
-        switch value {
-        case .string(let text): self = .string(text)
-        case .integer(let number): self = .integer(number)
-        case .number(let number): self = .number(number)
-        case .boolean(let flag): self = .boolean(flag)
-        case .list(let items): self = .list(items)
-        case .secret: self = .string(value.description)
-        }
-    }
-
-    func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .string(let text): try container.encode(text)
-        case .integer(let number): try container.encode(number)
-        case .number(let number): try container.encode(number)
-        case .boolean(let flag): try container.encode(flag)
-        case .list(let items): try container.encode(items)
-        case .null: try container.encodeNil()
-        }
     }
 }
 
