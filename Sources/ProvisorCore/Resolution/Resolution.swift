@@ -20,11 +20,11 @@ public struct Resolution: Sendable {
         var resources: [DesiredResource] = []
         for reseller in index.resellers.values.sorted(by: { $0.code.value < $1.code.value }) {
             // A chain that stops short of a root (unknown parent) is reported by validation.
-            guard let chain = index.chains[reseller.code.value], chain.last!.isRoot else { continue }
-            if chain.contains(where: { $0.engine != nil }) {
-                resources.append(resolver.resource(.reseller(reseller.code.value), resolver.resellerTable(reseller, chain: chain, tracing: false)))
+            guard let scope = resolver.resellerScopes[reseller.code.value], scope.chain.last!.isRoot else { continue }
+            if scope.engine != nil {
+                resources.append(resolver.resource(.reseller(reseller.code.value), resolver.resellerTable(reseller, scope: scope, tracing: false)))
             } else {
-                let code = reseller.code.value, root = chain.last!.code.value
+                let code = reseller.code.value, root = scope.chain.last!.code.value
                 diagnostics.append(.error(at: reseller.code.location,
                     "reseller \(code) has no engine: neither it nor any reseller above it names one",
                     hint: code == root ? "set spec.engine on \(code); it serves every reseller that names none"

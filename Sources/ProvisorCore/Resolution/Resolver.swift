@@ -29,6 +29,8 @@ struct Resolver: Sendable {
         let engine: Explanation.Value?
         /// The services every reseller in the chain allows; nil when none restricts them.
         let allowed: Set<String>?
+        /// Where the nearest restriction is written.
+        let allowedOrigin: Origin?
 
         init(chain: [Reseller]) {
             self.chain = chain
@@ -38,6 +40,9 @@ struct Resolver: Sendable {
             allowed = chain.lazy.compactMap(\.allowedServices).reduce(nil as Set<String>?) { narrowed, list in
                 let names = Set(list.map(\.value))
                 return narrowed.map { $0.intersection(names) } ?? names
+            }
+            allowedOrigin = chain.first { $0.allowedServices != nil }.map { nearest in
+                Origin(.reseller(nearest.code.value), nearest.allowedServices!.first?.location ?? nearest.location)
             }
         }
     }
@@ -162,24 +167,15 @@ struct Resolver: Sendable {
 
     // MARK: Resellers, customers, users
 
-    func resellerTable(_ reseller: Reseller, chain: [Reseller], tracing: Bool) -> AttributeTable {
+    func resellerTable(_ reseller: Reseller, scope: ResellerScope, tracing: Bool) -> AttributeTable {
         var table = AttributeTable(tracing: tracing)
         let origin = Origin(.reseller(reseller.code.value), reseller.location)
         table.add("name", .string(reseller.name), origin)
         if let parent = reseller.parent { table.add("parent", .string(parent.value), Origin(origin.level, parent.location)) }
         table.addContact(reseller.contact, origin)
         table.addAddress(reseller.address, origin)
-        if let owner = chain.first(where: { $0.engine != nil }), let engine = owner.engine {
-            table.add("engine", .string(engine.value), Origin(.reseller(owner.code.value), engine.location))
-        }
-        let restricting = chain.filter { $0.allowedServices != nil }
-        if let nearest = restricting.first {
-            let allowed = restricting.dropFirst().reduce(Set(nearest.allowedServices!.map(\.value))) { narrowed, reseller in
-                narrowed.intersection(reseller.allowedServices!.map(\.value))
-            }
-            let at = nearest.allowedServices!.first?.location ?? nearest.location
-            table.add("services", .list(allowed.sorted()), Origin(.reseller(nearest.code.value), at))
-        }
+        if let engine = scope.engine { table.add("engine", engine.value, engine.origin) }
+        if let allowed = scope.allowed, let origin = scope.allowedOrigin { table.add("services", .list(allowed.sorted()), origin) }
         table.sortByName()
         return table
     }
@@ -362,8 +358,8 @@ struct Resolver: Sendable {
         let table: AttributeTable
         switch address.kind {
         case .reseller:
-            guard let reseller = index.resellers[address.owner], let chain = index.chains[address.owner] else { return nil }
-            table = resellerTable(reseller, chain: chain, tracing: true)
+            guard let reseller = index.resellers[address.owner], let scope = resellerScopes[address.owner] else { return nil }
+            table = resellerTable(reseller, scope: scope, tracing: true)
         case .customer:
             guard let scope = index.customers[address.owner].flatMap(scope(of:)) else { return nil }
             table = customerTable(scope, tracing: true)
