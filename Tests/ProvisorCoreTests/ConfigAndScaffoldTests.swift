@@ -57,7 +57,7 @@ import Testing
         #expect(try validateWithExamples(["new.yaml": text]).isEmpty)
         let (manifests, _) = decode(text)
         guard case .customer(let customer) = manifests.first else { Issue.record("no customer"); return }
-        #expect(customer.name == "Jones: the \"Baker\" #2")
+        #expect(customer.name.value == "Jones: the \"Baker\" #2")
         #expect(customer.type == .demo)
         #expect(customer.protect)
     }

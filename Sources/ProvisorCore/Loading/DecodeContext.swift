@@ -152,8 +152,11 @@ struct MappingReader {
     func bool(_ key: String) -> Bool? { self[key].flatMap { context.bool($0, key) } }
     func int(_ key: String, minimum: Int? = nil) -> Int? { self[key].flatMap { context.int($0, key, minimum: minimum) } }
     func decimal(_ key: String) -> Decimal? { self[key].flatMap { context.decimal($0, key) } }
-    func locatedDecimal(_ key: String) -> Located<Decimal>? {
-        self[key].flatMap { node in context.decimal(node, key).map { Located($0, at: context.location(node)) } }
+    func locatedDecimal(_ key: String) -> Located<Decimal>? { located(key, decimal) }
+    /// `read(key)` with the position of the key's value.
+    func located<T>(_ key: String, _ read: (String) -> T?) -> Located<T>? {
+        guard let node = self[key], let value = read(key) else { return nil }
+        return Located(value, at: context.location(node))
     }
     func stringList(_ key: String) -> [Located<String>]? { self[key].map { context.stringList($0, key) } }
     func choice<E: RawRepresentable & CaseIterable>(_ key: String, as type: E.Type) -> E? where E.RawValue == String {

@@ -3,6 +3,8 @@ public struct Contact: Sendable, Hashable {
     public var name: String?
     public var email: Located<String>?
     public var phone: String?
+    /// Where the `contact` mapping is written.
+    public var location: SourceLocation
 
     static let fields = ["name", "email", "phone"]
 
@@ -10,6 +12,7 @@ public struct Contact: Sendable, Hashable {
         name = reader.text("name")
         email = reader.formatted("email", .email)
         phone = reader.text("phone")
+        location = reader.location
     }
 }
 
@@ -20,6 +23,8 @@ public struct Address: Sendable, Hashable {
     public var postalCode: String?
     public var region: String?
     public var country: String?
+    /// Where the `address` mapping is written.
+    public var location: SourceLocation
 
     static let fields = ["street", "city", "postalCode", "region", "country"]
 
@@ -29,5 +34,6 @@ public struct Address: Sendable, Hashable {
         postalCode = reader.text("postalCode")
         region = reader.text("region")
         country = reader.formatted("country", .country)?.value
+        location = reader.location
     }
 }

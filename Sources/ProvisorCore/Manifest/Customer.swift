@@ -31,6 +31,8 @@ public struct Customer: Sendable, Hashable {
         public var type: Kind
         public var name: String?
         public var engine: Located<String>?
+        /// Where the `location` mapping is written; nil when it is omitted (platform).
+        public var location: SourceLocation?
     }
 
     public struct PasswordPolicy: Sendable, Hashable {
@@ -38,11 +40,13 @@ public struct Customer: Sendable, Hashable {
         public var requireComplexity: Bool?
         public var maxAgeDays: Int?
         public var requireMFA: Bool?
+        public var location: SourceLocation
     }
 
     public struct Settings: Sendable, Hashable {
         public var passwordPolicy: PasswordPolicy?
         public var maxUsers: Int?
+        public var location: SourceLocation
     }
 
     public struct Branding: Sendable, Hashable {
@@ -51,6 +55,7 @@ public struct Customer: Sendable, Hashable {
         public var primaryColor: String?
         public var supportEmail: String?
         public var supportPhone: String?
+        public var location: SourceLocation
     }
 
     public struct SecurityRole: Sendable, Hashable {
@@ -61,10 +66,14 @@ public struct Customer: Sendable, Hashable {
     }
 
     public var code: Located<String>
-    public var name: String
+    public var name: Located<String>
     public var reseller: Located<String>
-    public var type: CustomerType
-    public var status: Status
+    /// `type` as written; nil when omitted.
+    public var typeSetting: Located<CustomerType>?
+    /// `status` as written; nil when omitted.
+    public var statusSetting: Located<Status>?
+    public var type: CustomerType { typeSetting?.value ?? .standard }
+    public var status: Status { statusSetting?.value ?? .active }
     public var contact: Contact?
     public var address: Address?
     public var domains: Domains?
@@ -73,7 +82,9 @@ public struct Customer: Sendable, Hashable {
     public var branding: Branding?
     public var securityRoles: [SecurityRole]
     /// Deletion protection: a protected customer is never deprovisioned.
-    public var protect: Bool
+    public var protect: Bool { protectSetting?.value ?? false }
+    /// `protect` as written; nil when omitted.
+    public var protectSetting: Located<Bool>?
     public var services: [Assignment]
     public var overrides: [ServiceOverride]
     public var location: SourceLocation
@@ -84,15 +95,15 @@ public struct Customer: Sendable, Hashable {
 
     init?(_ document: ManifestDocument) {
         let context = document.context
-        guard let code = document.metadata.formatted("code", .code), let name = document.metadata.text("name"),
+        guard let code = document.metadata.formatted("code", .code), let name = document.metadata.string("name"),
               let spec = document.spec(known: Self.specFields, required: ["reseller"]),
               let reseller = spec.formatted("reseller", .code) else { return nil }
         self.code = code
         self.name = name
         self.reseller = reseller
         location = document.location
-        type = spec.choice("type", as: CustomerType.self) ?? .standard
-        status = spec.choice("status", as: Status.self) ?? .active
+        typeSetting = spec.located("type") { spec.choice($0, as: CustomerType.self) }
+        statusSetting = spec.located("status") { spec.choice($0, as: Status.self) }
         contact = spec.mapping("contact", known: Contact.fields).map(Contact.init)
         address = spec.mapping("address", known: Address.fields).map(Address.init)
         domains = spec.mapping("domains", known: ["primary", "aliases"], required: ["primary"]).flatMap { reader in
@@ -118,19 +129,21 @@ public struct Customer: Sendable, Hashable {
             } else if kind != .platform, reader["engine"] == nil {
                 context.error(reader.node, "a \(kind.rawValue) location needs the engine that provisions it", hint: "add 'engine: <engine name>'")
             }
-            return Location(type: kind, name: reader.text("name"), engine: engine)
-        } ?? Location(type: .platform, name: nil, engine: nil)
+            return Location(type: kind, name: reader.text("name"), engine: engine, location: reader.location)
+        } ?? Location(type: .platform, name: nil, engine: nil, location: nil)
         settings = spec.mapping("settings", known: ["passwordPolicy", "maxUsers"]).map { reader in
             Settings(
                 passwordPolicy: reader.mapping("passwordPolicy", known: ["minLength", "requireComplexity", "maxAgeDays", "requireMFA"]).map { policy in
                     PasswordPolicy(minLength: policy.int("minLength", minimum: 1), requireComplexity: policy.bool("requireComplexity"),
-                                   maxAgeDays: policy.int("maxAgeDays", minimum: 0), requireMFA: policy.bool("requireMFA"))
+                                   maxAgeDays: policy.int("maxAgeDays", minimum: 0), requireMFA: policy.bool("requireMFA"),
+                                   location: policy.location)
                 },
-                maxUsers: reader.int("maxUsers", minimum: 0))
+                maxUsers: reader.int("maxUsers", minimum: 0), location: reader.location)
         }
         branding = spec.mapping("branding", known: ["displayName", "logoUrl", "primaryColor", "supportEmail", "supportPhone"]).map { reader in
             Branding(displayName: reader.text("displayName"), logoUrl: reader.text("logoUrl"), primaryColor: reader.text("primaryColor"),
-                     supportEmail: reader.formatted("supportEmail", .email)?.value, supportPhone: reader.text("supportPhone"))
+                     supportEmail: reader.formatted("supportEmail", .email)?.value, supportPhone: reader.text("supportPhone"),
+                     location: reader.location)
         }
         securityRoles = spec.list("securityRoles") { node, index in
             guard let role = context.mapping(node, "Customer spec.securityRoles[\(index)]", known: ["name", "description", "members", "permissions"],
@@ -139,7 +152,7 @@ public struct Customer: Sendable, Hashable {
             return SecurityRole(name: name, description: role.text("description"), members: role.stringList("members") ?? [],
                                 permissions: role.stringList("permissions")?.map(\.value) ?? [])
         } ?? []
-        protect = spec.bool("protect") ?? false
+        protectSetting = spec.located("protect", spec.bool)
         services = spec.assignments(owner: "Customer spec")
         overrides = spec.overrides(owner: "Customer spec")
     }

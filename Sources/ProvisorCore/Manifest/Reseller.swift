@@ -1,7 +1,7 @@
 /// A reseller: the provider itself (the root, with no parent) or one below it.
 public struct Reseller: Sendable, Hashable {
     public var code: Located<String>
-    public var name: String
+    public var name: Located<String>
     public var parent: Located<String>?
     public var contact: Contact?
     public var address: Address?
@@ -18,7 +18,7 @@ public struct Reseller: Sendable, Hashable {
     static let specFields = ["parent", "contact", "address", "engine", "services", "overrides"]
 
     init?(_ document: ManifestDocument) {
-        guard let code = document.metadata.formatted("code", .code), let name = document.metadata.text("name") else { return nil }
+        guard let code = document.metadata.formatted("code", .code), let name = document.metadata.string("name") else { return nil }
         self.code = code
         self.name = name
         location = document.location

@@ -120,6 +120,8 @@ public struct Plan: Sendable, Hashable {
         public var sku: String
         public var term: Term
         public var billingCycle: BillingCycle
+        /// Where the `license` mapping is written.
+        public var location: SourceLocation
     }
 
     public var code: Located<String>
@@ -153,7 +155,8 @@ public struct Plan: Sendable, Hashable {
         location = code.location
         license = reader.mapping("license", known: ["sku", "term", "billingCycle"], required: ["sku", "term"]).flatMap { license in
             guard let sku = license.text("sku"), let term = license.choice("term", as: Term.self) else { return nil }
-            return License(sku: sku, term: term, billingCycle: license.choice("billingCycle", as: BillingCycle.self) ?? .monthly)
+            return License(sku: sku, term: term, billingCycle: license.choice("billingCycle", as: BillingCycle.self) ?? .monthly,
+                           location: license.location)
         }
         if (reader["costPrice"] != nil || reader["salesPrice"] != nil) && reader["currency"] == nil {
             context.error(reader.node, "plan '\(code.value)' has prices but no currency", hint: "add currency: USD, or the ISO 4217 code you bill in")

@@ -3,12 +3,16 @@ public struct User: Sendable, Hashable {
     public var username: Located<String>
     public var customer: Located<String>
     public var upn: Located<String>
-    public var firstName: String?
-    public var lastName: String?
-    public var displayName: String?
+    public var firstName: Located<String>?
+    public var lastName: Located<String>?
+    public var displayName: Located<String>?
     public var email: Located<String>?
-    public var status: Customer.Status
-    public var admin: Bool
+    /// `status` as written; nil when omitted.
+    public var statusSetting: Located<Customer.Status>?
+    /// `admin` as written; nil when omitted.
+    public var adminSetting: Located<Bool>?
+    public var status: Customer.Status { statusSetting?.value ?? .active }
+    public var admin: Bool { adminSetting?.value ?? false }
     public var password: SecretRef?
     public var services: [Assignment]
     public var overrides: [ServiceOverride]
@@ -27,12 +31,12 @@ public struct User: Sendable, Hashable {
         self.customer = customer
         self.upn = upn
         location = document.location
-        firstName = spec.text("firstName")
-        lastName = spec.text("lastName")
-        displayName = spec.text("displayName")
+        firstName = spec.string("firstName")
+        lastName = spec.string("lastName")
+        displayName = spec.string("displayName")
         email = spec.formatted("email", .email)
-        status = spec.choice("status", as: Customer.Status.self) ?? .active
-        admin = spec.bool("admin") ?? false
+        statusSetting = spec.located("status") { spec.choice($0, as: Customer.Status.self) }
+        adminSetting = spec.located("admin", spec.bool)
         password = spec["password"].flatMap { document.context.secretRef($0, "password") }
         services = spec.assignments(owner: "User spec")
         overrides = spec.overrides(owner: "User spec")

@@ -169,11 +169,11 @@ struct Resolver: Sendable {
 
     func resellerTable(_ reseller: Reseller, scope: ResellerScope, tracing: Bool) -> AttributeTable {
         var table = AttributeTable(tracing: tracing)
-        let origin = Origin(.reseller(reseller.code.value), reseller.location)
-        table.add("name", .string(reseller.name), origin)
-        if let parent = reseller.parent { table.add("parent", .string(parent.value), Origin(origin.level, parent.location)) }
-        table.addContact(reseller.contact, origin)
-        table.addAddress(reseller.address, origin)
+        let level = Level.reseller(reseller.code.value)
+        table.add("name", .string(reseller.name.value), Origin(level, reseller.name.location))
+        if let parent = reseller.parent { table.add("parent", .string(parent.value), Origin(level, parent.location)) }
+        table.addContact(reseller.contact, level)
+        table.addAddress(reseller.address, level)
         if let engine = scope.engine { table.add("engine", engine.value, engine.origin) }
         if let allowed = scope.allowed, let origin = scope.allowedOrigin { table.add("services", .list(allowed.sorted()), origin) }
         table.sortByName()
@@ -184,37 +184,40 @@ struct Resolver: Sendable {
         let customer = scope.customer
         var table = AttributeTable(tracing: tracing)
         let level = Level.customer(scope.code)
-        let origin = Origin(level, customer.location)
-        table.add("name", .string(customer.name), origin)
+        table.add("name", .string(customer.name.value), Origin(level, customer.name.location))
         table.add("reseller", .string(customer.reseller.value), Origin(level, customer.reseller.location))
-        table.add("type", .string(customer.type.rawValue), origin)
-        table.add("status", .string(customer.status.rawValue), origin)
-        table.add("protect", .boolean(customer.protect), origin)
-        table.addContact(customer.contact, origin)
-        table.addAddress(customer.address, origin)
+        table.addDefaulted("type", customer.typeSetting, default: customer.type, level) { .string($0.rawValue) }
+        table.addDefaulted("status", customer.statusSetting, default: customer.status, level) { .string($0.rawValue) }
+        table.addDefaulted("protect", customer.protectSetting, default: customer.protect, level, AttributeValue.boolean)
+        table.addContact(customer.contact, level)
+        table.addAddress(customer.address, level)
         if let domains = customer.domains {
             table.add("domains.primary", .string(domains.primary.value), Origin(level, domains.primary.location))
             if let first = domains.aliases.first {
                 table.add("domains.aliases", .list(domains.aliases.map(\.value)), Origin(level, first.location))
             }
         }
-        table.add("location.type", .string(customer.customerLocation.type.rawValue), origin)
-        table.add("location.name", customer.customerLocation.name.map(AttributeValue.string), origin)
+        let location = customer.customerLocation
+        table.add("location.type", .string(location.type.rawValue), Origin(location.location == nil ? .builtIn : level, location.location))
+        table.add("location.name", location.name.map(AttributeValue.string), Origin(level, location.location))
         if let settings = customer.settings {
-            table.add("settings.maxUsers", settings.maxUsers.map(AttributeValue.integer), origin)
+            let at = Origin(level, settings.location)
+            table.add("settings.maxUsers", settings.maxUsers.map(AttributeValue.integer), at)
             if let policy = settings.passwordPolicy {
-                table.add("settings.passwordPolicy.minLength", policy.minLength.map(AttributeValue.integer), origin)
-                table.add("settings.passwordPolicy.requireComplexity", policy.requireComplexity.map(AttributeValue.boolean), origin)
-                table.add("settings.passwordPolicy.maxAgeDays", policy.maxAgeDays.map(AttributeValue.integer), origin)
-                table.add("settings.passwordPolicy.requireMFA", policy.requireMFA.map(AttributeValue.boolean), origin)
+                let at = Origin(level, policy.location)
+                table.add("settings.passwordPolicy.minLength", policy.minLength.map(AttributeValue.integer), at)
+                table.add("settings.passwordPolicy.requireComplexity", policy.requireComplexity.map(AttributeValue.boolean), at)
+                table.add("settings.passwordPolicy.maxAgeDays", policy.maxAgeDays.map(AttributeValue.integer), at)
+                table.add("settings.passwordPolicy.requireMFA", policy.requireMFA.map(AttributeValue.boolean), at)
             }
         }
         if let branding = customer.branding {
-            table.add("branding.displayName", branding.displayName.map(AttributeValue.string), origin)
-            table.add("branding.logoUrl", branding.logoUrl.map(AttributeValue.string), origin)
-            table.add("branding.primaryColor", branding.primaryColor.map(AttributeValue.string), origin)
-            table.add("branding.supportEmail", branding.supportEmail.map(AttributeValue.string), origin)
-            table.add("branding.supportPhone", branding.supportPhone.map(AttributeValue.string), origin)
+            let at = Origin(level, branding.location)
+            table.add("branding.displayName", branding.displayName.map(AttributeValue.string), at)
+            table.add("branding.logoUrl", branding.logoUrl.map(AttributeValue.string), at)
+            table.add("branding.primaryColor", branding.primaryColor.map(AttributeValue.string), at)
+            table.add("branding.supportEmail", branding.supportEmail.map(AttributeValue.string), at)
+            table.add("branding.supportPhone", branding.supportPhone.map(AttributeValue.string), at)
         }
         for role in customer.securityRoles {
             let prefix = "securityRoles.\(role.name.value)"
@@ -231,15 +234,14 @@ struct Resolver: Sendable {
     func userTable(_ user: User, in scope: CustomerScope, tracing: Bool) -> AttributeTable {
         var table = AttributeTable(tracing: tracing)
         let level = Level.user(user.username.value)
-        let origin = Origin(level, user.location)
         table.add("username", .string(user.username.value), Origin(level, user.username.location))
         table.add("upn", .string(user.upn.value), Origin(level, user.upn.location))
-        table.add("firstName", user.firstName.map(AttributeValue.string), origin)
-        table.add("lastName", user.lastName.map(AttributeValue.string), origin)
-        table.add("displayName", user.displayName.map(AttributeValue.string), origin)
-        if let email = user.email { table.add("email", .string(email.value), Origin(level, email.location)) }
-        table.add("status", .string(user.status.rawValue), origin)
-        table.add("admin", .boolean(user.admin), origin)
+        table.addText("firstName", user.firstName, level)
+        table.addText("lastName", user.lastName, level)
+        table.addText("displayName", user.displayName, level)
+        table.addText("email", user.email, level)
+        table.addDefaulted("status", user.statusSetting, default: user.status, level) { .string($0.rawValue) }
+        table.addDefaulted("admin", user.adminSetting, default: user.admin, level, AttributeValue.boolean)
         if let password = user.password { table.add("password", .secret(reference: password.description), Origin(level, password.location)) }
         table.add("engine", scope.engine.value, scope.engine.origin)
         table.sortByName()
@@ -284,7 +286,7 @@ struct Resolver: Sendable {
             table.set(layout.planSKU, .string(plan.sku.value), Origin(level, plan.sku.location))
             table.setPrices(layout, cost: plan.costPrice, sales: plan.salesPrice, currency: plan.currency, level: level)
             if let license = plan.license {
-                let origin = Origin(level, plan.location)
+                let origin = Origin(level, license.location)
                 table.set(layout.licenseSKU, .string(license.sku), origin)
                 table.set(layout.licenseTerm, .string(license.term.rawValue), origin)
                 table.set(layout.licenseBillingCycle, .string(license.billingCycle.rawValue), origin)
@@ -420,19 +422,32 @@ extension AttributeTable {
         if let currency { set(layout.planCurrency, .string(currency.value), Origin(level, currency.location)) }
     }
 
-    mutating func addContact(_ contact: Contact?, _ origin: Origin) {
-        guard let contact else { return }
-        add("contact.name", contact.name.map(AttributeValue.string), origin)
-        if let email = contact.email { add("contact.email", .string(email.value), Origin(origin.level, email.location)) }
-        add("contact.phone", contact.phone.map(AttributeValue.string), origin)
+    /// Adds a located text value with its own position.
+    mutating func addText(_ name: String, _ text: Located<String>?, _ level: Level) {
+        if let text { add(name, .string(text.value), Origin(level, text.location)) }
     }
 
-    mutating func addAddress(_ address: Address?, _ origin: Origin) {
+    /// Adds a field that has a default: from where it is written, else as Provisor's default.
+    mutating func addDefaulted<T>(_ name: String, _ setting: Located<T>?, default value: T, _ level: Level,
+                                  _ convert: (T) -> AttributeValue) {
+        add(name, convert(setting?.value ?? value), setting.map { Origin(level, $0.location) } ?? Origin(.builtIn, nil))
+    }
+
+    mutating func addContact(_ contact: Contact?, _ level: Level) {
+        guard let contact else { return }
+        let at = Origin(level, contact.location)
+        add("contact.name", contact.name.map(AttributeValue.string), at)
+        addText("contact.email", contact.email, level)
+        add("contact.phone", contact.phone.map(AttributeValue.string), at)
+    }
+
+    mutating func addAddress(_ address: Address?, _ level: Level) {
         guard let address else { return }
-        add("address.street", address.street.map(AttributeValue.string), origin)
-        add("address.city", address.city.map(AttributeValue.string), origin)
-        add("address.postalCode", address.postalCode.map(AttributeValue.string), origin)
-        add("address.region", address.region.map(AttributeValue.string), origin)
-        add("address.country", address.country.map(AttributeValue.string), origin)
+        let at = Origin(level, address.location)
+        add("address.street", address.street.map(AttributeValue.string), at)
+        add("address.city", address.city.map(AttributeValue.string), at)
+        add("address.postalCode", address.postalCode.map(AttributeValue.string), at)
+        add("address.region", address.region.map(AttributeValue.string), at)
+        add("address.country", address.country.map(AttributeValue.string), at)
     }
 }
