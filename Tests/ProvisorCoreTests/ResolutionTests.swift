@@ -381,6 +381,21 @@ extension DesiredResource {
         #expect(ResourceAddress.service("m365", instance: nil, customer: "C", user: "alex") < .user("alex.b", customer: "C"))
     }
 
+    @Test func theResourceListReadsAcrossChunks() {
+        func resource(_ code: String) -> DesiredResource {
+            DesiredResource(address: .customer(code), parent: nil, engine: "e", attributes: [])
+        }
+        let codes = ["A", "B", "C", "D", "E", "F"]
+        let state = DesiredState(chunks: [[], [resource("A")], [resource("B"), resource("C")], [], [resource("D"), resource("E"), resource("F")], []])
+        #expect(state.resources.count == 6)
+        #expect(state.resources.map(\.address.owner) == codes)
+        #expect(codes.indices.map { state.resources[$0].address.owner } == codes)
+        for code in codes { #expect(state.resource(at: .customer(code))?.address.owner == code) }
+        #expect(state.resource(at: .customer("AA")) == nil && state.resource(at: .customer("G")) == nil)
+        #expect(state.resources == DesiredState(resources: codes.map(resource)).resources)
+        #expect(DesiredState(chunks: [[], []]).resources.isEmpty)
+    }
+
     @Test func numbersCompareByValueNotSpelling() {
         #expect(AttributeValue.number(Decimal(string: "16.00")!) == .number(16))
         #expect(AttributeValue.number(Decimal(string: "16.00")!).hashValue == AttributeValue.number(16).hashValue)

@@ -18,11 +18,24 @@ struct AttributeTable: Sendable {
     private var traces: [Trace]
     let tracing: Bool
 
-    init(names: [String] = [], tracing: Bool) {
+    /// A table laid out in advance with `names` (in name order), all without a value.
+    init(names: [String], tracing: Bool) {
         self.names = names
         values = Array(repeating: nil, count: names.count)
         locked = Array(repeating: false, count: names.count)
         traces = tracing ? Array(repeating: Trace(), count: names.count) : []
+        self.tracing = tracing
+    }
+
+    /// An empty table that slots are added to.
+    init(tracing: Bool, capacity: Int = 16) {
+        names = []
+        values = []
+        locked = []
+        traces = []
+        names.reserveCapacity(capacity)
+        values.reserveCapacity(capacity)
+        locked.reserveCapacity(capacity)
         self.tracing = tracing
     }
 
@@ -57,8 +70,8 @@ struct AttributeTable: Sendable {
 
     /// Puts added slots in name order; tables laid out in advance already are.
     mutating func sortByName() {
+        guard zip(names, names.dropFirst()).contains(where: { $0 >= $1 }) else { return }
         let order = names.indices.sorted { names[$0] < names[$1] }
-        guard order != Array(names.indices) else { return }
         names = order.map { names[$0] }
         values = order.map { values[$0] }
         locked = order.map { locked[$0] }

@@ -92,10 +92,15 @@ public struct DesiredResource: Sendable, Hashable {
 
 /// The desired state: every resource the manifests describe, in address order.
 public struct DesiredState: Sendable {
-    public var resources: [DesiredResource]
+    public let resources: ResourceList
 
     public init(resources: [DesiredResource]) {
-        self.resources = resources
+        self.resources = ResourceList(chunks: [resources])
+    }
+
+    /// Resources resolved in parallel, chunk after chunk, already in address order.
+    init(chunks: [[DesiredResource]]) {
+        resources = ResourceList(chunks: chunks)
     }
 
     /// The resource at `address` (a binary search: resources are kept in address order).
@@ -114,6 +119,48 @@ public struct DesiredState: Sendable {
         for resource in resources { counts[ResourceAddress.Kind.allCases.firstIndex(of: resource.kind)!] += 1 }
         return Dictionary(uniqueKeysWithValues: zip(ResourceAddress.Kind.allCases, counts))
     }
+}
+
+/// The resources of a desired state as one collection, kept in the chunks that resolved them
+/// in parallel (joining them into one array would copy every resource once more).
+public struct ResourceList: RandomAccessCollection, Sendable, Equatable {
+    private let chunks: [[DesiredResource]]
+    /// The position of each chunk's first resource.
+    private let starts: [Int]
+    public let endIndex: Int
+    public var startIndex: Int { 0 }
+
+    init(chunks: [[DesiredResource]]) {
+        self.chunks = chunks.filter { !$0.isEmpty }
+        starts = self.chunks.reduce(into: [0]) { starts, chunk in starts.append(starts.last! + chunk.count) }.dropLast()
+        endIndex = self.chunks.reduce(0) { $0 + $1.count }
+    }
+
+    public subscript(position: Int) -> DesiredResource {
+        var low = 0, high = starts.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if starts[middle] <= position { low = middle } else { high = middle - 1 }
+        }
+        return chunks[low][position - starts[low]]
+    }
+
+    public struct Iterator: IteratorProtocol {
+        var chunks: IndexingIterator<[[DesiredResource]]>
+        var current: IndexingIterator<[DesiredResource]>?
+
+        public mutating func next() -> DesiredResource? {
+            while true {
+                if let resource = current?.next() { return resource }
+                guard let chunk = chunks.next() else { return nil }
+                current = chunk.makeIterator()
+            }
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(chunks: chunks.makeIterator(), current: nil) }
+
+    public static func == (lhs: ResourceList, rhs: ResourceList) -> Bool { lhs.elementsEqual(rhs) }
 }
 
 /// The level of the hierarchy that supplied a value, most general first.

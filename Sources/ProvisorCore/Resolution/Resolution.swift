@@ -39,13 +39,10 @@ public struct Resolution: Sendable {
             return output
         }
         var failures = PatternFailures()
-        resources.reserveCapacity(resources.count + chunks.reduce(0) { $0 + $1.resources.count })
-        for chunk in chunks {
-            resources += chunk.resources
-            failures.merge(chunk.failures)
-        }
+        for chunk in chunks { failures.merge(chunk.failures) }
         diagnostics += failures.diagnostics
-        return Resolution(desired: DesiredState(resources: resources), diagnostics: diagnostics.sorted(), resolver: resolver)
+        let desired = DesiredState(chunks: [resources] + chunks.map(\.resources))
+        return Resolution(desired: desired, diagnostics: diagnostics.sorted(), resolver: resolver)
     }
 
     /// Every effective value of the resource at `address` with the level and file:line that

@@ -234,16 +234,17 @@ struct Resolver: Sendable {
     func userTable(_ user: User, in scope: CustomerScope, tracing: Bool) -> AttributeTable {
         var table = AttributeTable(tracing: tracing)
         let level = Level.user(user.username.value)
-        table.add("username", .string(user.username.value), Origin(level, user.username.location))
-        table.add("upn", .string(user.upn.value), Origin(level, user.upn.location))
-        table.addText("firstName", user.firstName, level)
-        table.addText("lastName", user.lastName, level)
+        // Added in name order, so that no sorting is needed for the 100,000s of users.
+        table.addDefaulted("admin", user.adminSetting, default: user.admin, level, AttributeValue.boolean)
         table.addText("displayName", user.displayName, level)
         table.addText("email", user.email, level)
-        table.addDefaulted("status", user.statusSetting, default: user.status, level) { .string($0.rawValue) }
-        table.addDefaulted("admin", user.adminSetting, default: user.admin, level, AttributeValue.boolean)
-        if let password = user.password { table.add("password", .secret(reference: password.description), Origin(level, password.location)) }
         table.add("engine", scope.engine.value, scope.engine.origin)
+        table.addText("firstName", user.firstName, level)
+        table.addText("lastName", user.lastName, level)
+        if let password = user.password { table.add("password", .secret(reference: password.description), Origin(level, password.location)) }
+        table.addDefaulted("status", user.statusSetting, default: user.status, level) { .string($0.rawValue) }
+        table.add("upn", .string(user.upn.value), Origin(level, user.upn.location))
+        table.add("username", .string(user.username.value), Origin(level, user.username.location))
         table.sortByName()
         return table
     }
