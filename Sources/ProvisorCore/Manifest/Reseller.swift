@@ -34,3 +34,13 @@ public struct Reseller: Sendable, Hashable {
         overrides = spec.overrides(owner: "Reseller spec")
     }
 }
+
+extension Array where Element == Reseller {
+    /// For a chain of resellers: the services every one of them allows; nil when none restricts them.
+    var allowedServices: Set<String>? {
+        lazy.compactMap(\.allowedServices).reduce(nil as Set<String>?) { narrowed, list in
+            let names = Set(list.map(\.value))
+            return narrowed.map { $0.intersection(names) } ?? names
+        }
+    }
+}

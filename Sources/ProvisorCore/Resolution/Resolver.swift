@@ -37,10 +37,7 @@ struct Resolver: Sendable {
             engine = chain.first { $0.engine != nil }.map { owner in
                 Explanation.Value(value: .string(owner.engine!.value), origin: Origin(.reseller(owner.code.value), owner.engine!.location))
             }
-            allowed = chain.lazy.compactMap(\.allowedServices).reduce(nil as Set<String>?) { narrowed, list in
-                let names = Set(list.map(\.value))
-                return narrowed.map { $0.intersection(names) } ?? names
-            }
+            allowed = chain.allowedServices
             allowedOrigin = chain.first { $0.allowedServices != nil }.map { nearest in
                 Origin(.reseller(nearest.code.value), nearest.allowedServices!.first?.location ?? nearest.location)
             }

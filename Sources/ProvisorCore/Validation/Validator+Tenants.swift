@@ -56,10 +56,7 @@ extension Validator {
         let chain = chain(ofReseller: customer.reseller.value) ?? []
         let locks = checkOverrides(customer.overrides, level: "customer \(code)", inherited: resellerLocks[customer.reseller.value] ?? [])
         let overrides = chain.map(\.overrides) + [customer.overrides]
-        let allowed = chain.lazy.compactMap(\.allowedServices).reduce(nil as Set<String>?) { narrowed, list in
-            let names = Set(list.map(\.value))
-            return narrowed.map { $0.intersection(names) } ?? names
-        }
+        let allowed = chain.allowedServices
         let context = CustomerContext(
             domains: Set((customer.domains?.all ?? []).map { $0.value.lowercased() }),
             domainList: customer.domains.map { $0.all.map(\.value) },
