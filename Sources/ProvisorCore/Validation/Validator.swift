@@ -17,11 +17,6 @@ public struct Validator: Sendable {
     /// What checking a customer's users needs, computed once per customer.
     var customerContexts: [String: CustomerContext] = [:]
 
-    /// Validates `estate` and returns every semantic problem, sorted.
-    public static func validate(_ estate: Estate) -> [Diagnostic] {
-        check(estate).diagnostics
-    }
-
     /// Validates `estate`: every semantic problem, sorted, and the objects by name as
     /// validation settled them, for resolution.
     public static func check(_ estate: Estate) -> (diagnostics: [Diagnostic], index: EstateIndex) {
