@@ -7,9 +7,12 @@ let package = Package(
     products: [
         .executable(name: "provisor", targets: ["provisor"]),
         .library(name: "ProvisorCore", targets: ["ProvisorCore"]),
+        .library(name: "ProvisorSQLite", targets: ["ProvisorSQLite"]),
+        .library(name: "ProvisorTesting", targets: ["ProvisorTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -21,21 +24,34 @@ let package = Package(
             name: "ProvisorCore",
             dependencies: ["CLibYAML"]
         ),
+        .target(
+            name: "ProvisorSQLite",
+            dependencies: ["ProvisorCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "ProvisorTesting",
+            dependencies: ["ProvisorCore"]
+        ),
         .executableTarget(
             name: "provisor",
             dependencies: [
                 "ProvisorCore",
+                "ProvisorSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "ProvisorCoreTests",
-            dependencies: ["ProvisorCore"],
+            dependencies: ["ProvisorCore", "ProvisorTesting"],
             exclude: ["Fixtures"]
         ),
         .testTarget(
+            name: "StateStoreTests",
+            dependencies: ["ProvisorSQLite", "ProvisorTesting"]
+        ),
+        .testTarget(
             name: "provisorTests",
-            dependencies: ["provisor"],
+            dependencies: ["provisor", "ProvisorSQLite"],
             exclude: ["Golden"]
         ),
     ],

@@ -73,6 +73,11 @@ public enum AttributeValue: Sendable, Hashable, CustomStringConvertible, Encodab
 public struct Attribute: Sendable, Hashable {
     public var name: String
     public var value: AttributeValue
+
+    public init(name: String, value: AttributeValue) {
+        self.name = name
+        self.value = value
+    }
 }
 
 /// One desired resource: its address (which carries its kind), parent, engine and resolved

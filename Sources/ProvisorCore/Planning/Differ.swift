@@ -1,0 +1,90 @@
+/// Compares the desired state with the recorded one, resource by resource.
+///
+/// Attributes compare by value (their canonical documents), never by formatting or order. An
+/// attribute the manifests leave out is not managed: a recorded value with no desired one is
+/// no change, never a removal.
+public enum Differ {
+    public struct Result: Sendable {
+        /// Creates and updates in desired (address) order, then deletes in address order.
+        public var changes: [Change]
+        /// Resources that exist on both sides with nothing to do.
+        public var unchanged: Int
+        /// Each reseller's parent, desired or (for a removed reseller) recorded: the planner
+        /// orders resellers by it.
+        public var resellerParents: [ResourceAddress: ResourceAddress] = [:]
+    }
+
+    public static func diff(desired: DesiredState, recorded: [RecordedResource], store: String) throws -> Result {
+        let byAddress = Dictionary(uniqueKeysWithValues: recorded.enumerated().map { ($1.address, $0) })
+
+        let resources = desired.resources
+        let outcomes = parallelChunks(resources.count, chunkSize: 2048) { range in
+            Swift.Result { () throws -> [Outcome] in
+                try range.map { position in
+                    let resource = resources[position]
+                    guard let index = byAddress[resource.address] else { return .create }
+                    return try compare(resource, recorded[index], store: store).map { .update($0, index) } ?? .unchanged(index)
+                }
+            }
+        }
+
+        var changes: [Change] = []
+        var matched = [Bool](repeating: false, count: recorded.count)
+        var unchanged = 0
+        var position = 0
+        for chunk in outcomes {
+            for outcome in try chunk.get() {
+                let resource = resources[position]
+                position += 1
+                switch outcome {
+                case .create:
+                    changes.append(Change(action: .create, address: resource.address, parent: resource.parent, engine: resource.engine,
+                                          reason: .newInManifests, attributes: resource.attributes))
+                case .update(let changed, let index):
+                    matched[index] = true
+                    changes.append(Change(action: .update, address: resource.address, parent: resource.parent, engine: resource.engine,
+                                          reason: .attributesChanged, attributes: resource.attributes, changedAttributes: changed))
+                case .unchanged(let index):
+                    matched[index] = true
+                    unchanged += 1
+                }
+            }
+        }
+
+        let removed = recorded.indices.filter { !matched[$0] }.map { recorded[$0] }.sorted { $0.address < $1.address }
+        let removedAddresses = Set(removed.map(\.address))
+        for resource in removed {
+            let reason: Change.Reason = resource.parent.map { removedAddresses.contains($0) } == true ? .parentRemoved(resource.parent!) : .removedFromManifests
+            changes.append(Change(action: .delete, address: resource.address, parent: resource.parent, engine: resource.engine,
+                                  reason: reason, attributes: try resource.decodedAttributes(store: store)))
+        }
+        var resellerParents: [ResourceAddress: ResourceAddress] = [:]
+        for resource in recorded where resource.kind == .reseller { resellerParents[resource.address] = resource.parent }
+        // Resellers sort before everything else.
+        for resource in resources.prefix(while: { $0.kind == .reseller }) { resellerParents[resource.address] = resource.parent }
+        return Result(changes: changes, unchanged: unchanged, resellerParents: resellerParents)
+    }
+
+    private enum Outcome: Sendable {
+        case create
+        case update([Change.AttributeChange], Int)
+        case unchanged(Int)
+    }
+
+    /// The attributes that differ, or nil when the resource is unchanged.
+    static func compare(_ desired: DesiredResource, _ recorded: RecordedResource, store: String) throws -> [Change.AttributeChange]? {
+        if AttributeDocument(desired.attributes) == recorded.attributes { return nil }
+        let old = try recorded.decodedAttributes(store: store)
+        var changes: [Change.AttributeChange] = []
+        var oldPosition = 0
+        // Both lists are sorted by name: walk them together.
+        for attribute in desired.attributes {
+            while oldPosition < old.count && old[oldPosition].name < attribute.name { oldPosition += 1 }
+            let previous = oldPosition < old.count && old[oldPosition].name == attribute.name ? old[oldPosition].value : nil
+            if previous != attribute.value {
+                changes.append(Change.AttributeChange(name: attribute.name, old: previous, new: attribute.value))
+            }
+        }
+        return changes.isEmpty ? nil : changes
+    }
+}

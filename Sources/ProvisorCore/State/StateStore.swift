@@ -1,0 +1,298 @@
+import Foundation
+
+/// Where Provisor records what it has provisioned: resources, a serial and lineage, the state
+/// lock, the journal and the audit log. SQLite (`ProvisorSQLite`) is the default; every store
+/// passes the conformance suite in `ProvisorTesting`.
+///
+/// Every method is atomic: a write either happens whole or not at all.
+public protocol StateStore: Sendable {
+    /// Where the state is, for messages ("SQLite .provisor/state.db").
+    var description: String { get }
+
+    /// The serial, lineage and resource count.
+    func header() async throws -> StateHeader
+
+    /// Every recorded resource with the header they belong to, read in one transaction.
+    func snapshot() async throws -> StateSnapshot
+
+    /// The recorded resources that match, in address order.
+    func resources(matching filter: ResourceFilter) async throws -> [RecordedResource]
+
+    /// One recorded resource, or nil.
+    func resource(at address: ResourceAddress) async throws -> RecordedResource?
+
+    /// Records resources, removes others and appends audit entries in one transaction, and
+    /// increases the serial by one. Fails with `StateError.serialMismatch` (changing nothing)
+    /// when `write.expectedSerial` is set and the state has moved on since.
+    @discardableResult
+    func commit(_ write: StateWrite) async throws -> StateHeader
+
+    /// Takes the state lock, or fails at once with `StateError.locked` naming who holds it.
+    func acquireLock(_ request: LockRequest) async throws -> StateLock
+
+    /// Releases a lock this run holds; fails with `StateError.lockNotHeld` otherwise.
+    func releaseLock(_ lock: StateLock) async throws
+
+    /// The lock as it is now, or nil when nobody holds it.
+    func currentLock() async throws -> StateLock?
+
+    /// Removes the lock whoever holds it (`provisor state unlock`); returns what was removed.
+    @discardableResult
+    func breakLock() async throws -> StateLock?
+
+    /// Appends journal entries, returning them with their sequence numbers.
+    @discardableResult
+    func appendJournal(_ entries: [JournalEntry]) async throws -> [JournalEntry]
+
+    /// The journal, oldest first; only one run's entries when `run` is given.
+    func journal(run: String?) async throws -> [JournalEntry]
+
+    /// The audit log, oldest first; only one resource's entries when `address` is given.
+    func audit(address: ResourceAddress?) async throws -> [AuditEntry]
+}
+
+/// The identity and version of a state: a lineage fixed when the state was created, and a
+/// serial increased by every commit. A plan records both, so applying it to another state,
+/// or to this one after it changed, can be refused.
+public struct StateHeader: Sendable, Hashable, Codable {
+    /// nil when there is no state yet.
+    public var lineage: String?
+    public var serial: Int
+    public var resourceCount: Int
+
+    public init(lineage: String?, serial: Int, resourceCount: Int) {
+        self.lineage = lineage
+        self.serial = serial
+        self.resourceCount = resourceCount
+    }
+
+    /// No state recorded yet.
+    public static let empty = StateHeader(lineage: nil, serial: 0, resourceCount: 0)
+}
+
+/// Every recorded resource at one serial.
+public struct StateSnapshot: Sendable {
+    public var header: StateHeader
+    /// In no particular order.
+    public var resources: [RecordedResource]
+
+    public init(header: StateHeader, resources: [RecordedResource]) {
+        self.header = header
+        self.resources = resources
+    }
+
+    public static let empty = StateSnapshot(header: .empty, resources: [])
+}
+
+/// One resource as Provisor last provisioned it.
+public struct RecordedResource: Sendable, Hashable {
+    public var address: ResourceAddress
+    public var parent: ResourceAddress?
+    public var engine: String
+    public var attributes: AttributeDocument
+    /// The serial of the commit that last wrote it.
+    public var serial: Int
+    public var updatedAt: Date
+
+    public init(address: ResourceAddress, parent: ResourceAddress?, engine: String, attributes: AttributeDocument, serial: Int, updatedAt: Date) {
+        self.address = address
+        self.parent = parent
+        self.engine = engine
+        self.attributes = attributes
+        self.serial = serial
+        self.updatedAt = updatedAt
+    }
+
+    public var kind: ResourceAddress.Kind { address.kind }
+}
+
+/// What `state list` selects: a kind, a customer, or both.
+public struct ResourceFilter: Sendable, Hashable {
+    public var kind: ResourceAddress.Kind?
+    public var customer: String?
+
+    public init(kind: ResourceAddress.Kind? = nil, customer: String? = nil) {
+        self.kind = kind
+        self.customer = customer
+    }
+
+    public static let all = ResourceFilter()
+
+    public func matches(_ address: ResourceAddress) -> Bool {
+        (kind == nil || address.kind == kind) && (customer == nil || address.customer == customer)
+    }
+}
+
+/// One transaction's changes: resources to record (replacing what is there), addresses to
+/// remove, and the audit entries that describe them.
+public struct StateWrite: Sendable {
+    public struct Resource: Sendable, Hashable {
+        public var address: ResourceAddress
+        public var parent: ResourceAddress?
+        public var engine: String
+        public var attributes: AttributeDocument
+
+        public init(address: ResourceAddress, parent: ResourceAddress?, engine: String, attributes: AttributeDocument) {
+            self.address = address
+            self.parent = parent
+            self.engine = engine
+            self.attributes = attributes
+        }
+
+        /// What provisioning a desired resource records.
+        public init(_ resource: DesiredResource) {
+            self.init(address: resource.address, parent: resource.parent, engine: resource.engine, attributes: AttributeDocument(resource.attributes))
+        }
+    }
+
+    public var upserts: [Resource]
+    public var deletes: [ResourceAddress]
+    public var audit: [AuditEntry]
+    /// When set, the commit is refused unless the state is still at this serial.
+    public var expectedSerial: Int?
+    public var at: Date
+
+    public init(upserts: [Resource] = [], deletes: [ResourceAddress] = [], audit: [AuditEntry] = [], expectedSerial: Int? = nil, at: Date = Date()) {
+        self.upserts = upserts
+        self.deletes = deletes
+        self.audit = audit
+        self.expectedSerial = expectedSerial
+        self.at = at
+    }
+}
+
+/// Who asks for the state lock and why.
+public struct LockRequest: Sendable, Hashable {
+    /// `user@host`.
+    public var holder: String
+    public var processID: Int32
+    /// What the holder is doing ("reconcile", "rightsize").
+    public var operation: String
+
+    public init(holder: String, processID: Int32, operation: String) {
+        self.holder = holder
+        self.processID = processID
+        self.operation = operation
+    }
+
+    /// This process, as the current user on this host.
+    public static func thisProcess(operation: String) -> LockRequest {
+        let info = ProcessInfo.processInfo
+        let user = info.environment["USER"] ?? info.environment["LOGNAME"] ?? "unknown"
+        return LockRequest(holder: "\(user)@\(info.hostName)", processID: info.processIdentifier, operation: operation)
+    }
+}
+
+/// A held state lock.
+public struct StateLock: Sendable, Hashable {
+    /// Unique to this acquisition; releasing needs it.
+    public var id: String
+    public var holder: String
+    public var processID: Int32
+    public var operation: String
+    public var acquiredAt: Date
+
+    public init(id: String, holder: String, processID: Int32, operation: String, acquiredAt: Date) {
+        self.id = id
+        self.holder = holder
+        self.processID = processID
+        self.operation = operation
+        self.acquiredAt = acquiredAt
+    }
+
+    public init(_ request: LockRequest, at date: Date = Date()) {
+        self.init(id: UUID().uuidString, holder: request.holder, processID: request.processID, operation: request.operation, acquiredAt: date)
+    }
+}
+
+/// One step of an apply, written before the engine is called and again when it answers, so a
+/// crashed run can be resumed without sending anything twice. Entries are never changed.
+public struct JournalEntry: Sendable, Hashable {
+    public enum Status: String, Sendable, Hashable, CaseIterable {
+        case pending, succeeded, failed, skipped
+    }
+
+    /// Assigned by the store when appended; 0 before.
+    public var sequence: Int64
+    public var run: String
+    public var address: ResourceAddress
+    public var action: String
+    public var status: Status
+    /// The provisioning message's idempotency key.
+    public var messageID: String
+    public var detail: String?
+    public var at: Date
+
+    public init(sequence: Int64 = 0, run: String, address: ResourceAddress, action: String, status: Status, messageID: String, detail: String? = nil, at: Date = Date()) {
+        self.sequence = sequence
+        self.run = run
+        self.address = address
+        self.action = action
+        self.status = status
+        self.messageID = messageID
+        self.detail = detail
+        self.at = at
+    }
+}
+
+/// One line of the audit log: who changed which resource, how, and at which serial.
+public struct AuditEntry: Sendable, Hashable {
+    /// Assigned by the store when appended; 0 before.
+    public var sequence: Int64
+    public var at: Date
+    public var actor: String
+    public var address: ResourceAddress
+    public var action: String
+    public var detail: String?
+    /// The serial the commit produced; set by the store.
+    public var serial: Int
+
+    public init(sequence: Int64 = 0, at: Date = Date(), actor: String, address: ResourceAddress, action: String, detail: String? = nil, serial: Int = 0) {
+        self.sequence = sequence
+        self.at = at
+        self.actor = actor
+        self.address = address
+        self.action = action
+        self.detail = detail
+        self.serial = serial
+    }
+}
+
+/// Failures of a state store, each saying what to do about it.
+public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
+    case locked(StateLock, store: String)
+    case lockNotHeld(id: String, store: String)
+    case serialMismatch(expected: Int, found: Int, store: String)
+    case corruptRecord(address: String, reason: String, store: String)
+    case unreadable(path: String, reason: String)
+    case newerSchema(path: String)
+
+    public var description: String {
+        switch self {
+        case .locked(let lock, let store):
+            let since = ISO8601DateFormatter().string(from: lock.acquiredAt)
+            return "error: the state (\(store)) is locked by \(lock.holder) (process \(lock.processID), \(lock.operation)) since \(since); wait for that run to finish, or if it is gone, run provisor state unlock"
+        case .lockNotHeld(let id, let store):
+            return "error: this run no longer holds the state lock \(id) on \(store); someone broke it with provisor state unlock, so stop and re-plan"
+        case .serialMismatch(let expected, let found, let store):
+            return "error: the state (\(store)) changed while this run worked: expected serial \(expected), found \(found); plan again against the new state"
+        case .corruptRecord(let address, let reason, let store):
+            return "error: the recorded attributes of \(address) in \(store) are damaged (\(reason)); restore the state from a backup"
+        case .unreadable(let path, let reason):
+            return "error: cannot open the state database '\(path)': \(reason) (check --state, or 'state:' in provisor.yaml)"
+        case .newerSchema(let path):
+            return "error: the state database '\(path)' was written by a newer Provisor; upgrade provisor before using it"
+        }
+    }
+}
+
+extension RecordedResource {
+    /// The decoded attributes; a damaged record is a `StateError.corruptRecord`.
+    public func decodedAttributes(store: String) throws -> [Attribute] {
+        do {
+            return try attributes.decode()
+        } catch {
+            throw StateError.corruptRecord(address: address.description, reason: error.description, store: store)
+        }
+    }
+}

@@ -1,0 +1,268 @@
+import Foundation
+import GRDB
+import ProvisorCore
+
+/// The state in one SQLite file (default `.provisor/state.db`), in WAL mode, with versioned
+/// migrations. Writes take SQLite's write lock at once (`BEGIN IMMEDIATE`) and wait up to
+/// `busyTimeout` for another process's write to finish.
+public final class SQLiteStateStore: StateStore {
+    public let path: String
+    private let pool: DatabasePool
+
+    public var description: String { "SQLite \(path)" }
+
+    /// Opens the state at `path`, creating the file and its directory when missing, and brings
+    /// its schema up to date.
+    public init(path: String, busyTimeout: TimeInterval = 10) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.foreignKeysEnabled = true
+        do {
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            pool = try DatabasePool(path: path, configuration: configuration)
+            if try pool.read({ try Self.migrator.hasBeenSuperseded($0) }) { throw StateError.newerSchema(path: path) }
+            try Self.migrator.migrate(pool)
+        } catch let error as StateError {
+            throw error
+        } catch let error as DatabaseError {
+            throw StateError.unreadable(path: path, reason: error.message ?? "\(error.resultCode)")
+        } catch {
+            throw StateError.unreadable(path: path, reason: error.localizedDescription)
+        }
+    }
+
+    /// The schema's versions, oldest first. A released migration is never edited: a change is
+    /// a new migration.
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: resources, serial, lock, journal, audit") { db in
+            try db.execute(sql: """
+                CREATE TABLE state_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
+                CREATE TABLE resource (
+                    address TEXT PRIMARY KEY NOT NULL,
+                    kind TEXT NOT NULL,
+                    customer TEXT,
+                    parent TEXT,
+                    engine TEXT NOT NULL,
+                    attributes TEXT NOT NULL,
+                    serial INTEGER NOT NULL,
+                    updated_at DATETIME NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX resource_by_customer ON resource(customer);
+                CREATE TABLE state_lock (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    lock_id TEXT NOT NULL,
+                    holder TEXT NOT NULL,
+                    process_id INTEGER NOT NULL,
+                    operation TEXT NOT NULL,
+                    acquired_at DATETIME NOT NULL
+                );
+                CREATE TABLE journal (
+                    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                    run TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    message_id TEXT NOT NULL,
+                    detail TEXT,
+                    at DATETIME NOT NULL
+                );
+                CREATE INDEX journal_by_run ON journal(run);
+                CREATE TABLE audit (
+                    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at DATETIME NOT NULL,
+                    actor TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    detail TEXT,
+                    serial INTEGER NOT NULL
+                );
+                CREATE INDEX audit_by_address ON audit(address);
+                CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+                CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+                CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                """)
+            try db.execute(sql: "INSERT INTO state_meta (key, value) VALUES ('lineage', ?), ('serial', '0')", arguments: [UUID().uuidString.lowercased()])
+        }
+        return migrator
+    }()
+
+    // MARK: Reading
+
+    public func header() async throws -> StateHeader {
+        try await pool.read { db in try Self.header(db) }
+    }
+
+    public func snapshot() async throws -> StateSnapshot {
+        let store = description
+        return try await pool.read { db in
+            let header = try Self.header(db)
+            var resources: [RecordedResource] = []
+            resources.reserveCapacity(header.resourceCount)
+            let rows = try Row.fetchCursor(db, sql: "SELECT address, parent, engine, attributes, serial, updated_at FROM resource")
+            while let row = try rows.next() { resources.append(try Self.resource(row, store: store)) }
+            return StateSnapshot(header: header, resources: resources)
+        }
+    }
+
+    public func resources(matching filter: ResourceFilter) async throws -> [RecordedResource] {
+        let store = description
+        return try await pool.read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let kind = filter.kind { conditions.append("kind = ?"); arguments += [kind.rawValue] }
+            if let customer = filter.customer { conditions.append("customer = ?"); arguments += [customer] }
+            let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+            let rows = try Row.fetchCursor(db, sql: "SELECT address, parent, engine, attributes, serial, updated_at FROM resource" + whereClause, arguments: arguments)
+            var resources: [RecordedResource] = []
+            while let row = try rows.next() { resources.append(try Self.resource(row, store: store)) }
+            return resources.sorted { $0.address < $1.address }
+        }
+    }
+
+    public func resource(at address: ResourceAddress) async throws -> RecordedResource? {
+        let store = description
+        return try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT address, parent, engine, attributes, serial, updated_at FROM resource WHERE address = ?",
+                             arguments: [address.description]).map { try Self.resource($0, store: store) }
+        }
+    }
+
+    private static func header(_ db: Database) throws -> StateHeader {
+        let lineage = try String.fetchOne(db, sql: "SELECT value FROM state_meta WHERE key = 'lineage'")
+        let serial = try String.fetchOne(db, sql: "SELECT value FROM state_meta WHERE key = 'serial'").flatMap { Int($0) } ?? 0
+        let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resource") ?? 0
+        return StateHeader(lineage: lineage, serial: serial, resourceCount: count)
+    }
+
+    private static func resource(_ row: Row, store: String) throws -> RecordedResource {
+        let text: String = row[0]
+        guard let address = ResourceAddress(parsing: text) else {
+            throw StateError.corruptRecord(address: text, reason: "not a resource address", store: store)
+        }
+        let parentText: String? = row[1]
+        return RecordedResource(address: address, parent: parentText.flatMap(ResourceAddress.init(parsing:)), engine: row[2],
+                                attributes: AttributeDocument(json: row[3]), serial: row[4], updatedAt: row[5])
+    }
+
+    // MARK: Writing
+
+    public func commit(_ write: StateWrite) async throws -> StateHeader {
+        let store = description
+        return try await transaction { db in
+            let current = try Self.header(db)
+            if let expected = write.expectedSerial, expected != current.serial {
+                throw StateError.serialMismatch(expected: expected, found: current.serial, store: store)
+            }
+            let serial = current.serial + 1
+            let upsert = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO resource (address, kind, customer, parent, engine, attributes, serial, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for resource in write.upserts {
+                try upsert.execute(arguments: [resource.address.description, resource.address.kind.rawValue, resource.address.customer,
+                                               resource.parent?.description, resource.engine, resource.attributes.json, serial, write.at])
+            }
+            let delete = try db.cachedStatement(sql: "DELETE FROM resource WHERE address = ?")
+            for address in write.deletes { try delete.execute(arguments: [address.description]) }
+            let audit = try db.cachedStatement(sql: "INSERT INTO audit (at, actor, address, action, detail, serial) VALUES (?, ?, ?, ?, ?, ?)")
+            for entry in write.audit {
+                try audit.execute(arguments: [entry.at, entry.actor, entry.address.description, entry.action, entry.detail, serial])
+            }
+            try db.execute(sql: "UPDATE state_meta SET value = ? WHERE key = 'serial'", arguments: [String(serial)])
+            return try Self.header(db)
+        }
+    }
+
+    public func acquireLock(_ request: LockRequest) async throws -> StateLock {
+        let store = description
+        return try await transaction { db in
+            if let holder = try Self.lock(db) { throw StateError.locked(holder, store: store) }
+            let lock = StateLock(request)
+            try db.execute(sql: "INSERT INTO state_lock (id, lock_id, holder, process_id, operation, acquired_at) VALUES (1, ?, ?, ?, ?, ?)",
+                           arguments: [lock.id, lock.holder, lock.processID, lock.operation, lock.acquiredAt])
+            return lock
+        }
+    }
+
+    public func releaseLock(_ lock: StateLock) async throws {
+        let store = description
+        try await transaction { db in
+            try db.execute(sql: "DELETE FROM state_lock WHERE lock_id = ?", arguments: [lock.id])
+            if db.changesCount == 0 { throw StateError.lockNotHeld(id: lock.id, store: store) }
+        }
+    }
+
+    public func currentLock() async throws -> StateLock? {
+        try await pool.read { db in try Self.lock(db) }
+    }
+
+    public func breakLock() async throws -> StateLock? {
+        try await transaction { db in
+            let lock = try Self.lock(db)
+            try db.execute(sql: "DELETE FROM state_lock")
+            return lock
+        }
+    }
+
+    private static func lock(_ db: Database) throws -> StateLock? {
+        try Row.fetchOne(db, sql: "SELECT lock_id, holder, process_id, operation, acquired_at FROM state_lock").map { row in
+            StateLock(id: row[0], holder: row[1], processID: row[2], operation: row[3], acquiredAt: row[4])
+        }
+    }
+
+    public func appendJournal(_ entries: [JournalEntry]) async throws -> [JournalEntry] {
+        try await transaction { db in
+            let insert = try db.cachedStatement(sql: "INSERT INTO journal (run, address, action, status, message_id, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            return try entries.map { entry in
+                try insert.execute(arguments: [entry.run, entry.address.description, entry.action, entry.status.rawValue, entry.messageID, entry.detail, entry.at])
+                var stored = entry
+                stored.sequence = db.lastInsertedRowID
+                return stored
+            }
+        }
+    }
+
+    public func journal(run: String?) async throws -> [JournalEntry] {
+        let store = description
+        return try await pool.read { db in
+            let sql = "SELECT sequence, run, address, action, status, message_id, detail, at FROM journal" + (run == nil ? "" : " WHERE run = ?") + " ORDER BY sequence"
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(run.map { [$0] } ?? [])).map { row in
+                let status: String = row[4]
+                guard let address = ResourceAddress(parsing: row[2]), let parsed = JournalEntry.Status(rawValue: status) else {
+                    throw StateError.corruptRecord(address: row[2], reason: "journal entry \(row[0] as Int64) is damaged", store: store)
+                }
+                return JournalEntry(sequence: row[0], run: row[1], address: address, action: row[3], status: parsed, messageID: row[5], detail: row[6], at: row[7])
+            }
+        }
+    }
+
+    public func audit(address: ResourceAddress?) async throws -> [AuditEntry] {
+        let store = description
+        return try await pool.read { db in
+            let sql = "SELECT sequence, at, actor, address, action, detail, serial FROM audit" + (address == nil ? "" : " WHERE address = ?") + " ORDER BY sequence"
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(address.map { [$0.description] } ?? [])).map { row in
+                guard let parsed = ResourceAddress(parsing: row[3]) else {
+                    throw StateError.corruptRecord(address: row[3], reason: "audit entry \(row[0] as Int64) is damaged", store: store)
+                }
+                return AuditEntry(sequence: row[0], at: row[1], actor: row[2], address: parsed, action: row[4], detail: row[5], serial: row[6])
+            }
+        }
+    }
+
+    /// Runs `body` in a `BEGIN IMMEDIATE` transaction: it holds SQLite's write lock from the
+    /// start, so a read-then-write (the serial check, the state lock) cannot race another process.
+    private func transaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import ProvisorCore
+
+/// A state store in memory, with the same behaviour as the SQLite one (the conformance suite
+/// proves it): for tests of the planner and, later, the applier.
+public actor InMemoryStateStore: StateStore {
+    private let lineage = UUID().uuidString.lowercased()
+    private var serial = 0
+    private var records: [ResourceAddress: RecordedResource] = [:]
+    private var lock: StateLock?
+    private var journalEntries: [JournalEntry] = []
+    private var auditEntries: [AuditEntry] = []
+
+    public nonisolated var description: String { "memory" }
+
+    public init() {}
+
+    public func header() -> StateHeader {
+        StateHeader(lineage: lineage, serial: serial, resourceCount: records.count)
+    }
+
+    public func snapshot() -> StateSnapshot {
+        StateSnapshot(header: header(), resources: Array(records.values))
+    }
+
+    public func resources(matching filter: ResourceFilter) -> [RecordedResource] {
+        records.values.filter { filter.matches($0.address) }.sorted { $0.address < $1.address }
+    }
+
+    public func resource(at address: ResourceAddress) -> RecordedResource? {
+        records[address]
+    }
+
+    public func commit(_ write: StateWrite) throws -> StateHeader {
+        if let expected = write.expectedSerial, expected != serial {
+            throw StateError.serialMismatch(expected: expected, found: serial, store: description)
+        }
+        serial += 1
+        for resource in write.upserts {
+            records[resource.address] = RecordedResource(address: resource.address, parent: resource.parent, engine: resource.engine,
+                                                         attributes: resource.attributes, serial: serial, updatedAt: write.at)
+        }
+        for address in write.deletes { records[address] = nil }
+        for var entry in write.audit {
+            entry.sequence = Int64(auditEntries.count + 1)
+            entry.serial = serial
+            auditEntries.append(entry)
+        }
+        return header()
+    }
+
+    public func acquireLock(_ request: LockRequest) throws -> StateLock {
+        if let lock { throw StateError.locked(lock, store: description) }
+        let acquired = StateLock(request)
+        lock = acquired
+        return acquired
+    }
+
+    public func releaseLock(_ held: StateLock) throws {
+        guard lock?.id == held.id else { throw StateError.lockNotHeld(id: held.id, store: description) }
+        lock = nil
+    }
+
+    public func currentLock() -> StateLock? { lock }
+
+    public func breakLock() -> StateLock? {
+        defer { lock = nil }
+        return lock
+    }
+
+    public func appendJournal(_ entries: [JournalEntry]) -> [JournalEntry] {
+        entries.map { entry in
+            var stored = entry
+            stored.sequence = Int64(journalEntries.count + 1)
+            journalEntries.append(stored)
+            return stored
+        }
+    }
+
+    public func journal(run: String?) -> [JournalEntry] {
+        journalEntries.filter { run == nil || $0.run == run }
+    }
+
+    public func audit(address: ResourceAddress?) -> [AuditEntry] {
+        auditEntries.filter { address == nil || $0.address == address }
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import ProvisorCore
+
+/// What every `StateStore` must do, as checks a test target runs against each store (one
+/// fresh, empty store per check). A failed check throws `ConformanceFailure` saying what
+/// differed.
+public enum StateStoreConformance {
+    public enum Check: String, CaseIterable, Sendable, CustomStringConvertible {
+        case startsEmpty
+        case commitRecordsAndIncrementsSerial
+        case attributesRoundTripExactly
+        case upsertReplacesAndDeleteRemoves
+        case staleSerialChangesNothing
+        case filtersByKindAndCustomerInAddressOrder
+        case lockIsExclusive
+        case brokenLockCannotBeReleased
+        case journalIsAppendOnlyAndOrdered
+        case auditCarriesTheCommitSerial
+
+        public var description: String { rawValue }
+    }
+
+    public static func run(_ check: Check, on store: any StateStore) async throws {
+        switch check {
+        case .startsEmpty:
+            let header = try await store.header()
+            try expect(header.serial == 0 && header.resourceCount == 0, "a new store has serial 0 and no resources, found \(header)")
+            try expect(header.lineage?.isEmpty == false, "a new store has a lineage")
+            try expect(try await store.snapshot().resources.isEmpty, "a new store's snapshot is empty")
+            try expect(try await store.currentLock() == nil, "a new store is not locked")
+
+        case .commitRecordsAndIncrementsSerial:
+            let before = try await store.header()
+            let first = try await store.commit(StateWrite(upserts: samples))
+            try expect(first.serial == before.serial + 1, "a commit increases the serial by one: \(before.serial) → \(first.serial)")
+            try expect(first.lineage == before.lineage, "the lineage never changes")
+            try expect(first.resourceCount == samples.count, "\(samples.count) resources recorded, header says \(first.resourceCount)")
+            let second = try await store.commit(StateWrite())
+            try expect(second.serial == first.serial + 1, "every commit increases the serial, even an empty one")
+            let snapshot = try await store.snapshot()
+            try expect(snapshot.header == second, "the snapshot's header is the store's header")
+            try expect(Set(snapshot.resources.map(\.address)) == Set(samples.map(\.address)), "the snapshot holds every recorded address")
+            for resource in snapshot.resources {
+                try expect(resource.serial == first.serial, "\(resource.address) records the serial that wrote it (\(first.serial)), found \(resource.serial)")
+            }
+
+        case .attributesRoundTripExactly:
+            try await store.commit(StateWrite(upserts: samples))
+            for sample in samples {
+                guard let read = try await store.resource(at: sample.address) else { throw ConformanceFailure("\(sample.address) was not recorded") }
+                try expect(read.attributes == sample.attributes, "\(sample.address) reads back \(read.attributes), wrote \(sample.attributes)")
+                try expect(read.parent == sample.parent && read.engine == sample.engine, "\(sample.address) keeps its parent and engine")
+                try expect(try read.attributes.decode() == sample.attributes.decode(), "\(sample.address) decodes to the same values")
+            }
+            try expect(try await store.resource(at: .customer("NOPE")) == nil, "an unknown address reads as nil")
+
+        case .upsertReplacesAndDeleteRemoves:
+            let first = try await store.commit(StateWrite(upserts: samples))
+            var changed = samples[1]
+            changed.attributes = AttributeDocument([Attribute(name: "name", value: .string("Renamed"))])
+            let second = try await store.commit(StateWrite(upserts: [changed], deletes: [samples[3].address]))
+            try expect(second.resourceCount == samples.count - 1, "one resource deleted: \(second.resourceCount) left")
+            try expect(try await store.resource(at: samples[3].address) == nil, "a deleted resource is gone")
+            let replaced = try await store.resource(at: changed.address)
+            try expect(replaced?.attributes == changed.attributes && replaced?.serial == second.serial, "an upsert replaces the record and its serial")
+            let untouched = try await store.resource(at: samples[0].address)
+            try expect(untouched?.serial == first.serial, "an untouched resource keeps the serial that wrote it")
+
+        case .staleSerialChangesNothing:
+            let header = try await store.commit(StateWrite(upserts: samples))
+            do {
+                try await store.commit(StateWrite(deletes: samples.map(\.address), expectedSerial: header.serial - 1))
+                throw ConformanceFailure("a commit expecting an old serial was accepted")
+            } catch StateError.serialMismatch(let expected, let found, _) {
+                try expect(expected == header.serial - 1 && found == header.serial, "the mismatch names both serials")
+            }
+            try expect(try await store.header() == header, "a refused commit changes nothing")
+            try await store.commit(StateWrite(expectedSerial: header.serial))
+
+        case .filtersByKindAndCustomerInAddressOrder:
+            try await store.commit(StateWrite(upserts: samples.reversed()))
+            let all = try await store.resources(matching: .all).map(\.address)
+            try expect(all == samples.map(\.address).sorted(), "all resources in address order, found \(all)")
+            let users = try await store.resources(matching: ResourceFilter(kind: .user)).map(\.address)
+            try expect(users == [.user("ann", customer: "CUS")], "only users, found \(users)")
+            let customer = try await store.resources(matching: ResourceFilter(customer: "CUS")).map(\.address)
+            try expect(customer == samples.map(\.address).filter { $0.customer == "CUS" }.sorted(), "only CUS's resources, found \(customer)")
+            let both = try await store.resources(matching: ResourceFilter(kind: .customer, customer: "OTHER")).map(\.address)
+            try expect(both == [.customer("OTHER")], "kind and customer together, found \(both)")
+
+        case .lockIsExclusive:
+            let first = try await store.acquireLock(LockRequest(holder: "ann@ci", processID: 41, operation: "reconcile"))
+            do {
+                _ = try await store.acquireLock(LockRequest(holder: "bob@laptop", processID: 42, operation: "rightsize"))
+                throw ConformanceFailure("a second lock was granted while the first was held")
+            } catch StateError.locked(let holder, _) {
+                try expect(holder.holder == "ann@ci" && holder.processID == 41 && holder.operation == "reconcile" && holder.id == first.id,
+                           "the refusal names who holds the lock, found \(holder)")
+                try expect(abs(holder.acquiredAt.timeIntervalSince(first.acquiredAt)) < 1, "the refusal says since when")
+            }
+            try expect(try await store.currentLock()?.id == first.id, "the current lock is the first one")
+            try await store.releaseLock(first)
+            try expect(try await store.currentLock() == nil, "a released lock is gone")
+            let again = try await store.acquireLock(LockRequest(holder: "bob@laptop", processID: 42, operation: "rightsize"))
+            try await store.releaseLock(again)
+
+        case .brokenLockCannotBeReleased:
+            let held = try await store.acquireLock(LockRequest(holder: "ann@ci", processID: 41, operation: "reconcile"))
+            let broken = try await store.breakLock()
+            try expect(broken?.id == held.id, "breaking the lock returns what it removed")
+            do {
+                try await store.releaseLock(held)
+                throw ConformanceFailure("a broken lock was released as if still held")
+            } catch StateError.lockNotHeld(let id, _) {
+                try expect(id == held.id, "the refusal names the lock")
+            }
+            try expect(try await store.breakLock() == nil, "breaking no lock returns nil")
+
+        case .journalIsAppendOnlyAndOrdered:
+            let written = try await store.appendJournal([
+                JournalEntry(run: "r1", address: .customer("CUS"), action: "create", status: .pending, messageID: "m1"),
+                JournalEntry(run: "r2", address: .customer("OTHER"), action: "create", status: .pending, messageID: "m2"),
+            ])
+            let more = try await store.appendJournal([
+                JournalEntry(run: "r1", address: .customer("CUS"), action: "create", status: .succeeded, messageID: "m1", detail: "tenant 42"),
+            ])
+            let sequences = (written + more).map(\.sequence)
+            try expect(sequences == sequences.sorted() && Set(sequences).count == 3 && sequences.allSatisfy { $0 > 0 }, "sequences increase: \(sequences)")
+            let run = try await store.journal(run: "r1")
+            try expect(run.map(\.status) == [.pending, .succeeded] && run.last?.detail == "tenant 42", "one run's entries in order, found \(run)")
+            try expect(try await store.journal(run: nil).count == 3, "every entry kept")
+
+        case .auditCarriesTheCommitSerial:
+            let entry = AuditEntry(actor: "ann@ci", address: .customer("CUS"), action: "create", detail: "new in manifests")
+            let first = try await store.commit(StateWrite(upserts: samples, audit: [entry]))
+            let second = try await store.commit(StateWrite(deletes: [samples[3].address],
+                                                           audit: [AuditEntry(actor: "ann@ci", address: samples[3].address, action: "delete")]))
+            let all = try await store.audit(address: nil)
+            try expect(all.map(\.serial) == [first.serial, second.serial], "audit entries carry their commit's serial, found \(all.map(\.serial))")
+            try expect(all.map(\.sequence) == all.map(\.sequence).sorted() && all[0].sequence < all[1].sequence, "audit entries in order")
+            let one = try await store.audit(address: .customer("CUS"))
+            try expect(one.count == 1 && one[0].actor == "ann@ci" && one[0].detail == "new in manifests", "one resource's audit, found \(one)")
+        }
+    }
+
+    /// Resources of every kind with every kind of attribute value.
+    public static let samples: [StateWrite.Resource] = [
+        StateWrite.Resource(address: .reseller("ROOT"), parent: nil, engine: "platform", attributes: AttributeDocument([
+            Attribute(name: "name", value: .string("Root \"Provider\"\n\u{1}ü✓")),
+            Attribute(name: "services", value: .list(["box", "db"])),
+        ])),
+        StateWrite.Resource(address: .customer("CUS"), parent: .reseller("ROOT"), engine: "platform", attributes: AttributeDocument([
+            Attribute(name: "protect", value: .boolean(true)),
+            Attribute(name: "settings.maxUsers", value: .integer(-25)),
+        ])),
+        StateWrite.Resource(address: .user("ann", customer: "CUS"), parent: .customer("CUS"), engine: "platform", attributes: AttributeDocument([
+            Attribute(name: "password", value: .secret(reference: "env:ANN_PASSWORD")),
+            Attribute(name: "upn", value: .string("ann@cus.example")),
+        ])),
+        StateWrite.Resource(address: .service("db", instance: "prod", customer: "CUS"), parent: .customer("CUS"), engine: "sql", attributes: AttributeDocument([
+            Attribute(name: "plan.costPrice", value: .number(Decimal(string: "16.50")!)),
+            Attribute(name: "plan.salesPrice", value: .number(20)),
+            Attribute(name: "properties.empty", value: .list([])),
+        ])),
+        StateWrite.Resource(address: .service("box", instance: nil, customer: "CUS", user: "ann"), parent: .user("ann", customer: "CUS"), engine: "mail",
+                            attributes: AttributeDocument([])),
+        StateWrite.Resource(address: .customer("OTHER"), parent: .reseller("ROOT"), engine: "platform", attributes: AttributeDocument([
+            Attribute(name: "name", value: .string("Other")),
+        ])),
+    ]
+
+    static func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+        if !condition { throw ConformanceFailure(message()) }
+    }
+}
+
+/// A state store that does not behave as `StateStore` requires.
+public struct ConformanceFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
