@@ -5,6 +5,12 @@ public struct PlanDocument: Encodable, Sendable {
         public var lineage: String?
         public var serial: Int
         public var resources: Int
+
+        public init(_ header: StateHeader) {
+            lineage = header.lineage
+            serial = header.serial
+            resources = header.resourceCount
+        }
     }
 
     public struct Wave: Encodable, Sendable {
@@ -19,6 +25,7 @@ public struct PlanDocument: Encodable, Sendable {
         public var address: String
         public var kind: String
         public var customer: String?
+        public var reseller: String?
         public var parent: String?
         public var engine: String
         public var reason: String
@@ -45,6 +52,10 @@ public struct PlanDocument: Encodable, Sendable {
     public struct Attributes: Encodable, Sendable {
         public var attributes: [Attribute]
 
+        public init(attributes: [Attribute]) {
+            self.attributes = attributes
+        }
+
         public func encode(to encoder: Encoder) throws {
             var container = encoder.container(keyedBy: Name.self)
             for attribute in attributes { try container.encode(attribute.value, forKey: Name(attribute.name)) }
@@ -66,13 +77,13 @@ public struct PlanDocument: Encodable, Sendable {
     public var waves: [Wave]
 
     public init(_ plan: ChangePlan) {
-        state = State(lineage: plan.state.lineage, serial: plan.state.serial, resources: plan.state.resourceCount)
+        state = State(plan.state)
         summary = plan.summary
         refusals = plan.refusals.map(\.description)
         waves = plan.waves.map { wave in
             Wave(wave: wave.number, phase: wave.phase.rawValue, kind: wave.kind.rawValue, changes: wave.changes.map { change in
                 Change(action: change.action.rawValue, address: change.address.description, kind: change.kind.rawValue,
-                       customer: change.address.customer, parent: change.parent?.description, engine: change.engine,
+                       customer: change.address.customer, reseller: change.address.customer.flatMap { plan.customerResellers[$0] }, parent: change.parent?.description, engine: change.engine,
                        reason: change.reason.description, attributes: Attributes(attributes: change.attributes),
                        changed: change.action == .update ? change.changedAttributes.map { Changed(name: $0.name, old: $0.old, new: $0.new) } : nil)
             })

@@ -33,6 +33,8 @@ public struct ChangePlan: Sendable {
     public var summary: Summary
     /// Why this plan must not be applied; empty when it may.
     public var refusals: [Refusal]
+    /// The reseller code of every customer a change touches.
+    public var customerResellers: [String: String]
 
     /// Every change in execution order.
     public var changes: [Change] { waves.flatMap(\.changes) }

@@ -12,6 +12,8 @@ public enum Differ {
         /// Each reseller's parent, desired or (for a removed reseller) recorded: the planner
         /// orders resellers by it.
         public var resellerParents: [ResourceAddress: ResourceAddress] = [:]
+        /// The reseller code of every customer a change touches, for grouping.
+        public var customerResellers: [String: String] = [:]
     }
 
     public static func diff(desired: DesiredState, recorded: [RecordedResource], store: String) throws -> Result {
@@ -62,7 +64,15 @@ public enum Differ {
         for resource in recorded where resource.kind == .reseller { resellerParents[resource.address] = resource.parent }
         // Resellers sort before everything else.
         for resource in resources.prefix(while: { $0.kind == .reseller }) { resellerParents[resource.address] = resource.parent }
-        return Result(changes: changes, unchanged: unchanged, resellerParents: resellerParents)
+        var customerResellers: [String: String] = [:]
+        for change in changes {
+            guard let code = change.address.customer, customerResellers[code] == nil else { continue }
+            let customer = change.kind == .customer ? change : nil
+            if case .string(let reseller)? = desired.resource(at: .customer(code))?["reseller"] ?? customer?["reseller"] {
+                customerResellers[code] = reseller
+            }
+        }
+        return Result(changes: changes, unchanged: unchanged, resellerParents: resellerParents, customerResellers: customerResellers)
     }
 
     private enum Outcome: Sendable {

@@ -46,7 +46,8 @@ public enum Planner {
 
         let deletes = deprovisions.values.flatMap { $0 }
         return ChangePlan(state: state, waves: waves, summary: summary,
-                    refusals: refusals(deletes: deletes, recorded: state.resourceCount, policy: policy))
+                    refusals: refusals(deletes: deletes, recorded: state.resourceCount, policy: policy),
+                    customerResellers: diff.customerResellers)
     }
 
     /// The safety rules. Protection and the root reseller hold whatever `--allow-deletes` says.

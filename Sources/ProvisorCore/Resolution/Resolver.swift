@@ -191,7 +191,9 @@ struct Resolver: Sendable {
         if let domains = customer.domains {
             table.add("domains.primary", .string(domains.primary.value), Origin(level, domains.primary.location))
             if let first = domains.aliases.first {
-                table.add("domains.aliases", .list(domains.aliases.map(\.value)), Origin(level, first.location))
+                // Aliases, role members and permissions are sets: kept sorted, so reordering them
+                // in a manifest changes nothing.
+                table.add("domains.aliases", .list(domains.aliases.map(\.value).sorted()), Origin(level, first.location))
             }
         }
         let location = customer.customerLocation
@@ -220,8 +222,8 @@ struct Resolver: Sendable {
             let prefix = "securityRoles.\(role.name.value)"
             let at = Origin(level, role.name.location)
             table.add("\(prefix).description", role.description.map(AttributeValue.string), at)
-            table.add("\(prefix).members", .list(role.members.map(\.value)), at)
-            table.add("\(prefix).permissions", .list(role.permissions), at)
+            table.add("\(prefix).members", .list(role.members.map(\.value).sorted()), at)
+            table.add("\(prefix).permissions", .list(role.permissions.sorted()), at)
         }
         table.add("engine", scope.engine.value, scope.engine.origin)
         table.sortByName()

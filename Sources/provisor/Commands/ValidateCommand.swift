@@ -30,13 +30,7 @@ struct ValidateCommand: ParsableCommand {
         try runReportingFailures {
             let workspace = try Workspace.open(options, positional: directory)
             let report = try ManifestValidation.run(workspace.source)
-            if timings {
-                let stages = report.timings.map { timing in
-                    let seconds = Double(timing.duration.components.seconds) + Double(timing.duration.components.attoseconds) / 1e18
-                    return "\(timing.stage) \(String(format: "%.3f", seconds)) s"
-                }
-                Terminal.standardError.write("timings: \(stages.joined(separator: ", "))\n")
-            }
+            if timings { Terminal.standardError.write(timingLine(report.timings)) }
             let output = Terminal.standardOutput
             switch format {
             case .human, .markdown: output.write(DiagnosticsView.human(report, colour: output.isColour))

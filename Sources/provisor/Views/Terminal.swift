@@ -13,7 +13,11 @@ struct Terminal: Sendable {
     }
 
     func write(_ text: String) {
-        FileHandle(fileDescriptor: descriptor, closeOnDealloc: false).write(Data(text.utf8))
+        write(Data(text.utf8))
+    }
+
+    func write(_ data: Data) {
+        FileHandle(fileDescriptor: descriptor, closeOnDealloc: false).write(data)
     }
 }
 

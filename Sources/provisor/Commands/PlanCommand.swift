@@ -1,0 +1,148 @@
+import ArgumentParser
+import Foundation
+import ProvisorCore
+import ProvisorSQLite
+
+/// Options of `provisor plan` and `provisor reconcile --dry-run`.
+struct PlanOptions: ParsableArguments {
+    @OptionGroup var manifests: ManifestOptions
+    @OptionGroup var state: StateOptions
+
+    @Option(name: .long, help: "Output format: human, json or markdown (a pull-request comment).")
+    var format: OutputFormat = .human
+
+    @Option(name: .long, help: "Also save the plan as JSON to this file.")
+    var out: String?
+
+    @Option(name: .long, help: ArgumentHelp("Accept up to N deletions, past safety.maxDeletes and safety.maxDeletePercent.", valueName: "N"))
+    var allowDeletes: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Longest markdown output before sections are left out (GitHub allows 65536 per comment).", valueName: "CHARS"))
+    var maxCommentSize: Int = PlanView.defaultCommentLimit
+
+    @Flag(name: .long, help: "Print how long each stage took, on standard error.")
+    var timings = false
+
+    func validate() throws {
+        if format == .github { throw ValidationError("a plan prints human, json or markdown") }
+        if let allowDeletes, allowDeletes < 0 { throw ValidationError("--allow-deletes must be 0 or more") }
+        if maxCommentSize < 1_000 { throw ValidationError("--max-comment-size must be at least 1000") }
+    }
+}
+
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show what reconciling would do: the ordered changes against the recorded state (same as reconcile --dry-run).",
+        discussion: PlanCommand.exitStatus
+    )
+
+    static let exitStatus = """
+        Exit status: 0 when there is nothing to change, 2 when there are changes, 1 on an error \
+        (invalid manifests, unreadable state, or a plan the safety rules refuse).
+        """
+
+    @OptionGroup var options: PlanOptions
+
+    func run() async throws {
+        try await runReportingFailures { try await makePlan(options) }
+    }
+}
+
+struct ReconcileCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reconcile",
+        abstract: "Bring the engines in line with the manifests; with --dry-run, only show the plan.",
+        discussion: PlanCommand.exitStatus
+    )
+
+    @Flag(name: .long, help: "Only plan: change nothing and print what would be done.")
+    var dryRun = false
+
+    @OptionGroup var options: PlanOptions
+
+    func run() async throws {
+        try await runReportingFailures {
+            guard dryRun else {
+                throw CommandFailure(description: "error: this version of provisor plans but does not apply yet; run provisor reconcile --dry-run (or provisor plan) to see the plan")
+            }
+            return try await makePlan(options)
+        }
+    }
+}
+
+/// Plans, renders and saves; returns the exit status.
+func makePlan(_ options: PlanOptions) async throws -> Int32 {
+    let clock = ContinuousClock()
+    let workspace = try Workspace.open(options.manifests, state: options.state)
+    let report = try ManifestValidation.run(workspace.source)
+    guard report.isValid else {
+        throw CommandFailure(description: "error: the manifests are not valid, so there is no plan (run provisor validate and fix the errors above)",
+                             diagnostics: report.diagnostics)
+    }
+    var timings = report.timings
+    var start = clock.now
+    let recorded = try RecordedState.open(workspace)
+    let snapshot = try await recorded.snapshot()
+    timings.append(("read state", clock.now - start))
+
+    start = clock.now
+    let policy = SafetyPolicy(workspace.config.safety, allowedDeletes: options.allowDeletes)
+    let plan = try Planner.plan(desired: report.desired, state: snapshot, policy: policy, store: recorded.description)
+    timings.append(("plan", clock.now - start))
+
+    start = clock.now
+    if let out = options.out {
+        do {
+            try PlanView.json(plan).write(to: URL(fileURLWithPath: out))
+        } catch {
+            throw CommandFailure(description: "error: cannot write the plan to '\(out)': \(error.localizedDescription)")
+        }
+    }
+    let output = Terminal.standardOutput
+    let context = PlanView.Context(store: recorded.description, stateExists: recorded.store != nil)
+    switch options.format {
+    case .json: output.write(try PlanView.json(plan))
+    case .markdown: output.write(PlanView.markdown(plan, context: context, limit: options.maxCommentSize))
+    default: output.write(PlanView.human(plan, context: context, colour: output.isColour))
+    }
+    timings.append(("render", clock.now - start))
+    if options.timings { Terminal.standardError.write(timingLine(timings)) }
+
+    if plan.isRefused {
+        let errors = plan.refusals.map { "error: \($0)" }.joined(separator: "\n")
+        throw CommandFailure(description: errors + "\nThe plan is refused: nothing may be applied until these are resolved.")
+    }
+    return plan.hasChanges ? 2 : 0
+}
+
+/// "timings: load 0.123 s, validate …" for `--timings`.
+func timingLine(_ timings: [(stage: String, duration: Duration)]) -> String {
+    let stages = timings.map { timing in
+        let seconds = Double(timing.duration.components.seconds) + Double(timing.duration.components.attoseconds) / 1e18
+        return "\(timing.stage) \(String(format: "%.3f", seconds)) s"
+    }
+    return "timings: \(stages.joined(separator: ", "))\n"
+}
+
+/// The recorded state a command reads: the store, when one has been created.
+struct RecordedState {
+    var store: (any StateStore)?
+    var description: String
+
+    /// Opens the configured state without creating it: a missing SQLite file is an empty state.
+    static func open(_ workspace: Workspace) throws -> RecordedState {
+        switch workspace.state {
+        case .sqlite(let path):
+            guard FileManager.default.fileExists(atPath: path) else { return RecordedState(store: nil, description: "SQLite \(path)") }
+            let store = try SQLiteStateStore(path: path)
+            return RecordedState(store: store, description: store.description)
+        case .postgres:
+            throw CommandFailure(description: "error: provisor.yaml selects the PostgreSQL state backend, which this version of provisor does not include yet; use state: { sqlite: { path: ... } }, or pass --state PATH")
+        }
+    }
+
+    func snapshot() async throws -> StateSnapshot {
+        try await store?.snapshot() ?? .empty
+    }
+}

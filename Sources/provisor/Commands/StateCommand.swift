@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import ProvisorCore
+
+struct StateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "state",
+        abstract: "Read the recorded state: what Provisor has provisioned.",
+        subcommands: [StateListCommand.self, StateShowCommand.self]
+    )
+}
+
+extension ResourceAddress.Kind: ExpressibleByArgument {}
+
+/// The options `state` subcommands share: where the state is, and the output format.
+struct StateReadOptions: ParsableArguments {
+    @Option(name: .long, help: "The repository configuration file (default: ./provisor.yaml when present).")
+    var config: String?
+
+    @OptionGroup var state: StateOptions
+
+    @Option(name: .long, help: "Output format: human or json.")
+    var format: OutputFormat = .human
+
+    func validate() throws {
+        if format != .human && format != .json { throw ValidationError("state commands print human or json") }
+    }
+
+    func open() throws -> RecordedState {
+        try RecordedState.open(Workspace.open(config: config, manifests: nil, state: state.state))
+    }
+}
+
+struct StateListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List recorded resources in address order.",
+        discussion: "Exit status: 0, or 1 when the state cannot be read."
+    )
+
+    @Option(name: .long, help: "Only this kind: \(ResourceAddress.Kind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var kind: ResourceAddress.Kind?
+
+    @Option(name: .long, help: "Only this customer's resources (the customer, its services, users and their services).")
+    var customer: String?
+
+    @OptionGroup var options: StateReadOptions
+
+    func run() async throws {
+        try await runReportingFailures {
+            let recorded = try options.open()
+            let header = try await recorded.store?.header() ?? .empty
+            let resources = try await recorded.store?.resources(matching: ResourceFilter(kind: kind, customer: customer)) ?? []
+            let output = Terminal.standardOutput
+            switch options.format {
+            case .json: output.write(try StateView.json(StateView.ListDocument(header: header, resources: resources)))
+            default: output.write(StateView.list(resources, header: header, store: recorded, colour: output.isColour))
+            }
+            return 0
+        }
+    }
+}
+
+struct StateShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show one recorded resource with every recorded attribute.",
+        discussion: "ADDRESS is one of: \(ResourceAddress.forms).\nExit status: 0, or 1 when there is no such recorded resource."
+    )
+
+    @Argument(help: "The resource's address, for example customer/JBL/user/alice.")
+    var address: String
+
+    @OptionGroup var options: StateReadOptions
+
+    func run() async throws {
+        try await runReportingFailures {
+            guard let parsed = ResourceAddress(parsing: address) else {
+                throw CommandFailure(description: "error: '\(address)' is not a resource address (addresses look like \(ResourceAddress.forms))")
+            }
+            let recorded = try options.open()
+            guard let store = recorded.store else {
+                throw CommandFailure(description: "error: no state recorded yet (\(recorded.description)), so nothing is recorded at \(parsed)")
+            }
+            guard let resource = try await store.resource(at: parsed) else {
+                throw CommandFailure(description: "error: nothing is recorded at \(parsed) in \(store.description) (provisor state list shows what is)")
+            }
+            let attributes = try resource.decodedAttributes(store: store.description)
+            let output = Terminal.standardOutput
+            switch options.format {
+            case .json: output.write(try StateView.json(StateView.ResourceDocument(resource, attributes: attributes)))
+            default: output.write(StateView.show(resource, attributes: attributes, colour: output.isColour))
+            }
+            return 0
+        }
+    }
+}

@@ -1,0 +1,209 @@
+import Foundation
+import ProvisorCore
+
+/// Renders a plan for people (a terminal, a pull-request comment) and for programs (JSON).
+enum PlanView {
+    /// Where the plan was made against, for its first line.
+    struct Context {
+        /// "SQLite .provisor/state.db".
+        var store: String
+        /// False when no state exists yet.
+        var stateExists: Bool
+    }
+
+    // MARK: Human
+
+    static func human(_ plan: ChangePlan, context: Context, colour: Bool) -> String {
+        var out = headline(plan, context) + "\n"
+        for group in groups(plan) {
+            out += "\n" + Style.bold.apply("reseller \(group.reseller)", colour) + "\n"
+            for change in group.own { out += humanChange(change, indent: "  ", colour: colour) }
+            for customer in group.customers {
+                out += "\n  " + Style.bold.apply("customer \(customer.code)", colour) + "\n"
+                for change in customer.changes { out += humanChange(change, indent: "    ", colour: colour) }
+            }
+        }
+        if plan.hasChanges { out += "\n" }
+        return out + summaryLine(plan) + "\n"
+    }
+
+    static func humanChange(_ change: Change, indent: String, colour: Bool) -> String {
+        let (symbol, style) = marker(change.action)
+        var out = indent + style.apply("\(symbol) \(change.address)", colour) + "  " + Style.dim.apply(change.reason.description, colour) + "\n"
+        let rows: [(String, String)]
+        switch change.action {
+        case .create: rows = change.attributes.map { ($0.name, text($0.value, name: $0.name)) }
+        case .update: rows = change.changedAttributes.map { changed in
+            (changed.name, "\(changed.old.map { text($0, name: changed.name) } ?? "(not recorded)") → \(text(changed.new, name: changed.name))")
+        }
+        case .delete: rows = []
+        }
+        let width = rows.map(\.0.count).max() ?? 0
+        for (name, value) in rows {
+            out += indent + "      " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value + "\n"
+        }
+        return out
+    }
+
+    static func headline(_ plan: ChangePlan, _ context: Context) -> String {
+        guard context.stateExists else {
+            return "No state recorded yet (\(context.store)): every resource is new."
+        }
+        let state = plan.state
+        return "Planned against \(context.store) at serial \(state.serial) (\(state.resourceCount) resources recorded, \(plan.summary.unchanged) unchanged)."
+    }
+
+    /// "Plan: 12 to provision, 3 to update, 1 to deprovision." or "No changes. …".
+    static func summaryLine(_ plan: ChangePlan) -> String {
+        let summary = plan.summary
+        guard plan.hasChanges else {
+            return "No changes: the recorded state matches the manifests (\(summary.unchanged) resources)."
+        }
+        return "Plan: \(summary.create) to provision, \(summary.update) to update, \(summary.delete) to deprovision."
+    }
+
+    static func marker(_ action: Change.Action) -> (String, Style) {
+        switch action {
+        case .create: return ("+", .green)
+        case .update: return ("~", .yellow)
+        case .delete: return ("-", .red)
+        }
+    }
+
+    /// A value as a reviewer reads it: prices with two decimals, an empty string as "".
+    static func text(_ value: AttributeValue, name: String) -> String {
+        if case .string(let string) = value, string.isEmpty || string.first == " " || string.last == " " { return "\"\(string)\"" }
+        return ExplainView.text(value, name: name)
+    }
+
+    // MARK: Markdown
+
+    /// GitHub's limit for one comment is 65,536 characters; stay under it with room for a
+    /// heading a workflow may add.
+    static let defaultCommentLimit = 60_000
+
+    static func markdown(_ plan: ChangePlan, context: Context, limit: Int = defaultCommentLimit) -> String {
+        var head = "### Provisor plan\n\n" + headline(plan, context) + "\n\n"
+        if plan.hasChanges {
+            head += "| | " + Change.Action.allCases.map { "\(marker($0).0) \(verb($0))" }.joined(separator: " | ") + " |\n"
+            head += "|---|" + String(repeating: "---:|", count: Change.Action.allCases.count) + "\n"
+            for kind in ResourceAddress.Kind.allCases {
+                let counts = Change.Action.allCases.map { action in plan.waves.filter { $0.kind == kind }.flatMap(\.changes).filter { $0.action == action }.count }
+                if counts.allSatisfy({ $0 == 0 }) { continue }
+                head += "| \(kind.rawValue) | " + counts.map(String.init).joined(separator: " | ") + " |\n"
+            }
+            head += "\n"
+        }
+        if plan.isRefused {
+            head += "> [!CAUTION]\n> **This plan is refused** and cannot be applied:\n"
+            for refusal in plan.refusals { head += "> - \(refusal)\n" }
+            head += "\n"
+        }
+        let tail = "**" + summaryLine(plan) + "**\n"
+
+        var sections: [(title: String, changes: [Change])] = []
+        for group in groups(plan) {
+            if !group.own.isEmpty { sections.append(("reseller/\(group.reseller)", group.own)) }
+            for customer in group.customers { sections.append(("customer/\(customer.code) (reseller \(group.reseller))", customer.changes)) }
+        }
+        var body = ""
+        var shown = 0
+        // Room for the truncation note.
+        var used = head.count + tail.count + 400
+        for section in sections {
+            let text = markdownSection(section.title, section.changes)
+            used += text.count
+            if used > limit { break }
+            body += text
+            shown += 1
+        }
+        if shown < sections.count {
+            let hidden = sections[shown...]
+            body += "> [!NOTE]\n> \(hidden.count) more sections (\(hidden.reduce(0) { $0 + $1.changes.count }) changes) are not shown: the plan is too large for one comment. "
+                + "Run `provisor plan --format json --out plan.json` to see all of it.\n\n"
+        }
+        return head + body + tail
+    }
+
+    static func markdownSection(_ title: String, _ changes: [Change]) -> String {
+        let counts = Change.Action.allCases.compactMap { action -> String? in
+            let count = changes.filter { $0.action == action }.count
+            return count == 0 ? nil : "\(count) to \(verb(action))"
+        }
+        var out = "<details><summary><b>\(escapeHTML(title))</b>: \(counts.joined(separator: ", "))</summary>\n\n```diff\n"
+        for change in changes {
+            out += "\(marker(change.action).0) \(change.address)  (\(change.reason))\n"
+            switch change.action {
+            case .create:
+                for attribute in change.attributes { out += "+     \(attribute.name): \(text(attribute.value, name: attribute.name))\n" }
+            case .update:
+                for changed in change.changedAttributes {
+                    out += "-     \(changed.name): \(changed.old.map { text($0, name: changed.name) } ?? "(not recorded)")\n"
+                    out += "+     \(changed.name): \(text(changed.new, name: changed.name))\n"
+                }
+            case .delete: break
+            }
+        }
+        return out + "```\n\n</details>\n\n"
+    }
+
+    static func verb(_ action: Change.Action) -> String {
+        switch action {
+        case .create: return "provision"
+        case .update: return "update"
+        case .delete: return "deprovision"
+        }
+    }
+
+    static func escapeHTML(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    // MARK: JSON
+
+    static func json(_ plan: ChangePlan) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(PlanDocument(plan))
+        data.append(UInt8(ascii: "\n"))
+        return data
+    }
+
+    // MARK: Grouping
+
+    struct ResellerGroup {
+        var reseller: String
+        /// Changes to the reseller itself.
+        var own: [Change] = []
+        var customers: [CustomerGroup] = []
+    }
+
+    struct CustomerGroup {
+        var code: String
+        var changes: [Change]
+    }
+
+    /// Changes grouped by reseller, then customer, each in address order (a customer before
+    /// its services and users, a user before its services).
+    static func groups(_ plan: ChangePlan) -> [ResellerGroup] {
+        var resellers: [String: ResellerGroup] = [:]
+        var customers: [String: [Change]] = [:]
+        for change in plan.changes {
+            if let customer = change.address.customer {
+                customers[customer, default: []].append(change)
+            } else {
+                resellers[change.address.owner, default: ResellerGroup(reseller: change.address.owner)].own.append(change)
+            }
+        }
+        for (code, changes) in customers {
+            let reseller = plan.customerResellers[code] ?? "(unknown)"
+            resellers[reseller, default: ResellerGroup(reseller: reseller)].customers.append(
+                CustomerGroup(code: code, changes: changes.sorted { $0.address < $1.address }))
+        }
+        return resellers.values.sorted { $0.reseller < $1.reseller }.map { group in
+            var group = group
+            group.customers.sort { $0.code < $1.code }
+            return group
+        }
+    }
+}
