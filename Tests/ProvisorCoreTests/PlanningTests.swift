@@ -35,7 +35,7 @@ import Testing
         (#"{"a":1} x"#, "unexpected text after the object at byte 8"),
         (#"{"a":nope}"#, "expected a value at byte 5"),
         (#"{"a":tru}"#, "unknown word 'tru' at byte 5"),
-        (#"{"a":{"other":"x"}}"#, #"an object value must be {"secretRef": ...} at byte 14"#),
+        (#"{"a":{"other":"x"}}"#, #"an object value must be {"secretRef": ...} at byte 13"#),
         (#"{"a":[1]}"#, "expected '\"' at byte 6"),
         (#"{"a":"\q"}"#, "unknown escape at byte 6"),
         (#"{"a":-}"#, "'-' is not a number at byte 5"),
