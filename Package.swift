@@ -51,7 +51,7 @@ let package = Package(
         ),
         .testTarget(
             name: "provisorTests",
-            dependencies: ["provisor", "ProvisorSQLite"],
+            dependencies: ["provisor", "ProvisorCore", "ProvisorSQLite"],
             exclude: ["Golden"]
         ),
     ],

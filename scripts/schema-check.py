@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Validate manifest files against schemas/ with Python's jsonschema, independently of Provisor.
 
-Usage: schema-check.py [--schemas DIR] FILE...
+Usage: schema-check.py [--schemas DIR] [--json-schema NAME] FILE...
 Prints one JSON object: {file: {"valid": bool, "errors": [...]}}. provisor.yaml files are checked
-against config.schema.json, everything else document by document against manifest.schema.json.
+against config.schema.json, .json files (a saved plan) against NAME (default plan.schema.json),
+everything else document by document against manifest.schema.json.
 
 YAML is read with the YAML 1.2 core rules Provisor uses (so `no` and `on` are strings, and only
 true/false are booleans); an integer with a leading zero (`010`) stays a string, as Provisor
@@ -44,16 +45,18 @@ def validators(schemas_dir):
     registry = Registry().with_resources(resources)
     def make(name):
         return Draft202012Validator(registry.contents(name), registry=registry.with_resource(name, registry[name]))
-    return make("manifest.schema.json"), make("config.schema.json")
+    return make
 
 
-def check(path, manifest_validator, config_validator):
-    validator = config_validator if os.path.basename(path) == "provisor.yaml" else manifest_validator
+def check(path, validator):
     errors = []
     try:
         with open(path, encoding="utf-8") as f:
-            documents = [d for d in yaml.load_all(f, Loader=Core12Loader) if d is not None]
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
+            if path.endswith(".json"):
+                documents = [json.load(f)]
+            else:
+                documents = [d for d in yaml.load_all(f, Loader=Core12Loader) if d is not None]
+    except (yaml.YAMLError, UnicodeDecodeError, json.JSONDecodeError) as error:
         return {"valid": False, "errors": [f"yaml: {error}".replace("\n", " ")]}
     for index, document in enumerate(documents):
         for error in validator.iter_errors(document):
@@ -64,10 +67,22 @@ def check(path, manifest_validator, config_validator):
 
 def main(argv):
     schemas_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "schemas")
-    if len(argv) > 1 and argv[0] == "--schemas":
-        schemas_dir, argv = argv[1], argv[2:]
-    manifest_validator, config_validator = validators(schemas_dir)
-    result = {path: check(path, manifest_validator, config_validator) for path in argv}
+    json_schema = "plan.schema.json"
+    while len(argv) > 1 and argv[0] in ("--schemas", "--json-schema"):
+        if argv[0] == "--schemas":
+            schemas_dir = argv[1]
+        else:
+            json_schema = argv[1]
+        argv = argv[2:]
+    make = validators(schemas_dir)
+    manifest, config, json_document = make("manifest.schema.json"), make("config.schema.json"), make(json_schema)
+
+    def validator(path):
+        if os.path.basename(path) == "provisor.yaml":
+            return config
+        return json_document if path.endswith(".json") else manifest
+
+    result = {path: check(path, validator(path)) for path in argv}
     json.dump(result, sys.stdout, indent=1, sort_keys=True)
     print()
     return 0
