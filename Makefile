@@ -1,6 +1,6 @@
 # Provisor: `make demo` and `make test` work on a fresh Debian machine with Swift installed.
 SWIFT ?= swift
-APT_PACKAGES := libyaml-dev libgit2-dev pkg-config
+APT_PACKAGES := libyaml-dev libgit2-dev libsqlite3-dev pkg-config
 PROVISOR := .build/debug/provisor
 
 .PHONY: deps build demo test estate bench
@@ -23,10 +23,14 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## Validate the example estate and explain one rebranded, reseller-priced service.
+## Validate the example estate, explain one rebranded, reseller-priced service, and plan the
+## whole estate against an empty state (the end of the plan; exit status 2 means "changes").
 demo: build
 	$(PROVISOR) validate --config examples/provisor.yaml
 	$(PROVISOR) explain --config examples/provisor.yaml customer/JBL/user/alice/service/m365
+	@$(PROVISOR) plan --config examples/provisor.yaml --state .build/demo-state.db > .build/demo-plan.txt; status=$$?; \
+	  echo "--- provisor plan (the first and last lines; all of it in .build/demo-plan.txt)"; \
+	  head -n 16 .build/demo-plan.txt; echo "  …"; tail -n 3 .build/demo-plan.txt; [ $$status -eq 2 ]
 
 ## Run every test.
 test: deps
@@ -39,6 +43,7 @@ OUT ?= estate
 estate:
 	python3 Benchmarks/generate-estate.py --customers $(CUSTOMERS) --users-per-customer $(USERS) --out $(OUT)
 
-## Measure loading + validating a generated estate with a release build.
+## Measure loading + validating, then planning, a generated estate with a release build.
 bench: deps
 	Benchmarks/measure-validate.sh $(CUSTOMERS) $(USERS)
+	Benchmarks/measure-plan.sh $(CUSTOMERS) $(USERS)

@@ -40,6 +40,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "provisor-record-state",
+            dependencies: ["ProvisorCore", "ProvisorSQLite"],
+            path: "Benchmarks/RecordState"
+        ),
         .testTarget(
             name: "ProvisorCoreTests",
             dependencies: ["ProvisorCore", "ProvisorTesting"],
