@@ -48,7 +48,7 @@ public final class SQLiteStateStore: StateStore {
                     engine TEXT NOT NULL,
                     attributes TEXT NOT NULL,
                     serial INTEGER NOT NULL,
-                    updated_at DATETIME NOT NULL
+                    updated_at REAL NOT NULL -- seconds since 1970, UTC
                 ) WITHOUT ROWID;
                 CREATE INDEX resource_by_customer ON resource(customer);
                 CREATE TABLE state_lock (
@@ -144,8 +144,9 @@ public final class SQLiteStateStore: StateStore {
             throw StateError.corruptRecord(address: text, reason: "not a resource address", store: store)
         }
         let parentText: String? = row[1]
+        let updatedAt: Double = row[5]
         return RecordedResource(address: address, parent: parentText.flatMap(ResourceAddress.init(parsing:)), engine: row[2],
-                                attributes: AttributeDocument(json: row[3]), serial: row[4], updatedAt: row[5])
+                                attributes: AttributeDocument(json: row[3]), serial: row[4], updatedAt: Date(timeIntervalSince1970: updatedAt))
     }
 
     // MARK: Writing
@@ -164,7 +165,8 @@ public final class SQLiteStateStore: StateStore {
                 """)
             for resource in write.upserts {
                 try upsert.execute(arguments: [resource.address.description, resource.address.kind.rawValue, resource.address.customer,
-                                               resource.parent?.description, resource.engine, resource.attributes.json, serial, write.at])
+                                               resource.parent?.description, resource.engine, resource.attributes.json, serial,
+                                               write.at.timeIntervalSince1970])
             }
             let delete = try db.cachedStatement(sql: "DELETE FROM resource WHERE address = ?")
             for address in write.deletes { try delete.execute(arguments: [address.description]) }

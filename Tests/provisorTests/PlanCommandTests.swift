@@ -104,7 +104,7 @@ func expectGolden(_ output: String, _ name: String, directory: URL) throws {
             #expect((document["summary"] as? [String: Int]) == ["create": 2, "update": 2, "delete": 2, "unchanged": 128])
             #expect((document["state"] as? [String: Any])?["serial"] as? Int == 1)
             #expect(!plan.stdout.contains("env:"), "secret references never appear in a plan")
-            #expect(plan.stdout.contains("\"password\" : \"(sensitive)\""))
+            #expect(plan.stdout.contains("\"password\": \"(sensitive)\""))
 
             let verdict = try schemaCheck([saved])
             #expect(verdict.contains("\"valid\": true") && !verdict.contains("\"valid\": false"), "\(verdict)")

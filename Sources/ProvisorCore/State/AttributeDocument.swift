@@ -18,7 +18,7 @@ public struct AttributeDocument: Sendable, Hashable, CustomStringConvertible {
         text.reserveCapacity(attributes.count * 32)
         for (position, attribute) in attributes.enumerated() {
             if position > 0 { text.append(",") }
-            Self.appendString(attribute.name, to: &text)
+            JSONWriter.appendString(attribute.name, to: &text)
             text.append(":")
             Self.append(attribute.value, to: &text)
         }
@@ -41,7 +41,7 @@ public struct AttributeDocument: Sendable, Hashable, CustomStringConvertible {
 
     static func append(_ value: AttributeValue, to text: inout String) {
         switch value {
-        case .string(let string): appendString(string, to: &text)
+        case .string(let string): JSONWriter.appendString(string, to: &text)
         case .integer(let number): text.append(String(number))
         case .number(let number):
             let plain = "\(number)"
@@ -52,33 +52,14 @@ public struct AttributeDocument: Sendable, Hashable, CustomStringConvertible {
             text.append("[")
             for (position, item) in items.enumerated() {
                 if position > 0 { text.append(",") }
-                appendString(item, to: &text)
+                JSONWriter.appendString(item, to: &text)
             }
             text.append("]")
         case .secret(let reference):
             text.append("{\"secretRef\":")
-            appendString(reference, to: &text)
+            JSONWriter.appendString(reference, to: &text)
             text.append("}")
         }
-    }
-
-    static func appendString(_ string: String, to text: inout String) {
-        text.append("\"")
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": text.append("\\\"")
-            case "\\": text.append("\\\\")
-            case "\n": text.append("\\n")
-            case "\r": text.append("\\r")
-            case "\t": text.append("\\t")
-            case _ where scalar.value < 0x20:
-                text.append("\\u")
-                let hex = String(scalar.value, radix: 16)
-                text.append(String(repeating: "0", count: 4 - hex.count) + hex)
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        text.append("\"")
     }
 
     /// Reads the canonical form back. It accepts only what `init(_:)` writes (plus insignificant

@@ -75,26 +75,28 @@ struct ReconcileCommand: AsyncParsableCommand {
 func makePlan(_ options: PlanOptions) async throws -> Int32 {
     let clock = ContinuousClock()
     let workspace = try Workspace.open(options.manifests, state: options.state)
+    // Read the recorded state while the manifests load: the two are independent.
+    let recorded = try RecordedState.open(workspace)
+    async let reading = recorded.timedSnapshot()
     let report = try ManifestValidation.run(workspace.source)
     guard report.isValid else {
         throw CommandFailure(description: "error: the manifests are not valid, so there is no plan (run provisor validate and fix the errors above)",
                              diagnostics: report.diagnostics)
     }
+    let (snapshot, readTime) = try await reading
     var timings = report.timings
-    var start = clock.now
-    let recorded = try RecordedState.open(workspace)
-    let snapshot = try await recorded.snapshot()
-    timings.append(("read state", clock.now - start))
+    timings.append(("read state (alongside loading)", readTime))
 
-    start = clock.now
+    var start = clock.now
     let policy = SafetyPolicy(workspace.config.safety, allowedDeletes: options.allowDeletes)
     let plan = try Planner.plan(desired: report.desired, state: snapshot, policy: policy, store: recorded.description)
     timings.append(("plan", clock.now - start))
 
     start = clock.now
+    let json = options.out != nil || options.format == .json ? plan.json() : ""
     if let out = options.out {
         do {
-            try PlanView.json(plan).write(to: URL(fileURLWithPath: out))
+            try json.write(toFile: out, atomically: true, encoding: .utf8)
         } catch {
             throw CommandFailure(description: "error: cannot write the plan to '\(out)': \(error.localizedDescription)")
         }
@@ -102,7 +104,7 @@ func makePlan(_ options: PlanOptions) async throws -> Int32 {
     let output = Terminal.standardOutput
     let context = PlanView.Context(store: recorded.description, stateExists: recorded.store != nil)
     switch options.format {
-    case .json: output.write(try PlanView.json(plan))
+    case .json: output.write(json)
     case .markdown: output.write(PlanView.markdown(plan, context: context, limit: options.maxCommentSize))
     default: output.write(PlanView.human(plan, context: context, colour: output.isColour))
     }
@@ -144,5 +146,13 @@ struct RecordedState {
 
     func snapshot() async throws -> StateSnapshot {
         try await store?.snapshot() ?? .empty
+    }
+
+    /// The snapshot and how long reading it took.
+    func timedSnapshot() async throws -> (StateSnapshot, Duration) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let snapshot = try await snapshot()
+        return (snapshot, clock.now - start)
     }
 }

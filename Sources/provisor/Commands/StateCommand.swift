@@ -53,7 +53,7 @@ struct StateListCommand: AsyncParsableCommand {
             let resources = try await recorded.store?.resources(matching: ResourceFilter(kind: kind, customer: customer)) ?? []
             let output = Terminal.standardOutput
             switch options.format {
-            case .json: output.write(try StateView.json(StateView.ListDocument(header: header, resources: resources)))
+            case .json: output.write(StateView.listJSON(resources, header: header))
             default: output.write(StateView.list(resources, header: header, store: recorded, colour: output.isColour))
             }
             return 0
@@ -88,7 +88,7 @@ struct StateShowCommand: AsyncParsableCommand {
             let attributes = try resource.decodedAttributes(store: store.description)
             let output = Terminal.standardOutput
             switch options.format {
-            case .json: output.write(try StateView.json(StateView.ResourceDocument(resource, attributes: attributes)))
+            case .json: output.write(StateView.showJSON(resource, attributes: attributes))
             default: output.write(StateView.show(resource, attributes: attributes, colour: output.isColour))
             }
             return 0

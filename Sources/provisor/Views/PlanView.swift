@@ -15,34 +15,41 @@ enum PlanView {
 
     static func human(_ plan: ChangePlan, context: Context, colour: Bool) -> String {
         var out = headline(plan, context) + "\n"
+        out.reserveCapacity((plan.summary.create + plan.summary.update + plan.summary.delete) * 600)
         for group in groups(plan) {
             out += "\n" + Style.bold.apply("reseller \(group.reseller)", colour) + "\n"
-            for change in group.own { out += humanChange(change, indent: "  ", colour: colour) }
+            for change in group.own { appendHuman(change, indent: "  ", colour: colour, to: &out) }
             for customer in group.customers {
                 out += "\n  " + Style.bold.apply("customer \(customer.code)", colour) + "\n"
-                for change in customer.changes { out += humanChange(change, indent: "    ", colour: colour) }
+                for change in customer.changes { appendHuman(change, indent: "    ", colour: colour, to: &out) }
             }
         }
         if plan.hasChanges { out += "\n" }
         return out + summaryLine(plan) + "\n"
     }
 
-    static func humanChange(_ change: Change, indent: String, colour: Bool) -> String {
+    /// One change: its symbol, address and reason, then for a create every attribute and for an
+    /// update every changed one, names aligned.
+    static func appendHuman(_ change: Change, indent: String, colour: Bool, to out: inout String) {
         let (symbol, style) = marker(change.action)
-        var out = indent + style.apply("\(symbol) \(change.address)", colour) + "  " + Style.dim.apply(change.reason.description, colour) + "\n"
-        let rows: [(String, String)]
+        out += indent + style.apply("\(symbol) \(change.address)", colour) + "  " + Style.dim.apply(change.reason.description, colour) + "\n"
+        let rows: [(name: String, value: String)]
         switch change.action {
         case .create: rows = change.attributes.map { ($0.name, text($0.value, name: $0.name)) }
         case .update: rows = change.changedAttributes.map { changed in
-            (changed.name, "\(changed.old.map { text($0, name: changed.name) } ?? "(not recorded)") → \(text(changed.new, name: changed.name))")
+            (changed.name, (changed.old.map { text($0, name: changed.name) } ?? "(not recorded)") + " → " + text(changed.new, name: changed.name))
         }
         case .delete: rows = []
         }
-        let width = rows.map(\.0.count).max() ?? 0
-        for (name, value) in rows {
-            out += indent + "      " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value + "\n"
+        let width = rows.map(\.name.utf8.count).max() ?? 0
+        for row in rows {
+            out += indent
+            out += "      "
+            out += row.name
+            out += String(repeating: " ", count: width - row.name.utf8.count + 2)
+            out += row.value
+            out += "\n"
         }
-        return out
     }
 
     static func headline(_ plan: ChangePlan, _ context: Context) -> String {
@@ -157,16 +164,6 @@ enum PlanView {
 
     static func escapeHTML(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
-
-    // MARK: JSON
-
-    static func json(_ plan: ChangePlan) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(PlanDocument(plan))
-        data.append(UInt8(ascii: "\n"))
-        return data
     }
 
     // MARK: Grouping

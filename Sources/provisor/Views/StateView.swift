@@ -32,54 +32,42 @@ enum StateView {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    struct ListDocument: Encodable {
-        struct Resource: Encodable {
-            var address: String
-            var kind: String
-            var parent: String?
-            var engine: String
-            var serial: Int
-            var updated_at: String
+    static func listJSON(_ resources: [RecordedResource], header: StateHeader) -> String {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.member("format_version", "1")
+        writer.key("state")
+        writer.state(header)
+        writer.key("resources")
+        writer.beginArray()
+        for resource in resources {
+            writer.beginObject()
+            describe(resource, to: &writer)
+            writer.endObject()
         }
-
-        var format_version = "1"
-        var state: PlanDocument.State
-        var resources: [Resource]
-
-        init(header: StateHeader, resources: [RecordedResource]) {
-            state = PlanDocument.State(header)
-            self.resources = resources.map {
-                Resource(address: $0.address.description, kind: $0.kind.rawValue, parent: $0.parent?.description, engine: $0.engine,
-                         serial: $0.serial, updated_at: timestamp($0.updatedAt))
-            }
-        }
+        writer.endArray()
+        writer.endObject()
+        return writer.text + "\n"
     }
 
-    struct ResourceDocument: Encodable {
-        var format_version = "1"
-        var address: String
-        var kind: String
-        var parent: String?
-        var engine: String
-        var serial: Int
-        var updated_at: String
-        var attributes: PlanDocument.Attributes
-
-        init(_ resource: RecordedResource, attributes: [Attribute]) {
-            address = resource.address.description
-            kind = resource.kind.rawValue
-            parent = resource.parent?.description
-            engine = resource.engine
-            serial = resource.serial
-            updated_at = timestamp(resource.updatedAt)
-            self.attributes = PlanDocument.Attributes(attributes: attributes)
-        }
+    static func showJSON(_ resource: RecordedResource, attributes: [Attribute]) -> String {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.member("format_version", "1")
+        describe(resource, to: &writer)
+        writer.key("attributes")
+        writer.attributes(attributes)
+        writer.endObject()
+        return writer.text + "\n"
     }
 
-    static func json(_ document: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(document), as: UTF8.self) + "\n"
+    private static func describe(_ resource: RecordedResource, to writer: inout JSONWriter) {
+        writer.member("address", resource.address.description)
+        writer.member("kind", resource.kind.rawValue)
+        writer.member("parent", resource.parent?.description)
+        writer.member("engine", resource.engine)
+        writer.member("serial", resource.serial)
+        writer.member("updated_at", timestamp(resource.updatedAt))
     }
 
     static func timestamp(_ date: Date) -> String {
