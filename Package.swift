@@ -52,7 +52,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StateStoreTests",
-            dependencies: ["ProvisorSQLite", "ProvisorTesting"]
+            dependencies: ["ProvisorSQLite", "ProvisorTesting", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "provisorTests",

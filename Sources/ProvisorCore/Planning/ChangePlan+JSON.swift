@@ -2,8 +2,16 @@
 /// of a large estate is hundreds of megabytes. Attribute values appear as themselves; secrets
 /// as "(sensitive)".
 extension ChangePlan {
+    /// The whole JSON text.
     public func json() -> String {
-        var writer = JSONWriter(capacity: 1_024 + (summary.create + summary.update + summary.delete) * 900)
+        var text = ""
+        writeJSON { text += $0 }
+        return text
+    }
+
+    /// Writes the JSON text to `sink` in pieces of about a megabyte.
+    public func writeJSON(to sink: (String) throws -> Void) rethrows {
+        var writer = JSONWriter(capacity: 1 << 21)
         writer.beginObject()
         writer.member("format_version", ChangePlan.formatVersion)
         writer.key("state")
@@ -28,13 +36,16 @@ extension ChangePlan {
             writer.member("kind", wave.kind.rawValue)
             writer.key("changes")
             writer.beginArray()
-            for change in wave.changes { write(change, to: &writer) }
+            for change in wave.changes {
+                write(change, to: &writer)
+                try writer.flush(to: sink)
+            }
             writer.endArray()
             writer.endObject()
         }
         writer.endArray()
         writer.endObject()
-        return writer.text + "\n"
+        try sink(writer.text + "\n")
     }
 
     private func write(_ change: Change, to writer: inout JSONWriter) {

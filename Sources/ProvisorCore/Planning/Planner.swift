@@ -30,14 +30,16 @@ public enum Planner {
 
         let depth = resellerDepths(diff.resellerParents)
         var waves: [ChangePlan.Wave] = []
+        // The differ lists creates and updates in address order, then deletes in address order,
+        // so every wave is already in address order; resellers also go by depth.
         func add(_ phase: ChangePlan.Phase, _ kind: ResourceAddress.Kind, _ changes: [Change]?) {
             guard var changes, !changes.isEmpty else { return }
-            changes.sort { lhs, rhs in
-                if kind == .reseller {
+            if kind == .reseller {
+                changes.sort { lhs, rhs in
                     let (left, right) = (depth[lhs.address] ?? 0, depth[rhs.address] ?? 0)
                     if left != right { return phase == .provision ? left < right : left > right }
+                    return lhs.address < rhs.address
                 }
-                return lhs.address < rhs.address
             }
             waves.append(ChangePlan.Wave(number: waves.count + 1, phase: phase, kind: kind, changes: changes))
         }

@@ -7,6 +7,8 @@ public struct JSONWriter {
     /// For each open container, whether it has an element yet.
     private var open: [Bool] = []
     private var afterKey = false
+    /// "\n" followed by each depth's indentation, made once.
+    private var newlines: [String] = ["\n"]
 
     public init(pretty: Bool = true, capacity: Int = 0) {
         self.pretty = pretty
@@ -90,8 +92,16 @@ public struct JSONWriter {
 
     private mutating func newline() {
         guard pretty else { return }
-        text.append("\n")
-        text.append(String(repeating: "  ", count: open.count))
+        while newlines.count <= open.count { newlines.append(newlines[newlines.count - 1] + "  ") }
+        text.append(newlines[open.count])
+    }
+
+    /// Hands the text written so far to `sink` once it is past `threshold` bytes, and starts
+    /// again: a large document goes out in pieces instead of being held whole.
+    public mutating func flush(past threshold: Int = 1 << 20, to sink: (String) throws -> Void) rethrows {
+        guard text.utf8.count >= threshold else { return }
+        try sink(text)
+        text.removeAll(keepingCapacity: true)
     }
 
     /// `string` as a JSON string literal.

@@ -93,20 +93,24 @@ func makePlan(_ options: PlanOptions) async throws -> Int32 {
     timings.append(("plan", clock.now - start))
 
     start = clock.now
-    let json = options.out != nil || options.format == .json ? plan.json() : ""
-    if let out = options.out {
-        do {
-            try json.write(toFile: out, atomically: true, encoding: .utf8)
-        } catch {
-            throw CommandFailure(description: "error: cannot write the plan to '\(out)': \(error.localizedDescription)")
-        }
-    }
     let output = Terminal.standardOutput
+    if let out = options.out {
+        guard FileManager.default.createFile(atPath: out, contents: nil), let file = FileHandle(forWritingAtPath: out) else {
+            throw CommandFailure(description: "error: cannot write the plan to '\(out)' (check that its folder exists and is writable)")
+        }
+        defer { try? file.close() }
+        plan.writeJSON { piece in
+            file.write(Data(piece.utf8))
+            if options.format == .json { output.write(piece) }
+        }
+    } else if options.format == .json {
+        plan.writeJSON(to: output.write)
+    }
     let context = PlanView.Context(store: recorded.description, stateExists: recorded.store != nil)
     switch options.format {
-    case .json: output.write(json)
+    case .json: break
     case .markdown: output.write(PlanView.markdown(plan, context: context, limit: options.maxCommentSize))
-    default: output.write(PlanView.human(plan, context: context, colour: output.isColour))
+    default: PlanView.human(plan, context: context, colour: output.isColour, to: output.write)
     }
     timings.append(("render", clock.now - start))
     if options.timings { Terminal.standardError.write(timingLine(timings)) }

@@ -13,19 +13,23 @@ enum PlanView {
 
     // MARK: Human
 
-    static func human(_ plan: ChangePlan, context: Context, colour: Bool) -> String {
+    /// Writes the human plan to `sink` in pieces, so a large plan is never held whole.
+    static func human(_ plan: ChangePlan, context: Context, colour: Bool, to sink: (String) -> Void) {
         var out = headline(plan, context) + "\n"
-        out.reserveCapacity((plan.summary.create + plan.summary.update + plan.summary.delete) * 600)
+        func flush() {
+            if out.utf8.count >= 1 << 20 { sink(out); out.removeAll(keepingCapacity: true) }
+        }
         for group in groups(plan) {
             out += "\n" + Style.bold.apply("reseller \(group.reseller)", colour) + "\n"
             for change in group.own { appendHuman(change, indent: "  ", colour: colour, to: &out) }
             for customer in group.customers {
                 out += "\n  " + Style.bold.apply("customer \(customer.code)", colour) + "\n"
                 for change in customer.changes { appendHuman(change, indent: "    ", colour: colour, to: &out) }
+                flush()
             }
         }
         if plan.hasChanges { out += "\n" }
-        return out + summaryLine(plan) + "\n"
+        sink(out + summaryLine(plan) + "\n")
     }
 
     /// One change: its symbol, address and reason, then for a create every attribute and for an
