@@ -48,7 +48,7 @@ public final class SQLiteStateStore: StateStore {
                     engine TEXT NOT NULL,
                     attributes TEXT NOT NULL,
                     serial INTEGER NOT NULL,
-                    updated_at REAL NOT NULL -- seconds since 1970, UTC
+                    updated_at REAL NOT NULL
                 ) WITHOUT ROWID;
                 CREATE INDEX resource_by_customer ON resource(customer);
                 CREATE TABLE state_lock (
@@ -57,7 +57,7 @@ public final class SQLiteStateStore: StateStore {
                     holder TEXT NOT NULL,
                     process_id INTEGER NOT NULL,
                     operation TEXT NOT NULL,
-                    acquired_at DATETIME NOT NULL
+                    acquired_at REAL NOT NULL
                 );
                 CREATE TABLE journal (
                     sequence INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -67,12 +67,12 @@ public final class SQLiteStateStore: StateStore {
                     status TEXT NOT NULL,
                     message_id TEXT NOT NULL,
                     detail TEXT,
-                    at DATETIME NOT NULL
+                    at REAL NOT NULL
                 );
                 CREATE INDEX journal_by_run ON journal(run);
                 CREATE TABLE audit (
                     sequence INTEGER PRIMARY KEY AUTOINCREMENT,
-                    at DATETIME NOT NULL,
+                    at REAL NOT NULL,
                     actor TEXT NOT NULL,
                     address TEXT NOT NULL,
                     action TEXT NOT NULL,
@@ -144,9 +144,13 @@ public final class SQLiteStateStore: StateStore {
             throw StateError.corruptRecord(address: text, reason: "not a resource address", store: store)
         }
         let parentText: String? = row[1]
-        let updatedAt: Double = row[5]
         return RecordedResource(address: address, parent: parentText.flatMap(ResourceAddress.init(parsing:)), engine: row[2],
-                                attributes: AttributeDocument(json: row[3]), serial: row[4], updatedAt: Date(timeIntervalSince1970: updatedAt))
+                                attributes: AttributeDocument(json: row[3]), serial: row[4], updatedAt: date(row, 5))
+    }
+
+    /// Times are stored as seconds since 1970 (UTC), which keep their precision and read fast.
+    private static func date(_ row: Row, _ index: Int) -> Date {
+        Date(timeIntervalSince1970: row[index])
     }
 
     // MARK: Writing
@@ -172,7 +176,7 @@ public final class SQLiteStateStore: StateStore {
             for address in write.deletes { try delete.execute(arguments: [address.description]) }
             let audit = try db.cachedStatement(sql: "INSERT INTO audit (at, actor, address, action, detail, serial) VALUES (?, ?, ?, ?, ?, ?)")
             for entry in write.audit {
-                try audit.execute(arguments: [entry.at, entry.actor, entry.address.description, entry.action, entry.detail, serial])
+                try audit.execute(arguments: [entry.at.timeIntervalSince1970, entry.actor, entry.address.description, entry.action, entry.detail, serial])
             }
             try db.execute(sql: "UPDATE state_meta SET value = ? WHERE key = 'serial'", arguments: [String(serial)])
             return try Self.header(db)
@@ -185,7 +189,7 @@ public final class SQLiteStateStore: StateStore {
             if let holder = try Self.lock(db) { throw StateError.locked(holder, store: store) }
             let lock = StateLock(request)
             try db.execute(sql: "INSERT INTO state_lock (id, lock_id, holder, process_id, operation, acquired_at) VALUES (1, ?, ?, ?, ?, ?)",
-                           arguments: [lock.id, lock.holder, lock.processID, lock.operation, lock.acquiredAt])
+                           arguments: [lock.id, lock.holder, lock.processID, lock.operation, lock.acquiredAt.timeIntervalSince1970])
             return lock
         }
     }
@@ -212,7 +216,7 @@ public final class SQLiteStateStore: StateStore {
 
     private static func lock(_ db: Database) throws -> StateLock? {
         try Row.fetchOne(db, sql: "SELECT lock_id, holder, process_id, operation, acquired_at FROM state_lock").map { row in
-            StateLock(id: row[0], holder: row[1], processID: row[2], operation: row[3], acquiredAt: row[4])
+            StateLock(id: row[0], holder: row[1], processID: row[2], operation: row[3], acquiredAt: Self.date(row, 4))
         }
     }
 
@@ -220,7 +224,7 @@ public final class SQLiteStateStore: StateStore {
         try await transaction { db in
             let insert = try db.cachedStatement(sql: "INSERT INTO journal (run, address, action, status, message_id, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
             return try entries.map { entry in
-                try insert.execute(arguments: [entry.run, entry.address.description, entry.action, entry.status.rawValue, entry.messageID, entry.detail, entry.at])
+                try insert.execute(arguments: [entry.run, entry.address.description, entry.action, entry.status.rawValue, entry.messageID, entry.detail, entry.at.timeIntervalSince1970])
                 var stored = entry
                 stored.sequence = db.lastInsertedRowID
                 return stored
@@ -237,7 +241,7 @@ public final class SQLiteStateStore: StateStore {
                 guard let address = ResourceAddress(parsing: row[2]), let parsed = JournalEntry.Status(rawValue: status) else {
                     throw StateError.corruptRecord(address: row[2], reason: "journal entry \(row[0] as Int64) is damaged", store: store)
                 }
-                return JournalEntry(sequence: row[0], run: row[1], address: address, action: row[3], status: parsed, messageID: row[5], detail: row[6], at: row[7])
+                return JournalEntry(sequence: row[0], run: row[1], address: address, action: row[3], status: parsed, messageID: row[5], detail: row[6], at: Self.date(row, 7))
             }
         }
     }
@@ -250,7 +254,7 @@ public final class SQLiteStateStore: StateStore {
                 guard let parsed = ResourceAddress(parsing: row[3]) else {
                     throw StateError.corruptRecord(address: row[3], reason: "audit entry \(row[0] as Int64) is damaged", store: store)
                 }
-                return AuditEntry(sequence: row[0], at: row[1], actor: row[2], address: parsed, action: row[4], detail: row[5], serial: row[6])
+                return AuditEntry(sequence: row[0], at: Self.date(row, 1), actor: row[2], address: parsed, action: row[4], detail: row[5], serial: row[6])
             }
         }
     }

@@ -270,7 +270,7 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .locked(let lock, let store):
-            let since = ISO8601DateFormatter().string(from: lock.acquiredAt)
+            let since = lock.acquiredAt.formatted(.iso8601)
             return "error: the state (\(store)) is locked by \(lock.holder) (process \(lock.processID), \(lock.operation)) since \(since); wait for that run to finish, or if it is gone, run provisor state unlock"
         case .lockNotHeld(let id, let store):
             return "error: this run no longer holds the state lock \(id) on \(store); someone broke it with provisor state unlock, so stop and re-plan"

@@ -148,15 +148,11 @@ struct RecordedState {
         }
     }
 
-    func snapshot() async throws -> StateSnapshot {
-        try await store?.snapshot() ?? .empty
-    }
-
-    /// The snapshot and how long reading it took.
+    /// The snapshot (empty when there is no state yet) and how long reading it took.
     func timedSnapshot() async throws -> (StateSnapshot, Duration) {
         let clock = ContinuousClock()
         let start = clock.now
-        let snapshot = try await snapshot()
+        let snapshot = try await store?.snapshot() ?? .empty
         return (snapshot, clock.now - start)
     }
 }

@@ -98,10 +98,13 @@ enum PlanView {
         if plan.hasChanges {
             head += "| | " + Change.Action.allCases.map { "\(marker($0).0) \(verb($0))" }.joined(separator: " | ") + " |\n"
             head += "|---|" + String(repeating: "---:|", count: Change.Action.allCases.count) + "\n"
+            var counts: [ResourceAddress.Kind: [Change.Action: Int]] = [:]
+            for wave in plan.waves {
+                for change in wave.changes { counts[wave.kind, default: [:]][change.action, default: 0] += 1 }
+            }
             for kind in ResourceAddress.Kind.allCases {
-                let counts = Change.Action.allCases.map { action in plan.waves.filter { $0.kind == kind }.flatMap(\.changes).filter { $0.action == action }.count }
-                if counts.allSatisfy({ $0 == 0 }) { continue }
-                head += "| \(kind.rawValue) | " + counts.map(String.init).joined(separator: " | ") + " |\n"
+                guard let byAction = counts[kind] else { continue }
+                head += "| \(kind.rawValue) | " + Change.Action.allCases.map { String(byAction[$0] ?? 0) }.joined(separator: " | ") + " |\n"
             }
             head += "\n"
         }
