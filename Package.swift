@@ -8,11 +8,15 @@ let package = Package(
         .executable(name: "provisor", targets: ["provisor"]),
         .library(name: "ProvisorCore", targets: ["ProvisorCore"]),
         .library(name: "ProvisorSQLite", targets: ["ProvisorSQLite"]),
+        .library(name: "ProvisorEngines", targets: ["ProvisorEngines"]),
+        .executable(name: "provisor-simulated-engine", targets: ["provisor-simulated-engine"]),
         .library(name: "ProvisorTesting", targets: ["ProvisorTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -22,7 +26,19 @@ let package = Package(
         ),
         .target(
             name: "ProvisorCore",
-            dependencies: ["CLibYAML"]
+            dependencies: ["CLibYAML", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "ProvisorEngines",
+            dependencies: [
+                "ProvisorCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .executableTarget(
+            name: "provisor-simulated-engine",
+            dependencies: []
         ),
         .target(
             name: "ProvisorSQLite",
@@ -37,6 +53,7 @@ let package = Package(
             dependencies: [
                 "ProvisorCore",
                 "ProvisorSQLite",
+                "ProvisorEngines",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -53,6 +70,11 @@ let package = Package(
         .testTarget(
             name: "StateStoreTests",
             dependencies: ["ProvisorSQLite", "ProvisorTesting", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: ["ProvisorEngines", "ProvisorCore", "ProvisorTesting", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["Servers"]
         ),
         .testTarget(
             name: "provisorTests",

@@ -5,7 +5,7 @@ import ProvisorCore
 /// The state in one SQLite file (default `.provisor/state.db`), in WAL mode, with versioned
 /// migrations. Writes take SQLite's write lock at once (`BEGIN IMMEDIATE`) and wait up to
 /// `busyTimeout` for another process's write to finish.
-public final class SQLiteStateStore: StateStore {
+public final class SQLiteStateStore: StateStore, OutboxStore {
     public let path: String
     private let pool: DatabasePool
 
@@ -86,6 +86,28 @@ public final class SQLiteStateStore: StateStore {
                 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                 """)
             try db.execute(sql: "INSERT INTO state_meta (key, value) VALUES ('lineage', ?), ('serial', '0')", arguments: [UUID().uuidString.lowercased()])
+        }
+        migrator.registerMigration("v2: journal payloads, audit commits, outbox") { db in
+            try db.execute(sql: """
+                ALTER TABLE journal ADD COLUMN parent TEXT;
+                ALTER TABLE journal ADD COLUMN engine TEXT;
+                ALTER TABLE journal ADD COLUMN attributes TEXT;
+                ALTER TABLE journal ADD COLUMN previous TEXT;
+                CREATE INDEX journal_by_message ON journal(message_id, sequence);
+                CREATE INDEX journal_pending ON journal(status) WHERE status = 'pending';
+                ALTER TABLE audit ADD COLUMN commit_sha TEXT;
+                CREATE TABLE outbox (
+                    position INTEGER PRIMARY KEY AUTOINCREMENT,
+                    message_id TEXT NOT NULL UNIQUE,
+                    engine TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    at REAL NOT NULL
+                );
+                CREATE INDEX outbox_by_engine ON outbox(engine, position);
+                CREATE TRIGGER outbox_no_update BEFORE UPDATE ON outbox BEGIN SELECT RAISE(ABORT, 'the outbox is append-only'); END;
+                """)
         }
         return migrator
     }()
@@ -174,10 +196,12 @@ public final class SQLiteStateStore: StateStore {
             }
             let delete = try db.cachedStatement(sql: "DELETE FROM resource WHERE address = ?")
             for address in write.deletes { try delete.execute(arguments: [address.description]) }
-            let audit = try db.cachedStatement(sql: "INSERT INTO audit (at, actor, address, action, detail, serial) VALUES (?, ?, ?, ?, ?, ?)")
+            let audit = try db.cachedStatement(sql: "INSERT INTO audit (at, actor, address, action, detail, commit_sha, serial) VALUES (?, ?, ?, ?, ?, ?, ?)")
             for entry in write.audit {
-                try audit.execute(arguments: [entry.at.timeIntervalSince1970, entry.actor, entry.address.description, entry.action, entry.detail, serial])
+                try audit.execute(arguments: [entry.at.timeIntervalSince1970, entry.actor, entry.address.description, entry.action, entry.detail,
+                                              entry.commit, serial])
             }
+            _ = try Self.append(write.journal, db)
             try db.execute(sql: "UPDATE state_meta SET value = ? WHERE key = 'serial'", arguments: [String(serial)])
             return try Self.header(db)
         }
@@ -221,40 +245,102 @@ public final class SQLiteStateStore: StateStore {
     }
 
     public func appendJournal(_ entries: [JournalEntry]) async throws -> [JournalEntry] {
-        try await transaction { db in
-            let insert = try db.cachedStatement(sql: "INSERT INTO journal (run, address, action, status, message_id, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            return try entries.map { entry in
-                try insert.execute(arguments: [entry.run, entry.address.description, entry.action, entry.status.rawValue, entry.messageID, entry.detail, entry.at.timeIntervalSince1970])
-                var stored = entry
-                stored.sequence = db.lastInsertedRowID
-                return stored
-            }
+        try await transaction { db in try Self.append(entries, db) }
+    }
+
+    private static func append(_ entries: [JournalEntry], _ db: Database) throws -> [JournalEntry] {
+        guard !entries.isEmpty else { return [] }
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO journal (run, address, action, status, message_id, detail, at, parent, engine, attributes, previous)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        return try entries.map { entry in
+            let payload = entry.payload
+            try insert.execute(arguments: [entry.run, entry.address.description, entry.action, entry.status.rawValue, entry.messageID, entry.detail,
+                                           entry.at.timeIntervalSince1970, payload?.parent?.description, payload?.engine,
+                                           payload?.attributes.json, payload?.previous?.json])
+            var stored = entry
+            stored.sequence = db.lastInsertedRowID
+            return stored
         }
     }
+
+    private static let journalColumns = "sequence, run, address, action, status, message_id, detail, at, parent, engine, attributes, previous"
 
     public func journal(run: String?) async throws -> [JournalEntry] {
         let store = description
         return try await pool.read { db in
-            let sql = "SELECT sequence, run, address, action, status, message_id, detail, at FROM journal" + (run == nil ? "" : " WHERE run = ?") + " ORDER BY sequence"
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(run.map { [$0] } ?? [])).map { row in
-                let status: String = row[4]
-                guard let address = ResourceAddress(parsing: row[2]), let parsed = JournalEntry.Status(rawValue: status) else {
-                    throw StateError.corruptRecord(address: row[2], reason: "journal entry \(row[0] as Int64) is damaged", store: store)
-                }
-                return JournalEntry(sequence: row[0], run: row[1], address: address, action: row[3], status: parsed, messageID: row[5], detail: row[6], at: Self.date(row, 7))
-            }
+            let sql = "SELECT \(Self.journalColumns) FROM journal" + (run == nil ? "" : " WHERE run = ?") + " ORDER BY sequence"
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(run.map { [$0] } ?? [])).map { try Self.journalEntry($0, store: store) }
         }
+    }
+
+    public func unresolvedJournal() async throws -> [JournalEntry] {
+        let store = description
+        return try await pool.read { db in
+            let sql = """
+                SELECT \(Self.journalColumns) FROM journal AS j
+                WHERE j.status = 'pending'
+                  AND NOT EXISTS (SELECT 1 FROM journal AS later WHERE later.message_id = j.message_id AND later.sequence > j.sequence)
+                ORDER BY j.sequence
+                """
+            return try Row.fetchAll(db, sql: sql).map { try Self.journalEntry($0, store: store) }
+        }
+    }
+
+    private static func journalEntry(_ row: Row, store: String) throws -> JournalEntry {
+        let status: String = row[4]
+        guard let address = ResourceAddress(parsing: row[2]), let parsed = JournalEntry.Status(rawValue: status) else {
+            throw StateError.corruptRecord(address: row[2], reason: "journal entry \(row[0] as Int64) is damaged", store: store)
+        }
+        var payload: JournalEntry.Payload?
+        if let engine: String = row[9], let attributes: String = row[10] {
+            let parent: String? = row[8], previous: String? = row[11]
+            payload = JournalEntry.Payload(parent: parent.flatMap(ResourceAddress.init(parsing:)), engine: engine,
+                                           attributes: AttributeDocument(json: attributes), previous: previous.map(AttributeDocument.init(json:)))
+        }
+        return JournalEntry(sequence: row[0], run: row[1], address: address, action: row[3], status: parsed, messageID: row[5], detail: row[6],
+                            payload: payload, at: Self.date(row, 7))
     }
 
     public func audit(address: ResourceAddress?) async throws -> [AuditEntry] {
         let store = description
         return try await pool.read { db in
-            let sql = "SELECT sequence, at, actor, address, action, detail, serial FROM audit" + (address == nil ? "" : " WHERE address = ?") + " ORDER BY sequence"
+            let sql = "SELECT sequence, at, actor, address, action, detail, serial, commit_sha FROM audit" + (address == nil ? "" : " WHERE address = ?") + " ORDER BY sequence"
             return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(address.map { [$0.description] } ?? [])).map { row in
                 guard let parsed = ResourceAddress(parsing: row[3]) else {
                     throw StateError.corruptRecord(address: row[3], reason: "audit entry \(row[0] as Int64) is damaged", store: store)
                 }
-                return AuditEntry(sequence: row[0], at: Self.date(row, 1), actor: row[2], address: parsed, action: row[4], detail: row[5], serial: row[6])
+                return AuditEntry(sequence: row[0], at: Self.date(row, 1), actor: row[2], address: parsed, action: row[4], detail: row[5],
+                                  commit: row[7], serial: row[6])
+            }
+        }
+    }
+
+    // MARK: Outbox
+
+    public func enqueue(_ messages: [OutboxMessage]) async throws -> Set<String> {
+        try await transaction { db in
+            let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO outbox (message_id, engine, address, action, body, at) VALUES (?, ?, ?, ?, ?, ?)")
+            var added = Set<String>()
+            for message in messages {
+                try insert.execute(arguments: [message.id, message.engine, message.address.description, message.action, message.body,
+                                               message.at.timeIntervalSince1970])
+                if db.changesCount > 0 { added.insert(message.id) }
+            }
+            return added
+        }
+    }
+
+    public func outbox(engine: String, after: Int64, limit: Int) async throws -> [OutboxMessage] {
+        let store = description
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT position, message_id, engine, address, action, body, at FROM outbox WHERE engine = ? AND position > ? ORDER BY position LIMIT ?",
+                             arguments: [engine, after, limit]).map { row in
+                guard let address = ResourceAddress(parsing: row[3]) else {
+                    throw StateError.corruptRecord(address: row[3], reason: "outbox message \(row[0] as Int64) is damaged", store: store)
+                }
+                return OutboxMessage(position: row[0], id: row[1], engine: row[2], address: address, action: row[4], body: row[5], at: Self.date(row, 6))
             }
         }
     }

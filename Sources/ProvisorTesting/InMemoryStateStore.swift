@@ -3,13 +3,15 @@ import ProvisorCore
 
 /// A state store in memory, with the same behaviour as the SQLite one (the conformance suite
 /// proves it): for tests of the planner and, later, the applier.
-public actor InMemoryStateStore: StateStore {
+public actor InMemoryStateStore: StateStore, OutboxStore {
     private let lineage = UUID().uuidString.lowercased()
     private var serial = 0
     private var records: [ResourceAddress: RecordedResource] = [:]
     private var lock: StateLock?
     private var journalEntries: [JournalEntry] = []
     private var auditEntries: [AuditEntry] = []
+    private var outboxMessages: [OutboxMessage] = []
+    private var outboxIDs: Set<String> = []
 
     public nonisolated var description: String { "memory" }
 
@@ -46,6 +48,7 @@ public actor InMemoryStateStore: StateStore {
             entry.serial = serial
             auditEntries.append(entry)
         }
+        _ = appendJournal(write.journal)
         return header()
     }
 
@@ -79,6 +82,34 @@ public actor InMemoryStateStore: StateStore {
 
     public func journal(run: String?) -> [JournalEntry] {
         journalEntries.filter { run == nil || $0.run == run }
+    }
+
+    public func unresolvedJournal() -> [JournalEntry] {
+        var resolved = Set<String>()
+        var unresolved: [JournalEntry] = []
+        for entry in journalEntries.reversed() {
+            if entry.status != .pending {
+                resolved.insert(entry.messageID)
+            } else if !resolved.contains(entry.messageID) {
+                unresolved.append(entry)
+                resolved.insert(entry.messageID)
+            }
+        }
+        return unresolved.reversed()
+    }
+
+    public func enqueue(_ messages: [OutboxMessage]) -> Set<String> {
+        var added = Set<String>()
+        for var message in messages where outboxIDs.insert(message.id).inserted {
+            message.position = Int64(outboxMessages.count + 1)
+            outboxMessages.append(message)
+            added.insert(message.id)
+        }
+        return added
+    }
+
+    public func outbox(engine: String, after: Int64, limit: Int) -> [OutboxMessage] {
+        Array(outboxMessages.lazy.filter { $0.engine == engine && $0.position > after }.prefix(limit))
     }
 
     public func audit(address: ResourceAddress?) -> [AuditEntry] {

@@ -21,7 +21,7 @@ public protocol StateStore: Sendable {
     /// One recorded resource, or nil.
     func resource(at address: ResourceAddress) async throws -> RecordedResource?
 
-    /// Records resources, removes others and appends audit entries in one transaction, and
+    /// Records resources, removes others, appends audit and journal entries in one transaction, and
     /// increases the serial by one. Fails with `StateError.serialMismatch` (changing nothing)
     /// when `write.expectedSerial` is set and the state has moved on since.
     @discardableResult
@@ -46,6 +46,10 @@ public protocol StateStore: Sendable {
 
     /// The journal, oldest first; only one run's entries when `run` is given.
     func journal(run: String?) async throws -> [JournalEntry]
+
+    /// Pending entries that no later entry for the same message resolves: actions a crashed
+    /// run sent (or was about to send) without recording the engine's answer. Oldest first.
+    func unresolvedJournal() async throws -> [JournalEntry]
 
     /// The audit log, oldest first; only one resource's entries when `address` is given.
     func audit(address: ResourceAddress?) async throws -> [AuditEntry]
@@ -124,7 +128,7 @@ public struct ResourceFilter: Sendable, Hashable {
 }
 
 /// One transaction's changes: resources to record (replacing what is there), addresses to
-/// remove, and the audit entries that describe them.
+/// remove, the audit entries that describe them and the journal entries that close the actions.
 public struct StateWrite: Sendable {
     public struct Resource: Sendable, Hashable {
         public var address: ResourceAddress
@@ -148,14 +152,17 @@ public struct StateWrite: Sendable {
     public var upserts: [Resource]
     public var deletes: [ResourceAddress]
     public var audit: [AuditEntry]
+    public var journal: [JournalEntry]
     /// When set, the commit is refused unless the state is still at this serial.
     public var expectedSerial: Int?
     public var at: Date
 
-    public init(upserts: [Resource] = [], deletes: [ResourceAddress] = [], audit: [AuditEntry] = [], expectedSerial: Int? = nil, at: Date = Date()) {
+    public init(upserts: [Resource] = [], deletes: [ResourceAddress] = [], audit: [AuditEntry] = [], journal: [JournalEntry] = [],
+                expectedSerial: Int? = nil, at: Date = Date()) {
         self.upserts = upserts
         self.deletes = deletes
         self.audit = audit
+        self.journal = journal
         self.expectedSerial = expectedSerial
         self.at = at
     }
@@ -212,6 +219,23 @@ public struct JournalEntry: Sendable, Hashable {
         case pending, succeeded, failed, skipped
     }
 
+    /// What a pending entry is about to do, enough to send it again after a crash.
+    public struct Payload: Sendable, Hashable {
+        public var parent: ResourceAddress?
+        public var engine: String
+        /// The target's attributes (the recorded ones for a delete).
+        public var attributes: AttributeDocument
+        /// For an update, the recorded values of the changed attributes.
+        public var previous: AttributeDocument?
+
+        public init(parent: ResourceAddress?, engine: String, attributes: AttributeDocument, previous: AttributeDocument? = nil) {
+            self.parent = parent
+            self.engine = engine
+            self.attributes = attributes
+            self.previous = previous
+        }
+    }
+
     /// Assigned by the store when appended; 0 before.
     public var sequence: Int64
     public var run: String
@@ -221,9 +245,12 @@ public struct JournalEntry: Sendable, Hashable {
     /// The provisioning message's idempotency key.
     public var messageID: String
     public var detail: String?
+    /// Set on pending entries only.
+    public var payload: Payload?
     public var at: Date
 
-    public init(sequence: Int64 = 0, run: String, address: ResourceAddress, action: String, status: Status, messageID: String, detail: String? = nil, at: Date = Date()) {
+    public init(sequence: Int64 = 0, run: String, address: ResourceAddress, action: String, status: Status, messageID: String,
+                detail: String? = nil, payload: Payload? = nil, at: Date = Date()) {
         self.sequence = sequence
         self.run = run
         self.address = address
@@ -231,6 +258,7 @@ public struct JournalEntry: Sendable, Hashable {
         self.status = status
         self.messageID = messageID
         self.detail = detail
+        self.payload = payload
         self.at = at
     }
 }
@@ -244,16 +272,20 @@ public struct AuditEntry: Sendable, Hashable {
     public var address: ResourceAddress
     public var action: String
     public var detail: String?
+    /// The manifests' commit, when they came from git.
+    public var commit: String?
     /// The serial the commit produced; set by the store.
     public var serial: Int
 
-    public init(sequence: Int64 = 0, at: Date = Date(), actor: String, address: ResourceAddress, action: String, detail: String? = nil, serial: Int = 0) {
+    public init(sequence: Int64 = 0, at: Date = Date(), actor: String, address: ResourceAddress, action: String, detail: String? = nil,
+                commit: String? = nil, serial: Int = 0) {
         self.sequence = sequence
         self.at = at
         self.actor = actor
         self.address = address
         self.action = action
         self.detail = detail
+        self.commit = commit
         self.serial = serial
     }
 }
@@ -294,5 +326,39 @@ extension RecordedResource {
         } catch {
             throw StateError.corruptRecord(address: address.description, reason: error.description, store: store)
         }
+    }
+}
+
+/// A durable queue of messages for a downstream bridge (the `outbox` adapter): each message id
+/// is stored once however often it is enqueued.
+public protocol OutboxStore: Sendable {
+    /// Stores the messages not stored yet, in one transaction; returns the ids that were new.
+    @discardableResult
+    func enqueue(_ messages: [OutboxMessage]) async throws -> Set<String>
+
+    /// The stored messages for `engine` after position `after`, oldest first.
+    func outbox(engine: String, after: Int64, limit: Int) async throws -> [OutboxMessage]
+}
+
+/// One stored outbox message.
+public struct OutboxMessage: Sendable, Hashable {
+    /// Assigned by the store; 0 before.
+    public var position: Int64
+    public var id: String
+    public var engine: String
+    public var address: ResourceAddress
+    public var action: String
+    /// The message JSON with secret references only.
+    public var body: String
+    public var at: Date
+
+    public init(position: Int64 = 0, id: String, engine: String, address: ResourceAddress, action: String, body: String, at: Date = Date()) {
+        self.position = position
+        self.id = id
+        self.engine = engine
+        self.address = address
+        self.action = action
+        self.body = body
+        self.at = at
     }
 }

@@ -37,6 +37,8 @@ struct Workspace {
     var manifests: String
     /// The state backend, with a relative SQLite path already made relative to provisor.yaml.
     var state: RepositoryConfig.StateBackend
+    /// The folder of provisor.yaml ("." without one): relative engine commands and files start here.
+    var directory: String
 
     /// Reads provisor.yaml (`--config`, else ./provisor.yaml when present) and settles the
     /// manifests directory: positional argument, then `--manifests`, then the config's
@@ -72,7 +74,7 @@ struct Workspace {
         } else if case .sqlite(let relative) = backend {
             backend = .sqlite(path: fromConfig(relative))
         }
-        return Workspace(config: config, manifests: manifests, state: backend)
+        return Workspace(config: config, manifests: manifests, state: backend, directory: configDirectory.isEmpty ? "." : configDirectory)
     }
 
     var source: DirectorySource { DirectorySource(root: manifests) }

@@ -53,20 +53,26 @@ struct ReconcileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reconcile",
         abstract: "Bring the engines in line with the manifests; with --dry-run, only show the plan.",
-        discussion: PlanCommand.exitStatus
+        discussion: """
+            Applying takes the state lock, first re-sends what an interrupted run left pending (with the same \
+            idempotency keys), then plans and applies wave by wave. Exit status: 0 when everything applied, \
+            1 when anything failed or was skipped, or on an error. With --dry-run: \(PlanCommand.exitStatus)
+            """
     )
 
     @Flag(name: .long, help: "Only plan: change nothing and print what would be done.")
     var dryRun = false
 
     @OptionGroup var options: PlanOptions
+    @OptionGroup var apply: ApplyOptions
+
+    func validate() throws {
+        if dryRun && apply.plan != nil { throw ValidationError("--plan applies a saved plan; it cannot be combined with --dry-run") }
+    }
 
     func run() async throws {
         try await runReportingFailures {
-            guard dryRun else {
-                throw CommandFailure(description: "error: this version of provisor plans but does not apply yet; run provisor reconcile --dry-run (or provisor plan) to see the plan")
-            }
-            return try await makePlan(options)
+            dryRun ? try await makePlan(options) : try await applyChanges(options, apply)
         }
     }
 }
@@ -144,9 +150,11 @@ struct RecordedState {
             let store = try SQLiteStateStore(path: path)
             return RecordedState(store: store, description: store.description)
         case .postgres:
-            throw CommandFailure(description: "error: provisor.yaml selects the PostgreSQL state backend, which this version of provisor does not include yet; use state: { sqlite: { path: ... } }, or pass --state PATH")
+            throw postgresRefused
         }
     }
+
+    static let postgresRefused = CommandFailure(description: "error: provisor.yaml selects the PostgreSQL state backend, which this version of provisor does not include yet; use state: { sqlite: { path: ... } }, or pass --state PATH")
 
     /// The snapshot (empty when there is no state yet) and how long reading it took.
     func timedSnapshot() async throws -> (StateSnapshot, Duration) {

@@ -1,0 +1,325 @@
+import Foundation
+
+/// Applies a plan: for each change, a pending journal entry, then the message to its engine,
+/// then the resource, the journal result and the audit entry recorded in one transaction.
+///
+/// - Waves run in order; inside a wave customers run concurrently (at most `concurrency` at
+///   once) and each customer's changes one after another, in plan order.
+/// - Retryable failures are retried with backoff up to the adapter's limit.
+/// - A failed change's dependants are skipped (a failed customer's users; the reseller or
+///   customer above a child that could not be removed); everything else carries on.
+/// - Journal entries left pending by a crashed run are sent again first, with their own id.
+///
+/// The caller holds the state lock for the whole run.
+public final class Applier: Sendable {
+    public struct Options: Sendable {
+        public var concurrency: Int
+        public var retry: RetryPolicy
+        public var actor: String
+        public var commit: String?
+        /// Changes journalled and recorded per transaction.
+        public var chunkSize: Int
+
+        public init(concurrency: Int = 8, retry: RetryPolicy = RetryPolicy(), actor: String, commit: String? = nil, chunkSize: Int = 512) {
+            self.concurrency = max(1, concurrency)
+            self.retry = retry
+            self.actor = actor
+            self.commit = commit
+            self.chunkSize = max(1, chunkSize)
+        }
+    }
+
+    /// How one change ended.
+    public enum Outcome: Sendable, Hashable {
+        case succeeded
+        case failed(String)
+        /// Not attempted because `because` failed or was skipped.
+        case skipped(because: ResourceAddress)
+    }
+
+    public struct Result: Sendable, Hashable {
+        public var address: ResourceAddress
+        public var action: Change.Action
+        public var engine: String
+        public var outcome: Outcome
+        public var attempts: Int
+    }
+
+    public let store: any StateStore
+    public let adapters: [String: any EngineAdapter]
+    public let secrets: SecretResolver
+    public let options: Options
+    public let run: String
+
+    public init(store: any StateStore, adapters: [String: any EngineAdapter], secrets: SecretResolver, options: Options,
+                run: String = UUID().uuidString.lowercased()) {
+        self.store = store
+        self.adapters = adapters
+        self.secrets = secrets
+        self.options = options
+        self.run = run
+    }
+
+    /// Sends again what the journal holds as pending from earlier runs, with the same ids,
+    /// and records the answers. Returns one result per action resumed.
+    public func resume(desired: DesiredState, recorded: StateSnapshot, progress: @escaping @Sendable (Result) -> Void = { _ in }) async throws -> [Result] {
+        let pending = try await store.unresolvedJournal()
+        guard !pending.isEmpty else { return [] }
+        var changes: [(Change, String)] = []
+        for entry in pending {
+            guard let payload = entry.payload, let action = Change.Action(rawValue: entry.action) else { continue }
+            let attributes = try decode(payload.attributes, at: entry.address)
+            let previous = try payload.previous.map { try decode($0, at: entry.address) } ?? []
+            let changed = previous.compactMap { old in
+                attributes.first { $0.name == old.name }.map { Change.AttributeChange(name: old.name, old: old.value, new: $0.value) }
+            }
+            let change = Change(action: action, address: entry.address, parent: payload.parent, engine: payload.engine,
+                                reason: .attributesChanged, attributes: attributes, changedAttributes: changed)
+            changes.append((change, entry.messageID))
+        }
+        var session = try await Session(applier: self, desired: desired, recorded: recorded)
+        var results: [Result] = []
+        for (change, id) in changes {
+            results += try await session.apply([change], ids: [id], progress: progress)
+        }
+        return results
+    }
+
+    /// Applies every change of `plan` in wave order; `desired` and `recorded` are what it was
+    /// made from (they supply the context of each message).
+    public func apply(_ plan: ChangePlan, desired: DesiredState, recorded: StateSnapshot,
+                      progress: @escaping @Sendable (Result) -> Void = { _ in }) async throws -> [Result] {
+        var session = try await Session(applier: self, desired: desired, recorded: recorded)
+        var results: [Result] = []
+        for wave in plan.waves {
+            // Resellers in one wave depend on each other (parent before child), so they go one by one.
+            let size = wave.kind == .reseller ? 1 : options.chunkSize
+            var start = 0
+            while start < wave.changes.count {
+                let chunk = Array(wave.changes[start..<min(start + size, wave.changes.count)])
+                results += try await session.apply(chunk, ids: nil, progress: progress)
+                start += size
+            }
+        }
+        return results
+    }
+
+    private func decode(_ document: AttributeDocument, at address: ResourceAddress) throws -> [Attribute] {
+        do { return try document.decode() } catch {
+            throw StateError.corruptRecord(address: address.description, reason: "journal payload: \(error)", store: store.description)
+        }
+    }
+}
+
+/// One run's working state: the serial it expects, what has failed, how to build messages.
+private struct Session {
+    let applier: Applier
+    var serial: Int
+    let builder: MessageBuilder
+    /// Failed or skipped addresses: their descendants are skipped on provision.
+    var broken: [ResourceAddress: ResourceAddress] = [:]
+    /// Addresses above a child that could not be removed: not removed either.
+    var blockedDeletes: [ResourceAddress: ResourceAddress] = [:]
+    var parents: [ResourceAddress: ResourceAddress] = [:]
+
+    init(applier: Applier, desired: DesiredState, recorded: StateSnapshot) async throws {
+        self.applier = applier
+        let header = try await applier.store.header()
+        serial = header.serial
+        let lineage = header.lineage ?? "none"
+        var documents: [ResourceAddress: AttributeDocument] = [:]
+        documents.reserveCapacity(recorded.resources.count)
+        for resource in recorded.resources {
+            documents[resource.address] = resource.attributes
+            parents[resource.address] = resource.parent
+        }
+        for resource in desired.resources { parents[resource.address] = resource.parent }
+        let lookup: MessageBuilder.Lookup = { [documents] address in
+            desired.resource(at: address)?.attributes ?? documents[address].flatMap { try? $0.decode() }
+        }
+        builder = MessageBuilder(lineage: lineage, serial: header.serial,
+                                 context: .init(actor: applier.options.actor, commit: applier.options.commit, run: applier.run), lookup: lookup)
+    }
+
+    /// The failed or skipped resource that stops `change`, if any.
+    func obstacle(to change: Change) -> ResourceAddress? {
+        if change.action == .delete { return blockedDeletes[change.address] }
+        var next = change.parent
+        while let address = next {
+            if let cause = broken[address] { return cause }
+            next = parents[address]
+        }
+        return nil
+    }
+
+    mutating func noteFailure(of change: Change) {
+        broken[change.address] = change.address
+        guard change.action == .delete else { return }
+        var next = change.parent
+        while let address = next {
+            blockedDeletes[address] = blockedDeletes[address] ?? change.address
+            next = parents[address]
+        }
+    }
+
+    /// Applies `changes` (one chunk of a wave): journal, send, record.
+    mutating func apply(_ changes: [Change], ids: [String]?, progress: @escaping @Sendable (Applier.Result) -> Void) async throws -> [Applier.Result] {
+        let run = applier.run
+        var results: [Applier.Result?] = Array(repeating: nil, count: changes.count)
+        var closing: [JournalEntry] = []
+        var ready: [(position: Int, change: Change, outgoing: OutgoingMessage)] = []
+
+        for (position, change) in changes.enumerated() {
+            let message = builder.message(for: change, id: ids?[position])
+            if let cause = obstacle(to: change) {
+                broken[change.address] = cause
+                if change.action == .delete { noteFailure(of: change) }
+                results[position] = .init(address: change.address, action: change.action, engine: change.engine, outcome: .skipped(because: cause), attempts: 0)
+                closing.append(JournalEntry(run: run, address: change.address, action: change.action.rawValue, status: .skipped, messageID: message.id,
+                                            detail: "skipped: \(cause) failed"))
+                continue
+            }
+            guard applier.adapters[change.engine] != nil else {
+                fail(change, at: position, id: message.id, "no engine named '\(change.engine)' is configured; add an Engine manifest with that name",
+                     results: &results, closing: &closing)
+                continue
+            }
+            do {
+                ready.append((position, change, try applier.secrets.prepare(message)))
+            } catch {
+                fail(change, at: position, id: message.id, "nothing sent: \(error)", results: &results, closing: &closing)
+            }
+        }
+
+        // Write ahead: every message about to be sent is journalled as pending first.
+        if !ready.isEmpty {
+            try await applier.store.appendJournal(ready.map { item in
+                let previous = item.change.changedAttributes.compactMap { changed in changed.old.map { Attribute(name: changed.name, value: $0) } }
+                return JournalEntry(run: run, address: item.change.address, action: item.change.action.rawValue, status: .pending, messageID: item.outgoing.id,
+                                    payload: .init(parent: item.change.parent, engine: item.change.engine, attributes: AttributeDocument(item.change.attributes),
+                                                   previous: item.change.action == .update ? AttributeDocument(previous) : nil))
+            })
+        }
+
+        let answers = await deliver(ready.map { ($0.change, $0.outgoing) }, progress: progress)
+
+        var write = StateWrite(expectedSerial: serial)
+        for (item, answer) in zip(ready, answers) {
+            let change = item.change
+            switch answer.result {
+            case .succeeded(let outputs):
+                switch change.action {
+                case .create, .update:
+                    let attributes = Self.merging(outputs, into: change.attributes)
+                    write.upserts.append(.init(address: change.address, parent: change.parent, engine: change.engine, attributes: AttributeDocument(attributes)))
+                case .delete:
+                    write.deletes.append(change.address)
+                }
+                write.audit.append(AuditEntry(actor: applier.options.actor, address: change.address, action: ProvisioningMessage.Action(change.action).rawValue,
+                                              detail: Self.auditDetail(change, id: item.outgoing.id), commit: applier.options.commit))
+                write.journal.append(JournalEntry(run: run, address: change.address, action: change.action.rawValue, status: .succeeded,
+                                                  messageID: item.outgoing.id, detail: answer.attempts > 1 ? "after \(answer.attempts) attempts" : nil))
+                results[item.position] = .init(address: change.address, action: change.action, engine: change.engine, outcome: .succeeded, attempts: answer.attempts)
+            case .retryable(let text, _), .terminal(let text):
+                let attempts = answer.attempts
+                let detail = attempts > 1 ? "\(text) (after \(attempts) attempts)" : text
+                fail(change, at: item.position, id: item.outgoing.id, detail, results: &results, closing: &closing, attempts: attempts)
+            }
+        }
+        write.journal += closing
+        if !write.upserts.isEmpty || !write.deletes.isEmpty {
+            serial = try await applier.store.commit(write).serial
+        } else if !write.journal.isEmpty {
+            try await applier.store.appendJournal(write.journal)
+        }
+        let finished = results.compactMap { $0 }
+        for result in finished where result.attempts == 0 { progress(result) }
+        return finished
+    }
+
+    private mutating func fail(_ change: Change, at position: Int, id: String, _ text: String, results: inout [Applier.Result?],
+                               closing: inout [JournalEntry], attempts: Int = 0) {
+        noteFailure(of: change)
+        results[position] = .init(address: change.address, action: change.action, engine: change.engine, outcome: .failed(text), attempts: attempts)
+        closing.append(JournalEntry(run: applier.run, address: change.address, action: change.action.rawValue, status: .failed, messageID: id, detail: text))
+    }
+
+    /// Sends each message through its engine's adapter: batches for adapters that prefer them,
+    /// otherwise one task per customer (at most `concurrency` at once), each customer in order.
+    private func deliver(_ items: [(Change, OutgoingMessage)], progress: @escaping @Sendable (Applier.Result) -> Void) async -> [(result: DeliveryResult, attempts: Int)] {
+        var answers: [(result: DeliveryResult, attempts: Int)] = Array(repeating: (.terminal("not sent"), 0), count: items.count)
+        var batched: [String: [Int]] = [:]
+        var groups: [String: [Int]] = [:]
+        var groupOrder: [String] = []
+        for (position, item) in items.enumerated() {
+            let adapter = applier.adapters[item.0.engine]!
+            if adapter.prefersBatches {
+                batched[item.0.engine, default: []].append(position)
+            } else {
+                let key = item.0.address.customer ?? ""
+                if groups[key] == nil { groupOrder.append(key) }
+                groups[key, default: []].append(position)
+            }
+        }
+        let report: @Sendable (Change, DeliveryResult, Int) -> Void = { change, result, attempts in
+            let outcome: Applier.Outcome
+            switch result {
+            case .succeeded: outcome = .succeeded
+            case .retryable(let text, _), .terminal(let text): outcome = .failed(text)
+            }
+            progress(.init(address: change.address, action: change.action, engine: change.engine, outcome: outcome, attempts: attempts))
+        }
+        for (engine, positions) in batched.sorted(by: { $0.key < $1.key }) {
+            let results = await applier.adapters[engine]!.send(batch: positions.map { items[$0].1 })
+            for (position, result) in zip(positions, results) {
+                answers[position] = (result, 1)
+                report(items[position].0, result, 1)
+            }
+        }
+        let adapters = applier.adapters, retry = applier.options.retry
+        await withTaskGroup(of: [(Int, DeliveryResult, Int)].self) { group in
+            var running = 0
+            var next = groupOrder.makeIterator()
+            func startNext(_ group: inout TaskGroup<[(Int, DeliveryResult, Int)]>) -> Bool {
+                guard let key = next.next() else { return false }
+                let work = groups[key]!.map { ($0, items[$0]) }
+                group.addTask {
+                    var done: [(Int, DeliveryResult, Int)] = []
+                    for (position, item) in work {
+                        let (result, attempts) = await retry.send(item.1, through: adapters[item.0.engine]!)
+                        report(item.0, result, attempts)
+                        done.append((position, result, attempts))
+                    }
+                    return done
+                }
+                return true
+            }
+            while running < applier.options.concurrency, startNext(&group) { running += 1 }
+            while let finished = await group.next() {
+                for (position, result, attempts) in finished { answers[position] = (result, attempts) }
+                if !startNext(&group) { running -= 1 }
+            }
+        }
+        return answers
+    }
+
+    /// The resolved attributes plus what the engine reported back, by name.
+    static func merging(_ outputs: [Attribute], into attributes: [Attribute]) -> [Attribute] {
+        guard !outputs.isEmpty else { return attributes }
+        var merged = Dictionary(attributes.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+        for output in outputs where merged[output.name] == nil { merged[output.name] = output.value }
+        return merged.map { Attribute(name: $0.key, value: $0.value) }.sorted { $0.name < $1.name }
+    }
+
+    /// What the audit log says about an applied change; secrets appear as "(sensitive)".
+    static func auditDetail(_ change: Change, id: String) -> String {
+        switch change.action {
+        case .create:
+            return "message \(id); " + change.attributes.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")
+        case .update:
+            return "message \(id); " + change.changedAttributes.map { "\($0.name): \($0.old?.description ?? "(not recorded)") → \($0.new)" }.joined(separator: ", ")
+        case .delete:
+            return "message \(id); \(change.reason)"
+        }
+    }
+}

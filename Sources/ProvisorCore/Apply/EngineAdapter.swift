@@ -1,0 +1,145 @@
+import Foundation
+
+/// One message on its way to an engine: the message, its wire form with secrets resolved, and
+/// its stored form with secret references only.
+public struct OutgoingMessage: Sendable {
+    public var message: ProvisioningMessage
+    /// The JSON sent to the engine (secrets as their values). Never stored or logged.
+    public var body: String
+    /// The JSON that may be stored (secrets as `{"secretRef": ...}`).
+    public var restingBody: String
+
+    public init(message: ProvisioningMessage, body: String, restingBody: String) {
+        self.message = message
+        self.body = body
+        self.restingBody = restingBody
+    }
+
+    public var id: String { message.id }
+}
+
+/// An engine's answer to one message.
+public enum DeliveryResult: Sendable, Hashable {
+    /// Done (or already done: the engine had seen this id). `outputs` are values the engine
+    /// reports back (a tenant id), recorded with the resource.
+    case succeeded(outputs: [Attribute])
+    /// Not done, but may succeed if sent again (a timeout, an overloaded engine); `retryAfter`
+    /// is the engine's own wish, in seconds.
+    case retryable(String, retryAfter: Double? = nil)
+    /// Refused; sending it again will not help. The text is the engine's own.
+    case terminal(String)
+
+    public static let succeeded = DeliveryResult.succeeded(outputs: [])
+}
+
+/// Talks to one provisioning engine (`Engine.spec.adapter`). Adapters live in
+/// `ProvisorEngines`; the applier only sees this protocol.
+public protocol EngineAdapter: Sendable {
+    /// Sends one message and waits for the engine's answer. Never throws: every failure is a
+    /// `DeliveryResult` saying whether sending again may help.
+    func send(_ message: OutgoingMessage) async -> DeliveryResult
+
+    /// Sends several messages at once, answering each in order. Adapters that can store a batch
+    /// in one step (the outbox) override it; the default sends them one after another.
+    func send(batch: [OutgoingMessage]) async -> [DeliveryResult]
+
+    /// True when `send(batch:)` is cheaper than sending one by one.
+    var prefersBatches: Bool { get }
+
+    /// How many times a retryable failure is sent again before it counts as failed.
+    var maxRetries: Int { get }
+
+    /// Stops what the adapter started (engine processes, connections).
+    func shutdown() async
+}
+
+extension EngineAdapter {
+    public func send(batch: [OutgoingMessage]) async -> [DeliveryResult] {
+        var results: [DeliveryResult] = []
+        for message in batch { results.append(await send(message)) }
+        return results
+    }
+
+    public var prefersBatches: Bool { false }
+    public var maxRetries: Int { 3 }
+    public func shutdown() async {}
+}
+
+/// Reads `secretRef` values (`env:NAME`, `file:PATH`) at the moment a message is sent.
+public struct SecretResolver: Sendable {
+    public var environment: [String: String]
+    /// Relative `file:` paths are read from here.
+    public var directory: String
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, directory: String = FileManager.default.currentDirectoryPath) {
+        self.environment = environment
+        self.directory = directory
+    }
+
+    public struct Failure: Error, Sendable, Hashable, CustomStringConvertible {
+        public var reference: String
+        public var reason: String
+        public var description: String { "secret \(reference) \(reason)" }
+    }
+
+    /// The value of one reference.
+    public func resolve(_ reference: String) throws(Failure) -> String {
+        if reference.hasPrefix("env:") {
+            let name = String(reference.dropFirst(4))
+            guard let value = environment[name], !value.isEmpty else {
+                throw Failure(reference: reference, reason: "is not set: the environment variable \(name) is missing or empty; set it in the environment of provisor")
+            }
+            return value
+        }
+        if reference.hasPrefix("file:") {
+            var path = String(reference.dropFirst(5))
+            if !path.hasPrefix("/") { path = (directory as NSString).appendingPathComponent(path) }
+            guard let data = FileManager.default.contents(atPath: path), var value = String(data: data, encoding: .utf8) else {
+                throw Failure(reference: reference, reason: "cannot be read: \(path) is missing or unreadable; create it or fix the path")
+            }
+            while value.hasSuffix("\n") || value.hasSuffix("\r") { value.removeLast() }
+            guard !value.isEmpty else { throw Failure(reference: reference, reason: "is empty: \(path) holds nothing") }
+            return value
+        }
+        throw Failure(reference: reference, reason: "has an unknown provider; use env:NAME or file:PATH")
+    }
+
+    /// The message ready to send: its wire form with every secret resolved.
+    public func prepare(_ message: ProvisioningMessage) throws(Failure) -> OutgoingMessage {
+        var secrets: [String: String] = [:]
+        for reference in message.secretReferences { secrets[reference] = try resolve(reference) }
+        let resting = message.json()
+        return OutgoingMessage(message: message, body: secrets.isEmpty ? resting : message.json(secrets: secrets), restingBody: resting)
+    }
+}
+
+/// How retryable failures are retried: exponential backoff from `baseDelay`, doubled each time
+/// up to `maxDelay`, with full jitter; an engine's Retry-After wins when it asks for longer.
+public struct RetryPolicy: Sendable, Hashable {
+    public var baseDelay: Double
+    public var maxDelay: Double
+
+    public init(baseDelay: Double = 0.5, maxDelay: Double = 30) {
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+    }
+
+    /// Seconds to wait before retry number `attempt` (1 for the first retry).
+    public func delay(attempt: Int, retryAfter: Double?) -> Double {
+        let ceiling = min(maxDelay, baseDelay * pow(2, Double(max(0, attempt - 1))))
+        let jittered = ceiling / 2 + Double.random(in: 0...(ceiling / 2))
+        return max(jittered, min(retryAfter ?? 0, maxDelay))
+    }
+
+    /// Sends `message` through `adapter`, retrying retryable failures up to the adapter's
+    /// limit. Returns the last result and how many attempts were made.
+    public func send(_ message: OutgoingMessage, through adapter: any EngineAdapter) async -> (result: DeliveryResult, attempts: Int) {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let result = await adapter.send(message)
+            guard case .retryable(_, let retryAfter) = result, attempt <= adapter.maxRetries else { return (result, attempt) }
+            try? await Task.sleep(nanoseconds: UInt64(delay(attempt: attempt, retryAfter: retryAfter) * 1_000_000_000))
+        }
+    }
+}

@@ -1,0 +1,256 @@
+import Crypto
+import Foundation
+
+/// What Provisor sends an engine for one change (DESIGN.md "Provisioning message",
+/// `schemas/message.schema.json`): self-contained, so the engine needs nothing else to act.
+///
+/// `id` is the idempotency key: a digest of the state's lineage, the address, the action and the
+/// attributes. Sending the same change again (a retry, a re-run after a crash) sends the same
+/// id, and an engine that has seen it answers without acting twice.
+public struct ProvisioningMessage: Sendable, Hashable {
+    public static let formatVersion = "1"
+
+    public enum Action: String, Sendable, Hashable, CaseIterable {
+        case provision, update, deprovision
+
+        public init(_ action: Change.Action) {
+            switch action {
+            case .create: self = .provision
+            case .update: self = .update
+            case .delete: self = .deprovision
+            }
+        }
+    }
+
+    /// Who asked for the change and from which revision.
+    public struct Context: Sendable, Hashable {
+        public var actor: String
+        public var commit: String?
+        public var run: String
+
+        public init(actor: String, commit: String? = nil, run: String) {
+            self.actor = actor
+            self.commit = commit
+            self.run = run
+        }
+    }
+
+    public var id: String
+    public var action: Action
+    public var address: ResourceAddress
+    public var parent: ResourceAddress?
+    public var engine: String
+    /// Every resolved attribute of the target (the recorded ones for a deprovision).
+    public var attributes: [Attribute]
+    /// For an update, the recorded value of each changed attribute (nil: not recorded).
+    public var previous: [(name: String, value: AttributeValue?)]
+    /// The customer's own attributes (for anything below a customer).
+    public var customer: [Attribute]?
+    /// The user's own attributes (for a user and its services).
+    public var user: [Attribute]?
+    /// Reseller codes from the one closest to the target up to the root.
+    public var resellers: [String]
+    public var lineage: String
+    public var serial: Int
+    public var context: Context
+
+    public static func == (lhs: ProvisioningMessage, rhs: ProvisioningMessage) -> Bool { lhs.id == rhs.id }
+    public func hash(into hasher: inout Hasher) { hasher.combine(id) }
+
+    /// The idempotency key of `action` on `address` with `attributes` in the state `lineage`.
+    public static func id(lineage: String, address: ResourceAddress, action: Action, attributes: AttributeDocument) -> String {
+        var hash = SHA256()
+        for part in [lineage, address.description, action.rawValue, attributes.json] {
+            hash.update(data: Array(part.utf8))
+            hash.update(data: [0])
+        }
+        return "pm-" + hash.finalize().prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The secret references the message carries, each once, in order.
+    public var secretReferences: [String] {
+        var seen = Set<String>()
+        return (attributes + (customer ?? []) + (user ?? [])).compactMap { attribute in
+            if case .secret(let reference) = attribute.value, seen.insert(reference).inserted { return reference }
+            return nil
+        }
+    }
+
+    /// The message as JSON. With `secrets` (reference → value), each secret is sent as its
+    /// value; without, as `{"secretRef": "env:NAME"}`, the only form ever stored.
+    public func json(secrets: [String: String]? = nil, pretty: Bool = false) -> String {
+        var writer = JSONWriter(pretty: pretty, capacity: 2048)
+        let write: (inout JSONWriter, AttributeValue) -> Void = { writer, value in
+            if case .secret(let reference) = value {
+                if let secret = secrets?[reference] {
+                    writer.string(secret)
+                } else {
+                    writer.beginObject()
+                    writer.member("secretRef", reference)
+                    writer.endObject()
+                }
+            } else {
+                writer.value(value)
+            }
+        }
+        let object: (inout JSONWriter, [Attribute]) -> Void = { writer, attributes in
+            writer.beginObject()
+            for attribute in attributes {
+                writer.key(attribute.name)
+                write(&writer, attribute.value)
+            }
+            writer.endObject()
+        }
+
+        writer.beginObject()
+        writer.member("format_version", Self.formatVersion)
+        writer.member("id", id)
+        writer.member("action", action.rawValue)
+        writer.member("kind", address.kind.rawValue)
+        writer.member("address", address.description)
+        writer.member("parent", parent?.description)
+        writer.member("engine", engine)
+        if let code = address.customer {
+            writer.key("customer")
+            writer.beginObject()
+            writer.member("code", code)
+            let attributes = customer ?? []
+            let value = { (name: String) in attributes.first { $0.name == name }?.value }
+            for name in ["name", "type", "status", "engine"] {
+                if let value = value(name) { writer.key(name); write(&writer, value) }
+            }
+            writer.key("domains")
+            writer.beginObject()
+            for name in ["primary", "aliases"] {
+                if let value = value("domains." + name) { writer.key(name); write(&writer, value) }
+            }
+            writer.endObject()
+            writer.key("location")
+            writer.beginObject()
+            for name in ["type", "name"] {
+                if let value = value("location." + name) { writer.key(name); write(&writer, value) }
+            }
+            writer.endObject()
+            writer.endObject()
+        }
+        if let user {
+            writer.key("user")
+            object(&writer, user)
+        }
+        if let code = address.service {
+            let value = { (name: String) in attributes.first { $0.name == name }?.value }
+            writer.key("service")
+            writer.beginObject()
+            writer.member("code", code)
+            if let name = value("service.name") { writer.key("name"); write(&writer, name) }
+            writer.member("instance", address.instanceName)
+            if let plan = value("plan") {
+                writer.key("plan")
+                writer.beginObject()
+                writer.key("code")
+                write(&writer, plan)
+                for attribute in attributes where attribute.name.hasPrefix("plan.") {
+                    writer.key(String(attribute.name.dropFirst(5)))
+                    write(&writer, attribute.value)
+                }
+                writer.endObject()
+            }
+            writer.key("properties")
+            writer.beginObject()
+            for attribute in attributes where attribute.name.hasPrefix("properties.") {
+                writer.key(String(attribute.name.dropFirst(11)))
+                write(&writer, attribute.value)
+            }
+            writer.endObject()
+            writer.endObject()
+        }
+        writer.key("attributes")
+        object(&writer, attributes)
+        writer.key("sensitive")
+        writer.beginArray()
+        for attribute in attributes {
+            if case .secret = attribute.value { writer.string(attribute.name) }
+        }
+        writer.endArray()
+        if action == .update {
+            writer.key("previous")
+            writer.beginObject()
+            for (name, value) in previous {
+                writer.key(name)
+                if let value { write(&writer, value) } else { writer.null() }
+            }
+            writer.endObject()
+        }
+        writer.key("context")
+        writer.beginObject()
+        writer.key("resellers")
+        writer.beginArray()
+        for code in resellers { writer.string(code) }
+        writer.endArray()
+        writer.member("lineage", lineage)
+        writer.member("serial", serial)
+        writer.member("run", context.run)
+        writer.member("actor", context.actor)
+        writer.member("commit", context.commit)
+        writer.endObject()
+        writer.endObject()
+        return writer.text
+    }
+}
+
+/// Builds self-contained messages: the change itself plus its customer, user and reseller
+/// chain, looked up in the desired state or, for what is being removed, the recorded state.
+public struct MessageBuilder: Sendable {
+    /// The attributes of the resource at an address: desired, else recorded; nil when neither.
+    public typealias Lookup = @Sendable (ResourceAddress) -> [Attribute]?
+
+    public var lineage: String
+    public var serial: Int
+    public var context: ProvisioningMessage.Context
+    let lookup: Lookup
+
+    public init(lineage: String, serial: Int, context: ProvisioningMessage.Context, lookup: @escaping Lookup) {
+        self.lineage = lineage
+        self.serial = serial
+        self.context = context
+        self.lookup = lookup
+    }
+
+    /// The message for `change`; `id` replaces the computed key when re-sending a journalled one.
+    public func message(for change: Change, id: String? = nil) -> ProvisioningMessage {
+        let action = ProvisioningMessage.Action(change.action)
+        let document = AttributeDocument(change.attributes)
+        let customer = change.address.customer
+        let user = change.address.user.flatMap { username in customer.map { ResourceAddress.user(username, customer: $0) } }
+        return ProvisioningMessage(
+            id: id ?? ProvisioningMessage.id(lineage: lineage, address: change.address, action: action, attributes: document),
+            action: action, address: change.address, parent: change.parent, engine: change.engine,
+            attributes: change.attributes,
+            previous: change.changedAttributes.map { ($0.name, $0.old) },
+            customer: customer.map { change.address.kind == .customer ? change.attributes : lookup(.customer($0)) ?? [] },
+            user: user.map { change.address.kind == .user ? change.attributes : lookup($0) ?? [] },
+            resellers: resellerChain(of: change),
+            lineage: lineage, serial: serial, context: context)
+    }
+
+    /// The reseller codes above the target, closest first.
+    func resellerChain(of change: Change) -> [String] {
+        var chain: [String] = []
+        var next: String?
+        if change.address.kind == .reseller {
+            next = Self.text(change["parent"])
+        } else if let customer = change.address.customer {
+            next = Self.text(change.address.kind == .customer ? change["reseller"] : lookup(.customer(customer))?.first { $0.name == "reseller" }?.value)
+        }
+        while let code = next, !chain.contains(code) {
+            chain.append(code)
+            next = Self.text(lookup(.reseller(code))?.first { $0.name == "parent" }?.value)
+        }
+        return chain
+    }
+
+    private static func text(_ value: AttributeValue?) -> String? {
+        if case .string(let text) = value { return text }
+        return nil
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import ProvisorCore
+
+/// Builds one adapter per Engine manifest.
+public enum EngineAdapters {
+    public struct Settings: Sendable {
+        /// Relative commands, working directories and files are taken from here (the folder of
+        /// provisor.yaml).
+        public var directory: String
+        /// How many engine processes an exec engine may run at once.
+        public var processes: Int
+        public var secrets: SecretResolver
+        /// The state database's outbox, for `outbox` engines.
+        public var outbox: (any OutboxStore)?
+        /// When set, every engine is the simulated engine, with its model in `<this>/<engine>`
+        /// (a rehearsal: `reconcile --simulate DIR`).
+        public var simulateInto: String?
+
+        public init(directory: String, processes: Int = 8, secrets: SecretResolver, outbox: (any OutboxStore)?, simulateInto: String? = nil) {
+            self.directory = directory
+            self.processes = processes
+            self.secrets = secrets
+            self.outbox = outbox
+            self.simulateInto = simulateInto
+        }
+
+        func path(_ relative: String) -> String {
+            relative.hasPrefix("/") ? relative : (directory as NSString).appendingPathComponent(relative)
+        }
+    }
+
+    /// The adapters by engine name. An engine that cannot be set up (a signing secret that
+    /// cannot be read) gets an adapter that fails every message with the reason, before
+    /// anything is sent, so the other engines' work still goes ahead.
+    public static func make(_ engines: [Engine], settings: Settings) -> [String: any EngineAdapter] {
+        var adapters: [String: any EngineAdapter] = [:]
+        for engine in engines {
+            adapters[engine.name.value] = make(engine, settings: settings)
+        }
+        return adapters
+    }
+
+    static func make(_ engine: Engine, settings: Settings) -> any EngineAdapter {
+        let name = engine.name.value
+        if let rehearsal = settings.simulateInto {
+            return simulated(name, directory: (rehearsal as NSString).appendingPathComponent(name))
+        }
+        switch engine.adapter {
+        case .exec:
+            guard let exec = engine.exec, let program = exec.command.first else {
+                return UnavailableAdapter(reason: "engine '\(name)' has no exec command")
+            }
+            let command = [program.contains("/") ? settings.path(program) : program] + exec.command.dropFirst()
+            return ExecAdapter(engine: name, command: command, workingDirectory: settings.path(exec.workingDirectory ?? "."),
+                               timeout: Double(exec.timeoutSeconds ?? 60), processes: settings.processes)
+        case .http:
+            guard let http = engine.http else { return UnavailableAdapter(reason: "engine '\(name)' has no http settings") }
+            var secret: String?
+            if let reference = http.signingSecret {
+                do { secret = try settings.secrets.resolve(reference.description) } catch {
+                    return UnavailableAdapter(reason: "nothing sent: the signing key of engine '\(name)': \(error)")
+                }
+            }
+            return HTTPAdapter(engine: name, url: http.url, timeout: Double(http.timeoutSeconds ?? 30), maxRetries: http.maxRetries ?? 5, signingSecret: secret)
+        case .outbox:
+            guard let store = settings.outbox else {
+                return UnavailableAdapter(reason: "engine '\(name)' is an outbox, and this state backend has no outbox table")
+            }
+            return OutboxAdapter(engine: name, store: store, export: engine.outbox?.export.map(settings.path))
+        case .simulated:
+            return simulated(name, directory: settings.path(engine.simulated?.stateDirectory ?? ".provisor/simulated/\(name)"))
+        }
+    }
+
+    /// The bundled simulated engine: one process, since it keeps its model in one directory.
+    static func simulated(_ name: String, directory: String) -> ExecAdapter {
+        ExecAdapter(engine: name, command: [SimulatedEngine.executable(), "--state-dir", directory, "--engine", name], timeout: 60, processes: 1)
+    }
+}
+
+/// Where the bundled simulated engine is.
+public enum SimulatedEngine {
+    public static let name = "provisor-simulated-engine"
+
+    /// `PROVISOR_SIMULATED_ENGINE` when set, else the program beside the running provisor,
+    /// else the name alone (looked up on PATH).
+    public static func executable(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let path = environment["PROVISOR_SIMULATED_ENGINE"], !path.isEmpty { return path }
+        let running = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let sibling = running.deletingLastPathComponent().appendingPathComponent(name).path
+        if FileManager.default.isExecutableFile(atPath: sibling) { return sibling }
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            let beside = ((exe as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        }
+        return name
+    }
+}
+
+/// Stands in for an engine that cannot be used; fails every message with the reason.
+public struct UnavailableAdapter: EngineAdapter {
+    public var reason: String
+
+    public func send(_ message: OutgoingMessage) async -> DeliveryResult {
+        .terminal(reason)
+    }
+}

@@ -1,0 +1,295 @@
+import Foundation
+import ProvisorCore
+
+/// The `exec` adapter: runs the engine's program and speaks JSON lines with it (README
+/// "The exec protocol", `schemas/engine-result.schema.json`). Provisor writes one message as one
+/// line on the program's stdin and reads one result line from its stdout; the program stays
+/// running for the next message. Up to `processes` copies run at once, one message each.
+///
+/// - No answer within the timeout: the program is killed, and the message counts as retryable.
+/// - The program exits before answering: retryable, with the end of its stderr.
+/// - A line that is not a result for this message: terminal; the program is replaced.
+public final class ExecAdapter: EngineAdapter {
+    public let engine: String
+    public let command: [String]
+    public let workingDirectory: String?
+    public let timeout: Double
+    public let maxRetries: Int
+    private let pool: WorkerPool
+
+    public init(engine: String, command: [String], workingDirectory: String? = nil, timeout: Double = 60, processes: Int = 8, maxRetries: Int = 3,
+                environment: [String: String]? = nil) {
+        self.engine = engine
+        self.command = command
+        self.workingDirectory = workingDirectory
+        self.timeout = timeout
+        self.maxRetries = maxRetries
+        pool = WorkerPool(limit: max(1, processes)) {
+            try ExecWorker(command: command, workingDirectory: workingDirectory, environment: environment)
+        }
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    public func send(_ message: OutgoingMessage) async -> DeliveryResult {
+        let worker: ExecWorker
+        do {
+            worker = try await pool.checkOut()
+        } catch {
+            return .terminal("cannot start engine '\(engine)' (\(command.joined(separator: " "))): \(error)")
+        }
+        let (result, healthy) = await exchange(message, with: worker)
+        await pool.checkIn(worker, healthy: healthy)
+        return result
+    }
+
+    private func exchange(_ message: OutgoingMessage, with worker: ExecWorker) async -> (DeliveryResult, healthy: Bool) {
+        guard worker.write(message.body + "\n") else {
+            return (.retryable("engine '\(engine)' stopped reading its input\(worker.exitDescription)"), false)
+        }
+        switch await worker.readLine(timeout: timeout) {
+        case .line(let line):
+            switch ExecResult.parse(line, expecting: message.id) {
+            case .success(let result): return (result, true)
+            case .failure(let problem):
+                return (.terminal("engine '\(engine)' answered with something that is not a result (\(problem.reason)): '\(Self.excerpt(line))'; an exec engine must answer each message with one JSON line {\"id\", \"status\"}"), false)
+            }
+        case .closed:
+            return (.retryable("engine '\(engine)' exited before answering\(worker.exitDescription)"), false)
+        case .timedOut:
+            return (.retryable("engine '\(engine)' did not answer within \(Self.seconds(timeout)); it was stopped"), false)
+        }
+    }
+
+    public func shutdown() async {
+        await pool.closeAll()
+    }
+
+    static func excerpt(_ line: String) -> String {
+        line.count > 200 ? String(line.prefix(200)) + "…" : line
+    }
+
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
+    }
+}
+
+/// A result line as the exec protocol defines it.
+enum ExecResult {
+    struct Problem: Error { var reason: String }
+
+    static func parse(_ line: String, expecting id: String) -> Result<DeliveryResult, Problem> {
+        guard let data = line.data(using: .utf8),
+              let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            return .failure(Problem(reason: "not a JSON object"))
+        }
+        guard let answered = object["id"] as? String else { return .failure(Problem(reason: "no \"id\"")) }
+        guard answered == id else { return .failure(Problem(reason: "it answers message \(answered), not \(id)")) }
+        let error = object["error"] as? String
+        switch object["status"] as? String {
+        case "succeeded":
+            var outputs: [Attribute] = []
+            if let given = object["outputs"] as? [String: Any] {
+                for (name, value) in given.sorted(by: { $0.key < $1.key }) {
+                    switch value {
+                    case let text as String: outputs.append(Attribute(name: name, value: .string(text)))
+                    case let number as NSNumber: outputs.append(Attribute(name: name, value: .string(number.stringValue)))
+                    default: return .failure(Problem(reason: "output \"\(name)\" is not a string or number"))
+                    }
+                }
+            }
+            return .success(.succeeded(outputs: outputs))
+        case "retryable":
+            return .success(.retryable(error ?? "the engine asked to retry", retryAfter: (object["retryAfterSeconds"] as? NSNumber)?.doubleValue))
+        case "failed":
+            return .success(.terminal(error ?? "the engine refused the message without saying why"))
+        case let other?:
+            return .failure(Problem(reason: "unknown status '\(other)'; use succeeded, retryable or failed"))
+        case nil:
+            return .failure(Problem(reason: "no \"status\""))
+        }
+    }
+}
+
+/// Engine processes ready for work, started on demand up to a limit.
+actor WorkerPool {
+    private let limit: Int
+    private let start: @Sendable () throws -> ExecWorker
+    private var idle: [ExecWorker] = []
+    private var running = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int, start: @escaping @Sendable () throws -> ExecWorker) {
+        self.limit = limit
+        self.start = start
+    }
+
+    func checkOut() async throws -> ExecWorker {
+        while true {
+            if let worker = idle.popLast() { return worker }
+            if running < limit {
+                running += 1
+                do { return try start() } catch {
+                    running -= 1
+                    throw error
+                }
+            }
+            await withCheckedContinuation { waiting.append($0) }
+        }
+    }
+
+    func checkIn(_ worker: ExecWorker, healthy: Bool) {
+        if healthy {
+            idle.append(worker)
+        } else {
+            worker.stop()
+            running -= 1
+        }
+        if !waiting.isEmpty { waiting.removeFirst().resume() }
+    }
+
+    func closeAll() {
+        for worker in idle { worker.finish() }
+        idle.removeAll()
+        running = 0
+    }
+}
+
+/// One running engine process: its stdin, and its stdout split into lines by a reader thread.
+final class ExecWorker: @unchecked Sendable {
+    enum Read { case line(String), closed, timedOut }
+
+    private let process = Process()
+    private let input: FileHandle
+    private let lock = NSLock()
+    private var lines: [String] = []
+    private var closed = false
+    private var waiter: CheckedContinuation<Read, Never>?
+    private var waiterToken = 0
+    private var stderrTail = Data()
+
+    init(command: [String], workingDirectory: String?, environment: [String: String]?) throws {
+        guard let program = command.first else { throw CocoaError(.fileNoSuchFile) }
+        process.executableURL = URL(fileURLWithPath: Self.locate(program))
+        process.arguments = Array(command.dropFirst())
+        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
+        if let environment { process.environment = environment }
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        input = stdin.fileHandleForWriting
+        try process.run()
+        let output = stdout.fileHandleForReading, errors = stderr.fileHandleForReading
+        Thread.detachNewThread { [self] in readLines(output) }
+        Thread.detachNewThread { [self] in readErrors(errors) }
+    }
+
+    /// A program name without a slash is looked up on PATH; a path is used as given.
+    static func locate(_ program: String) -> String {
+        guard !program.contains("/") else { return program }
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let candidate = "\(directory)/\(program)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return program
+    }
+
+    func write(_ text: String) -> Bool {
+        do {
+            try input.write(contentsOf: Data(text.utf8))
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    func readLine(timeout: Double) async -> Read {
+        let token: Int = lock.withLock { waiterToken += 1; return waiterToken }
+        Task { [weak self] in
+            try? await Task.sleep(nanoseconds: UInt64(timeout * 1_000_000_000))
+            self?.expire(token)
+        }
+        return await withCheckedContinuation { continuation in
+            lock.lock()
+            if !lines.isEmpty {
+                let line = lines.removeFirst()
+                lock.unlock()
+                continuation.resume(returning: .line(line))
+            } else if closed {
+                lock.unlock()
+                continuation.resume(returning: .closed)
+            } else {
+                waiter = continuation
+                lock.unlock()
+            }
+        }
+    }
+
+    private func expire(_ token: Int) {
+        lock.lock()
+        guard token == waiterToken, let waiter else { lock.unlock(); return }
+        self.waiter = nil
+        lock.unlock()
+        waiter.resume(returning: .timedOut)
+    }
+
+    private func deliver(_ read: Read) {
+        lock.lock()
+        if case .line(let line) = read { lines.append(line) } else { closed = true }
+        guard let waiter else { lock.unlock(); return }
+        self.waiter = nil
+        let next: Read = lines.isEmpty ? .closed : .line(lines.removeFirst())
+        lock.unlock()
+        waiter.resume(returning: next)
+    }
+
+    private func readLines(_ handle: FileHandle) {
+        var buffer = Data()
+        while true {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            buffer.append(chunk)
+            while let newline = buffer.firstIndex(of: 0x0A) {
+                let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+                buffer.removeSubrange(buffer.startIndex...newline)
+                if !line.trimmingCharacters(in: .whitespaces).isEmpty { deliver(.line(line)) }
+            }
+        }
+        process.waitUntilExit()
+        deliver(.closed)
+    }
+
+    private func readErrors(_ handle: FileHandle) {
+        while true {
+            let chunk = handle.availableData
+            if chunk.isEmpty { return }
+            lock.withLock {
+                stderrTail.append(chunk)
+                if stderrTail.count > 2048 { stderrTail.removeFirst(stderrTail.count - 2048) }
+            }
+        }
+    }
+
+    /// " (exit status 3; stderr: …)" once the process has ended.
+    var exitDescription: String {
+        if process.isRunning { process.waitUntilExit() }
+        let tail = lock.withLock { String(decoding: stderrTail, as: UTF8.self) }
+            .split(separator: "\n").suffix(3).joined(separator: " | ")
+        let status = process.terminationReason == .uncaughtSignal ? "killed by signal \(process.terminationStatus)" : "exit status \(process.terminationStatus)"
+        return " (\(status)" + (tail.isEmpty ? ")" : "; stderr: \(tail))")
+    }
+
+    /// Kills the process (after a timeout or a garbled answer).
+    func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? input.close()
+    }
+
+    /// Closes its input so it can finish cleanly, waiting a little before killing it.
+    func finish() {
+        try? input.close()
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        stop()
+    }
+}

@@ -1,0 +1,101 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+import NIOHTTP1
+import ProvisorCore
+
+/// The `http` adapter: POSTs each message as JSON to the engine's webhook.
+///
+/// Headers: `Idempotency-Key` (the message id) and, when the engine has a signing secret,
+/// `X-Provisor-Signature: sha256=<hex HMAC-SHA256 of the body>`. 2xx is success (a JSON body
+/// with `outputs` is recorded); 408, 429 and 5xx are retryable, honouring `Retry-After`;
+/// any other status is terminal, with the start of the response body as the engine's error.
+public final class HTTPAdapter: EngineAdapter {
+    public static let signatureHeader = "X-Provisor-Signature"
+
+    public let engine: String
+    public let url: String
+    public let timeout: Double
+    public let maxRetries: Int
+    private let signingSecret: String?
+    private let client: HTTPClient
+
+    /// `signingSecret` is the resolved secret (read from its secretRef by the caller).
+    public init(engine: String, url: String, timeout: Double = 30, maxRetries: Int = 5, signingSecret: String? = nil) {
+        self.engine = engine
+        self.url = url
+        self.timeout = timeout
+        self.maxRetries = maxRetries
+        self.signingSecret = signingSecret
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(Int64(max(1, min(timeout, 10)))))
+        client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    /// The signature header's value for `body` under `secret`.
+    public static func signature(of body: String, secret: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+    }
+
+    public func send(_ message: OutgoingMessage) async -> DeliveryResult {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Idempotency-Key", value: message.id)
+        request.headers.add(name: "User-Agent", value: "provisor")
+        if let signingSecret { request.headers.add(name: Self.signatureHeader, value: Self.signature(of: message.body, secret: signingSecret)) }
+        request.body = .bytes(ByteBuffer(string: message.body))
+        do {
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+            let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            let code = Int(response.status.code)
+            switch code {
+            case 200..<300:
+                return .succeeded(outputs: Self.outputs(in: body))
+            case 408, 429, 500..<600:
+                return .retryable("engine '\(engine)' answered \(code) \(response.status.reasonPhrase)\(Self.excerpt(body))",
+                                  retryAfter: response.headers.first(name: "Retry-After").flatMap(Self.retryAfter))
+            default:
+                return .terminal("engine '\(engine)' refused the message: \(code) \(response.status.reasonPhrase)\(Self.excerpt(body))")
+            }
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            return .retryable("engine '\(engine)' did not answer within \(ExecAdapter.seconds(timeout)) (\(url))")
+        } catch {
+            return .retryable("engine '\(engine)' could not be reached at \(url): \(error)")
+        }
+    }
+
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    /// Seconds from a Retry-After header: a number of seconds or an HTTP date.
+    static func retryAfter(_ value: String) -> Double? {
+        if let seconds = Double(value.trimmingCharacters(in: .whitespaces)) { return max(0, seconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: value).map { max(0, $0.timeIntervalSinceNow) }
+    }
+
+    /// `outputs` from a JSON response body, when it has them.
+    static func outputs(in body: String) -> [Attribute] {
+        guard let data = body.data(using: .utf8), let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+              let outputs = object["outputs"] as? [String: Any] else { return [] }
+        return outputs.sorted { $0.key < $1.key }.compactMap { name, value in
+            switch value {
+            case let text as String: return Attribute(name: name, value: .string(text))
+            case let number as NSNumber: return Attribute(name: name, value: .string(number.stringValue))
+            default: return nil
+            }
+        }
+    }
+
+    static func excerpt(_ body: String) -> String {
+        let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? "" : ": " + (text.count > 300 ? String(text.prefix(300)) + "…" : text)
+    }
+}
