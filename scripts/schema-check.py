@@ -4,6 +4,7 @@
 Usage: schema-check.py [--schemas DIR] [--json-schema NAME] FILE...
 Prints one JSON object: {file: {"valid": bool, "errors": [...]}}. provisor.yaml files are checked
 against config.schema.json, .json files (a saved plan) against NAME (default plan.schema.json),
+.jsonl files (an outbox export: one provisioning message per line) line by line against NAME,
 everything else document by document against manifest.schema.json.
 
 YAML is read with the YAML 1.2 core rules Provisor uses (so `no` and `on` are strings, and only
@@ -54,6 +55,8 @@ def check(path, validator):
         with open(path, encoding="utf-8") as f:
             if path.endswith(".json"):
                 documents = [json.load(f)]
+            elif path.endswith(".jsonl"):
+                documents = [json.loads(line) for line in f if line.strip()]
             else:
                 documents = [d for d in yaml.load_all(f, Loader=Core12Loader) if d is not None]
     except (yaml.YAMLError, UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -80,7 +83,7 @@ def main(argv):
     def validator(path):
         if os.path.basename(path) == "provisor.yaml":
             return config
-        return json_document if path.endswith(".json") else manifest
+        return json_document if path.endswith((".json", ".jsonl")) else manifest
 
     result = {path: check(path, validator(path)) for path in argv}
     json.dump(result, sys.stdout, indent=1, sort_keys=True)

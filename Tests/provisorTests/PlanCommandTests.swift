@@ -190,12 +190,6 @@ func expectGolden(_ output: String, _ name: String, directory: URL) throws {
         }
     }
 
-    @Test func reconcileWithoutDryRunRefusesToApply() throws {
-        let run = try provisor(["reconcile"] + Self.examples)
-        #expect(run.status == 1)
-        #expect(run.stderr == "error: this version of provisor plans but does not apply yet; run provisor reconcile --dry-run (or provisor plan) to see the plan\n")
-    }
-
     @Test func invalidManifestsOrADamagedStateAreErrorsWithExitOne() async throws {
         try await withTemporaryDirectory { directory in
             let garbage = directory.appendingPathComponent("state.db")

@@ -185,8 +185,15 @@ public struct LockRequest: Sendable, Hashable {
     /// This process, as the current user on this host.
     public static func thisProcess(operation: String) -> LockRequest {
         let info = ProcessInfo.processInfo
-        let user = info.environment["USER"] ?? info.environment["LOGNAME"] ?? "unknown"
-        return LockRequest(holder: "\(user)@\(info.hostName)", processID: info.processIdentifier, operation: operation)
+        return LockRequest(holder: "\(currentUser)@\(info.hostName)", processID: info.processIdentifier, operation: operation)
+    }
+
+    /// The OS user running this process: `USER`, else `LOGNAME`, else the account's name.
+    public static var currentUser: String {
+        let environment = ProcessInfo.processInfo.environment
+        if let user = environment["USER"] ?? environment["LOGNAME"], !user.isEmpty { return user }
+        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return "uid \(getuid())"
     }
 }
 

@@ -50,7 +50,7 @@ func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions) async throws ->
     let adapters = EngineAdapters.make(report.estate.engines, settings: .init(
         directory: workspace.directory, processes: apply.concurrency, secrets: SecretResolver(directory: workspace.directory), outbox: store,
         simulateInto: apply.simulate))
-    let actor = apply.actor ?? ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "unknown"
+    let actor = apply.actor ?? LockRequest.currentUser
     let applier = Applier(store: store, adapters: adapters, secrets: SecretResolver(directory: workspace.directory),
                           options: .init(concurrency: apply.concurrency, actor: actor))
     do {

@@ -5,8 +5,8 @@ import ProvisorCore
 struct StateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "state",
-        abstract: "Read the recorded state: what Provisor has provisioned.",
-        subcommands: [StateListCommand.self, StateShowCommand.self]
+        abstract: "Read the recorded state (what Provisor has provisioned), or break a stale lock.",
+        subcommands: [StateListCommand.self, StateShowCommand.self, StateUnlockCommand.self]
     )
 }
 
@@ -90,6 +90,76 @@ struct StateShowCommand: AsyncParsableCommand {
             switch options.format {
             case .json: output.write(StateView.showJSON(resource, attributes: attributes))
             default: output.write(StateView.show(resource, attributes: attributes, colour: output.isColour))
+            }
+            return 0
+        }
+    }
+}
+
+struct StateUnlockCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unlock",
+        abstract: "Remove the state lock left by a run that is gone (killed, or its machine lost).",
+        discussion: """
+            Only for a lock whose run no longer exists: a run still working would carry on without the lock, \
+            and its next write is refused. Exit status: 0 (also when nothing was locked), 1 when the state cannot be read.
+            """
+    )
+
+    @OptionGroup var options: StateReadOptions
+
+    func run() async throws {
+        try await runReportingFailures {
+            let recorded = try options.open()
+            guard let store = recorded.store, let lock = try await store.breakLock() else {
+                Terminal.standardOutput.write("The state (\(recorded.description)) is not locked.\n")
+                return 0
+            }
+            Terminal.standardOutput.write("Removed the lock on \(store.description) held by \(lock.holder) (process \(lock.processID), \(lock.operation)) since \(StateView.timestamp(lock.acquiredAt)).\n")
+            return 0
+        }
+    }
+}
+
+struct HistoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "Show the audit log: every applied change, when, by whom, from which commit.",
+        discussion: "Exit status: 0, or 1 when the state cannot be read or an argument is wrong."
+    )
+
+    @Argument(help: "Only this resource and what is below it, for example customer/JBL.")
+    var address: String?
+
+    @Option(name: .long, help: "Only changes at or after this time: a date (2026-11-01) or an ISO 8601 time (2026-11-01T09:00:00Z).")
+    var since: String?
+
+    @OptionGroup var options: StateReadOptions
+
+    func run() async throws {
+        try await runReportingFailures {
+            let prefix = try address.map { text in
+                guard let parsed = ResourceAddress(parsing: text) else {
+                    throw CommandFailure(description: "error: '\(text)' is not a resource address (addresses look like \(ResourceAddress.forms))")
+                }
+                return parsed.description
+            }
+            let start = try since.map { text in
+                guard let date = StateView.parseTime(text) else {
+                    throw CommandFailure(description: "error: --since '\(text)' is not a date; write 2026-11-01 or 2026-11-01T09:00:00Z")
+                }
+                return date
+            }
+            let recorded = try options.open()
+            let entries = try await recorded.store?.audit(address: nil) ?? []
+            let selected = entries.filter { entry in
+                let address = entry.address.description
+                return (prefix == nil || address == prefix! || address.hasPrefix(prefix! + "/")) && (start == nil || entry.at >= start!)
+            }
+            let output = Terminal.standardOutput
+            switch options.format {
+            case .json: output.write(StateView.historyJSON(selected))
+            default: output.write(StateView.history(selected, store: recorded.description, colour: output.isColour))
             }
             return 0
         }

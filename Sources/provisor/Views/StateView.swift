@@ -73,4 +73,46 @@ enum StateView {
     static func timestamp(_ date: Date) -> String {
         date.formatted(.iso8601)
     }
+
+    /// A date (2026-11-01, midnight UTC) or an ISO 8601 time.
+    static func parseTime(_ text: String) -> Date? {
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        return try? Date(text + "T00:00:00Z", strategy: .iso8601)
+    }
+
+    /// The audit log, one line per change: time, serial, actor, action, address, then the detail.
+    static func history(_ entries: [AuditEntry], store: String, colour: Bool) -> String {
+        guard !entries.isEmpty else { return "No changes recorded in \(store).\n" }
+        var out = ""
+        for entry in entries {
+            let commit = entry.commit.map { " commit \(String($0.prefix(12)))" } ?? ""
+            out += Style.bold.apply("\(timestamp(entry.at))  serial \(entry.serial)  \(entry.action) \(entry.address)", colour)
+                + "  by \(entry.actor)\(commit)\n"
+            if let detail = entry.detail { out += "    \(detail)\n" }
+        }
+        return out + "\(entries.count) change\(entries.count == 1 ? "" : "s") in \(store).\n"
+    }
+
+    static func historyJSON(_ entries: [AuditEntry]) -> String {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.member("format_version", "1")
+        writer.key("entries")
+        writer.beginArray()
+        for entry in entries {
+            writer.beginObject()
+            writer.member("sequence", Int(entry.sequence))
+            writer.member("at", timestamp(entry.at))
+            writer.member("serial", entry.serial)
+            writer.member("actor", entry.actor)
+            writer.member("commit", entry.commit)
+            writer.member("action", entry.action)
+            writer.member("address", entry.address.description)
+            writer.member("detail", entry.detail)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.endObject()
+        return writer.text + "\n"
+    }
 }
