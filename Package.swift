@@ -73,7 +73,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["ProvisorEngines", "ProvisorCore", "ProvisorTesting", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["ProvisorEngines", "ProvisorCore", "ProvisorSQLite"],
             exclude: ["Servers"]
         ),
         .testTarget(
