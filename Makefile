@@ -23,14 +23,30 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## Validate the example estate, explain one rebranded, reseller-priced service, and plan the
-## whole estate against an empty state (the end of the plan; exit status 2 means "changes").
+## Validate the example estate, explain one rebranded, reseller-priced service, plan the whole
+## estate against an empty state, then apply it through the bundled simulated engine (each
+## engine a real subprocess with its tenant model under .build/demo-engines) and plan again.
+## The example passwords are secretRefs to environment variables: the demo sets each one.
+DEMO_STATE := .build/demo-state.db
+DEMO_ENGINES := .build/demo-engines
+DEMO_SECRETS = $(shell grep -rhoE 'env:[A-Z0-9_]+' examples/manifests | sort -u | sed 's/env://; s/$$/=demo-only-secret/')
 demo: build
+	@rm -rf $(DEMO_STATE) $(DEMO_STATE)-wal $(DEMO_STATE)-shm $(DEMO_ENGINES)
 	$(PROVISOR) validate --config examples/provisor.yaml
 	$(PROVISOR) explain --config examples/provisor.yaml customer/JBL/user/alice/service/m365
-	@$(PROVISOR) plan --config examples/provisor.yaml --state .build/demo-state.db > .build/demo-plan.txt; status=$$?; \
+	@$(PROVISOR) plan --config examples/provisor.yaml --state $(DEMO_STATE) > .build/demo-plan.txt; status=$$?; \
 	  echo "--- provisor plan (the first and last lines; all of it in .build/demo-plan.txt)"; \
 	  head -n 16 .build/demo-plan.txt; echo "  …"; tail -n 3 .build/demo-plan.txt; [ $$status -eq 2 ]
+	@echo "--- provisor reconcile, every engine simulated"
+	@echo "$(PROVISOR) reconcile --config examples/provisor.yaml --state $(DEMO_STATE) --simulate $(DEMO_ENGINES) --actor demo"
+	@env $(DEMO_SECRETS) $(PROVISOR) reconcile --config examples/provisor.yaml --state $(DEMO_STATE) --simulate $(DEMO_ENGINES) --actor demo
+	@echo "--- provisor plan, after the apply"
+	$(PROVISOR) plan --config examples/provisor.yaml --state $(DEMO_STATE)
+	@echo "--- provisor history customer/JBL/user/alice"
+	$(PROVISOR) history customer/JBL/user/alice --state $(DEMO_STATE)
+	@echo "--- the simulated csp-eu engine's Microsoft 365 subscriptions for JBL"
+	@.build/debug/provisor-simulated-engine --state-dir $(DEMO_ENGINES)/csp-eu --engine csp-eu --show \
+	  | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["tenants"]["JBL"]["subscriptions"], indent=2))'
 
 ## Run every test.
 test: deps

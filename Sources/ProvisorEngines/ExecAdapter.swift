@@ -44,6 +44,7 @@ public final class ExecAdapter: EngineAdapter {
 
     private func exchange(_ message: OutgoingMessage, with worker: ExecWorker) async -> (DeliveryResult, healthy: Bool) {
         guard worker.write(message.body + "\n") else {
+            worker.stop()
             return (.retryable("engine '\(engine)' stopped reading its input\(worker.exitDescription)"), false)
         }
         switch await worker.readLine(timeout: timeout) {
@@ -147,10 +148,11 @@ actor WorkerPool {
         if !waiting.isEmpty { waiting.removeFirst().resume() }
     }
 
-    func closeAll() {
-        for worker in idle { worker.finish() }
+    func closeAll() async {
+        let workers = idle
         idle.removeAll()
         running = 0
+        for worker in workers { await worker.finish() }
     }
 }
 
@@ -205,10 +207,11 @@ final class ExecWorker: @unchecked Sendable {
 
     func readLine(timeout: Double) async -> Read {
         let token: Int = lock.withLock { waiterToken += 1; return waiterToken }
-        Task { [weak self] in
-            try? await Task.sleep(nanoseconds: UInt64(timeout * 1_000_000_000))
+        let timer = Task { [weak self] in
+            guard (try? await Task.sleep(nanoseconds: UInt64(timeout * 1_000_000_000))) != nil else { return }
             self?.expire(token)
         }
+        defer { timer.cancel() }
         return await withCheckedContinuation { continuation in
             lock.lock()
             if !lines.isEmpty {
@@ -270,12 +273,12 @@ final class ExecWorker: @unchecked Sendable {
         }
     }
 
-    /// " (exit status 3; stderr: …)" once the process has ended.
+    /// " (exit status 3; stderr: …)": how the process ended, when it has.
     var exitDescription: String {
-        if process.isRunning { process.waitUntilExit() }
         let tail = lock.withLock { String(decoding: stderrTail, as: UTF8.self) }
             .split(separator: "\n").suffix(3).joined(separator: " | ")
-        let status = process.terminationReason == .uncaughtSignal ? "killed by signal \(process.terminationStatus)" : "exit status \(process.terminationStatus)"
+        let status = process.isRunning ? "stopped"
+            : process.terminationReason == .uncaughtSignal ? "killed by signal \(process.terminationStatus)" : "exit status \(process.terminationStatus)"
         return " (\(status)" + (tail.isEmpty ? ")" : "; stderr: \(tail))")
     }
 
@@ -285,11 +288,17 @@ final class ExecWorker: @unchecked Sendable {
         try? input.close()
     }
 
-    /// Closes its input so it can finish cleanly, waiting a little before killing it.
-    func finish() {
+    /// Closes its input so it can finish cleanly, and kills it if it has not within 5 s. The
+    /// waiting happens on a thread of its own, never on Swift's cooperative threads.
+    func finish() async {
         try? input.close()
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        stop()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread { [self] in
+                let deadline = Date().addingTimeInterval(5)
+                while process.isRunning && Date() < deadline { usleep(10_000) }
+                stop()
+                continuation.resume()
+            }
+        }
     }
 }

@@ -29,14 +29,14 @@ public final class HTTPAdapter: EngineAdapter {
         self.maxRetries = maxRetries
         self.signingSecret = signingSecret
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .seconds(Int64(max(1, min(timeout, 10)))))
+        configuration.timeout = .init(connect: .seconds(Int64(max(1, min(timeout, 10)))), read: .milliseconds(Int64(timeout * 1000)))
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
     /// The signature header's value for `body` under `secret`.
     public static func signature(of body: String, secret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(secret.utf8)))
-        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+        return "sha256=" + ProvisioningMessage.hex(mac)
     }
 
     public func send(_ message: OutgoingMessage) async -> DeliveryResult {

@@ -16,6 +16,7 @@ public enum StateStoreConformance {
         case brokenLockCannotBeReleased
         case journalIsAppendOnlyAndOrdered
         case auditCarriesTheCommitSerial
+        case unresolvedJournalIsWhatACrashLeftPending
 
         public var description: String { rawValue }
     }
@@ -140,6 +141,26 @@ public enum StateStoreConformance {
             try expect(all.map(\.sequence) == all.map(\.sequence).sorted() && all[0].sequence < all[1].sequence, "audit entries in order")
             let one = try await store.audit(address: .customer("CUS"))
             try expect(one.count == 1 && one[0].actor == "ann@ci" && one[0].detail == "new in manifests", "one resource's audit, found \(one)")
+
+        case .unresolvedJournalIsWhatACrashLeftPending:
+            let payload = JournalEntry.Payload(parent: samples[0].parent, engine: samples[0].engine, attributes: samples[0].attributes,
+                                               previous: AttributeDocument([Attribute(name: "name", value: .string("Old"))]))
+            let pending = ["a", "b", "c"].map { id in
+                JournalEntry(run: "run-1", address: samples[0].address, action: "create", status: .pending, messageID: "pm-\(id)", payload: payload)
+            }
+            try await store.appendJournal(pending)
+            // "a" succeeded with the resource in one commit; "b" failed; "c" was never answered,
+            // and a second run left it pending again.
+            try await store.commit(StateWrite(upserts: [samples[0]], audit: [AuditEntry(actor: "test", address: samples[0].address, action: "provision", commit: "abc")],
+                                              journal: [JournalEntry(run: "run-1", address: samples[0].address, action: "create", status: .succeeded, messageID: "pm-a")]))
+            try await store.appendJournal([JournalEntry(run: "run-1", address: samples[0].address, action: "create", status: .failed, messageID: "pm-b", detail: "refused")])
+            try await store.appendJournal([JournalEntry(run: "run-2", address: samples[0].address, action: "create", status: .pending, messageID: "pm-c", payload: payload)])
+            let unresolved = try await store.unresolvedJournal()
+            try expect(unresolved.map(\.messageID) == ["pm-c"], "only pm-c is unresolved, found \(unresolved.map(\.messageID))")
+            try expect(unresolved.first?.run == "run-2", "the latest pending entry of a message is the one returned")
+            try expect(unresolved.first?.payload == payload, "the payload reads back exactly: \(String(describing: unresolved.first?.payload))")
+            try expect(try await store.journal(run: "run-1").map(\.status) == [.pending, .pending, .pending, .succeeded, .failed], "the commit appended its journal entry")
+            try expect(try await store.audit(address: samples[0].address).first?.commit == "abc", "the audit entry keeps its commit")
         }
     }
 

@@ -145,7 +145,7 @@ func schemaCheck(_ files: [String], schema: String) throws -> [String: Bool] {
         let result = await engine.send(try secrets.prepare(sampleMessage()))
         await engine.shutdown()
         #expect(result == .retryable("engine 'test' did not answer within 1 s; it was stopped"))
-        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(Date().timeIntervalSince(started) < 25, "a silent engine is stopped, not waited for")
     }
 
     @Test func aProgramThatCannotStartIsTerminal() async throws {

@@ -167,27 +167,41 @@ private struct Session {
         let run = applier.run
         var results: [Applier.Result?] = Array(repeating: nil, count: changes.count)
         var closing: [JournalEntry] = []
-        var ready: [(position: Int, change: Change, outgoing: OutgoingMessage)] = []
-
+        var waiting: [(position: Int, change: Change)] = []
         for (position, change) in changes.enumerated() {
-            let message = builder.message(for: change, id: ids?[position])
             if let cause = obstacle(to: change) {
                 broken[change.address] = cause
                 if change.action == .delete { noteFailure(of: change) }
                 results[position] = .init(address: change.address, action: change.action, engine: change.engine, outcome: .skipped(because: cause), attempts: 0)
-                closing.append(JournalEntry(run: run, address: change.address, action: change.action.rawValue, status: .skipped, messageID: message.id,
-                                            detail: "skipped: \(cause) failed"))
-                continue
+                closing.append(JournalEntry(run: run, address: change.address, action: change.action.rawValue, status: .skipped,
+                                            messageID: builder.message(for: change, id: ids?[position]).id, detail: "skipped: \(cause) failed"))
+            } else {
+                waiting.append((position, change))
             }
-            guard applier.adapters[change.engine] != nil else {
+        }
+
+        // Messages are built and their secrets read on every core; each is independent.
+        let builder = builder, secrets = applier.secrets, known = Set(applier.adapters.keys), candidates = waiting
+        let prepared = parallelChunks(candidates.count, chunkSize: 64) { range in
+            range.map { index -> (AttributeDocument, ProvisioningMessage, Result<OutgoingMessage, SecretResolver.Failure>?) in
+                let (position, change) = candidates[index]
+                let document = AttributeDocument(change.attributes)
+                let message = builder.message(for: change, id: ids?[position], document: document)
+                guard known.contains(change.engine) else { return (document, message, nil) }
+                return (document, message, Result { () throws(SecretResolver.Failure) in try secrets.prepare(message) })
+            }
+        }.joined()
+
+        var ready: [(position: Int, change: Change, document: AttributeDocument, outgoing: OutgoingMessage)] = []
+        for ((position, change), (document, message, outcome)) in zip(candidates, prepared) {
+            switch outcome {
+            case nil:
                 fail(change, at: position, id: message.id, "no engine named '\(change.engine)' is configured; add an Engine manifest with that name",
                      results: &results, closing: &closing)
-                continue
-            }
-            do {
-                ready.append((position, change, try applier.secrets.prepare(message)))
-            } catch {
+            case .failure(let error):
                 fail(change, at: position, id: message.id, "nothing sent: \(error)", results: &results, closing: &closing)
+            case .success(let outgoing):
+                ready.append((position, change, document, outgoing))
             }
         }
 
@@ -196,7 +210,7 @@ private struct Session {
             try await applier.store.appendJournal(ready.map { item in
                 let previous = item.change.changedAttributes.compactMap { changed in changed.old.map { Attribute(name: changed.name, value: $0) } }
                 return JournalEntry(run: run, address: item.change.address, action: item.change.action.rawValue, status: .pending, messageID: item.outgoing.id,
-                                    payload: .init(parent: item.change.parent, engine: item.change.engine, attributes: AttributeDocument(item.change.attributes),
+                                    payload: .init(parent: item.change.parent, engine: item.change.engine, attributes: item.document,
                                                    previous: item.change.action == .update ? AttributeDocument(previous) : nil))
             })
         }
@@ -210,8 +224,8 @@ private struct Session {
             case .succeeded(let outputs):
                 switch change.action {
                 case .create, .update:
-                    let attributes = Self.merging(outputs, into: change.attributes)
-                    write.upserts.append(.init(address: change.address, parent: change.parent, engine: change.engine, attributes: AttributeDocument(attributes)))
+                    let document = outputs.isEmpty ? item.document : AttributeDocument(Self.merging(outputs, into: change.attributes))
+                    write.upserts.append(.init(address: change.address, parent: change.parent, engine: change.engine, attributes: document))
                 case .delete:
                     write.deletes.append(change.address)
                 }

@@ -61,10 +61,22 @@ public struct ProvisioningMessage: Sendable, Hashable {
     public static func id(lineage: String, address: ResourceAddress, action: Action, attributes: AttributeDocument) -> String {
         var hash = SHA256()
         for part in [lineage, address.description, action.rawValue, attributes.json] {
-            hash.update(data: Array(part.utf8))
+            var part = part
+            part.withUTF8 { hash.update(bufferPointer: UnsafeRawBufferPointer($0)) }
             hash.update(data: [0])
         }
-        return "pm-" + hash.finalize().prefix(16).map { String(format: "%02x", $0) }.joined()
+        return "pm-" + hex(hash.finalize().prefix(16))
+    }
+
+    /// Lower-case hexadecimal, two digits a byte.
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// The secret references the message carries, each once, in order.
@@ -216,10 +228,11 @@ public struct MessageBuilder: Sendable {
         self.lookup = lookup
     }
 
-    /// The message for `change`; `id` replaces the computed key when re-sending a journalled one.
-    public func message(for change: Change, id: String? = nil) -> ProvisioningMessage {
+    /// The message for `change`; `id` replaces the computed key when re-sending a journalled
+    /// one. `document` is the change's attributes as a document, when already made.
+    public func message(for change: Change, id: String? = nil, document: AttributeDocument? = nil) -> ProvisioningMessage {
         let action = ProvisioningMessage.Action(change.action)
-        let document = AttributeDocument(change.attributes)
+        let document = document ?? AttributeDocument(change.attributes)
         let customer = change.address.customer
         let user = change.address.user.flatMap { username in customer.map { ResourceAddress.user(username, customer: $0) } }
         return ProvisioningMessage(

@@ -6,7 +6,7 @@ Prints "PORT <n>" once listening. Each path behaves differently:
   /flaky         500 the first time each Idempotency-Key is seen, then 200
   /busy          429 with Retry-After: 1 the first time each key is seen, then 200
   /bad           400 with a JSON error body
-  /slow          waits 3 s before answering 200
+  /slow          waits 30 s before answering 200
 Every request must carry an Idempotency-Key; when SECRET is set, also a valid
 X-Provisor-Signature (sha256=<hex HMAC-SHA256 of the body>), else 401. Each request is
 appended to the JSON-lines file named by LOG: path, key, signature_ok, status, time.
@@ -57,7 +57,7 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path == "/bad":
             status, reply, headers = 400, b'{"error": "unknown plan business-ultra"}', ()
         elif self.path == "/slow":
-            time.sleep(3)
+            time.sleep(30)
             status, reply, headers = 200, b"{}", ()
         else:
             status, reply, headers = 404, b"no such path", ()

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Measures `provisor reconcile` applying a generated estate from nothing, with a release build.
+# Usage: Benchmarks/measure-apply.sh CUSTOMERS USERS_PER_CUSTOMER outbox|simulated
+#   outbox:    every engine is an outbox engine (messages stored in the state database's outbox)
+#   simulated: every engine is the bundled simulated engine (reconcile --simulate), one process each
+# Every user's password is a file: secretRef to one file, so the environment stays small.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+customers=${1:-2900}
+users=${2:-10}
+adapter=${3:-outbox}
+out=".build/apply-estate-$customers-$users-$adapter"
+state=".build/apply-$customers-$users-$adapter.db"
+engines=".build/apply-engines-$customers-$users"
+command -v /usr/bin/time >/dev/null || { echo "error: needs /usr/bin/time (Debian package 'time')"; exit 1; }
+swift build -c release --product provisor >/dev/null
+swift build -c release --product provisor-simulated-engine >/dev/null
+rm -rf "$out" "$state" "$state-wal" "$state-shm" "$engines"
+python3 Benchmarks/generate-estate.py --customers "$customers" --users-per-customer "$users" --out "$out" >/dev/null
+printf 'bench-password\n' > .build/bench-password
+python3 - "$out" "$adapter" <<'PY'
+import pathlib, re, sys
+root, adapter = pathlib.Path(sys.argv[1]), sys.argv[2]
+if adapter == "outbox":
+    names = re.findall(r"metadata: \{ name: ([a-z0-9-]+) \}", (root / "engines.yaml").read_text())
+    (root / "engines.yaml").write_text("".join(
+        f"---\napiVersion: provisor/v1\nkind: Engine\nmetadata: {{ name: {name} }}\nspec:\n  adapter: outbox\n" for name in names))
+for path in root.rglob("*.yaml"):
+    text = path.read_text()
+    if "env:" in text:
+        path.write_text(re.sub(r'"env:[A-Z0-9_]+"', '"file:.build/bench-password"', text))
+PY
+changes=$(.build/release/provisor plan --manifests "$out" --state "$state" --format json | python3 -c 'import json,sys; s=json.load(sys.stdin)["summary"]; print(s["create"])' || true)
+extra=()
+[ "$adapter" = simulated ] && extra=(--simulate "$engines")
+/usr/bin/time -f "reconcile ($adapter): %e s wall, %U s user, %S s system, %M KB max RSS" \
+  .build/release/provisor reconcile --manifests "$out" --state "$state" "${extra[@]}" | tail -n 1
+python3 - "$state" "$changes" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+count = lambda sql: db.execute(sql).fetchone()[0]
+print(f"planned {sys.argv[2]} changes; recorded {count('select count(*) from resource')} resources, "
+      f"{count('select count(*) from outbox')} outbox messages, {count('select count(*) from audit')} audit entries, "
+      f"{count('select count(*) from journal')} journal entries")
+PY

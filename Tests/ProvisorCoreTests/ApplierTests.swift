@@ -1,0 +1,98 @@
+import Foundation
+@testable import ProvisorCore
+import ProvisorTesting
+import Testing
+
+/// An engine in the test process: answers from a script and remembers what it was sent.
+final class ScriptedEngine: EngineAdapter, @unchecked Sendable {
+    private let lock = NSLock()
+    private var sent: [ProvisioningMessage] = []
+    let failing: Set<String>
+
+    init(failing: Set<String> = []) {
+        self.failing = failing
+    }
+
+    var received: [ProvisioningMessage] { lock.withLock { sent } }
+
+    func send(_ message: OutgoingMessage) async -> DeliveryResult {
+        lock.withLock { sent.append(message.message) }
+        return failing.contains(message.message.address.description) ? .terminal("refused by script") : .succeeded
+    }
+}
+
+@Suite struct ApplierTests {
+    static let customer = ResourceAddress.customer("CUS"), other = ResourceAddress.customer("OTH")
+    static let user = ResourceAddress.user("ann", customer: "CUS"), otherUser = ResourceAddress.user("bo", customer: "OTH")
+    static let mailbox = ResourceAddress.service("mailbox", instance: nil, customer: "CUS", user: "ann")
+
+    static func resource(_ address: ResourceAddress, parent: ResourceAddress?) -> StateWrite.Resource {
+        StateWrite.Resource(address: address, parent: parent, engine: "box", attributes: AttributeDocument([Attribute(name: "name", value: .string(address.description))]))
+    }
+
+    static func change(_ action: Change.Action, _ resource: StateWrite.Resource) -> Change {
+        Change(action: action, address: resource.address, parent: resource.parent, engine: resource.engine,
+               reason: action == .delete ? .removedFromManifests : .newInManifests, attributes: try! resource.attributes.decode())
+    }
+
+    static func plan(_ changes: [Change], phase: ChangePlan.Phase) -> ChangePlan {
+        let kinds = ResourceAddress.Kind.allCases
+        let ordered = phase == .provision ? kinds : kinds.reversed()
+        let waves = ordered.enumerated().compactMap { index, kind -> ChangePlan.Wave? in
+            let inWave = changes.filter { $0.kind == kind }
+            return inWave.isEmpty ? nil : ChangePlan.Wave(number: index + 1, phase: phase, kind: kind, changes: inWave)
+        }
+        return ChangePlan(state: .empty, waves: waves, summary: .init(), refusals: [], customerResellers: [:])
+    }
+
+    @Test func aChildThatCannotBeRemovedKeepsItsParentsAndOthersCarryOn() async throws {
+        let store = InMemoryStateStore()
+        let records = [Self.resource(Self.customer, parent: nil), Self.resource(Self.user, parent: Self.customer),
+                       Self.resource(Self.mailbox, parent: Self.user), Self.resource(Self.other, parent: nil),
+                       Self.resource(Self.otherUser, parent: Self.other)]
+        try await store.commit(StateWrite(upserts: records))
+        let engine = ScriptedEngine(failing: [Self.mailbox.description])
+        let applier = Applier(store: store, adapters: ["box": engine], secrets: SecretResolver(environment: [:]), options: .init(actor: "test"))
+        let results = try await applier.apply(Self.plan(records.map { Self.change(.delete, $0) }, phase: .deprovision),
+                                              desired: DesiredState(resources: []), recorded: try await store.snapshot())
+        let outcomes = Dictionary(uniqueKeysWithValues: results.map { ($0.address, $0.outcome) })
+        #expect(outcomes[Self.mailbox] == .failed("refused by script"))
+        #expect(outcomes[Self.user] == .skipped(because: Self.mailbox))
+        #expect(outcomes[Self.customer] == .skipped(because: Self.mailbox))
+        #expect(outcomes[Self.otherUser] == .succeeded && outcomes[Self.other] == .succeeded)
+        #expect(Set(engine.received.map(\.address)) == [Self.mailbox, Self.otherUser, Self.other], "nothing sent for what was skipped")
+        let left = try await store.snapshot().resources.map(\.address)
+        #expect(Set(left) == [Self.customer, Self.user, Self.mailbox], "what failed or was skipped stays recorded")
+        let journal = try await store.journal(run: applier.run)
+        #expect(journal.filter { $0.status == .pending }.count == 3 && journal.filter { $0.status == .skipped }.count == 2)
+        #expect(try await store.unresolvedJournal().isEmpty)
+    }
+
+    @Test func aFailedParentSkipsItsChildrenOnProvision() async throws {
+        let store = InMemoryStateStore()
+        let records = [Self.resource(Self.customer, parent: nil), Self.resource(Self.user, parent: Self.customer),
+                       Self.resource(Self.mailbox, parent: Self.user), Self.resource(Self.other, parent: nil)]
+        let engine = ScriptedEngine(failing: [Self.customer.description])
+        let applier = Applier(store: store, adapters: ["box": engine], secrets: SecretResolver(environment: [:]), options: .init(actor: "test"))
+        let results = try await applier.apply(Self.plan(records.map { Self.change(.create, $0) }, phase: .provision),
+                                              desired: DesiredState(resources: []), recorded: .empty)
+        #expect(results.map(\.outcome) == [.failed("refused by script"), .succeeded, .skipped(because: Self.customer), .skipped(because: Self.customer)])
+        #expect(try await store.snapshot().resources.map(\.address) == [Self.other])
+        #expect(try await store.audit(address: nil).map(\.action) == ["provision"])
+    }
+
+    @Test func pendingEntriesAreResentWithTheirOwnIDAndRecorded() async throws {
+        let store = InMemoryStateStore()
+        let record = Self.resource(Self.other, parent: nil)
+        try await store.appendJournal([JournalEntry(run: "crashed", address: Self.other, action: "create", status: .pending, messageID: "pm-from-the-crashed-run",
+                                                    payload: .init(parent: nil, engine: "box", attributes: record.attributes))])
+        let engine = ScriptedEngine()
+        let applier = Applier(store: store, adapters: ["box": engine], secrets: SecretResolver(environment: [:]), options: .init(actor: "test"))
+        let resumed = try await applier.resume(desired: DesiredState(resources: []), recorded: .empty)
+        #expect(resumed.map(\.outcome) == [.succeeded])
+        #expect(engine.received.map(\.id) == ["pm-from-the-crashed-run"])
+        #expect(try await store.resource(at: Self.other)?.attributes == record.attributes)
+        #expect(try await store.unresolvedJournal().isEmpty)
+        #expect(try await applier.resume(desired: DesiredState(resources: []), recorded: .empty).isEmpty, "nothing left to resume")
+    }
+}
