@@ -43,7 +43,7 @@ public final class ExecAdapter: EngineAdapter {
     }
 
     private func exchange(_ message: OutgoingMessage, with worker: ExecWorker) async -> (DeliveryResult, healthy: Bool) {
-        guard worker.write(message.body + "\n") else {
+        guard worker.write(message.body() + "\n") else {
             worker.stop()
             return (.retryable("engine '\(engine)' stopped reading its input\(worker.exitDescription)"), false)
         }

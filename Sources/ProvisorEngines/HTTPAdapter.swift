@@ -45,8 +45,9 @@ public final class HTTPAdapter: EngineAdapter {
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Idempotency-Key", value: message.id)
         request.headers.add(name: "User-Agent", value: "provisor")
-        if let signingSecret { request.headers.add(name: Self.signatureHeader, value: Self.signature(of: message.body, secret: signingSecret)) }
-        request.body = .bytes(ByteBuffer(string: message.body))
+        let body = message.body()
+        if let signingSecret { request.headers.add(name: Self.signatureHeader, value: Self.signature(of: body, secret: signingSecret)) }
+        request.body = .bytes(ByteBuffer(string: body))
         do {
             let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
             let body = String(buffer: try await response.body.collect(upTo: 1 << 20))

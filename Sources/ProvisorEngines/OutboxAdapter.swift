@@ -25,13 +25,15 @@ public final class OutboxAdapter: EngineAdapter {
 
     /// Stores the whole batch in one transaction, then exports the messages that were new.
     public func send(batch: [OutgoingMessage]) async -> [DeliveryResult] {
-        let messages = batch.map { outgoing in
-            OutboxMessage(id: outgoing.id, engine: engine, address: outgoing.message.address, action: outgoing.message.action.rawValue, body: outgoing.restingBody)
+        let engine = engine
+        let messages = parallelMap(batch.count) { index in
+            let outgoing = batch[index]
+            return OutboxMessage(id: outgoing.id, engine: engine, address: outgoing.message.address, action: outgoing.message.action.rawValue, body: outgoing.restingBody())
         }
         do {
             let added = try await store.enqueue(messages)
             if let export {
-                let lines = batch.filter { added.contains($0.id) }.map { $0.restingBody + "\n" }.joined()
+                let lines = messages.filter { added.contains($0.id) }.map { $0.body + "\n" }.joined()
                 if !lines.isEmpty { try append(lines, to: export) }
             }
             return Array(repeating: .succeeded, count: batch.count)

@@ -53,11 +53,11 @@ let secrets = SecretResolver(environment: ["PW": "hunter2"])
         var message = sampleMessage(action: .create)
         message.attributes.append(Attribute(name: "properties.adminPassword", value: .secret(reference: "env:PW")))
         let outgoing = try secrets.prepare(message)
-        #expect(outgoing.body.contains("\"properties.adminPassword\":\"hunter2\""))
-        #expect(!outgoing.restingBody.contains("hunter2"))
-        #expect(outgoing.restingBody.contains("\"properties.adminPassword\":{\"secretRef\":\"env:PW\"}"))
-        #expect(outgoing.body.contains("\"sensitive\":[\"properties.adminPassword\"]"))
-        #expect(outgoing.body.contains("\"context\":{\"resellers\":[\"ACME\",\"NEXUS\"],\"lineage\":\"lineage-1\",\"serial\":4,\"run\":\"run-1\",\"actor\":\"ops\",\"commit\":\"abc123\"}"))
+        #expect(outgoing.body().contains("\"properties.adminPassword\":\"hunter2\""))
+        #expect(!outgoing.restingBody().contains("hunter2"))
+        #expect(outgoing.restingBody().contains("\"properties.adminPassword\":{\"secretRef\":\"env:PW\"}"))
+        #expect(outgoing.body().contains("\"sensitive\":[\"properties.adminPassword\"]"))
+        #expect(outgoing.body().contains("\"context\":{\"resellers\":[\"ACME\",\"NEXUS\"],\"lineage\":\"lineage-1\",\"serial\":4,\"run\":\"run-1\",\"actor\":\"ops\",\"commit\":\"abc123\"}"))
     }
 
     @Test func aMissingSecretIsAClearFailure() {
@@ -79,7 +79,7 @@ let secrets = SecretResolver(environment: ["PW": "hunter2"])
         var lines: [String] = []
         for message in [sampleMessage(), sampleMessage(action: .delete), update] {
             let outgoing = try secrets.prepare(message)
-            lines += [outgoing.body, outgoing.restingBody]
+            lines += [outgoing.body(), outgoing.restingBody()]
         }
         let file = directory.appendingPathComponent("messages.jsonl")
         try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)

@@ -1,21 +1,25 @@
 import Foundation
 
-/// One message on its way to an engine: the message, its wire form with secrets resolved, and
-/// its stored form with secret references only.
+/// One message on its way to an engine, with its secrets already read. Its two JSON forms are
+/// rendered when an adapter asks for one: the wire form (secrets as their values) and the form
+/// that may be stored (secrets as `{"secretRef": ...}`).
 public struct OutgoingMessage: Sendable {
     public var message: ProvisioningMessage
-    /// The JSON sent to the engine (secrets as their values). Never stored or logged.
-    public var body: String
-    /// The JSON that may be stored (secrets as `{"secretRef": ...}`).
-    public var restingBody: String
+    /// Reference → value, for the secrets the message carries.
+    let secrets: [String: String]
 
-    public init(message: ProvisioningMessage, body: String, restingBody: String) {
+    public init(message: ProvisioningMessage, secrets: [String: String] = [:]) {
         self.message = message
-        self.body = body
-        self.restingBody = restingBody
+        self.secrets = secrets
     }
 
     public var id: String { message.id }
+
+    /// The JSON sent to the engine. Never stored or logged.
+    public func body() -> String { message.json(secrets: secrets.isEmpty ? nil : secrets) }
+
+    /// The JSON that may be stored.
+    public func restingBody() -> String { message.json() }
 }
 
 /// An engine's answer to one message.
@@ -104,12 +108,11 @@ public struct SecretResolver: Sendable {
         throw Failure(reference: reference, reason: "has an unknown provider; use env:NAME or file:PATH")
     }
 
-    /// The message ready to send: its wire form with every secret resolved.
+    /// The message ready to send, with every secret it carries read.
     public func prepare(_ message: ProvisioningMessage) throws(Failure) -> OutgoingMessage {
         var secrets: [String: String] = [:]
         for reference in message.secretReferences { secrets[reference] = try resolve(reference) }
-        let resting = message.json()
-        return OutgoingMessage(message: message, body: secrets.isEmpty ? resting : message.json(secrets: secrets), restingBody: resting)
+        return OutgoingMessage(message: message, secrets: secrets)
     }
 }
 

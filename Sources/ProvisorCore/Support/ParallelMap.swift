@@ -2,7 +2,7 @@ import Dispatch
 
 /// Runs `transform` for every index in `0..<count` on all cores and returns the results in
 /// index order.
-func parallelMap<T: Sendable>(_ count: Int, _ transform: @Sendable (Int) -> T) -> [T] {
+public func parallelMap<T: Sendable>(_ count: Int, _ transform: @Sendable (Int) -> T) -> [T] {
     let slots = WriteOnceSlots<T>(count: count)
     DispatchQueue.concurrentPerform(iterations: count) { index in
         slots.store(transform(index), at: index)
@@ -11,7 +11,7 @@ func parallelMap<T: Sendable>(_ count: Int, _ transform: @Sendable (Int) -> T) -
 }
 
 /// Runs `body` over `0..<count` split into chunks, in parallel, results in chunk order.
-func parallelChunks<T: Sendable>(_ count: Int, chunkSize: Int = 1_024, _ body: @Sendable (Range<Int>) -> T) -> [T] {
+public func parallelChunks<T: Sendable>(_ count: Int, chunkSize: Int = 1_024, _ body: @Sendable (Range<Int>) -> T) -> [T] {
     parallelMap((count + chunkSize - 1) / chunkSize) { chunk in
         body((chunk * chunkSize)..<min(count, (chunk + 1) * chunkSize))
     }
