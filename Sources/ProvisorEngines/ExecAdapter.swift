@@ -160,7 +160,7 @@ actor WorkerPool {
 final class ExecWorker: @unchecked Sendable {
     enum Read { case line(String), closed, timedOut }
 
-    private let process = Process()
+    private let process: Process
     private let input: FileHandle
     private let lock = NSLock()
     private var lines: [String] = []
@@ -171,20 +171,41 @@ final class ExecWorker: @unchecked Sendable {
 
     init(command: [String], workingDirectory: String?, environment: [String: String]?) throws {
         guard let program = command.first else { throw CocoaError(.fileNoSuchFile) }
+        let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.locate(program))
         process.arguments = Array(command.dropFirst())
         if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         if let environment { process.environment = environment }
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        input = stdin.fileHandleForWriting
-        try process.run()
-        let output = stdout.fileHandleForReading, errors = stderr.fileHandleForReading
+        // Close-on-exec pipes: an engine started at the same moment by another thread must not
+        // inherit this one's ends (a copy of the stdin write end would keep this engine from
+        // ever seeing the end of its input). The child's own ends become its 0, 1 and 2.
+        let (stdin, stdout, stderr) = try Self.spawning.withLock {
+            let pipes = (try Self.pipe(), try Self.pipe(), try Self.pipe())
+            process.standardInput = pipes.0.read
+            process.standardOutput = pipes.1.write
+            process.standardError = pipes.2.write
+            try process.run()
+            return pipes
+        }
+        for childEnd in [stdin.read, stdout.write, stderr.write] { try? childEnd.close() }
+        self.process = process
+        input = stdin.write
+        let output = stdout.read, errors = stderr.read
         Thread.detachNewThread { [self] in readLines(output) }
         Thread.detachNewThread { [self] in readErrors(errors) }
     }
+
+    /// A pipe whose two ends are closed on exec. Made while holding `spawning`, so no other
+    /// engine is started between making it and marking it.
+    private static func pipe() throws -> (read: FileHandle, write: FileHandle) {
+        var ends: [Int32] = [0, 0]
+        guard Foundation.pipe(&ends) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        return (FileHandle(fileDescriptor: ends[0], closeOnDealloc: true), FileHandle(fileDescriptor: ends[1], closeOnDealloc: true))
+    }
+
+    /// Engines are started one at a time (see `pipe()`).
+    private static let spawning = NSLock()
 
     /// A program name without a slash is looked up on PATH; a path is used as given.
     static func locate(_ program: String) -> String {

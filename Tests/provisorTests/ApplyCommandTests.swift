@@ -235,6 +235,30 @@ func startProvisor(_ arguments: [String], in directory: URL, environment: [Strin
         }
     }
 
+    @Test(arguments: [SIGINT, SIGTERM])
+    func anInterruptStopsSendingRecordsWhatWasDoneAndReleasesTheLock(_ signal: Int32) async throws {
+        try await withRehearsal { rehearsal in
+            let arguments = ["reconcile", "--config", "provisor.yaml", "--state", rehearsal.state, "--simulate", rehearsal.engines]
+            let (process, out) = try startProvisor(arguments, in: rehearsal.directory,
+                                                   environment: Rehearsal.secrets.merging(["PROVISOR_SIMULATED_DELAY_MS": "*=15"]) { $1 })
+            let deadline = Date().addingTimeInterval(60)
+            while try rehearsal.log().count < 30, Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
+            kill(process.processIdentifier, signal)
+            let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .exit && process.terminationStatus == 1)
+            #expect(output.contains("changes were not attempted; what was done is recorded. Run provisor reconcile again to carry on.\n"), "\(output)")
+            let unlock = try provisor(["state", "unlock", "--state", rehearsal.state], in: rehearsal.directory)
+            #expect(unlock.stdout == "The state (SQLite \(rehearsal.state)) is not locked.\n", "the lock was released")
+
+            let rerun = try rehearsal.reconcile()
+            #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
+            #expect(!rerun.stdout.contains("left pending"), "an interrupted run leaves nothing pending")
+            let counts = try rehearsal.appliedCounts()
+            #expect(counts.count == Self.total && counts.values.allSatisfy { $0 == 1 })
+        }
+    }
+
     @Test func aSecondRunIsRefusedWhileTheFirstHoldsTheLock() async throws {
         try await withRehearsal { rehearsal in
             let arguments = ["reconcile", "--config", "provisor.yaml", "--state", rehearsal.state, "--simulate", rehearsal.engines]

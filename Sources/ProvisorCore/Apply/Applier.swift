@@ -10,6 +10,9 @@ import Foundation
 ///   customer above a child that could not be removed); everything else carries on.
 /// - Journal entries left pending by a crashed run are sent again first, with their own id.
 ///
+/// Cancelling the task that runs it (an interrupt) stops it sending: what is in flight finishes
+/// and is recorded, the rest is left for the next run to plan again.
+///
 /// The caller holds the state lock for the whole run.
 public final class Applier: Sendable {
     public struct Options: Sendable {
@@ -79,7 +82,7 @@ public final class Applier: Sendable {
         }
         var session = try await Session(applier: self, desired: desired, recorded: recorded)
         var results: [Result] = []
-        for (change, id) in changes {
+        for (change, id) in changes where !Task.isCancelled {
             results += try await session.apply([change], ids: [id], progress: progress)
         }
         return results
@@ -95,7 +98,7 @@ public final class Applier: Sendable {
             // Resellers in one wave depend on each other (parent before child), so they go one by one.
             let size = wave.kind == .reseller ? 1 : options.chunkSize
             var start = 0
-            while start < wave.changes.count {
+            while start < wave.changes.count, !Task.isCancelled {
                 let chunk = Array(wave.changes[start..<min(start + size, wave.changes.count)])
                 results += try await session.apply(chunk, ids: nil, progress: progress)
                 start += size
@@ -116,11 +119,11 @@ private struct Session {
     let applier: Applier
     var serial: Int
     let builder: MessageBuilder
-    /// Failed or skipped addresses: their descendants are skipped on provision.
+    /// Failed or skipped addresses, each with the failure that stopped it: their children are
+    /// skipped on provision.
     var broken: [ResourceAddress: ResourceAddress] = [:]
-    /// Addresses above a child that could not be removed: not removed either.
+    /// Parents of a child that could not be removed, with that failure: not removed either.
     var blockedDeletes: [ResourceAddress: ResourceAddress] = [:]
-    var parents: [ResourceAddress: ResourceAddress] = [:]
 
     init(applier: Applier, desired: DesiredState, recorded: StateSnapshot) async throws {
         self.applier = applier
@@ -129,11 +132,7 @@ private struct Session {
         let lineage = header.lineage ?? "none"
         var documents: [ResourceAddress: AttributeDocument] = [:]
         documents.reserveCapacity(recorded.resources.count)
-        for resource in recorded.resources {
-            documents[resource.address] = resource.attributes
-            parents[resource.address] = resource.parent
-        }
-        for resource in desired.resources { parents[resource.address] = resource.parent }
+        for resource in recorded.resources { documents[resource.address] = resource.attributes }
         let lookup: MessageBuilder.Lookup = { [documents] address in
             desired.resource(at: address)?.attributes ?? documents[address].flatMap { try? $0.decode() }
         }
@@ -141,25 +140,17 @@ private struct Session {
                                  context: .init(actor: applier.options.actor, commit: applier.options.commit, run: applier.run), lookup: lookup)
     }
 
-    /// The failed or skipped resource that stops `change`, if any.
+    /// The failed resource that stops `change`, if any: for a provision or update, what stopped
+    /// its parent; for a delete, what stopped one of its children.
     func obstacle(to change: Change) -> ResourceAddress? {
-        if change.action == .delete { return blockedDeletes[change.address] }
-        var next = change.parent
-        while let address = next {
-            if let cause = broken[address] { return cause }
-            next = parents[address]
-        }
-        return nil
+        change.action == .delete ? blockedDeletes[change.address] : change.parent.flatMap { broken[$0] }
     }
 
-    mutating func noteFailure(of change: Change) {
-        broken[change.address] = change.address
-        guard change.action == .delete else { return }
-        var next = change.parent
-        while let address = next {
-            blockedDeletes[address] = blockedDeletes[address] ?? change.address
-            next = parents[address]
-        }
+    /// Records that `change` did not happen because `cause` failed (`cause` is the change itself
+    /// when it failed): its children are not provisioned, its parent is not removed.
+    mutating func stop(_ change: Change, cause: ResourceAddress) {
+        broken[change.address] = cause
+        if change.action == .delete, let parent = change.parent, blockedDeletes[parent] == nil { blockedDeletes[parent] = cause }
     }
 
     /// Applies `changes` (one chunk of a wave): journal, send, record.
@@ -170,8 +161,7 @@ private struct Session {
         var waiting: [(position: Int, change: Change)] = []
         for (position, change) in changes.enumerated() {
             if let cause = obstacle(to: change) {
-                broken[change.address] = cause
-                if change.action == .delete { noteFailure(of: change) }
+                stop(change, cause: cause)
                 results[position] = .init(address: change.address, action: change.action, engine: change.engine, outcome: .skipped(because: cause), attempts: 0)
                 closing.append(JournalEntry(run: run, address: change.address, action: change.action.rawValue, status: .skipped,
                                             messageID: builder.message(for: change, id: ids?[position]).id, detail: "skipped: \(cause) failed"))
@@ -207,12 +197,14 @@ private struct Session {
 
         // Write ahead: every message about to be sent is journalled as pending first.
         if !ready.isEmpty {
-            try await applier.store.appendJournal(ready.map { item in
+            let store = applier.store
+            let pending = ready.map { item in
                 let previous = item.change.changedAttributes.compactMap { changed in changed.old.map { Attribute(name: changed.name, value: $0) } }
                 return JournalEntry(run: run, address: item.change.address, action: item.change.action.rawValue, status: .pending, messageID: item.outgoing.id,
                                     payload: .init(parent: item.change.parent, engine: item.change.engine, attributes: item.document,
                                                    previous: item.change.action == .update ? AttributeDocument(previous) : nil))
-            })
+            }
+            try await Self.shielded { try await store.appendJournal(pending) }
         }
 
         let answers = await deliver(ready.map { ($0.change, $0.outgoing) }, progress: progress)
@@ -220,6 +212,12 @@ private struct Session {
         var write = StateWrite(expectedSerial: serial)
         for (item, answer) in zip(ready, answers) {
             let change = item.change
+            guard let answer else {
+                // Interrupted before it was sent: closed in the journal, planned again next run.
+                closing.append(JournalEntry(run: run, address: change.address, action: change.action.rawValue, status: .skipped,
+                                            messageID: item.outgoing.id, detail: "interrupted before it was sent"))
+                continue
+            }
             switch answer.result {
             case .succeeded(let outputs):
                 switch change.action {
@@ -241,27 +239,38 @@ private struct Session {
             }
         }
         write.journal += closing
+        let store = applier.store
         if !write.upserts.isEmpty || !write.deletes.isEmpty {
-            serial = try await applier.store.commit(write).serial
+            let written = write
+            serial = try await Self.shielded { try await store.commit(written) }.serial
         } else if !write.journal.isEmpty {
-            try await applier.store.appendJournal(write.journal)
+            let entries = write.journal
+            try await Self.shielded { try await store.appendJournal(entries) }
         }
         let finished = results.compactMap { $0 }
         for result in finished where result.attempts == 0 { progress(result) }
         return finished
     }
 
+    /// Runs a state write to its end even when the run is being interrupted: what the engines
+    /// already did must be recorded (the store would otherwise refuse a cancelled task).
+    @discardableResult
+    private static func shielded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await Task { try await body() }.value
+    }
+
     private mutating func fail(_ change: Change, at position: Int, id: String, _ text: String, results: inout [Applier.Result?],
                                closing: inout [JournalEntry], attempts: Int = 0) {
-        noteFailure(of: change)
+        stop(change, cause: change.address)
         results[position] = .init(address: change.address, action: change.action, engine: change.engine, outcome: .failed(text), attempts: attempts)
         closing.append(JournalEntry(run: applier.run, address: change.address, action: change.action.rawValue, status: .failed, messageID: id, detail: text))
     }
 
     /// Sends each message through its engine's adapter: batches for adapters that prefer them,
     /// otherwise one task per customer (at most `concurrency` at once), each customer in order.
-    private func deliver(_ items: [(Change, OutgoingMessage)], progress: @escaping @Sendable (Applier.Result) -> Void) async -> [(result: DeliveryResult, attempts: Int)] {
-        var answers: [(result: DeliveryResult, attempts: Int)] = Array(repeating: (.terminal("not sent"), 0), count: items.count)
+    /// Once the run is interrupted nothing more is sent; those answers stay nil.
+    private func deliver(_ items: [(Change, OutgoingMessage)], progress: @escaping @Sendable (Applier.Result) -> Void) async -> [(result: DeliveryResult, attempts: Int)?] {
+        var answers: [(result: DeliveryResult, attempts: Int)?] = Array(repeating: nil, count: items.count)
         var batched: [String: [Int]] = [:]
         var groups: [String: [Int]] = [:]
         var groupOrder: [String] = []
@@ -283,7 +292,7 @@ private struct Session {
             }
             progress(.init(address: change.address, action: change.action, engine: change.engine, outcome: outcome, attempts: attempts))
         }
-        for (engine, positions) in batched.sorted(by: { $0.key < $1.key }) {
+        for (engine, positions) in batched.sorted(by: { $0.key < $1.key }) where !Task.isCancelled {
             let results = await applier.adapters[engine]!.send(batch: positions.map { items[$0].1 })
             for (position, result) in zip(positions, results) {
                 answers[position] = (result, 1)
@@ -299,7 +308,7 @@ private struct Session {
                 let work = groups[key]!.map { ($0, items[$0]) }
                 group.addTask {
                     var done: [(Int, DeliveryResult, Int)] = []
-                    for (position, item) in work {
+                    for (position, item) in work where !Task.isCancelled {
                         let (result, attempts) = await retry.send(item.1, through: adapters[item.0.engine]!)
                         report(item.0, result, attempts)
                         done.append((position, result, attempts))

@@ -143,6 +143,7 @@ public struct RetryPolicy: Sendable, Hashable {
             let result = await adapter.send(message)
             guard case .retryable(_, let retryAfter) = result, attempt <= adapter.maxRetries else { return (result, attempt) }
             try? await Task.sleep(nanoseconds: UInt64(delay(attempt: attempt, retryAfter: retryAfter) * 1_000_000_000))
+            if Task.isCancelled { return (result, attempt) }
         }
     }
 }

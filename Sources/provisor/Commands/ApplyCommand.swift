@@ -29,14 +29,14 @@ func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions) async throws ->
     guard options.format == .human else {
         throw CommandFailure(description: "error: reconcile prints its progress and results as text; --format json or markdown needs --dry-run")
     }
+    if apply.simulate != nil, options.state.state == nil {
+        throw CommandFailure(description: "error: --simulate records the rehearsal in a state of its own; give it one with --state, so the real state is never touched")
+    }
     let workspace = try Workspace.open(options.manifests, state: options.state)
     let report = try ManifestValidation.run(workspace.source)
     guard report.isValid else {
         throw CommandFailure(description: "error: the manifests are not valid, so nothing was applied (run provisor validate and fix the errors above)",
                              diagnostics: report.diagnostics)
-    }
-    if apply.simulate != nil, options.state.state == nil {
-        throw CommandFailure(description: "error: --simulate records the rehearsal in a state of its own; give it one with --state, so the real state is never touched")
     }
     let saved = try apply.plan.map(SavedPlan.read)
     let store: SQLiteStateStore
@@ -46,22 +46,61 @@ func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions) async throws ->
     }
 
     let lock = try await store.acquireLock(.thisProcess(operation: "reconcile"))
-    let output = Terminal.standardOutput
+    let secrets = SecretResolver(directory: workspace.directory)
     let adapters = EngineAdapters.make(report.estate.engines, settings: .init(
-        directory: workspace.directory, processes: apply.concurrency, secrets: SecretResolver(directory: workspace.directory), outbox: store,
+        directory: workspace.directory, processes: apply.concurrency, secrets: secrets, outbox: store,
         simulateInto: apply.simulate))
-    let actor = apply.actor ?? LockRequest.currentUser
-    let applier = Applier(store: store, adapters: adapters, secrets: SecretResolver(directory: workspace.directory),
-                          options: .init(concurrency: apply.concurrency, actor: actor))
-    do {
-        let status = try await applyLocked(options, safety: workspace.config.safety, saved: saved, report: report, store: store, applier: applier, output: output)
-        for adapter in adapters.values { await adapter.shutdown() }
-        try await store.releaseLock(lock)
-        return status
-    } catch {
-        for adapter in adapters.values { await adapter.shutdown() }
-        try? await store.releaseLock(lock)
-        throw error
+    let applier = Applier(store: store, adapters: adapters, secrets: secrets,
+                          options: .init(concurrency: apply.concurrency, actor: apply.actor ?? LockRequest.currentUser))
+    // Ctrl-C or SIGTERM stops sending and lets what is in flight be recorded; the lock is
+    // released either way. A second signal ends the process at once.
+    let work = Task {
+        try await applyLocked(options, safety: workspace.config.safety, saved: saved, report: report, store: store, applier: applier,
+                              output: Terminal.standardOutput)
+    }
+    let interruption = Interruption.watch(cancelling: work)
+    let outcome = await work.result
+    interruption.cancel()
+    for adapter in adapters.values { await adapter.shutdown() }
+    var releaseFailure: Error?
+    do { try await store.releaseLock(lock) } catch { releaseFailure = error }
+    if case .failure(let error) = outcome, error is CancellationError {
+        throw CommandFailure(description: "Interrupted before the changes were sent; nothing more was applied. Run provisor reconcile again to carry on.")
+    }
+    let status = try outcome.get()
+    if let releaseFailure { throw releaseFailure }
+    return status
+}
+
+/// Turns SIGINT and SIGTERM into cancelling a task.
+enum Interruption {
+    nonisolated(unsafe) private static var received: sig_atomic_t = 0
+
+    /// Installs the handlers and polls for a signal until cancelled.
+    static func watch(cancelling work: Task<Int32, Error>) -> Task<Void, Never> {
+        received = 0
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for number in [SIGINT, SIGTERM] {
+            sigaddset(&signals, number)
+            // Only sets a flag; the second time the default action (ending the process) applies.
+            signal(number) { number in
+                Interruption.received = 1
+                signal(number, SIG_DFL)
+            }
+        }
+        // A parent may have started us with these signals blocked.
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+        return Task {
+            while !Task.isCancelled {
+                if received != 0 {
+                    Terminal.standardError.write("\nInterrupted: stopping after the changes in flight (press Ctrl-C again to stop at once).\n")
+                    work.cancel()
+                    return
+                }
+                try? await Task.sleep(nanoseconds: 50_000_000)
+            }
+        }
     }
 }
 
@@ -97,8 +136,13 @@ private func applyLocked(_ options: PlanOptions, safety: RepositoryConfig.Safety
     }
     output.write("Applying to \(store.description): \(PlanView.summaryLine(plan))\n")
     progress.start(total: total)
-    results += try await applier.apply(plan, desired: report.desired, recorded: snapshot, progress: progress.record)
+    let applied = try await applier.apply(plan, desired: report.desired, recorded: snapshot, progress: progress.record)
+    results += applied
     progress.finish()
     output.write(ApplyView.summary(results, colour: output.isColour))
+    if applied.count < total {
+        output.write("Interrupted: \(total - applied.count) of \(total) changes were not attempted; what was done is recorded. Run provisor reconcile again to carry on.\n")
+        return 1
+    }
     return results.contains { $0.outcome != .succeeded } ? 1 : 0
 }
