@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "provisor", targets: ["provisor"]),
         .library(name: "ProvisorCore", targets: ["ProvisorCore"]),
         .library(name: "ProvisorSQLite", targets: ["ProvisorSQLite"]),
+        .library(name: "ProvisorGit", targets: ["ProvisorGit"]),
         .library(name: "ProvisorEngines", targets: ["ProvisorEngines"]),
         .executable(name: "provisor-simulated-engine", targets: ["provisor-simulated-engine"]),
         .library(name: "ProvisorTesting", targets: ["ProvisorTesting"]),
@@ -23,6 +24,11 @@ let package = Package(
             name: "CLibYAML",
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
         ),
         .target(
             name: "ProvisorCore",
@@ -41,6 +47,10 @@ let package = Package(
             dependencies: []
         ),
         .target(
+            name: "ProvisorGit",
+            dependencies: ["ProvisorCore", "CLibGit2"]
+        ),
+        .target(
             name: "ProvisorSQLite",
             dependencies: ["ProvisorCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
@@ -54,6 +64,7 @@ let package = Package(
                 "ProvisorCore",
                 "ProvisorSQLite",
                 "ProvisorEngines",
+                "ProvisorGit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -75,6 +86,10 @@ let package = Package(
             name: "EngineTests",
             dependencies: ["ProvisorEngines", "ProvisorCore", "ProvisorSQLite"],
             exclude: ["Servers"]
+        ),
+        .testTarget(
+            name: "GitTests",
+            dependencies: ["ProvisorGit", "ProvisorCore"]
         ),
         .testTarget(
             name: "provisorTests",

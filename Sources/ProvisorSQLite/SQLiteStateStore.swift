@@ -114,6 +114,19 @@ public final class SQLiteStateStore: StateStore, OutboxStore {
                 CREATE TRIGGER outbox_no_update BEFORE UPDATE ON outbox BEGIN SELECT RAISE(ABORT, 'the outbox is append-only'); END;
                 """)
         }
+        migrator.registerMigration("v3: commits") { db in
+            // The git commits audit entries name, once each: author and message are not repeated
+            // on every row of a large apply.
+            try db.execute(sql: """
+                CREATE TABLE git_commit (
+                    sha TEXT PRIMARY KEY,
+                    author_name TEXT NOT NULL,
+                    author_email TEXT NOT NULL,
+                    authored_at REAL NOT NULL,
+                    message TEXT NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }()
 
@@ -202,9 +215,14 @@ public final class SQLiteStateStore: StateStore, OutboxStore {
             let delete = try db.cachedStatement(sql: "DELETE FROM resource WHERE address = ?")
             for address in write.deletes { try delete.execute(arguments: [address.description]) }
             let audit = try db.cachedStatement(sql: "INSERT INTO audit (at, actor, address, action, detail, commit_sha, serial) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            var commits: Set<String> = []
+            let recordCommit = try db.cachedStatement(sql: "INSERT OR IGNORE INTO git_commit (sha, author_name, author_email, authored_at, message) VALUES (?, ?, ?, ?, ?)")
             for entry in write.audit {
+                if let commit = entry.commit, commits.insert(commit.sha).inserted {
+                    try recordCommit.execute(arguments: [commit.sha, commit.authorName, commit.authorEmail, commit.authoredAt.timeIntervalSince1970, commit.message])
+                }
                 try audit.execute(arguments: [entry.at.timeIntervalSince1970, entry.actor, entry.address.description, entry.action, entry.detail,
-                                              entry.commit, serial])
+                                              entry.commit?.sha, serial])
             }
             _ = try Self.append(write.journal, db)
             try db.execute(sql: "UPDATE state_meta SET value = ? WHERE key = 'serial'", arguments: [String(serial)])
@@ -311,13 +329,20 @@ public final class SQLiteStateStore: StateStore, OutboxStore {
     public func audit(address: ResourceAddress?) async throws -> [AuditEntry] {
         let store = description
         return try await pool.read { db in
-            let sql = "SELECT sequence, at, actor, address, action, detail, serial, commit_sha FROM audit" + (address == nil ? "" : " WHERE address = ?") + " ORDER BY sequence"
+            let sql = """
+                SELECT sequence, at, actor, address, action, detail, serial, commit_sha, author_name, author_email, authored_at, message
+                FROM audit LEFT JOIN git_commit ON git_commit.sha = audit.commit_sha
+                """ + (address == nil ? "" : " WHERE address = ?") + " ORDER BY sequence"
             return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(address.map { [$0.description] } ?? [])).map { row in
                 guard let parsed = ResourceAddress(parsing: row[3]) else {
                     throw StateError.corruptRecord(address: row[3], reason: "audit entry \(row[0] as Int64) is damaged", store: store)
                 }
+                let commit = (row[7] as String?).map { sha in
+                    CommitInfo(sha: sha, authorName: row[8] ?? "", authorEmail: row[9] ?? "",
+                               authoredAt: Date(timeIntervalSince1970: row[10] ?? 0), message: row[11] ?? "")
+                }
                 return AuditEntry(sequence: row[0], at: Self.date(row, 1), actor: row[2], address: parsed, action: row[4], detail: row[5],
-                                  commit: row[7], serial: row[6])
+                                  commit: commit, serial: row[6])
             }
         }
     }

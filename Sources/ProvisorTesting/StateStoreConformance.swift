@@ -16,6 +16,7 @@ public enum StateStoreConformance {
         case brokenLockCannotBeReleased
         case journalIsAppendOnlyAndOrdered
         case auditCarriesTheCommitSerial
+        case auditKeepsTheCommitAuthorAndMessage
         case unresolvedJournalIsWhatACrashLeftPending
 
         public var description: String { rawValue }
@@ -141,6 +142,20 @@ public enum StateStoreConformance {
             try expect(all.map(\.sequence) == all.map(\.sequence).sorted() && all[0].sequence < all[1].sequence, "audit entries in order")
             let one = try await store.audit(address: .customer("CUS"))
             try expect(one.count == 1 && one[0].actor == "ann@ci" && one[0].detail == "new in manifests", "one resource's audit, found \(one)")
+            try expect(one[0].commit == nil, "an entry without a commit reads back without one")
+
+        case .auditKeepsTheCommitAuthorAndMessage:
+            let commit = CommitInfo(sha: String(repeating: "ab", count: 20), authorName: "Ana Lima", authorEmail: "ana@acme.example",
+                                    authoredAt: Date(timeIntervalSince1970: 1_790_000_000), message: "Add JBL's users\n\nTicket 42: ü ✓\n")
+            let other = CommitInfo(sha: String(repeating: "cd", count: 20), authorName: "Ben", authorEmail: "", authoredAt: Date(timeIntervalSince1970: 0), message: "")
+            try await store.commit(StateWrite(upserts: [samples[0]], audit: [
+                AuditEntry(actor: "ci", address: samples[0].address, action: "create", commit: commit),
+                AuditEntry(actor: "ci", address: samples[1].address, action: "create", commit: commit),
+            ]))
+            try await store.commit(StateWrite(audit: [AuditEntry(actor: "ci", address: samples[1].address, action: "update", commit: other),
+                                                      AuditEntry(actor: "ci", address: samples[2].address, action: "update", commit: commit)]))
+            let all = try await store.audit(address: nil)
+            try expect(all.map(\.commit) == [commit, commit, other, commit], "every entry keeps its commit's SHA, author, time and message, found \(all.map(\.commit))")
 
         case .unresolvedJournalIsWhatACrashLeftPending:
             let payload = JournalEntry.Payload(parent: samples[0].parent, engine: samples[0].engine, attributes: samples[0].attributes,
@@ -151,7 +166,7 @@ public enum StateStoreConformance {
             try await store.appendJournal(pending)
             // "a" succeeded with the resource in one commit; "b" failed; "c" was never answered,
             // and a second run left it pending again.
-            try await store.commit(StateWrite(upserts: [samples[0]], audit: [AuditEntry(actor: "test", address: samples[0].address, action: "provision", commit: "abc")],
+            try await store.commit(StateWrite(upserts: [samples[0]], audit: [AuditEntry(actor: "test", address: samples[0].address, action: "provision")],
                                               journal: [JournalEntry(run: "run-1", address: samples[0].address, action: "create", status: .succeeded, messageID: "pm-a")]))
             try await store.appendJournal([JournalEntry(run: "run-1", address: samples[0].address, action: "create", status: .failed, messageID: "pm-b", detail: "refused")])
             try await store.appendJournal([JournalEntry(run: "run-2", address: samples[0].address, action: "create", status: .pending, messageID: "pm-c", payload: payload)])
@@ -160,7 +175,6 @@ public enum StateStoreConformance {
             try expect(unresolved.first?.run == "run-2", "the latest pending entry of a message is the one returned")
             try expect(unresolved.first?.payload == payload, "the payload reads back exactly: \(String(describing: unresolved.first?.payload))")
             try expect(try await store.journal(run: "run-1").map(\.status) == [.pending, .pending, .pending, .succeeded, .failed], "the commit appended its journal entry")
-            try expect(try await store.audit(address: samples[0].address).first?.commit == "abc", "the audit entry keeps its commit")
         }
     }
 

@@ -19,11 +19,12 @@ public final class Applier: Sendable {
         public var concurrency: Int
         public var retry: RetryPolicy
         public var actor: String
-        public var commit: String?
+        /// The git commit of the manifests, for messages and the audit log.
+        public var commit: CommitInfo?
         /// Changes journalled and recorded per transaction.
         public var chunkSize: Int
 
-        public init(concurrency: Int = 8, retry: RetryPolicy = RetryPolicy(), actor: String, commit: String? = nil, chunkSize: Int = 512) {
+        public init(concurrency: Int = 8, retry: RetryPolicy = RetryPolicy(), actor: String, commit: CommitInfo? = nil, chunkSize: Int = 512) {
             self.concurrency = max(1, concurrency)
             self.retry = retry
             self.actor = actor
@@ -137,7 +138,7 @@ private struct Session {
             desired.resource(at: address)?.attributes ?? documents[address].flatMap { try? $0.decode() }
         }
         builder = MessageBuilder(lineage: lineage, serial: header.serial,
-                                 context: .init(actor: applier.options.actor, commit: applier.options.commit, run: applier.run), lookup: lookup)
+                                 context: .init(actor: applier.options.actor, commit: applier.options.commit?.sha, run: applier.run), lookup: lookup)
     }
 
     /// The failed resource that stops `change`, if any: for a provision or update, what stopped

@@ -12,6 +12,13 @@ public protocol ManifestSource: Sendable {
     /// The bytes of one file listed by `manifestPaths()`. May be called from several threads
     /// at once.
     func read(_ path: String) throws -> [UInt8]
+
+    /// The git commit the files come from; nil for a directory on disk.
+    var commit: CommitInfo? { get }
+}
+
+extension ManifestSource {
+    public var commit: CommitInfo? { nil }
 }
 
 /// Errors of finding and reading manifests, before any YAML is parsed.

@@ -16,6 +16,10 @@ extension ChangePlan {
         writer.member("format_version", ChangePlan.formatVersion)
         writer.key("state")
         writer.state(state)
+        if let commit {
+            writer.key("commit")
+            writer.commit(commit)
+        }
         writer.key("summary")
         writer.beginObject()
         writer.member("create", summary.create)

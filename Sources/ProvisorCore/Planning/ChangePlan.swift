@@ -35,6 +35,8 @@ public struct ChangePlan: Sendable {
     public var refusals: [Refusal]
     /// The reseller code of every customer a change touches.
     public var customerResellers: [String: String]
+    /// The git commit the manifests were read from; nil for a directory on disk.
+    public var commit: CommitInfo?
 
     /// Every change in execution order.
     public var changes: [Change] { waves.flatMap(\.changes) }

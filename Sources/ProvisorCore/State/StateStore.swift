@@ -280,12 +280,12 @@ public struct AuditEntry: Sendable, Hashable {
     public var action: String
     public var detail: String?
     /// The manifests' commit, when they came from git.
-    public var commit: String?
+    public var commit: CommitInfo?
     /// The serial the commit produced; set by the store.
     public var serial: Int
 
     public init(sequence: Int64 = 0, at: Date = Date(), actor: String, address: ResourceAddress, action: String, detail: String? = nil,
-                commit: String? = nil, serial: Int = 0) {
+                commit: CommitInfo? = nil, serial: Int = 0) {
         self.sequence = sequence
         self.at = at
         self.actor = actor

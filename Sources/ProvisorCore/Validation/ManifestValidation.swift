@@ -14,13 +14,15 @@ public enum ManifestValidation {
         public var desired: DesiredState { resolution.desired }
     }
 
-    /// Throws `SourceError` only when the source cannot be listed or is empty.
-    public static func run(_ source: some ManifestSource) throws -> Report {
+    /// Throws `SourceError` only when the source cannot be listed or is empty. With
+    /// `ownership`, files owned by a reseller are also checked to stay inside its subtree.
+    public static func run(_ source: some ManifestSource, ownership: Ownership? = nil) throws -> Report {
         let clock = ContinuousClock()
         let start = clock.now
         let loaded = try ManifestLoader.load(from: source)
         let loadedAt = clock.now
-        let (semantic, index) = Validator.check(loaded.estate)
+        var (semantic, index) = Validator.check(loaded.estate)
+        if let ownership { semantic += ownership.check(loaded.estate, index: index) }
         let validatedAt = clock.now
         let resolution = Resolution.resolve(loaded.estate, index: index)
         let resolvedAt = clock.now

@@ -33,7 +33,7 @@ func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions) async throws ->
         throw CommandFailure(description: "error: --simulate records the rehearsal in a state of its own; give it one with --state, so the real state is never touched")
     }
     let workspace = try Workspace.open(options.manifests, state: options.state)
-    let report = try ManifestValidation.run(workspace.source)
+    let report = try workspace.validate()
     guard report.isValid else {
         throw CommandFailure(description: "error: the manifests are not valid, so nothing was applied (run provisor validate and fix the errors above)",
                              diagnostics: report.diagnostics)
@@ -51,7 +51,7 @@ func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions) async throws ->
         directory: workspace.directory, processes: apply.concurrency, secrets: secrets, outbox: store,
         simulateInto: apply.simulate))
     let applier = Applier(store: store, adapters: adapters, secrets: secrets,
-                          options: .init(concurrency: apply.concurrency, actor: apply.actor ?? LockRequest.currentUser))
+                          options: .init(concurrency: apply.concurrency, actor: apply.actor ?? LockRequest.currentUser, commit: workspace.commit))
     // Ctrl-C or SIGTERM stops sending and lets what is in flight be recorded; the lock is
     // released either way. A second signal ends the process at once.
     let work = Task {
@@ -122,8 +122,9 @@ private func applyLocked(_ options: PlanOptions, safety: RepositoryConfig.Safety
     let snapshot = try await store.snapshot()
     // A saved plan's deletions were accepted when it was reviewed; the protections that no
     // allowance lifts still apply.
-    let plan = try Planner.plan(desired: report.desired, state: snapshot,
+    var plan = try Planner.plan(desired: report.desired, state: snapshot,
                                 policy: SafetyPolicy(safety, allowedDeletes: saved?.deletes ?? options.allowDeletes), store: store.description)
+    plan.commit = applier.options.commit
     if let saved { try saved.check(against: plan, store: store.description) }
     if plan.isRefused {
         let errors = plan.refusals.map { "error: \($0)" }.joined(separator: "\n")
@@ -134,6 +135,7 @@ private func applyLocked(_ options: PlanOptions, safety: RepositoryConfig.Safety
         output.write(results.isEmpty ? "No changes: the recorded state matches the manifests.\n" : ApplyView.summary(results, colour: output.isColour))
         return results.contains { $0.outcome != .succeeded } ? 1 : 0
     }
+    if let commit = plan.commit { output.write(PlanView.commitLine(commit) + "\n") }
     output.write("Applying to \(store.description): \(PlanView.summaryLine(plan))\n")
     progress.start(total: total)
     let applied = try await applier.apply(plan, desired: report.desired, recorded: snapshot, progress: progress.record)

@@ -31,7 +31,7 @@ struct ExplainCommand: ParsableCommand {
                 throw CommandFailure(description: "error: '\(address)' is not a resource address (addresses look like \(ResourceAddress.forms))")
             }
             let workspace = try Workspace.open(options)
-            let report = try ManifestValidation.run(workspace.source)
+            let report = try workspace.validate()
             guard report.isValid else {
                 throw CommandFailure(description: "error: the manifests are not valid, so nothing can be explained (run provisor validate and fix the errors above)",
                                      diagnostics: report.diagnostics)

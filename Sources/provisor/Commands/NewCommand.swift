@@ -40,6 +40,12 @@ struct NewCustomerCommand: ParsableCommand {
 
     @OptionGroup var options: ManifestOptions
 
+    func validate() throws {
+        if write && (options.repo != nil || options.ref != nil) {
+            throw ValidationError("--write writes into the manifests folder on disk; it cannot be combined with --repo or --ref")
+        }
+    }
+
     func run() throws {
         try runReportingFailures {
             guard let customerType = Customer.CustomerType(rawValue: type) else {

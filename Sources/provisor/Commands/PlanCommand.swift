@@ -84,7 +84,7 @@ func makePlan(_ options: PlanOptions) async throws -> Int32 {
     // Read the recorded state while the manifests load: the two are independent.
     let recorded = try RecordedState.open(workspace)
     async let reading = recorded.timedSnapshot()
-    let report = try ManifestValidation.run(workspace.source)
+    let report = try workspace.validate()
     guard report.isValid else {
         throw CommandFailure(description: "error: the manifests are not valid, so there is no plan (run provisor validate and fix the errors above)",
                              diagnostics: report.diagnostics)
@@ -95,7 +95,8 @@ func makePlan(_ options: PlanOptions) async throws -> Int32 {
 
     var start = clock.now
     let policy = SafetyPolicy(workspace.config.safety, allowedDeletes: options.allowDeletes)
-    let plan = try Planner.plan(desired: report.desired, state: snapshot, policy: policy, store: recorded.description)
+    var plan = try Planner.plan(desired: report.desired, state: snapshot, policy: policy, store: recorded.description)
+    plan.commit = workspace.commit
     timings.append(("plan", clock.now - start))
 
     start = clock.now

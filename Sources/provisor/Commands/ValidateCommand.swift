@@ -29,7 +29,7 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         try runReportingFailures {
             let workspace = try Workspace.open(options, positional: directory)
-            let report = try ManifestValidation.run(workspace.source)
+            let report = try workspace.validate()
             if timings { Terminal.standardError.write(timingLine(report.timings)) }
             let output = Terminal.standardOutput
             switch format {

@@ -105,6 +105,8 @@ struct SavedPlan {
     var header: StateHeader
     var deletes: Int
     var refused: Bool
+    /// The commit it was made from, when the manifests came from git.
+    var commit: CommitInfo?
 
     static func read(_ path: String) throws -> SavedPlan {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -120,7 +122,8 @@ struct SavedPlan {
         }
         return SavedPlan(path: path, text: String(decoding: data, as: UTF8.self),
                          header: StateHeader(lineage: state["lineage"] as? String, serial: serial, resourceCount: resources),
-                         deletes: deletes, refused: !((object["refusals"] as? [Any])?.isEmpty ?? true))
+                         deletes: deletes, refused: !((object["refusals"] as? [Any])?.isEmpty ?? true),
+                         commit: (object["commit"] as? [String: Any]).flatMap(CommitInfo.init(json:)))
     }
 
     /// Refuses the saved plan when the state moved since it was made, or when planning now
@@ -135,8 +138,11 @@ struct SavedPlan {
             let then = header.lineage.map { "serial \(header.serial) of state \($0)" } ?? "an empty state"
             throw CommandFailure(description: "error: the saved plan '\(path)' is stale: it was made against \(then), and \(store) is now at serial \(now.serial) of state \(now.lineage ?? "(none)"); make a new plan with provisor plan --out \(path)")
         }
+        // Only what the plan does must match: the same changes from another commit (or from
+        // the working tree) are the same plan.
         var replanned = plan
         replanned.state = header
+        replanned.commit = commit
         guard replanned.json() == text else {
             throw CommandFailure(description: "error: the saved plan '\(path)' no longer matches what the manifests give now (they changed since it was made); review a new plan with provisor plan --out \(path)")
         }

@@ -15,7 +15,7 @@ enum PlanView {
 
     /// Writes the human plan to `sink` in pieces, so a large plan is never held whole.
     static func human(_ plan: ChangePlan, context: Context, colour: Bool, to sink: (String) -> Void) {
-        var out = headline(plan, context) + "\n"
+        var out = (plan.commit.map { commitLine($0) + "\n" } ?? "") + headline(plan, context) + "\n"
         func flush() {
             if out.utf8.count >= 1 << 20 { sink(out); out.removeAll(keepingCapacity: true) }
         }
@@ -64,6 +64,11 @@ enum PlanView {
         return "Planned against \(context.store) at serial \(state.serial) (\(state.resourceCount) resources recorded, \(plan.summary.unchanged) unchanged)."
     }
 
+    /// "Manifests at commit 1a2b3c4d5e6f by Ana Lima <ana@…>: Add JBL's users".
+    static func commitLine(_ commit: CommitInfo) -> String {
+        "Manifests at commit \(commit.shortSHA) by \(commit.author): \(commit.summary)"
+    }
+
     /// "Plan: 12 to provision, 3 to update, 1 to deprovision." or "No changes. …".
     static func summaryLine(_ plan: ChangePlan) -> String {
         let summary = plan.summary
@@ -94,7 +99,7 @@ enum PlanView {
     static let defaultCommentLimit = 60_000
 
     static func markdown(_ plan: ChangePlan, context: Context, limit: Int = defaultCommentLimit) -> String {
-        var head = "### Provisor plan\n\n" + headline(plan, context) + "\n\n"
+        var head = "### Provisor plan\n\n" + (plan.commit.map { commitLine($0) + "\n\n" } ?? "") + headline(plan, context) + "\n\n"
         if plan.hasChanges {
             head += "| | " + Change.Action.allCases.map { "\(marker($0).0) \(verb($0))" }.joined(separator: " | ") + " |\n"
             head += "|---|" + String(repeating: "---:|", count: Change.Action.allCases.count) + "\n"

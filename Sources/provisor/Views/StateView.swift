@@ -85,7 +85,7 @@ enum StateView {
         guard !entries.isEmpty else { return "No changes recorded in \(store).\n" }
         var out = ""
         for entry in entries {
-            let commit = entry.commit.map { " commit \(String($0.prefix(12)))" } ?? ""
+            let commit = entry.commit.map { " commit \($0.shortSHA) (\($0.author): \($0.summary))" } ?? ""
             out += Style.bold.apply("\(timestamp(entry.at))  serial \(entry.serial)  \(entry.action) \(entry.address)", colour)
                 + "  by \(entry.actor)\(commit)\n"
             if let detail = entry.detail { out += "    \(detail)\n" }
@@ -105,7 +105,10 @@ enum StateView {
             writer.member("at", timestamp(entry.at))
             writer.member("serial", entry.serial)
             writer.member("actor", entry.actor)
-            writer.member("commit", entry.commit)
+            if let commit = entry.commit {
+                writer.key("commit")
+                writer.commit(commit)
+            }
             writer.member("action", entry.action)
             writer.member("address", entry.address.description)
             writer.member("detail", entry.detail)
