@@ -1,3 +1,5 @@
+import ProvisorCore
+
 /// A manifest file that differs between two revisions (or a revision and the working tree).
 public struct ManifestFileChange: Sendable, Hashable {
     public enum Status: String, Sendable, Hashable {
@@ -44,5 +46,21 @@ public struct ManifestFileChange: Sendable, Hashable {
             changes += paths.map { ManifestFileChange(.deleted, $0) }
         }
         return changes.sorted { $0.path < $1.path }
+    }
+}
+
+extension GitRepository {
+    /// The blob id of every file of a source on disk, by its path from the repository's top
+    /// folder (`top`, the prefix its paths start with, is removed): what git would store.
+    public static func blobIDs(of source: some ManifestSource, top: String) throws -> [String: ObjectID] {
+        let paths = try source.manifestPaths()
+        let ids = parallelMap(paths.count) { index in Result { try blobID(of: source.read(paths[index])) } }
+        var byPath: [String: ObjectID] = [:]
+        for (path, id) in zip(paths, ids) {
+            var relative = path.hasPrefix(top) ? String(path.dropFirst(top.utf8.count)) : path
+            while relative.hasPrefix("./") { relative.removeFirst(2) }
+            byPath[relative] = try id.get()
+        }
+        return byPath
     }
 }

@@ -47,7 +47,7 @@ public struct Ownership: Sendable {
         }
         func outside(_ what: String, at location: SourceLocation, owner: RepositoryConfig.Owner, because reason: String) {
             diagnostics.append(.error(at: location, "\(what) is outside reseller \(owner.reseller)'s subtree: \(reason)",
-                                      hint: "'\(relativePath(location.file))' is owned by \(owner.reseller) (owners: \"\(owner.path)\" in provisor.yaml); move this to a file the provider or the right reseller owns"))
+                                      hint: "this file is \(owner.reseller)'s through owners \"\(owner.path)\" in provisor.yaml; move the definition to a file the provider or its own reseller owns"))
         }
 
         for engine in estate.engines {

@@ -17,6 +17,9 @@ struct ValidateCommand: ParsableCommand {
     @Option(name: .long, help: "Output format: human, json or github (workflow annotations).")
     var format: OutputFormat = .human
 
+    @Option(name: .long, help: ArgumentHelp("Report only what changed since this git revision: problems in the files that changed (ownership included) and problems the change causes elsewhere.", valueName: "REV"))
+    var changedSince: String?
+
     @Flag(name: .long, help: "Print how long loading, validation and resolution took, on standard error.")
     var timings = false
 
@@ -29,12 +32,19 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         try runReportingFailures {
             let workspace = try Workspace.open(options, positional: directory)
-            let report = try workspace.validate()
+            var report = try workspace.validate()
             if timings { Terminal.standardError.write(timingLine(report.timings)) }
+            var scope: DiagnosticsView.Scope?
+            if let changedSince {
+                let base = try BaseRevision(changedSince, of: workspace, options: options)
+                let (diagnostics, earlierErrors) = base.newProblems(in: report)
+                report.diagnostics = diagnostics
+                scope = DiagnosticsView.Scope(revision: changedSince, commit: base.commit, files: base.files, earlierErrors: earlierErrors)
+            }
             let output = Terminal.standardOutput
             switch format {
-            case .human, .markdown: output.write(DiagnosticsView.human(report, colour: output.isColour))
-            case .json: output.write(try DiagnosticsView.json(report))
+            case .human, .markdown: output.write(DiagnosticsView.human(report, colour: output.isColour, scope: scope))
+            case .json: output.write(try DiagnosticsView.json(report, scope: scope))
             case .github: output.write(DiagnosticsView.github(report))
             }
             return report.isValid ? 0 : 1

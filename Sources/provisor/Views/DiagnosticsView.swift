@@ -1,5 +1,6 @@
 import Foundation
 import ProvisorCore
+import ProvisorGit
 
 /// Renders validation results as human text, JSON or GitHub workflow annotations.
 enum DiagnosticsView {
@@ -8,10 +9,32 @@ enum DiagnosticsView {
         return "\(Style.bold.apply("\(diagnostic.location):", colour)) \(severity) \(diagnostic.text)"
     }
 
-    static func human(_ report: ManifestValidation.Report, colour: Bool) -> String {
+    /// What `validate --changed-since` reports on.
+    struct Scope {
+        var revision: String
+        var commit: CommitInfo
+        var files: [ManifestFileChange]
+        /// Errors in unchanged files that the base revision already had, left out.
+        var earlierErrors: Int
+
+        var description: String {
+            let changed = files.filter { $0.status != .deleted }.count
+            return "\(changed) manifest \(changed == 1 ? "file" : "files") changed since \(revision) (\(commit.shortSHA))"
+        }
+    }
+
+    static func human(_ report: ManifestValidation.Report, colour: Bool, scope: Scope? = nil) -> String {
         var lines = report.diagnostics.map { line($0, colour: colour) }
         let estate = report.estate
-        if report.isValid {
+        if let scope {
+            let earlier = scope.earlierErrors == 0 ? "" : "; \(scope.earlierErrors) \(scope.earlierErrors == 1 ? "error" : "errors") that \(scope.revision) already had left out (run provisor validate to see them)"
+            if report.isValid {
+                lines.append(Style.green.apply("No new problems:", colour) + " \(scope.description)\(earlier).")
+            } else {
+                let errors = report.diagnostics.errorCount
+                lines.append(Style.red.apply("Invalid:", colour) + " \(errors) new \(errors == 1 ? "error" : "errors"), \(scope.description)\(earlier).")
+            }
+        } else if report.isValid {
             let counts = "\(estate.engines.count) engines, \(estate.services.count) services, \(estate.resellers.count) resellers, "
                 + "\(estate.customers.count) customers, \(estate.users.count) users"
             lines.append(Style.green.apply("Valid:", colour) + " \(estate.files.count) files, \(estate.documentCount) documents (\(counts)).")
@@ -38,20 +61,30 @@ enum DiagnosticsView {
         struct Summary: Encodable {
             var files, documents, errors, engines, services, resellers, customers, users, resources: Int
         }
+        struct ChangedSince: Encodable {
+            var revision: String
+            var commit: String
+            var files: [String]
+            var earlier_errors: Int
+        }
         var format_version = "1"
         var valid: Bool
         var summary: Summary
+        /// Present with --changed-since: the diagnostics are then only the new ones.
+        var changed_since: ChangedSince?
         var diagnostics: [Entry]
     }
 
-    static func json(_ report: ManifestValidation.Report) throws -> String {
+    static func json(_ report: ManifestValidation.Report, scope: Scope? = nil) throws -> String {
         let estate = report.estate
         let value = JSONReport(
             valid: report.isValid,
             summary: .init(files: estate.files.count, documents: estate.documentCount, errors: report.diagnostics.errorCount,
                            engines: estate.engines.count, services: estate.services.count, resellers: estate.resellers.count,
                            customers: estate.customers.count, users: estate.users.count,
-                           resources: report.isValid ? report.desired.resources.count : 0),
+                           resources: report.isValid && (scope?.earlierErrors ?? 0) == 0 ? report.desired.resources.count : 0),
+            changed_since: scope.map { .init(revision: $0.revision, commit: $0.commit.sha,
+                                             files: $0.files.filter { $0.status != .deleted }.map(\.path), earlier_errors: $0.earlierErrors) },
             diagnostics: report.diagnostics.map {
                 .init(file: $0.location.file, line: $0.location.line, column: $0.location.column,
                       severity: $0.severity.rawValue, message: $0.message, hint: $0.hint)

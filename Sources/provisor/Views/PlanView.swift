@@ -9,13 +9,18 @@ enum PlanView {
         var store: String
         /// False when no state exists yet.
         var stateExists: Bool
+        /// For `provisor diff`: what is compared ("base main (1a2b3c4d5e6f) with the working
+        /// tree"), in place of the state.
+        var comparison: String? = nil
+        /// Shown after the headline (a diff's changed files).
+        var preamble = ""
     }
 
     // MARK: Human
 
     /// Writes the human plan to `sink` in pieces, so a large plan is never held whole.
     static func human(_ plan: ChangePlan, context: Context, colour: Bool, to sink: (String) -> Void) {
-        var out = (plan.commit.map { commitLine($0) + "\n" } ?? "") + headline(plan, context) + "\n"
+        var out = (plan.commit.map { commitLine($0) + "\n" } ?? "") + headline(plan, context) + "\n" + context.preamble
         func flush() {
             if out.utf8.count >= 1 << 20 { sink(out); out.removeAll(keepingCapacity: true) }
         }
@@ -29,7 +34,7 @@ enum PlanView {
             }
         }
         if plan.hasChanges { out += "\n" }
-        sink(out + summaryLine(plan) + "\n")
+        sink(out + summaryLine(plan, context) + "\n")
     }
 
     /// One change: its symbol, address and reason, then for a create every attribute and for an
@@ -57,6 +62,9 @@ enum PlanView {
     }
 
     static func headline(_ plan: ChangePlan, _ context: Context) -> String {
+        if let comparison = context.comparison {
+            return "Comparing \(comparison): \(plan.state.resourceCount) resources at base, \(plan.summary.unchanged) unchanged."
+        }
         guard context.stateExists else {
             return "No state recorded yet (\(context.store)): every resource is new."
         }
@@ -70,12 +78,14 @@ enum PlanView {
     }
 
     /// "Plan: 12 to provision, 3 to update, 1 to deprovision." or "No changes. …".
-    static func summaryLine(_ plan: ChangePlan) -> String {
+    static func summaryLine(_ plan: ChangePlan, _ context: Context? = nil) -> String {
         let summary = plan.summary
+        let diff = context?.comparison != nil
         guard plan.hasChanges else {
-            return "No changes: the recorded state matches the manifests (\(summary.unchanged) resources)."
+            return diff ? "No changes: both sides give the same resources (\(summary.unchanged))."
+                : "No changes: the recorded state matches the manifests (\(summary.unchanged) resources)."
         }
-        return "Plan: \(summary.create) to provision, \(summary.update) to update, \(summary.delete) to deprovision."
+        return (diff ? "Diff" : "Plan") + ": \(summary.create) to provision, \(summary.update) to update, \(summary.delete) to deprovision."
     }
 
     static func marker(_ action: Change.Action) -> (String, Style) {
@@ -99,7 +109,8 @@ enum PlanView {
     static let defaultCommentLimit = 60_000
 
     static func markdown(_ plan: ChangePlan, context: Context, limit: Int = defaultCommentLimit) -> String {
-        var head = "### Provisor plan\n\n" + (plan.commit.map { commitLine($0) + "\n\n" } ?? "") + headline(plan, context) + "\n\n"
+        var head = (context.comparison == nil ? "### Provisor plan\n\n" : "### Provisor diff\n\n")
+            + (plan.commit.map { commitLine($0) + "\n\n" } ?? "") + headline(plan, context) + "\n\n" + context.preamble
         if plan.hasChanges {
             head += "| | " + Change.Action.allCases.map { "\(marker($0).0) \(verb($0))" }.joined(separator: " | ") + " |\n"
             head += "|---|" + String(repeating: "---:|", count: Change.Action.allCases.count) + "\n"
@@ -114,11 +125,12 @@ enum PlanView {
             head += "\n"
         }
         if plan.isRefused {
-            head += "> [!CAUTION]\n> **This plan is refused** and cannot be applied:\n"
+            head += context.comparison == nil ? "> [!CAUTION]\n> **This plan is refused** and cannot be applied:\n"
+                : "> [!CAUTION]\n> Against a state recorded from base, **reconcile would refuse** this change:\n"
             for refusal in plan.refusals { head += "> - \(refusal)\n" }
             head += "\n"
         }
-        let tail = "**" + summaryLine(plan) + "**\n"
+        let tail = "**" + summaryLine(plan, context) + "**\n"
 
         var sections: [(title: String, changes: [Change])] = []
         for group in groups(plan) {
