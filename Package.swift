@@ -89,11 +89,11 @@ let package = Package(
         ),
         .testTarget(
             name: "GitTests",
-            dependencies: ["ProvisorGit", "ProvisorCore"]
+            dependencies: ["ProvisorGit", "ProvisorCore", "ProvisorTesting"]
         ),
         .testTarget(
             name: "provisorTests",
-            dependencies: ["provisor", "ProvisorCore", "ProvisorSQLite"],
+            dependencies: ["provisor", "ProvisorCore", "ProvisorSQLite", "ProvisorTesting"],
             exclude: ["Golden"]
         ),
     ],
