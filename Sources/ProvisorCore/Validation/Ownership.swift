@@ -35,10 +35,11 @@ public struct Ownership: Sendable {
             diagnostics.append(.error(at: owner.location, "owners gives '\(owner.path)' to reseller '\(owner.reseller)', which no manifest defines",
                                       hint: "use the code of an existing reseller"))
         }
+        // A file whose owner is unknown is reported once, at the owner, not at each definition.
         var owners: [Int32: RepositoryConfig.Owner?] = [:]
         func owner(_ location: SourceLocation) -> RepositoryConfig.Owner? {
             if let known = owners[location.fileID] { return known }
-            let found = self.owner(of: location.file)
+            let found = self.owner(of: location.file).flatMap { index.resellers[$0.reseller] == nil ? nil : $0 }
             owners[location.fileID] = found
             return found
         }
