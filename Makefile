@@ -1,6 +1,6 @@
 # Provisor: `make demo` and `make test` work on a fresh Debian machine with Swift installed.
 SWIFT ?= swift
-APT_PACKAGES := libyaml-dev libgit2-dev libsqlite3-dev pkg-config
+APT_PACKAGES := libyaml-dev libgit2-dev libsqlite3-dev pkg-config git
 PROVISOR := .build/debug/provisor
 
 .PHONY: deps build demo test estate bench
@@ -34,6 +34,14 @@ demo: build
 	@rm -rf $(DEMO_STATE) $(DEMO_STATE)-wal $(DEMO_STATE)-shm $(DEMO_ENGINES)
 	$(PROVISOR) validate --config examples/provisor.yaml
 	$(PROVISOR) explain --config examples/provisor.yaml customer/JBL/user/alice/service/m365
+	@if git rev-parse --git-dir >/dev/null 2>&1 && git cat-file -e HEAD:examples/provisor.yaml 2>/dev/null; then \
+	  echo "--- provisor validate --ref HEAD: the committed manifests, read from git through libgit2"; \
+	  echo "$(PROVISOR) validate --ref HEAD --config examples/provisor.yaml"; \
+	  $(PROVISOR) validate --ref HEAD --config examples/provisor.yaml || exit 1; \
+	  echo "--- provisor diff --base HEAD: what the working tree changes against the last commit"; \
+	  echo "$(PROVISOR) diff --base HEAD --config examples/provisor.yaml"; \
+	  out=$$($(PROVISOR) diff --base HEAD --config examples/provisor.yaml); status=$$?; echo "$$out" | tail -n 4; [ $$status -ne 1 ] || exit 1; \
+	else echo "--- (not a git checkout: the git steps are left out)"; fi
 	@$(PROVISOR) plan --config examples/provisor.yaml --state $(DEMO_STATE) > .build/demo-plan.txt; status=$$?; \
 	  echo "--- provisor plan (the first and last lines; all of it in .build/demo-plan.txt)"; \
 	  head -n 16 .build/demo-plan.txt; echo "  …"; tail -n 3 .build/demo-plan.txt; [ $$status -eq 2 ]

@@ -190,6 +190,19 @@ public final class GitRepository: Sendable {
         return ObjectID(oid)
     }
 
+    /// A path as given on the command line (relative to the current folder, or absolute) as
+    /// a path from the repository's top folder, when it lies in the working tree; otherwise
+    /// taken to be a path from the top already.
+    public func treePath(of path: String) -> String {
+        if let workingTree {
+            let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+            let standardized = URL(fileURLWithPath: absolute).standardizedFileURL.resolvingSymlinksInPath().path
+            let root = URL(fileURLWithPath: workingTree).standardizedFileURL.resolvingSymlinksInPath().path + "/"
+            if standardized.hasPrefix(root) { return String(standardized.dropFirst(root.utf8.count)) }
+        }
+        return Self.normalized(path)
+    }
+
     /// "repository /path".
     public var description: String { "repository \(path)" }
 

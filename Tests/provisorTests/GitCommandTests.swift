@@ -35,6 +35,11 @@ func addresses(_ plan: [String: Any], _ action: String) -> [String] {
         #expect(commit?["sha"] as? String == sha && commit?["author"] as? String == "Ana Lima" && commit?["email"] as? String == "ana@acme.example")
         #expect(commit?["message"] as? String == "Initial estate\n\nNine customers.\n")
 
+        let saved = repository.url.appendingPathComponent("plan.json")
+        try fromGit.stdout.write(to: saved, atomically: true, encoding: .utf8)
+        let verdict = try json(try schemaCheck([saved.path]))
+        #expect((verdict[saved.path] as? [String: Any])?["valid"] as? Bool == true, "the plan with its commit matches plan.schema.json: \(verdict)")
+
         // From another folder with --repo, and in the human form, with the commit on top.
         let human = try provisor(["plan", "--repo", repository.path] + state, in: packageRoot)
         let humanFromDisk = try provisor(["plan"] + state, in: repository.url)
@@ -93,6 +98,10 @@ func addresses(_ plan: [String: Any], _ action: String) -> [String] {
         #expect(files == ["renamed manifests/customers/att/people.yaml from manifests/customers/att/users.yaml",
                           "modified manifests/customers/jbl/users.yaml",
                           "deleted manifests/customers/rbt/customer.yaml", "deleted manifests/customers/rbt/users.yaml"])
+        let saved = repository.url.appendingPathComponent("diff.json")
+        try run.stdout.write(to: saved, atomically: true, encoding: .utf8)
+        let verdict = try json(try schemaCheck([saved.path], schema: "diff.schema.json"))
+        #expect((verdict[saved.path] as? [String: Any])?["valid"] as? Bool == true, "\(verdict)")
         let plan = diff["plan"] as! [String: Any]
         #expect(addresses(plan, "update") == ["customer/JBL/user/alice"])
         #expect(Set(addresses(plan, "delete")) == Set(rbt))
@@ -178,11 +187,29 @@ func addresses(_ plan: [String: Any], _ action: String) -> [String] {
         #expect(!broken.stdout.contains("sneaky"), "the violation HEAD already had is left out")
     }
 
+    @Test func aProvisorYamlInASubfolderKeepsItsPathsAndOwnersRelativeToItself() throws {
+        let repository = try TemporaryRepository()
+        try repository.copy(packageRoot.appendingPathComponent("examples/manifests"), to: "ops/manifests")
+        try repository.copy(packageRoot.appendingPathComponent("examples/provisor.yaml"), to: "ops/provisor.yaml")
+        try repository.edit("ops/manifests/customers/tkl/customer.yaml") { $0.replacingOccurrences(of: "reseller: KIWI", with: "reseller: ACME") }
+        try repository.commit("Estate under ops/")
+        let expected = "ops/manifests/customers/tkl/customer.yaml:8:13: error: customer 'TKL' is outside reseller KIWI's subtree: it belongs to reseller ACME"
+        let fromGit = try provisor(["validate", "--ref", "HEAD", "--config", "ops/provisor.yaml"], in: repository.url)
+        let fromDisk = try provisor(["validate", "--config", "ops/provisor.yaml"], in: repository.url)
+        #expect(fromGit.status == 1 && fromGit.stdout.hasPrefix(expected), "\(fromGit.stdout)\(fromGit.stderr)")
+        #expect(fromDisk.status == 1 && fromDisk.stdout.hasPrefix(expected), "\(fromDisk.stdout)\(fromDisk.stderr)")
+        let missing = try provisor(["validate", "--ref", "HEAD", "--config", "ops/nothing.yaml"], in: repository.url)
+        #expect(missing.status == 1 && missing.stderr == "error: configuration file 'ops/nothing.yaml' does not exist at HEAD (with --ref, --config is a path from the repository's top folder)\n")
+    }
+
     @Test func reconcileFromARevisionRecordsTheCommitInTheAuditLog() throws {
         let repository = try exampleRepository()
         let sha = try repository.git(["rev-parse", "HEAD"])
         let state = repository.path + "/state.db"
-        let apply = try provisor(["reconcile", "--ref", "HEAD", "--state", state, "--simulate", repository.path + "/engines", "--actor", "ci"],
+        // A plan saved from the files on disk is the same plan when applied from the revision.
+        let plan = repository.path + "/plan.json"
+        #expect(try provisor(["plan", "--state", state, "--out", plan], in: repository.url).status == 2)
+        let apply = try provisor(["reconcile", "--ref", "HEAD", "--plan", plan, "--state", state, "--simulate", repository.path + "/engines", "--actor", "ci"],
                                  in: repository.url, environment: Rehearsal.secrets)
         #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
         #expect(apply.stdout.hasPrefix("Manifests at commit \(sha.prefix(12)) by Ana Lima <ana@acme.example>: Initial estate\n"))

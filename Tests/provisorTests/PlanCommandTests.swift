@@ -266,10 +266,10 @@ func expectGolden(_ output: String, _ name: String, directory: URL) throws {
 }
 
 /// Runs scripts/schema-check.py on files and returns its JSON verdicts.
-func schemaCheck(_ paths: [String]) throws -> String {
+func schemaCheck(_ paths: [String], schema: String? = nil) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", packageRoot.appendingPathComponent("scripts/schema-check.py").path] + paths
+    process.arguments = ["python3", packageRoot.appendingPathComponent("scripts/schema-check.py").path] + (schema.map { ["--json-schema", $0] } ?? []) + paths
     let out = Pipe()
     process.standardOutput = out
     try process.run()

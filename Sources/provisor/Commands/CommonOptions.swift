@@ -51,16 +51,19 @@ struct Workspace {
     var directory: String
     /// The repository, when the manifests come from git (a revision or its working tree).
     var repository: GitRepository?
+    /// What manifest paths start with before the path from provisor.yaml's folder, which
+    /// owner globs are written against ("examples/" for examples/provisor.yaml).
+    var ownerBase: String
 
     /// The git commit the manifests come from; nil for files on disk.
     var commit: CommitInfo? { source.commit }
 
-    /// Delegation as provisor.yaml sets it; owner globs are paths from provisor.yaml's folder.
+    /// Delegation as provisor.yaml sets it.
     var ownership: Ownership {
-        let base = directory == "." ? "" : directory.hasSuffix("/") ? directory : directory + "/"
-        let fromGit = source is GitSource
+        let base = ownerBase
         return Ownership(owners: config.owners) { path in
-            if fromGit || base.isEmpty { return path.hasPrefix("./") ? String(path.dropFirst(2)) : path }
+            var path = path
+            while path.hasPrefix("./") { path.removeFirst(2) }
             return path.hasPrefix(base) ? String(path.dropFirst(base.utf8.count)) : path
         }
     }
@@ -77,66 +80,68 @@ struct Workspace {
                         repository: repository, revision: repository == nil ? nil : options.ref ?? "HEAD")
     }
 
-    /// Without a repository: provisor.yaml is `--config`, else ./provisor.yaml when present, and
-    /// the manifests are the `--manifests` directory, else `manifests:` relative to provisor.yaml,
-    /// else ./manifests. With a repository and a revision: provisor.yaml is `--config`, else the
-    /// one at the top of that revision's tree, and the manifests folder is a path in the tree.
-    /// With a repository and no revision: its working tree on disk.
+    /// Paths in provisor.yaml are relative to its folder.
+    ///
+    /// Without a revision, provisor.yaml is `--config`, else ./provisor.yaml (the repository's,
+    /// with `--repo`) when present, and the manifests are `--manifests`, else `manifests:`,
+    /// else ./manifests. With a revision, `--config` (default provisor.yaml) and `--manifests`
+    /// are paths from the repository's top folder, read from that revision's tree.
     static func open(config configOption: String?, manifests manifestsOption: String?, state stateOption: String?,
                      repository: GitRepository? = nil, revision: String? = nil) throws -> Workspace {
-        let top = repository.map { $0.path == "." ? "" : ($0.path.hasSuffix("/") ? $0.path : $0.path + "/") }
-        var configPath = configOption
+        let top = repository.map { $0.path == "." ? "" : ($0.path.hasSuffix("/") ? $0.path : $0.path + "/") } ?? ""
+        var configPath: String?
         var parsed: (config: RepositoryConfig, diagnostics: [Diagnostic])?
-        if configPath == nil, let repository, let revision {
-            if let bytes = try repository.file(RepositoryConfig.fileName, at: revision) {
-                configPath = RepositoryConfig.fileName
-                parsed = RepositoryConfig.parse(bytes, file: RepositoryConfig.fileName)
+        // The config's folder as a path from the repository's top, for a revision.
+        var treeFolder = ""
+        if let repository, let revision {
+            let path = configOption.map { repository.treePath(of: $0) } ?? RepositoryConfig.fileName
+            if let bytes = try repository.file(path, at: revision) {
+                configPath = path
+                parsed = RepositoryConfig.parse(bytes, file: path)
+            } else if configOption != nil {
+                throw CommandFailure(description: "error: configuration file '\(path)' does not exist at \(revision) (with --ref, --config is a path from the repository's top folder)")
             }
-        } else if configPath == nil {
-            let candidate = (top ?? "") + RepositoryConfig.fileName
-            if FileManager.default.fileExists(atPath: candidate) { configPath = candidate }
-        }
-        if parsed == nil, let path = configPath {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw CommandFailure(description: "error: configuration file '\(path)' does not exist or cannot be read (check --config)")
+            treeFolder = (path as NSString).deletingLastPathComponent
+        } else {
+            configPath = configOption
+            if configPath == nil, FileManager.default.fileExists(atPath: top + RepositoryConfig.fileName) { configPath = top + RepositoryConfig.fileName }
+            if let path = configPath {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw CommandFailure(description: "error: configuration file '\(path)' does not exist or cannot be read (check --config)")
+                }
+                parsed = RepositoryConfig.parse(Array(data), file: path)
             }
-            parsed = RepositoryConfig.parse(Array(data), file: path)
         }
         if let parsed, parsed.diagnostics.hasErrors {
             throw CommandFailure(description: "error: \(configPath!) is not a valid configuration", diagnostics: parsed.diagnostics)
         }
         let config = parsed?.config ?? RepositoryConfig()
-        // Relative paths in provisor.yaml start at its folder; for a revision's provisor.yaml,
-        // at the repository's top folder.
-        var configDirectory = configPath.map { ($0 as NSString).deletingLastPathComponent } ?? ""
-        if repository != nil, revision != nil, configOption == nil {
-            configDirectory = top!
-        }
-        func fromConfig(_ relative: String) -> String {
-            guard !configDirectory.isEmpty, configDirectory != ".", !relative.hasPrefix("/") else { return relative }
-            return (configDirectory as NSString).appendingPathComponent(relative)
+        let configDirectory = revision != nil ? top + treeFolder : (configPath.map { ($0 as NSString).deletingLastPathComponent } ?? top)
+        func join(_ folder: String, _ relative: String) -> String {
+            guard !folder.isEmpty, folder != ".", !relative.hasPrefix("/") else { return relative }
+            return (folder as NSString).appendingPathComponent(relative)
         }
         var backend = config.state
         if let explicit = stateOption {
             backend = .sqlite(path: explicit)
         } else if case .sqlite(let relative) = backend {
-            backend = .sqlite(path: fromConfig(relative))
+            backend = .sqlite(path: join(configDirectory, relative))
         }
         let directory = configDirectory.isEmpty ? "." : configDirectory
 
         let manifests: String
         let source: any ManifestSource
         if let repository, let revision {
-            manifests = manifestsOption ?? config.manifests
+            manifests = manifestsOption ?? join(treeFolder, config.manifests)
             source = try repository.source(at: revision, manifests: manifests)
-        } else if let top, let manifestsOption {
-            manifests = top + manifestsOption
-            source = DirectorySource(root: manifests)
         } else {
-            manifests = manifestsOption ?? fromConfig(config.manifests)
+            manifests = manifestsOption.map { repository == nil ? $0 : join(top, $0) } ?? join(configDirectory, config.manifests)
             source = DirectorySource(root: manifests)
         }
-        return Workspace(config: config, manifests: manifests, source: source, state: backend, directory: directory, repository: repository)
+        let ownerFolder = revision != nil ? treeFolder : configDirectory
+        let ownerBase = ownerFolder.isEmpty || ownerFolder == "." ? "" : (ownerFolder.hasSuffix("/") ? ownerFolder : ownerFolder + "/")
+        return Workspace(config: config, manifests: manifests, source: source, state: backend, directory: directory,
+                         repository: repository, ownerBase: ownerBase)
     }
 }
 
