@@ -190,6 +190,19 @@ public final class GitRepository: Sendable {
         return ObjectID(oid)
     }
 
+    /// What the paths of files on disk in this repository start with, from the current
+    /// folder: "" when it is the current folder, else the path with a trailing slash.
+    public var prefix: String {
+        path == "." ? "" : (path.hasSuffix("/") ? path : path + "/")
+    }
+
+    /// A path on disk under `prefix` as a path from the repository's top folder.
+    public func relativePath(_ path: String) -> String {
+        var path = path.hasPrefix(prefix) ? String(path.dropFirst(prefix.utf8.count)) : path
+        while path.hasPrefix("./") { path.removeFirst(2) }
+        return path
+    }
+
     /// A path as given on the command line (relative to the current folder, or absolute) as
     /// a path from the repository's top folder, when it lies in the working tree; otherwise
     /// taken to be a path from the top already.

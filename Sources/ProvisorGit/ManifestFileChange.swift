@@ -50,17 +50,13 @@ public struct ManifestFileChange: Sendable, Hashable {
 }
 
 extension GitRepository {
-    /// The blob id of every file of a source on disk, by its path from the repository's top
-    /// folder (`top`, the prefix its paths start with, is removed): what git would store.
-    public static func blobIDs(of source: some ManifestSource, top: String) throws -> [String: ObjectID] {
+    /// The blob id of every file of a source on disk in this repository's working tree, by
+    /// its path from the repository's top folder: what git would store.
+    public func blobIDs(of source: some ManifestSource) throws -> [String: ObjectID] {
         let paths = try source.manifestPaths()
-        let ids = parallelMap(paths.count) { index in Result { try blobID(of: source.read(paths[index])) } }
+        let ids = parallelMap(paths.count) { index in Result { try Self.blobID(of: source.read(paths[index])) } }
         var byPath: [String: ObjectID] = [:]
-        for (path, id) in zip(paths, ids) {
-            var relative = path.hasPrefix(top) ? String(path.dropFirst(top.utf8.count)) : path
-            while relative.hasPrefix("./") { relative.removeFirst(2) }
-            byPath[relative] = try id.get()
-        }
+        for (path, id) in zip(paths, ids) { byPath[relativePath(path)] = try id.get() }
         return byPath
     }
 }

@@ -152,7 +152,7 @@ func history() throws -> (repository: TemporaryRepository, first: String, second
 
         // The working tree hashes as git would store it.
         try repository.write("m/keep.yaml", "keep: 2\n")
-        let disk = try GitRepository.blobIDs(of: DirectorySource(root: repository.path + "/m"), top: repository.path + "/")
+        let disk = try git.blobIDs(of: DirectorySource(root: repository.path + "/m"))
         #expect(disk["m/keep.yaml"]?.description == (try repository.git(["hash-object", "m/keep.yaml"])))
         #expect(ManifestFileChange.between(base: head, head: disk) == [ManifestFileChange(.modified, "m/keep.yaml")])
     }

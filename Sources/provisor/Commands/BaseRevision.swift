@@ -10,31 +10,22 @@ struct BaseRevision {
     var workspace: Workspace?
     /// Every manifest file that differs, by its path from the repository's top folder.
     var files: [ManifestFileChange]
-    /// The prefix the workspace's paths carry in front of their path from the repository's top.
-    var top: String
+    let repository: GitRepository
 
     /// Reads `revision` from the workspace's repository (the current folder's when the
     /// workspace is a plain directory), with the same --config and --manifests.
     init(_ revision: String, of workspace: Workspace, options: ManifestOptions) throws {
-        let repository = try workspace.repository ?? GitRepository(path: ".")
+        repository = try workspace.repository ?? GitRepository(path: ".")
         self.revision = revision
         commit = try repository.commit(revision)
-        top = repository.path == "." ? "" : (repository.path.hasSuffix("/") ? repository.path : repository.path + "/")
         do {
             self.workspace = try Workspace.open(config: options.config, manifests: options.manifests, state: nil, repository: repository, revision: revision)
         } catch GitError.pathNotInTree {
             self.workspace = nil
         }
         let baseFiles = (self.workspace?.source as? GitSource)?.blobIDs ?? [:]
-        let headFiles = try (workspace.source as? GitSource)?.blobIDs ?? GitRepository.blobIDs(of: workspace.source, top: top)
+        let headFiles = try (workspace.source as? GitSource)?.blobIDs ?? repository.blobIDs(of: workspace.source)
         files = ManifestFileChange.between(base: baseFiles, head: headFiles)
-    }
-
-    /// A workspace path as a path from the repository's top folder.
-    func relative(_ path: String) -> String {
-        var path = path.hasPrefix(top) ? String(path.dropFirst(top.utf8.count)) : path
-        while path.hasPrefix("./") { path.removeFirst(2) }
-        return path
     }
 
     /// The problems of `report` that the change brought: every one in a changed file, and any
@@ -48,12 +39,12 @@ struct BaseRevision {
             var text: String
         }
         func key(_ diagnostic: Diagnostic) -> Key {
-            Key(file: relative(diagnostic.location.file), line: diagnostic.location.line, column: diagnostic.location.column, text: diagnostic.text)
+            Key(file: repository.relativePath(diagnostic.location.file), line: diagnostic.location.line, column: diagnostic.location.column, text: diagnostic.text)
         }
         let before = (try? workspace?.validate())?.diagnostics ?? []
         let known = Set(before.map(key))
         let changed = Set(files.filter { $0.status != .deleted }.map(\.path))
-        let diagnostics = report.diagnostics.filter { changed.contains(relative($0.location.file)) || !known.contains(key($0)) }
+        let diagnostics = report.diagnostics.filter { changed.contains(repository.relativePath($0.location.file)) || !known.contains(key($0)) }
         return (diagnostics, report.diagnostics.errorCount - diagnostics.errorCount)
     }
 }

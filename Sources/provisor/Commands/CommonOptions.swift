@@ -88,7 +88,7 @@ struct Workspace {
     /// are paths from the repository's top folder, read from that revision's tree.
     static func open(config configOption: String?, manifests manifestsOption: String?, state stateOption: String?,
                      repository: GitRepository? = nil, revision: String? = nil) throws -> Workspace {
-        let top = repository.map { $0.path == "." ? "" : ($0.path.hasSuffix("/") ? $0.path : $0.path + "/") } ?? ""
+        let top = repository?.prefix ?? ""
         var configPath: String?
         var parsed: (config: RepositoryConfig, diagnostics: [Diagnostic])?
         // The config's folder as a path from the repository's top, for a revision.
