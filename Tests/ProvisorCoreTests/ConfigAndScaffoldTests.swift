@@ -28,6 +28,18 @@ import Testing
             "4:19: error: 'a/**' is not a valid code: 'acme' (use 2 to 16 upper-case letters and digits, starting with a letter, like JBL)",
         ])
     }
+
+    @Test func driftIgnoreRulesParseWithTheirKind() {
+        let text = "drift:\n  ignore:\n    - { kind: user, attribute: lastLogin }\n    - { attribute: tenantId }\n"
+        let (config, diagnostics) = RepositoryConfig.parse(Array(text.utf8), file: "provisor.yaml")
+        #expect(diagnostics.isEmpty)
+        #expect(config.driftIgnore == [DriftIgnoreRule(kind: .user, attribute: "lastLogin"), DriftIgnoreRule(kind: nil, attribute: "tenantId")])
+        let bad = "drift:\n  ignore:\n    - { kind: users, attribute: x }\n    - { kind: user }\n"
+        #expect(lines(RepositoryConfig.parse(Array(bad.utf8), file: "provisor.yaml").diagnostics) == [
+            "3:15: error: invalid value 'users' for 'kind' (did you mean 'user'? expected one of: reseller, customer, customer-service, user, user-service)",
+            "4:7: error: missing required field 'attribute' in drift.ignore[1] (add 'attribute:')",
+        ])
+    }
 }
 
 @Suite struct CustomerScaffoldTests {

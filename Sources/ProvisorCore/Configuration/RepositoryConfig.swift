@@ -28,10 +28,12 @@ public struct RepositoryConfig: Sendable, Hashable {
     public var state: StateBackend = .sqlite(path: RepositoryConfig.defaultStatePath)
     public var safety = Safety()
     public var owners: [Owner] = []
+    /// `drift.ignore`: attributes engines legitimately change, never reported as drift.
+    public var driftIgnore: [DriftIgnoreRule] = []
 
     public init() {}
 
-    static let fields = ["manifests", "state", "safety", "owners"]
+    static let fields = ["manifests", "state", "safety", "owners", "drift"]
 
     /// Parses `provisor.yaml`; problems come back as diagnostics at their file:line:col, and
     /// the config returned is then only the defaults plus what did parse.
@@ -79,6 +81,13 @@ public struct RepositoryConfig: Sendable, Hashable {
                 guard let reseller = context.formatted(value, path.value, .code) else { return nil }
                 return Owner(path: path.value, reseller: reseller.value, location: path.location)
             }
+        }
+        if let drift = reader.mapping("drift", known: ["ignore"]) {
+            config.driftIgnore = drift.list("ignore") { node, index in
+                guard let rule = context.mapping(node, "drift.ignore[\(index)]", known: ["kind", "attribute"], required: ["attribute"]),
+                      let attribute = rule.text("attribute") else { return nil }
+                return DriftIgnoreRule(kind: rule.choice("kind", as: ResourceAddress.Kind.self), attribute: attribute)
+            } ?? []
         }
         return (config, context.diagnostics.sorted())
     }

@@ -1,0 +1,87 @@
+/// One difference between what Provisor recorded and what an engine holds.
+public struct Drift: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        /// Recorded and observed, with attributes changed out of band.
+        case changed
+        /// Recorded, but the engine (which could be read) does not have it.
+        case missing
+        /// Observed, but neither desired nor recorded: reported, never deleted.
+        case unmanaged
+        /// The engine could not be read; its recorded resources are neither present nor absent.
+        case unknown
+    }
+
+    public var kind: Kind
+    public var engine: String
+    /// nil for `unknown`, which is about a whole engine.
+    public var address: ResourceAddress?
+    /// For `changed`: each attribute as recorded and as observed.
+    public var changes: [Change.AttributeChange]
+    /// For `unknown`: why the engine could not be read, and how many recorded resources that hides.
+    public var reason: String?
+    public var affected: Int
+
+    public init(kind: Kind, engine: String, address: ResourceAddress?, changes: [Change.AttributeChange] = [], reason: String? = nil, affected: Int = 0) {
+        self.kind = kind
+        self.engine = engine
+        self.address = address
+        self.changes = changes
+        self.reason = reason
+        self.affected = affected
+    }
+}
+
+/// The three-way comparison: desired (manifests), recorded (state) and observed (engines).
+public enum DriftDetector {
+    /// Every drift, engines in name order, then `unknown` first and the rest by address.
+    ///
+    /// An engine missing from `observations` was not read and counts as unreadable. Only the
+    /// attributes an engine reports are compared, never secrets, and never those `ignore`
+    /// names. A resource an engine holds that the manifests want but the state has not
+    /// recorded yet is no drift: the plan will provision it.
+    public static func detect(desired: Set<ResourceAddress>, recorded: [RecordedResource], observations: [String: EngineObservation],
+                              ignore: [DriftIgnoreRule] = [], store: String) throws -> [Drift] {
+        let recordedByEngine = Dictionary(grouping: recorded, by: \.engine)
+        var drifts: [Drift] = []
+        for engine in Set(recordedByEngine.keys).union(observations.keys).sorted() {
+            let records = recordedByEngine[engine] ?? []
+            let observed: [ObservedResource]
+            switch observations[engine] ?? .unreadable(Self.notRead) {
+            case .unreadable(let reason):
+                drifts.append(Drift(kind: .unknown, engine: engine, address: nil, reason: reason, affected: records.count))
+                continue
+            case .observed(let resources, _):
+                observed = resources
+            }
+            let seen = Dictionary(observed.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
+            var found: [Drift] = []
+            for record in records {
+                guard let now = seen[record.address] else {
+                    found.append(Drift(kind: .missing, engine: engine, address: record.address))
+                    continue
+                }
+                let changes = try compare(record, now, ignore: ignore, store: store)
+                if !changes.isEmpty { found.append(Drift(kind: .changed, engine: engine, address: record.address, changes: changes)) }
+            }
+            let known = Set(records.map(\.address))
+            for resource in observed where !known.contains(resource.address) && !desired.contains(resource.address) {
+                found.append(Drift(kind: .unmanaged, engine: engine, address: resource.address))
+            }
+            drifts += found.sorted { $0.address! < $1.address! }
+        }
+        return drifts
+    }
+
+    static let notRead = "this engine's adapter cannot read back what it holds"
+
+    /// The attributes both sides have whose values differ, recorded → observed.
+    static func compare(_ record: RecordedResource, _ observed: ObservedResource, ignore: [DriftIgnoreRule], store: String) throws -> [Change.AttributeChange] {
+        let recorded = Dictionary(try record.decodedAttributes(store: store).map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        return observed.attributes.compactMap { attribute in
+            guard let old = recorded[attribute.name], old != attribute.value else { return nil }
+            if case .secret = old { return nil }
+            if ignore.contains(where: { $0.ignores(attribute.name, of: record.kind) }) { return nil }
+            return Change.AttributeChange(name: attribute.name, old: old, new: attribute.value)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+@testable import ProvisorCore
+import Testing
+
+@Suite struct DriftTests {
+    static let alice = ResourceAddress(parsing: "customer/JBL/user/alice")!
+    static let bob = ResourceAddress(parsing: "customer/JBL/user/bob")!
+    static let mailbox = ResourceAddress(parsing: "customer/JBL/user/bob/service/mailbox")!
+    static let stranger = ResourceAddress(parsing: "customer/JBL/user/stranger")!
+    static let carol = ResourceAddress(parsing: "customer/JBL/user/carol")!
+
+    func record(_ address: ResourceAddress, engine: String = "csp", _ attributes: [String: AttributeValue]) -> RecordedResource {
+        RecordedResource(address: address, parent: nil, engine: engine,
+                         attributes: AttributeDocument(attributes.map { Attribute(name: $0.key, value: $0.value) }.sorted { $0.name < $1.name }),
+                         serial: 1, updatedAt: Date())
+    }
+
+    func observed(_ address: ResourceAddress, engine: String = "csp", _ attributes: [String: AttributeValue]) -> ObservedResource {
+        ObservedResource(address: address, engine: engine, attributes: attributes.map { Attribute(name: $0.key, value: $0.value) })
+    }
+
+    var recorded: [RecordedResource] {
+        [record(Self.alice, ["displayName": .string("Alice Jones"), "password": .secret(reference: "env:ALICE"), "status": .string("active")]),
+         record(Self.bob, ["displayName": .string("Bob Jones")]),
+         record(Self.mailbox, ["quotaGB": .integer(50)])]
+    }
+
+    @Test func changedMissingAndUnmanagedAreFoundAndNothingElse() throws {
+        let observation = EngineObservation.observed([
+            observed(Self.alice, ["displayName": .string("Alice J."), "password": .string("whatever"), "status": .string("active"), "lastLogin": .string("today")]),
+            observed(Self.bob, ["displayName": .string("Bob Jones")]),
+            observed(Self.stranger, ["displayName": .string("Stranger")]),
+            observed(Self.carol, ["displayName": .string("Carol")]),
+        ], at: Date())
+        let drifts = try DriftDetector.detect(desired: [Self.alice, Self.bob, Self.mailbox, Self.carol], recorded: recorded,
+                                              observations: ["csp": observation], store: "test")
+        #expect(drifts == [
+            Drift(kind: .changed, engine: "csp", address: Self.alice,
+                  changes: [Change.AttributeChange(name: "displayName", old: .string("Alice Jones"), new: .string("Alice J."))]),
+            Drift(kind: .missing, engine: "csp", address: Self.mailbox),
+            Drift(kind: .unmanaged, engine: "csp", address: Self.stranger),
+        ], "a secret, an attribute never recorded and a desired-but-unrecorded user are not drift")
+    }
+
+    @Test func anUnreadableEngineIsUnknownNeverMissing() throws {
+        let drifts = try DriftDetector.detect(desired: [], recorded: recorded + [record(Self.carol, engine: "hosting", ["x": .integer(1)])],
+                                              observations: ["csp": .unreadable("connection refused"), "hosting": .observed([], at: Date())],
+                                              store: "test")
+        #expect(drifts == [
+            Drift(kind: .unknown, engine: "csp", address: nil, reason: "connection refused", affected: 3),
+            Drift(kind: .missing, engine: "hosting", address: Self.carol),
+        ])
+        let notRead = try DriftDetector.detect(desired: [], recorded: recorded, observations: [:], store: "test")
+        #expect(notRead == [Drift(kind: .unknown, engine: "csp", address: nil, reason: DriftDetector.notRead, affected: 3)])
+    }
+
+    @Test func ignoreRulesApplyPerKindAndAttribute() throws {
+        let observation = EngineObservation.observed([
+            observed(Self.alice, ["displayName": .string("Alice J."), "status": .string("suspended")]),
+            observed(Self.bob, ["displayName": .string("Bobby")]),
+            observed(Self.mailbox, ["quotaGB": .integer(55)]),
+        ], at: Date())
+        let rules = [DriftIgnoreRule(kind: .user, attribute: "displayName"), DriftIgnoreRule(kind: nil, attribute: "quotaGB")]
+        let drifts = try DriftDetector.detect(desired: [], recorded: recorded, observations: ["csp": observation], ignore: rules, store: "test")
+        #expect(drifts == [Drift(kind: .changed, engine: "csp", address: Self.alice,
+                                 changes: [Change.AttributeChange(name: "status", old: .string("active"), new: .string("suspended"))])])
+    }
+}
