@@ -36,11 +36,11 @@ public struct Ownership: Sendable {
                                       hint: "use the code of an existing reseller"))
         }
         // A file whose owner is unknown is reported once, at the owner, not at each definition.
-        var owners: [Int32: RepositoryConfig.Owner?] = [:]
+        var ownerOfFile: [Int32: RepositoryConfig.Owner?] = [:]
         func owner(_ location: SourceLocation) -> RepositoryConfig.Owner? {
-            if let known = owners[location.fileID] { return known }
+            if let known = ownerOfFile[location.fileID] { return known }
             let found = self.owner(of: location.file).flatMap { index.resellers[$0.reseller] == nil ? nil : $0 }
-            owners[location.fileID] = found
+            ownerOfFile[location.fileID] = found
             return found
         }
         func inSubtree(_ reseller: String, of owner: RepositoryConfig.Owner) -> Bool {
