@@ -61,7 +61,7 @@ public enum EngineAdapters {
                     return UnavailableAdapter(reason: "nothing sent: the signing key of engine '\(name)': \(error)")
                 }
             }
-            return HTTPAdapter(engine: name, url: http.url, timeout: Double(http.timeoutSeconds ?? 30), maxRetries: http.maxRetries ?? 5, signingSecret: secret)
+            return HTTPAdapter(engine: name, url: http.url, observeURL: http.observeURL, timeout: Double(http.timeoutSeconds ?? 30), maxRetries: http.maxRetries ?? 5, signingSecret: secret)
         case .outbox:
             guard let store = settings.outbox else {
                 return UnavailableAdapter(reason: "engine '\(name)' is an outbox, and this state backend has no outbox table")
@@ -103,5 +103,9 @@ public struct UnavailableAdapter: EngineAdapter {
 
     public func send(_ message: OutgoingMessage) async -> DeliveryResult {
         .terminal(reason)
+    }
+
+    public func observe() async -> EngineObservation {
+        .unreadable(reason)
     }
 }

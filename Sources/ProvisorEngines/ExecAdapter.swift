@@ -61,6 +61,67 @@ public final class ExecAdapter: EngineAdapter {
         }
     }
 
+    /// Asks the program for everything it holds: one `observe` request line; the program
+    /// answers with one `{"id", "resource": {...}}` line per resource and ends with
+    /// `{"id", "status": "succeeded", "count": N}` (README "Reading engines back"). Any failure
+    /// (a refusal, a timeout, a malformed line, a count that does not match) makes the engine
+    /// unreadable, never empty.
+    public func observe() async -> EngineObservation {
+        let worker: ExecWorker
+        do {
+            worker = try await pool.checkOut()
+        } catch {
+            return .unreadable("cannot start engine '\(engine)' (\(command.joined(separator: " "))): \(error)")
+        }
+        let id = "observe-" + UUID().uuidString.lowercased()
+        let (observation, healthy) = await observe(id: id, with: worker)
+        await pool.checkIn(worker, healthy: healthy)
+        return observation
+    }
+
+    private func observe(id: String, with worker: ExecWorker) async -> (EngineObservation, healthy: Bool) {
+        var request = JSONWriter(pretty: false)
+        request.beginObject()
+        request.member("format_version", ProvisioningMessage.formatVersion)
+        request.member("id", id)
+        request.member("action", "observe")
+        request.member("engine", engine)
+        request.endObject()
+        guard worker.write(request.text + "\n") else {
+            worker.stop()
+            return (.unreadable("engine '\(engine)' stopped reading its input\(worker.exitDescription)"), false)
+        }
+        var resources: [ObservedResource] = []
+        while true {
+            let line: String
+            switch await worker.readLine(timeout: timeout) {
+            case .line(let read): line = read
+            case .closed: return (.unreadable("engine '\(engine)' exited while being read\(worker.exitDescription)"), false)
+            case .timedOut: return (.unreadable("engine '\(engine)' sent nothing for \(Self.seconds(timeout)) while being read; it was stopped"), false)
+            }
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any], object["id"] as? String == id else {
+                return (.unreadable("engine '\(engine)' answered the observe request with something else: '\(Self.excerpt(line))'; an exec engine that can be read answers {\"id\", \"resource\"} lines and a final {\"id\", \"status\"}"), false)
+            }
+            if let resource = object["resource"] {
+                do { resources.append(try ObservedJSON.resource(resource, engine: engine)) } catch {
+                    return (.unreadable("engine '\(engine)' reported a resource Provisor cannot read: \(error)"), false)
+                }
+                continue
+            }
+            switch object["status"] as? String {
+            case "succeeded":
+                if let count = (object["count"] as? NSNumber)?.intValue, count != resources.count {
+                    return (.unreadable("engine '\(engine)' said it holds \(count) resources but reported \(resources.count)"), true)
+                }
+                return (.observed(resources, at: Date()), true)
+            case "failed", "retryable":
+                return (.unreadable("engine '\(engine)' could not be read: \(object["error"] as? String ?? "it did not say why")"), true)
+            default:
+                return (.unreadable("engine '\(engine)' answered the observe request without a resource or a status: '\(Self.excerpt(line))'"), false)
+            }
+        }
+    }
+
     public func shutdown() async {
         await pool.closeAll()
     }

@@ -18,13 +18,16 @@ public final class HTTPAdapter: EngineAdapter {
     public let url: String
     public let timeout: Double
     public let maxRetries: Int
+    /// The GET endpoint that reports what the engine holds, when it has one.
+    public let observeURL: String?
     private let signingSecret: String?
     private let client: HTTPClient
 
     /// `signingSecret` is the resolved secret (read from its secretRef by the caller).
-    public init(engine: String, url: String, timeout: Double = 30, maxRetries: Int = 5, signingSecret: String? = nil) {
+    public init(engine: String, url: String, observeURL: String? = nil, timeout: Double = 30, maxRetries: Int = 5, signingSecret: String? = nil) {
         self.engine = engine
         self.url = url
+        self.observeURL = observeURL
         self.timeout = timeout
         self.maxRetries = maxRetries
         self.signingSecret = signingSecret
@@ -66,6 +69,43 @@ public final class HTTPAdapter: EngineAdapter {
         } catch {
             return .retryable("engine '\(engine)' could not be reached at \(url): \(error)")
         }
+    }
+
+    /// GETs `observeURL`, which answers 200 with `{"resources": [{"address", "attributes"}]}`.
+    /// With a signing secret the request carries `X-Provisor-Signature` over `GET <url>`. Any
+    /// other answer makes the engine unreadable, never empty.
+    public func observe() async -> EngineObservation {
+        guard let observeURL else {
+            return .unreadable("engine '\(engine)' has no http.observeUrl, so what it holds cannot be read; add one to its Engine manifest")
+        }
+        var request = HTTPClientRequest(url: observeURL)
+        request.method = .GET
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "provisor")
+        if let signingSecret { request.headers.add(name: Self.signatureHeader, value: Self.signature(of: "GET \(observeURL)", secret: signingSecret)) }
+        let body: String
+        do {
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+            body = String(buffer: try await response.body.collect(upTo: 1 << 30))
+            guard response.status.code == 200 else {
+                return .unreadable("engine '\(engine)' answered \(response.status.code) \(response.status.reasonPhrase) at \(observeURL)\(Self.excerpt(body))")
+            }
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            return .unreadable("engine '\(engine)' did not answer within \(ExecAdapter.seconds(timeout)) (\(observeURL))")
+        } catch {
+            return .unreadable("engine '\(engine)' could not be reached at \(observeURL): \(error)")
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any], let list = object["resources"] as? [Any] else {
+            return .unreadable("engine '\(engine)' answered \(observeURL) with something other than {\"resources\": [...]}\(Self.excerpt(body))")
+        }
+        var resources: [ObservedResource] = []
+        resources.reserveCapacity(list.count)
+        for item in list {
+            do { resources.append(try ObservedJSON.resource(item, engine: engine)) } catch {
+                return .unreadable("engine '\(engine)' reported a resource Provisor cannot read: \(error)")
+            }
+        }
+        return .observed(resources, at: Date())
     }
 
     public func shutdown() async {

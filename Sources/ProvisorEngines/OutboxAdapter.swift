@@ -23,6 +23,10 @@ public final class OutboxAdapter: EngineAdapter {
         await send(batch: [message])[0]
     }
 
+    public func observe() async -> EngineObservation {
+        .unreadable("engine '\(engine)' is an outbox: messages go one way to a queue, so what the engine holds cannot be read back")
+    }
+
     /// Stores the whole batch in one transaction, then exports the messages that were new.
     public func send(batch: [OutgoingMessage]) async -> [DeliveryResult] {
         let engine = engine

@@ -12,6 +12,7 @@ public actor InMemoryStateStore: StateStore, OutboxStore {
     private var auditEntries: [AuditEntry] = []
     private var outboxMessages: [OutboxMessage] = []
     private var outboxIDs: Set<String> = []
+    private var observed: [String: ObservationRecord] = [:]
 
     public nonisolated var description: String { "memory" }
 
@@ -50,6 +51,15 @@ public actor InMemoryStateStore: StateStore, OutboxStore {
         }
         _ = appendJournal(write.journal)
         return header()
+    }
+
+    public func recordObservation(_ observation: EngineObservation, engine: String, at date: Date) {
+        let kept = observed[engine] ?? ObservationRecord(engine: engine, attemptedAt: date, failure: nil, observedAt: nil, resources: [])
+        observed[engine] = kept.updated(with: observation, at: date)
+    }
+
+    public func observations() -> [ObservationRecord] {
+        observed.values.sorted { $0.engine < $1.engine }
     }
 
     public func acquireLock(_ request: LockRequest) throws -> StateLock {

@@ -18,6 +18,7 @@ public enum StateStoreConformance {
         case auditCarriesTheCommitSerial
         case auditKeepsTheCommitAuthorAndMessage
         case unresolvedJournalIsWhatACrashLeftPending
+        case observationsKeepTheLastSuccessfulReading
 
         public var description: String { rawValue }
     }
@@ -175,6 +176,34 @@ public enum StateStoreConformance {
             try expect(unresolved.first?.run == "run-2", "the latest pending entry of a message is the one returned")
             try expect(unresolved.first?.payload == payload, "the payload reads back exactly: \(String(describing: unresolved.first?.payload))")
             try expect(try await store.journal(run: "run-1").map(\.status) == [.pending, .pending, .pending, .succeeded, .failed], "the commit appended its journal entry")
+
+        case .observationsKeepTheLastSuccessfulReading:
+            try expect(try await store.observations().isEmpty, "a new store has no observations")
+            let first = Date(timeIntervalSince1970: 1_800_000_000), second = first.addingTimeInterval(3600), third = second.addingTimeInterval(3600)
+            let held = try samples.filter { $0.engine == "platform" }.map { sample in
+                ObservedResource(address: sample.address, engine: "platform", attributes: try sample.attributes.decode().filter {
+                    if case .secret = $0.value { return false } else { return true }
+                })
+            }
+            try await store.recordObservation(.observed(held, at: first), engine: "platform", at: first)
+            try await store.recordObservation(.observed([held[0]], at: first), engine: "mail", at: first)
+            try await store.recordObservation(.observed(Array(held.prefix(2)), at: second), engine: "mail", at: second)
+            let header = try await store.header()
+            try expect(header.serial == 0, "recording observations never changes the serial, found \(header.serial)")
+            var records = try await store.observations()
+            try expect(records.map(\.engine) == ["mail", "platform"], "one record per engine in name order, found \(records.map(\.engine))")
+            try expect(records[1].resources == held.sorted { $0.address < $1.address }, "the resources read back exactly, in address order: \(records[1].resources)")
+            try expect(records[0].resources.count == 2 && records[0].observedAt == second && records[0].failure == nil,
+                       "a new reading replaces the old one: \(records[0])")
+
+            try await store.recordObservation(.unreadable("API down"), engine: "platform", at: third)
+            records = try await store.observations()
+            try expect(records[1].failure == "API down" && records[1].attemptedAt == third, "a failed reading is recorded with its reason and time: \(records[1])")
+            try expect(records[1].observedAt == first && records[1].resources.count == held.count, "a failed reading keeps the last successful one")
+            try await store.recordObservation(.unreadable("never read"), engine: "new", at: third)
+            let never = try await store.observations().first { $0.engine == "new" }
+            try expect(never?.observedAt == nil && never?.resources.isEmpty == true && never?.failure == "never read",
+                       "an engine that was never read has no reading, only the failure: \(String(describing: never))")
         }
     }
 

@@ -15,25 +15,48 @@
 //   PROVISOR_SIMULATED_FLAKY=ADDRESS=N[,...]        answer "retryable" the first N times
 //   PROVISOR_SIMULATED_DELAY_MS=ADDRESS=MS[,...]    wait before answering (ADDRESS * for all)
 //   PROVISOR_SIMULATED_CRASH_AFTER=N                apply the Nth message, then exit unanswered
+//   PROVISOR_SIMULATED_UNREADABLE=ENGINE[,ENGINE]   refuse observe requests (* for every engine)
 //
-// Usage: provisor-simulated-engine [--state-dir DIR] [--engine NAME] [--show]
+// An `observe` request ({"id", "action": "observe"}) is answered with one {"id", "resource"}
+// line per resource it holds (address and attributes, never sensitive ones), then
+// {"id", "status": "succeeded", "count": N}.
+//
+// Usage: provisor-simulated-engine [--state-dir DIR] [--engine NAME] [--show | CHANGE]
 //   --show prints the tenant model as JSON and exits.
+//   A CHANGE is made out of band, as a technician would, and logged as such:
+//     --set ADDRESS NAME=VALUE...   change attributes of a resource it holds
+//     --add ADDRESS [NAME=VALUE...] add a resource it does not hold
+//     --remove ADDRESS              remove a resource (and everything below it)
+//   VALUE is read as JSON when it is JSON (3, true, ["a"]), else as text.
 import Foundation
 
 var stateDirectory = ".provisor/simulated"
 var engineName = "simulated"
 var show = false
+/// An out-of-band change: what to do, to which address, with which attributes.
+var outOfBand: (operation: String, address: String, assignments: [String])?
+let usage = "usage: provisor-simulated-engine [--state-dir DIR] [--engine NAME] [--show | --set ADDRESS NAME=VALUE... | --add ADDRESS [NAME=VALUE...] | --remove ADDRESS]"
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
     case "--state-dir": stateDirectory = arguments.next() ?? stateDirectory
     case "--engine": engineName = arguments.next() ?? engineName
     case "--show": show = true
+    case "--set", "--add", "--remove":
+        guard let address = arguments.next() else {
+            FileHandle.standardError.write(Data("provisor-simulated-engine: \(argument) needs an address\n".utf8))
+            exit(64)
+        }
+        outOfBand = (String(argument.dropFirst(2)), address, [])
     case "--help", "-h":
-        print("usage: provisor-simulated-engine [--state-dir DIR] [--engine NAME] [--show]")
+        print(usage)
         exit(0)
     default:
-        FileHandle.standardError.write(Data("provisor-simulated-engine: unknown argument '\(argument)'\n".utf8))
+        if outOfBand != nil, outOfBand!.operation != "remove", argument.contains("=") {
+            outOfBand!.assignments.append(argument)
+            continue
+        }
+        FileHandle.standardError.write(Data("provisor-simulated-engine: unknown argument '\(argument)'\n\(usage)\n".utf8))
         exit(64)
     }
 }
@@ -54,6 +77,7 @@ struct Faults {
     var flaky: [String: Int] = [:]
     var delays: [String: Int] = [:]
     var crashAfter: Int?
+    var unreadable: Set<String> = []
 
     init(_ environment: [String: String]) {
         func list(_ name: String) -> [String] {
@@ -71,6 +95,7 @@ struct Faults {
         flaky = pairs("PROVISOR_SIMULATED_FLAKY")
         delays = pairs("PROVISOR_SIMULATED_DELAY_MS")
         crashAfter = environment["PROVISOR_SIMULATED_CRASH_AFTER"].flatMap { Int($0) }
+        unreadable = Set(list("PROVISOR_SIMULATED_UNREADABLE"))
     }
 }
 
@@ -90,8 +115,9 @@ struct Model {
     mutating func replay(_ entry: [String: Any]) {
         guard let id = entry["id"] as? String, let outcome = entry["outcome"] as? String else { return }
         if outcome == "retryable" { retried[id, default: 0] += 1 }
-        guard outcome == "applied", let address = entry["address"] as? String, let action = entry["action"] as? String else { return }
-        applied[id] = entry["outputs"] as? [String: Any] ?? [:]
+        guard outcome == "applied" || outcome == "out-of-band", let address = entry["address"] as? String,
+              let action = entry["action"] as? String else { return }
+        if outcome == "applied" { applied[id] = entry["outputs"] as? [String: Any] ?? [:] }
         if let old = resources.removeValue(forKey: address) { count(old, -1) }
         if action != "deprovision", let record = entry["record"] as? [String: Any] {
             resources[address] = record
@@ -190,6 +216,11 @@ if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.create
 guard let log = FileHandle(forWritingAtPath: logPath) else { fail("cannot write '\(logPath)'") }
 _ = try? log.seekToEnd()
 
+if let change = outOfBand {
+    changeOutOfBand(change.operation, address: change.address, assignments: change.assignments)
+    exit(0)
+}
+
 let faults = Faults(ProcessInfo.processInfo.environment)
 var appliedHere = 0
 
@@ -203,8 +234,9 @@ func record(_ entry: [String: Any]) {
 }
 
 @MainActor
-func answer(_ id: String, _ status: String, error: String? = nil, outputs: [String: Any]? = nil) {
+func answer(_ id: String, _ status: String, error: String? = nil, outputs: [String: Any]? = nil, count: Int? = nil) {
     var reply: [String: Any] = ["id": id, "status": status]
+    if let count { reply["count"] = count }
     if let error { reply["error"] = error }
     if let outputs, !outputs.isEmpty { reply["outputs"] = outputs }
     FileHandle.standardOutput.write(Data((json(reply) + "\n").utf8))
@@ -258,8 +290,75 @@ func keptRecord(_ message: [String: Any], address: String, kind: String) -> [Str
     return record
 }
 
+/// The kind of resource an address names, or nil when it is not an address.
+func kind(of address: String) -> String? {
+    let parts = address.split(separator: "/", omittingEmptySubsequences: false)
+    switch (parts.first, parts.count) {
+    case ("reseller", 2): return "reseller"
+    case ("customer", 2): return "customer"
+    case ("customer", 4): return parts[2] == "user" ? "user" : parts[2] == "service" ? "customer-service" : nil
+    case ("customer", 6): return parts[2] == "user" && parts[4] == "service" ? "user-service" : nil
+    default: return nil
+    }
+}
+
+/// `--set`, `--add` or `--remove`: a change made behind Provisor's back.
+@MainActor
+func changeOutOfBand(_ operation: String, address: String, assignments: [String]) {
+    guard let kind = kind(of: address) else { fail("'\(address)' is not a resource address") }
+    var attributes: [String: Any] = [:]
+    for assignment in assignments {
+        let equals = assignment.firstIndex(of: "=")!
+        let text = String(assignment[assignment.index(after: equals)...])
+        attributes[String(assignment[..<equals])] = (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed)) ?? text
+    }
+    let id = "out-of-band-" + UUID().uuidString.lowercased()
+    switch operation {
+    case "set":
+        guard var kept = model.resources[address] else { fail("\(address) is not here; use --add") }
+        kept["attributes"] = (kept["attributes"] as? [String: Any] ?? [:]).merging(attributes) { $1 }
+        record(["id": id, "action": "update", "address": address, "kind": kind, "outcome": "out-of-band", "record": kept])
+    case "add":
+        guard model.resources[address] == nil else { fail("\(address) is already here; use --set") }
+        var message: [String: Any] = ["attributes": attributes]
+        if kind != "reseller" { message["customer"] = ["code": String(address.split(separator: "/")[1])] }
+        record(["id": id, "action": "provision", "address": address, "kind": kind, "outcome": "out-of-band",
+                "record": keptRecord(message, address: address, kind: kind)])
+    default:
+        guard model.resources[address] != nil else { fail("\(address) is not here") }
+        for gone in model.children(of: address).reversed() + [address] {
+            record(["id": id, "action": "deprovision", "address": gone, "outcome": "out-of-band"])
+        }
+    }
+}
+
+/// Answers an observe request: every resource, then the count.
+@MainActor
+func observe(_ id: String) {
+    var out = Data()
+    for (address, record) in model.resources.sorted(by: { $0.key < $1.key }) {
+        let attributes = (record["attributes"] as? [String: Any] ?? [:]).filter { $0.value as? String != "(sensitive)" }
+        out.append(Data((json(["id": id, "resource": ["address": address, "attributes": attributes]]) + "\n").utf8))
+        if out.count > 1 << 20 {
+            FileHandle.standardOutput.write(out)
+            out.removeAll(keepingCapacity: true)
+        }
+    }
+    FileHandle.standardOutput.write(out)
+    answer(id, "succeeded", count: model.resources.count)
+}
+
 while let line = readLine(strippingNewline: true) {
     guard !line.isEmpty else { continue }
+    if let request = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any], request["action"] as? String == "observe",
+       let id = request["id"] as? String {
+        if faults.unreadable.contains(engineName) || faults.unreadable.contains("*") {
+            answer(id, "failed", error: "injected: the \(engineName) API cannot be read")
+        } else {
+            observe(id)
+        }
+        continue
+    }
     guard let message = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
           let id = message["id"] as? String, let action = message["action"] as? String,
           let address = message["address"] as? String, let kind = message["kind"] as? String else {

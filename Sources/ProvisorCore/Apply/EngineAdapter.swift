@@ -53,6 +53,11 @@ public protocol EngineAdapter: Sendable {
     /// How many times a retryable failure is sent again before it counts as failed.
     var maxRetries: Int { get }
 
+    /// Reads back everything the engine holds (`provisor drift`, `reconcile --refresh`). An
+    /// engine that cannot be read, for whatever reason, is `.unreadable` with the reason:
+    /// unknown, never absent.
+    func observe() async -> EngineObservation
+
     /// Stops what the adapter started (engine processes, connections).
     func shutdown() async
 }
@@ -66,6 +71,7 @@ extension EngineAdapter {
 
     public var prefersBatches: Bool { false }
     public var maxRetries: Int { 3 }
+    public func observe() async -> EngineObservation { .unreadable(DriftDetector.notRead) }
     public func shutdown() async {}
 }
 

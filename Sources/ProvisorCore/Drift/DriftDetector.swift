@@ -1,3 +1,5 @@
+import Foundation
+
 /// One difference between what Provisor recorded and what an engine holds.
 public struct Drift: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable, CaseIterable {
@@ -72,16 +74,59 @@ public enum DriftDetector {
         return drifts
     }
 
-    static let notRead = "this engine's adapter cannot read back what it holds"
+    public static let notRead = "this engine's adapter cannot read back what it holds"
+
+    /// Equal values; an integer and a number are equal when their values are (engines that
+    /// parse JSON into doubles write 16.0 back as 16).
+    static func same(_ recorded: AttributeValue, _ observed: AttributeValue) -> Bool {
+        switch (recorded, observed) {
+        case (.integer(let whole), .number(let number)), (.number(let number), .integer(let whole)): return Decimal(whole) == number
+        default: return recorded == observed
+        }
+    }
 
     /// The attributes both sides have whose values differ, recorded → observed.
     static func compare(_ record: RecordedResource, _ observed: ObservedResource, ignore: [DriftIgnoreRule], store: String) throws -> [Change.AttributeChange] {
         let recorded = Dictionary(try record.decodedAttributes(store: store).map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
         return observed.attributes.compactMap { attribute in
-            guard let old = recorded[attribute.name], old != attribute.value else { return nil }
+            guard let old = recorded[attribute.name], !same(old, attribute.value) else { return nil }
             if case .secret = old { return nil }
             if ignore.contains(where: { $0.ignores(attribute.name, of: record.kind) }) { return nil }
             return Change.AttributeChange(name: attribute.name, old: old, new: attribute.value)
         }
+    }
+}
+
+extension StateSnapshot {
+    /// The recorded state as the engines really hold it, for `reconcile --refresh`: a changed
+    /// resource takes the observed values of its changed attributes, and a resource missing
+    /// from its engine is left out, so planning against it restores the one and re-provisions
+    /// the other. Unknown engines and unmanaged resources change nothing: the first is never
+    /// taken as absent, the second is never deleted.
+    public func refreshed(by drifts: [Drift], store: String) throws -> StateSnapshot {
+        var changed: [ResourceAddress: [Change.AttributeChange]] = [:]
+        var missing = Set<ResourceAddress>()
+        for drift in drifts {
+            guard let address = drift.address else { continue }
+            switch drift.kind {
+            case .changed: changed[address] = drift.changes
+            case .missing: missing.insert(address)
+            case .unmanaged, .unknown: break
+            }
+        }
+        guard !changed.isEmpty || !missing.isEmpty else { return self }
+        var refreshed = self
+        refreshed.resources = try resources.compactMap { record in
+            if missing.contains(record.address) { return nil }
+            guard let changes = changed[record.address] else { return record }
+            let observed = Dictionary(changes.map { ($0.name, $0.new) }, uniquingKeysWith: { first, _ in first })
+            var record = record
+            record.attributes = AttributeDocument(try record.decodedAttributes(store: store).map { attribute in
+                guard let value = observed[attribute.name] else { return attribute }
+                return Attribute(name: attribute.name, value: value)
+            })
+            return record
+        }
+        return refreshed
     }
 }

@@ -20,6 +20,8 @@ public struct Engine: Sendable, Hashable {
         public var timeoutSeconds: Int?
         public var maxRetries: Int?
         public var signingSecret: SecretRef?
+        /// A GET endpoint answering `{"resources": [...]}`: what the engine holds, for drift.
+        public var observeURL: String?
     }
 
     /// `outbox`: a durable queue for a downstream consumer, optionally exported as JSON lines.
@@ -69,14 +71,17 @@ public struct Engine: Sendable, Hashable {
             return ExecSettings(command: command.map(\.value), timeoutSeconds: reader.int("timeoutSeconds", minimum: 1),
                                 workingDirectory: reader.text("workingDirectory"))
         }
-        http = spec.mapping("http", known: ["url", "timeoutSeconds", "maxRetries", "signingSecret"], required: ["url"]).flatMap { reader in
+        http = spec.mapping("http", known: ["url", "timeoutSeconds", "maxRetries", "signingSecret", "observeUrl"], required: ["url"]).flatMap { reader in
             guard let url = reader.string("url") else { return nil }
-            if !(url.value.hasPrefix("https://") || url.value.hasPrefix("http://")) {
-                context.error(reader["url"]!, "'url' must be an http:// or https:// address, found '\(url.value)'")
+            let observeURL = reader.string("observeUrl")
+            for (field, given) in [("url", url), ("observeUrl", observeURL)] {
+                guard let given, !(given.value.hasPrefix("https://") || given.value.hasPrefix("http://")) else { continue }
+                context.error(reader[field]!, "'\(field)' must be an http:// or https:// address, found '\(given.value)'")
             }
             return HTTPSettings(url: url.value, timeoutSeconds: reader.int("timeoutSeconds", minimum: 1),
                                 maxRetries: reader.int("maxRetries", minimum: 0),
-                                signingSecret: reader["signingSecret"].flatMap { context.secretRef($0, "signingSecret") })
+                                signingSecret: reader["signingSecret"].flatMap { context.secretRef($0, "signingSecret") },
+                                observeURL: observeURL?.value)
         }
         outbox = spec.mapping("outbox", known: ["export"]).map { OutboxSettings(export: $0.text("export")) }
         simulated = spec.mapping("simulated", known: ["stateDirectory"]).map { SimulatedSettings(stateDirectory: $0.text("stateDirectory")) }

@@ -53,6 +53,14 @@ public protocol StateStore: Sendable {
 
     /// The audit log, oldest first; only one resource's entries when `address` is given.
     func audit(address: ResourceAddress?) async throws -> [AuditEntry]
+
+    /// Keeps one reading of `engine` made at `date`: a successful one replaces what was kept of
+    /// that engine; an unreadable one records the failure and keeps the last successful reading.
+    /// Never changes the serial.
+    func recordObservation(_ observation: EngineObservation, engine: String, at date: Date) async throws
+
+    /// What is kept of each engine ever read, in engine name order.
+    func observations() async throws -> [ObservationRecord]
 }
 
 /// The identity and version of a state: a lineage fixed when the state was created, and a
