@@ -76,7 +76,7 @@ public final class HTTPAdapter: EngineAdapter {
     /// other answer makes the engine unreadable, never empty.
     public func observe() async -> EngineObservation {
         guard let observeURL else {
-            return .unreadable("engine '\(engine)' has no http.observeUrl, so what it holds cannot be read; add one to its Engine manifest")
+            return .unsupported("engine '\(engine)' has no http.observeUrl, so what it holds cannot be read; add one to its Engine manifest")
         }
         var request = HTTPClientRequest(url: observeURL)
         request.method = .GET

@@ -24,7 +24,7 @@ public final class OutboxAdapter: EngineAdapter {
     }
 
     public func observe() async -> EngineObservation {
-        .unreadable("engine '\(engine)' is an outbox: messages go one way to a queue, so what the engine holds cannot be read back")
+        .unsupported("engine '\(engine)' is an outbox: messages go one way to a queue, so what the engine holds cannot be read back")
     }
 
     /// Stores the whole batch in one transaction, then exports the messages that were new.

@@ -374,7 +374,7 @@ public final class SQLiteStateStore: StateStore, OutboxStore {
                 ON CONFLICT (engine) DO UPDATE SET attempted_at = excluded.attempted_at
                 """, arguments: [engine, date.timeIntervalSince1970])
             switch observation {
-            case .unreadable(let reason):
+            case .unreadable(let reason), .unsupported(let reason):
                 try db.execute(sql: "UPDATE observed_engine SET failure = ? WHERE engine = ?", arguments: [reason, engine])
             case .observed(let resources, let at):
                 try db.execute(sql: "UPDATE observed_engine SET failure = NULL, observed_at = ? WHERE engine = ?", arguments: [at.timeIntervalSince1970, engine])

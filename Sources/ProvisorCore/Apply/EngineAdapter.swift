@@ -71,7 +71,7 @@ extension EngineAdapter {
 
     public var prefersBatches: Bool { false }
     public var maxRetries: Int { 3 }
-    public func observe() async -> EngineObservation { .unreadable(DriftDetector.notRead) }
+    public func observe() async -> EngineObservation { .unsupported(DriftDetector.notRead) }
     public func shutdown() async {}
 }
 

@@ -4,9 +4,11 @@ import Foundation
 /// What Provisor sends an engine for one change (DESIGN.md "Provisioning message",
 /// `schemas/message.schema.json`): self-contained, so the engine needs nothing else to act.
 ///
-/// `id` is the idempotency key: a digest of the state's lineage, the address, the action and the
-/// attributes. Sending the same change again (a retry, a re-run after a crash) sends the same
-/// id, and an engine that has seen it answers without acting twice.
+/// `id` is the idempotency key: a digest of the state's lineage and the serial the run started
+/// from, the address, the action and the attributes. Sending the same change again (a retry, a
+/// resumed run) sends the same id, and an engine that has seen it answers without acting twice;
+/// the same change made again later, against a newer state (a user added back, a mailbox
+/// provisioned again after it was deleted out of band), has a new id.
 public struct ProvisioningMessage: Sendable, Hashable {
     public static let formatVersion = "1"
 
@@ -57,10 +59,11 @@ public struct ProvisioningMessage: Sendable, Hashable {
     public static func == (lhs: ProvisioningMessage, rhs: ProvisioningMessage) -> Bool { lhs.id == rhs.id }
     public func hash(into hasher: inout Hasher) { hasher.combine(id) }
 
-    /// The idempotency key of `action` on `address` with `attributes` in the state `lineage`.
-    public static func id(lineage: String, address: ResourceAddress, action: Action, attributes: AttributeDocument) -> String {
+    /// The idempotency key of `action` on `address` with `attributes`, planned against the state
+    /// `lineage` at `serial`.
+    public static func id(lineage: String, serial: Int, address: ResourceAddress, action: Action, attributes: AttributeDocument) -> String {
         var hash = SHA256()
-        for part in [lineage, address.description, action.rawValue, attributes.json] {
+        for part in [lineage, String(serial), address.description, action.rawValue, attributes.json] {
             var part = part
             part.withUTF8 { hash.update(bufferPointer: UnsafeRawBufferPointer($0)) }
             hash.update(data: [0])
@@ -236,7 +239,7 @@ public struct MessageBuilder: Sendable {
         let customer = change.address.customer
         let user = change.address.user.flatMap { username in customer.map { ResourceAddress.user(username, customer: $0) } }
         return ProvisioningMessage(
-            id: id ?? ProvisioningMessage.id(lineage: lineage, address: change.address, action: action, attributes: document),
+            id: id ?? ProvisioningMessage.id(lineage: lineage, serial: serial, address: change.address, action: action, attributes: document),
             action: action, address: change.address, parent: change.parent, engine: change.engine,
             attributes: change.attributes,
             previous: change.changedAttributes.map { ($0.name, $0.old) },

@@ -37,7 +37,8 @@ public struct Drift: Sendable, Hashable {
 public enum DriftDetector {
     /// Every drift, engines in name order, then `unknown` first and the rest by address.
     ///
-    /// An engine missing from `observations` was not read and counts as unreadable. Only the
+    /// An engine missing from `observations` was not read and counts as unreadable; one whose
+    /// adapter cannot read back (`.unsupported`) is left out. Only the
     /// attributes an engine reports are compared, never secrets, and never those `ignore`
     /// names. A resource an engine holds that the manifests want but the state has not
     /// recorded yet is no drift: the plan will provision it.
@@ -51,6 +52,8 @@ public enum DriftDetector {
             switch observations[engine] ?? .unreadable(Self.notRead) {
             case .unreadable(let reason):
                 drifts.append(Drift(kind: .unknown, engine: engine, address: nil, reason: reason, affected: records.count))
+                continue
+            case .unsupported:
                 continue
             case .observed(let resources, _):
                 observed = resources

@@ -19,6 +19,9 @@ public enum EngineObservation: Sendable, Hashable {
     case observed([ObservedResource], at: Date)
     /// Unknown is not absent: nothing recorded on this engine counts as missing.
     case unreadable(String)
+    /// The adapter has no way to read back (an outbox, an http engine without observeUrl): the
+    /// engine is not checked, and that is not drift.
+    case unsupported(String)
 }
 
 /// What a state store keeps of one engine's readings: the last attempt, and the last reading
@@ -47,7 +50,7 @@ public struct ObservationRecord: Sendable, Hashable {
         switch observation {
         case .observed(let resources, let at):
             return ObservationRecord(engine: engine, attemptedAt: date, failure: nil, observedAt: at, resources: resources.sorted { $0.address < $1.address })
-        case .unreadable(let reason):
+        case .unreadable(let reason), .unsupported(let reason):
             return ObservationRecord(engine: engine, attemptedAt: date, failure: reason, observedAt: observedAt, resources: resources)
         }
     }

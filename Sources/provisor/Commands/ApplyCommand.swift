@@ -39,11 +39,7 @@ func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions) async throws ->
                              diagnostics: report.diagnostics)
     }
     let saved = try apply.plan.map(SavedPlan.read)
-    let store: SQLiteStateStore
-    switch workspace.state {
-    case .sqlite(let path): store = try SQLiteStateStore(path: path)
-    case .postgres: throw RecordedState.postgresRefused
-    }
+    let store = try workspace.openState()
 
     let lock = try await store.acquireLock(.thisProcess(operation: "reconcile"))
     let secrets = SecretResolver(directory: workspace.directory)
@@ -55,7 +51,7 @@ func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions) async throws ->
     // Ctrl-C or SIGTERM stops sending and lets what is in flight be recorded; the lock is
     // released either way. A second signal ends the process at once.
     let work = Task {
-        try await applyLocked(options, safety: workspace.config.safety, saved: saved, report: report, store: store, applier: applier,
+        try await applyLocked(options, workspace: workspace, saved: saved, report: report, store: store, adapters: adapters, applier: applier,
                               output: Terminal.standardOutput)
     }
     let interruption = Interruption.watch(cancelling: work)
@@ -104,8 +100,8 @@ enum Interruption {
     }
 }
 
-private func applyLocked(_ options: PlanOptions, safety: RepositoryConfig.Safety, saved: SavedPlan?, report: ManifestValidation.Report, store: SQLiteStateStore,
-                         applier: Applier, output: Terminal) async throws -> Int32 {
+private func applyLocked(_ options: PlanOptions, workspace: Workspace, saved: SavedPlan?, report: ManifestValidation.Report, store: SQLiteStateStore,
+                         adapters: [String: any EngineAdapter], applier: Applier, output: Terminal) async throws -> Int32 {
     let progress = ApplyProgress(output: Terminal.standardError)
     var results: [Applier.Result] = []
 
@@ -119,11 +115,17 @@ private func applyLocked(_ options: PlanOptions, safety: RepositoryConfig.Safety
         }
     }
 
-    let snapshot = try await store.snapshot()
+    var snapshot = try await store.snapshot()
+    if options.refresh {
+        let readings = try await EngineReadings.read(adapters, recorded: snapshot, store: store)
+        let refresh = try Refresh(readings, desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore, store: store.description)
+        snapshot = refresh.snapshot
+        output.write(refresh.summary)
+    }
     // A saved plan's deletions were accepted when it was reviewed; the protections that no
     // allowance lifts still apply.
     var plan = try Planner.plan(desired: report.desired, state: snapshot,
-                                policy: SafetyPolicy(safety, allowedDeletes: saved?.deletes ?? options.allowDeletes), store: store.description)
+                                policy: SafetyPolicy(workspace.config.safety, allowedDeletes: saved?.deletes ?? options.allowDeletes), store: store.description)
     plan.commit = applier.options.commit
     if let saved { try saved.check(against: plan, store: store.description) }
     if plan.isRefused {

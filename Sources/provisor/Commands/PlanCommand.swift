@@ -20,6 +20,9 @@ struct PlanOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Longest markdown output before sections are left out (GitHub allows 65536 per comment).", valueName: "CHARS"))
     var maxCommentSize: Int = PlanView.defaultCommentLimit
 
+    @Flag(name: .long, help: "Read the engines first and plan against what they really hold: restore what changed out of band, provision again what is missing.")
+    var refresh = false
+
     @Flag(name: .long, help: "Print how long each stage took, on standard error.")
     var timings = false
 
@@ -72,14 +75,16 @@ struct ReconcileCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingFailures {
-            dryRun ? try await makePlan(options) : try await applyChanges(options, apply)
+            dryRun ? try await makePlan(options, simulate: apply.simulate) : try await applyChanges(options, apply)
         }
     }
 }
 
-/// Plans, renders and saves; returns the exit status.
-func makePlan(_ options: PlanOptions) async throws -> Int32 {
+/// Plans, renders and saves; returns the exit status. With `--refresh`, the engines (the
+/// simulated ones under `simulate`) are read first.
+func makePlan(_ options: PlanOptions, simulate: String? = nil) async throws -> Int32 {
     let clock = ContinuousClock()
+    if simulate != nil, options.refresh, options.state.state == nil { throw CommandFailure(description: "error: " + Refresh.simulateNeedsState) }
     let workspace = try Workspace.open(options.manifests, state: options.state)
     // Read the recorded state while the manifests load: the two are independent.
     let recorded = try RecordedState.open(workspace)
@@ -89,11 +94,20 @@ func makePlan(_ options: PlanOptions) async throws -> Int32 {
         throw CommandFailure(description: "error: the manifests are not valid, so there is no plan (run provisor validate and fix the errors above)",
                              diagnostics: report.diagnostics)
     }
-    let (snapshot, readTime) = try await reading
+    var (snapshot, readTime) = try await reading
     var timings = report.timings
     timings.append(("read state (alongside loading)", readTime))
 
     var start = clock.now
+    var preamble = ""
+    if options.refresh {
+        let readings = try await EngineReadings.read(report.estate.engines, workspace: workspace, recorded: snapshot, store: recorded.store, simulate: simulate)
+        let refresh = try Refresh(readings, desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore, store: recorded.description)
+        snapshot = refresh.snapshot
+        preamble = refresh.summary + (options.format == .markdown ? "\n" : "")
+        timings.append(("read engines", clock.now - start))
+        start = clock.now
+    }
     let policy = SafetyPolicy(workspace.config.safety, allowedDeletes: options.allowDeletes)
     var plan = try Planner.plan(desired: report.desired, state: snapshot, policy: policy, store: recorded.description)
     plan.commit = workspace.commit
@@ -113,7 +127,7 @@ func makePlan(_ options: PlanOptions) async throws -> Int32 {
     } else if options.format == .json {
         plan.writeJSON(to: output.write)
     }
-    let context = PlanView.Context(store: recorded.description, stateExists: recorded.store != nil)
+    let context = PlanView.Context(store: recorded.description, stateExists: recorded.store != nil, preamble: preamble)
     switch options.format {
     case .json: break
     case .markdown: output.write(PlanView.markdown(plan, context: context, limit: options.maxCommentSize))
@@ -138,6 +152,16 @@ func timingLine(_ timings: [(stage: String, duration: Duration)]) -> String {
     return "timings: \(stages.joined(separator: ", "))\n"
 }
 
+extension Workspace {
+    /// The configured state, created when it does not exist yet.
+    func openState() throws -> SQLiteStateStore {
+        switch state {
+        case .sqlite(let path): return try SQLiteStateStore(path: path)
+        case .postgres: throw RecordedState.postgresRefused
+        }
+    }
+}
+
 /// The recorded state a command reads: the store, when one has been created.
 struct RecordedState {
     var store: (any StateStore)?
@@ -155,7 +179,7 @@ struct RecordedState {
         }
     }
 
-    static let postgresRefused = CommandFailure(description: "error: provisor.yaml selects the PostgreSQL state backend, which this version of provisor does not include yet; use state: { sqlite: { path: ... } }, or pass --state PATH")
+    fileprivate static let postgresRefused = CommandFailure(description: "error: provisor.yaml selects the PostgreSQL state backend, which this version of provisor does not include yet; use state: { sqlite: { path: ... } }, or pass --state PATH")
 
     /// The snapshot (empty when there is no state yet) and how long reading it took.
     func timedSnapshot() async throws -> (StateSnapshot, Duration) {
