@@ -101,6 +101,10 @@ public enum SimulatedEngine {
 public struct UnavailableAdapter: EngineAdapter {
     public var reason: String
 
+    public init(reason: String) {
+        self.reason = reason
+    }
+
     public func send(_ message: OutgoingMessage) async -> DeliveryResult {
         .terminal(reason)
     }

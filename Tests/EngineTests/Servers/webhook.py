@@ -7,6 +7,11 @@ Prints "PORT <n>" once listening. Each path behaves differently:
   /busy          429 with Retry-After: 1 the first time each key is seen, then 200
   /bad           400 with a JSON error body
   /slow          waits 30 s before answering 200
+A GET reads the engine back:
+  /observe       200 with two resources
+  /observe-bad   200 with a body that is not {"resources": [...]}
+  /observe-down  503
+With SECRET set, a GET must be signed over "GET <url>", else 401.
 Every request must carry an Idempotency-Key; when SECRET is set, also a valid
 X-Provisor-Signature (sha256=<hex HMAC-SHA256 of the body>), else 401. Each request is
 appended to the JSON-lines file named by LOG: path, key, signature_ok, status, time.
@@ -65,6 +70,26 @@ class Handler(BaseHTTPRequestHandler):
             log.write(json.dumps({"path": self.path, "key": key, "signature_ok": signature_ok, "status": status,
                                   "time": time.time(), "body": json.loads(body)}) + "\n")
         self.answer(status, reply, headers)
+
+
+    def do_GET(self):
+        url = "http://" + self.headers.get("Host", "") + self.path
+        expected = "sha256=" + hmac.new(SECRET, ("GET " + url).encode(), hashlib.sha256).hexdigest()
+        signature_ok = hmac.compare_digest(self.headers.get("X-Provisor-Signature", ""), expected)
+        if SECRET and not signature_ok:
+            status, reply = 401, b'{"error": "bad signature"}'
+        elif self.path == "/observe":
+            status, reply = 200, json.dumps({"resources": [
+                {"address": "customer/JBL/user/alice", "attributes": {"displayName": "Alice J.", "licences": 2}},
+                {"address": "customer/JBL", "attributes": {}}]}).encode()
+        elif self.path == "/observe-bad":
+            status, reply = 200, b'{"tenants": []}'
+        else:
+            status, reply = 503, b"maintenance"
+        with open(LOG, "a") as log:
+            log.write(json.dumps({"path": self.path, "method": "GET", "signature_ok": signature_ok, "status": status,
+                                  "time": time.time()}) + "\n")
+        self.answer(status, reply)
 
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
