@@ -164,7 +164,9 @@ struct Model {
                 add("users", name, attributes)
             default:
                 let service = attributes["service"] as? String ?? name
-                if let mailbox = attributes["properties.mailbox"] { add("mailboxes", address, mailbox) }
+                if let mailbox = attributes["properties.mailbox"] ?? (service == "mailbox" ? attributes["properties.address"] : nil) {
+                    add("mailboxes", address, mailbox)
+                }
                 if service.hasPrefix("sql") || attributes["properties.dbName"] != nil {
                     add("databases", address, attributes)
                 } else if service.hasPrefix("web") {

@@ -14,7 +14,8 @@ func temporaryDirectory() throws -> URL {
 }
 
 /// A user-service change with a secret, as the applier would build it.
-func sampleMessage(action: Change.Action = .create, user: String = "alice", lineage: String = "lineage-1", previous: [Change.AttributeChange] = []) -> ProvisioningMessage {
+func sampleMessage(action: Change.Action = .create, user: String = "alice", lineage: String = "lineage-1", serial: Int = 4,
+                   previous: [Change.AttributeChange] = []) -> ProvisioningMessage {
     let customer = [Attribute(name: "domains.primary", value: .string("jonesbaker.example")), Attribute(name: "engine", value: .string("platform-eu")),
                     Attribute(name: "name", value: .string("Jones Baker")), Attribute(name: "reseller", value: .string("ACME")),
                     Attribute(name: "status", value: .string("active")), Attribute(name: "type", value: .string("standard"))]
@@ -23,7 +24,7 @@ func sampleMessage(action: Change.Action = .create, user: String = "alice", line
     let attributes = [Attribute(name: "plan", value: .string("business-premium")), Attribute(name: "plan.license.sku", value: .string("SPB")),
                       Attribute(name: "plan.salesPrice", value: .number(Decimal(string: "21.50")!)), Attribute(name: "properties.storageGB", value: .integer(100)),
                       Attribute(name: "service", value: .string("m365")), Attribute(name: "service.name", value: .string("Acme 365"))]
-    let builder = MessageBuilder(lineage: lineage, serial: 4, context: .init(actor: "ops", commit: "abc123", run: "run-1")) { address in
+    let builder = MessageBuilder(lineage: lineage, serial: serial, context: .init(actor: "ops", commit: "abc123", run: "run-1")) { address in
         switch address.description {
         case "customer/JBL": return customer
         case "customer/JBL/user/\(user)": return userAttributes
@@ -40,13 +41,14 @@ func sampleMessage(action: Change.Action = .create, user: String = "alice", line
 let secrets = SecretResolver(environment: ["PW": "hunter2"])
 
 @Suite struct MessageTests {
-    @Test func theIDIsDeterministicAndChangesWithActionAttributesAndLineage() {
+    @Test func theIDIsDeterministicAndChangesWithActionAttributesLineageAndSerial() {
         let message = sampleMessage()
         #expect(message.id == sampleMessage().id)
         #expect(message.id.hasPrefix("pm-") && message.id.count == 35)
         #expect(sampleMessage(action: .delete).id != message.id)
         #expect(sampleMessage(user: "bob").id != message.id)
         #expect(sampleMessage(lineage: "lineage-2").id != message.id)
+        #expect(sampleMessage(serial: 5).id != message.id, "the same change made again against a newer state is a new message")
     }
 
     @Test func secretsAreSentButNeverInTheStoredForm() throws {

@@ -65,4 +65,33 @@ import Testing
         #expect(drifts == [Drift(kind: .changed, engine: "csp", address: Self.alice,
                                  changes: [Change.AttributeChange(name: "status", old: .string("active"), new: .string("suspended"))])])
     }
+
+    @Test func numbersCompareByValueAndUnsupportedEnginesAreNotChecked() throws {
+        let priced = record(Self.mailbox, ["price": .number(16), "quotaGB": .integer(50)])
+        let same = EngineObservation.observed([observed(Self.mailbox, ["price": .integer(16), "quotaGB": .number(50)])], at: Date())
+        #expect(try DriftDetector.detect(desired: [], recorded: [priced], observations: ["csp": same], store: "test").isEmpty,
+                "16 and 16.0 are the same price")
+        let other = EngineObservation.observed([observed(Self.mailbox, ["price": .number(Decimal(string: "16.5")!), "quotaGB": .integer(50)])], at: Date())
+        #expect(try DriftDetector.detect(desired: [], recorded: [priced], observations: ["csp": other], store: "test").map(\.kind) == [.changed])
+        #expect(try DriftDetector.detect(desired: [], recorded: recorded, observations: ["csp": .unsupported("an outbox")], store: "test").isEmpty)
+    }
+
+    @Test func aRefreshedSnapshotHoldsWhatTheEnginesHold() throws {
+        let snapshot = StateSnapshot(header: StateHeader(lineage: "l", serial: 3, resourceCount: 3), resources: recorded)
+        let drifts = [
+            Drift(kind: .changed, engine: "csp", address: Self.alice,
+                  changes: [Change.AttributeChange(name: "displayName", old: .string("Alice Jones"), new: .string("Alice J."))]),
+            Drift(kind: .missing, engine: "csp", address: Self.mailbox),
+            Drift(kind: .unmanaged, engine: "csp", address: Self.stranger),
+            Drift(kind: .unknown, engine: "hosting", address: nil, reason: "down", affected: 1),
+        ]
+        let refreshed = try snapshot.refreshed(by: drifts, store: "test")
+        #expect(refreshed.header == snapshot.header, "the plan is still made against the recorded serial")
+        #expect(refreshed.resources.map(\.address) == [Self.alice, Self.bob], "the missing mailbox is left out, the unmanaged user not added")
+        #expect(try refreshed.resources[0].attributes.decode() == [
+            Attribute(name: "displayName", value: .string("Alice J.")), Attribute(name: "password", value: .secret(reference: "env:ALICE")),
+            Attribute(name: "status", value: .string("active")),
+        ])
+        #expect(refreshed.resources[1] == snapshot.resources[1])
+    }
 }
