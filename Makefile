@@ -55,6 +55,17 @@ demo: build
 	@echo "--- the simulated csp-eu engine's Microsoft 365 subscriptions for JBL"
 	@.build/debug/provisor-simulated-engine --state-dir $(DEMO_ENGINES)/csp-eu --engine csp-eu --show \
 	  | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["tenants"]["JBL"]["subscriptions"], indent=2))'
+	@echo "--- drift: a technician renames alice, deletes ivy's mailbox and adds a user by hand"
+	.build/debug/provisor-simulated-engine --state-dir $(DEMO_ENGINES)/platform-eu --set customer/JBL/user/alice displayName="Alice J."
+	.build/debug/provisor-simulated-engine --state-dir $(DEMO_ENGINES)/platform-ap --remove customer/FSG/user/ivy/service/mailbox
+	.build/debug/provisor-simulated-engine --state-dir $(DEMO_ENGINES)/platform-eu --add customer/JBL/user/mallory displayName=Mallory
+	@echo "$(PROVISOR) drift --config examples/provisor.yaml --state $(DEMO_STATE) --simulate $(DEMO_ENGINES)"
+	@env $(DEMO_SECRETS) $(PROVISOR) drift --config examples/provisor.yaml --state $(DEMO_STATE) --simulate $(DEMO_ENGINES); [ $$? -eq 2 ]
+	@echo "--- provisor reconcile --refresh: restore alice, provision the mailbox again, leave mallory alone"
+	@env $(DEMO_SECRETS) $(PROVISOR) reconcile --refresh --config examples/provisor.yaml --state $(DEMO_STATE) --simulate $(DEMO_ENGINES) --actor demo
+	@echo "--- provisor drift, after the correction (mallory is unmanaged: reported, never deleted)"
+	@out=$$(env $(DEMO_SECRETS) $(PROVISOR) drift --config examples/provisor.yaml --state $(DEMO_STATE) --simulate $(DEMO_ENGINES)); status=$$?; \
+	  echo "$$out" | tail -n 4; [ $$status -eq 2 ]
 
 ## Run every test.
 test: deps
