@@ -93,31 +93,32 @@ public final class ExecAdapter: EngineAdapter {
         }
         var resources: [ObservedResource] = []
         while true {
-            let line: String
+            // Every line already read is parsed at once, on every core.
+            let batch: [String]
             switch await worker.readLine(timeout: timeout) {
-            case .line(let read): line = read
+            case .line(let first): batch = [first] + worker.takeReadLines()
             case .closed: return (.unreadable("engine '\(engine)' exited while being read\(worker.exitDescription)"), false)
             case .timedOut: return (.unreadable("engine '\(engine)' sent nothing for \(Self.seconds(timeout)) while being read; it was stopped"), false)
             }
-            guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any], object["id"] as? String == id else {
-                return (.unreadable("engine '\(engine)' answered the observe request with something else: '\(Self.excerpt(line))'; an exec engine that can be read answers {\"id\", \"resource\"} lines and a final {\"id\", \"status\"}"), false)
-            }
-            if let resource = object["resource"] {
-                do { resources.append(try ObservedJSON.resource(resource, engine: engine)) } catch {
-                    return (.unreadable("engine '\(engine)' reported a resource Provisor cannot read: \(error)"), false)
+            let engine = engine
+            for (line, parsed) in zip(batch, parallelMap(batch.count) { ObserveLine(batch[$0], id: id, engine: engine) }) {
+                switch parsed {
+                case .resource(let resource):
+                    resources.append(resource)
+                case .unreadable(let problem):
+                    return (.unreadable("engine '\(engine)' reported a resource Provisor cannot read: \(problem)"), false)
+                case .other:
+                    return (.unreadable("engine '\(engine)' answered the observe request with something else: '\(Self.excerpt(line))'; an exec engine that can be read answers {\"id\", \"resource\"} lines and a final {\"id\", \"status\"}"), false)
+                case .status("succeeded", let count, _):
+                    if let count, count != resources.count {
+                        return (.unreadable("engine '\(engine)' said it holds \(count) resources but reported \(resources.count)"), true)
+                    }
+                    return (.observed(resources, at: Date()), true)
+                case .status("failed", _, let error), .status("retryable", _, let error):
+                    return (.unreadable("engine '\(engine)' could not be read: \(error ?? "it did not say why")"), true)
+                case .status:
+                    return (.unreadable("engine '\(engine)' answered the observe request without a resource or a status: '\(Self.excerpt(line))'"), false)
                 }
-                continue
-            }
-            switch object["status"] as? String {
-            case "succeeded":
-                if let count = (object["count"] as? NSNumber)?.intValue, count != resources.count {
-                    return (.unreadable("engine '\(engine)' said it holds \(count) resources but reported \(resources.count)"), true)
-                }
-                return (.observed(resources, at: Date()), true)
-            case "failed", "retryable":
-                return (.unreadable("engine '\(engine)' could not be read: \(object["error"] as? String ?? "it did not say why")"), true)
-            default:
-                return (.unreadable("engine '\(engine)' answered the observe request without a resource or a status: '\(Self.excerpt(line))'"), false)
             }
         }
     }
@@ -132,6 +133,29 @@ public final class ExecAdapter: EngineAdapter {
 
     static func seconds(_ value: Double) -> String {
         value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
+    }
+}
+
+/// One line of an engine's answer to an observe request.
+enum ObserveLine: Sendable {
+    case resource(ObservedResource)
+    /// The last line: its status, the count it gives, and its error.
+    case status(String?, count: Int?, error: String?)
+    /// A resource that cannot be read, and why.
+    case unreadable(String)
+    /// Not an answer to this request.
+    case other
+
+    init(_ line: String, id: String, engine: String) {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any], object["id"] as? String == id else {
+            self = .other
+            return
+        }
+        if let resource = object["resource"] {
+            do { self = .resource(try ObservedJSON.resource(resource, engine: engine)) } catch { self = .unreadable(error.reason) }
+        } else {
+            self = .status(object["status"] as? String, count: (object["count"] as? NSNumber)?.intValue, error: object["error"] as? String)
+        }
     }
 }
 
@@ -224,7 +248,10 @@ final class ExecWorker: @unchecked Sendable {
     private let process: Process
     private let input: FileHandle
     private let lock = NSLock()
+    /// Lines read and not yet taken, from `nextLine` on (an engine being read back can be
+    /// hundreds of thousands of lines ahead of the reader).
     private var lines: [String] = []
+    private var nextLine = 0
     private var closed = false
     private var waiter: CheckedContinuation<Read, Never>?
     private var waiterToken = 0
@@ -296,8 +323,7 @@ final class ExecWorker: @unchecked Sendable {
         defer { timer.cancel() }
         return await withCheckedContinuation { continuation in
             lock.lock()
-            if !lines.isEmpty {
-                let line = lines.removeFirst()
+            if let line = takeLine() {
                 lock.unlock()
                 continuation.resume(returning: .line(line))
             } else if closed {
@@ -318,30 +344,64 @@ final class ExecWorker: @unchecked Sendable {
         waiter.resume(returning: .timedOut)
     }
 
-    private func deliver(_ read: Read) {
+    /// Every line read and not yet taken.
+    func takeReadLines() -> [String] {
+        lock.withLock {
+            let rest = Array(lines[nextLine...])
+            lines.removeAll(keepingCapacity: true)
+            nextLine = 0
+            return rest
+        }
+    }
+
+    /// The oldest line not yet taken; call holding `lock`.
+    private func takeLine() -> String? {
+        guard nextLine < lines.count else { return nil }
+        let line = lines[nextLine]
+        nextLine += 1
+        if nextLine == lines.count {
+            lines.removeAll(keepingCapacity: true)
+            nextLine = 0
+        } else if nextLine >= 4096 && nextLine * 2 >= lines.count {
+            lines.removeFirst(nextLine)
+            nextLine = 0
+        }
+        return line
+    }
+
+    private func deliver(_ read: [String]?) {
         lock.lock()
-        if case .line(let line) = read { lines.append(line) } else { closed = true }
+        if let read { lines += read } else { closed = true }
         guard let waiter else { lock.unlock(); return }
         self.waiter = nil
-        let next: Read = lines.isEmpty ? .closed : .line(lines.removeFirst())
+        let next: Read = takeLine().map { .line($0) } ?? .closed
         lock.unlock()
         waiter.resume(returning: next)
     }
 
+    /// Splits standard output into lines, handing over each chunk's lines at once.
     private func readLines(_ handle: FileHandle) {
-        var buffer = Data()
+        var partial = Data()
         while true {
             let chunk = handle.availableData
             if chunk.isEmpty { break }
-            buffer.append(chunk)
-            while let newline = buffer.firstIndex(of: 0x0A) {
-                let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
-                buffer.removeSubrange(buffer.startIndex...newline)
-                if !line.trimmingCharacters(in: .whitespaces).isEmpty { deliver(.line(line)) }
+            var read: [String] = []
+            var start = chunk.startIndex
+            while let newline = chunk[start...].firstIndex(of: 0x0A) {
+                var bytes = chunk[start..<newline]
+                if !partial.isEmpty {
+                    partial.append(bytes)
+                    bytes = partial[...]
+                }
+                if bytes.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) { read.append(String(decoding: bytes, as: UTF8.self)) }
+                partial = Data()
+                start = chunk.index(after: newline)
             }
+            partial.append(chunk[start...])
+            if !read.isEmpty { deliver(read) }
         }
         process.waitUntilExit()
-        deliver(.closed)
+        deliver(nil)
     }
 
     private func readErrors(_ handle: FileHandle) {

@@ -122,6 +122,15 @@ extension Rehearsal {
             try rehearsal.outOfBand("platform-eu", ["--set", "customer/JBL/user/alice", "displayName=Alice J."])
             let unreadable = ["PROVISOR_SIMULATED_UNREADABLE": "csp-eu"]
 
+            let plan = try rehearsal.reconcile(["--refresh", "--dry-run", "--format", "json"], environment: unreadable)
+            #expect(plan.status == 2, "\(plan.stderr)")
+            let summary = (try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as! [String: Any])["summary"] as! [String: Int]
+            #expect(summary["delete"] == 0 && summary["create"] == 0 && summary["update"] == 1, "only the readable engine's drift is corrected: \(summary)")
+            let text = try rehearsal.reconcile(["--refresh", "--dry-run"], environment: unreadable)
+            #expect(text.stdout.contains("Engine csp-eu is unknown (engine 'csp-eu' could not be read: injected: the csp-eu API cannot be read): its 46 recorded resources are planned as recorded, never as absent.\n"))
+            let kept = try await SQLiteStateStore(path: rehearsal.state).observations().first { $0.engine == "csp-eu" }
+            #expect(kept?.failure == nil, "a plan writes nothing, not even its reading of the engines")
+
             let drift = try rehearsal.drift(["--format", "json"], environment: unreadable)
             #expect(drift.status == 2)
             #expect(try kinds(drift) == ["unknown csp-eu", "changed customer/JBL/user/alice"])
@@ -131,13 +140,6 @@ extension Rehearsal {
             #expect(unknown["affected"] as? Int == 46)
             let human = try rehearsal.drift(environment: unreadable)
             #expect(human.stdout.contains("  ! engine csp-eu  unknown: engine 'csp-eu' could not be read: injected: the csp-eu API cannot be read; 46 recorded resources not checked\n"))
-
-            let plan = try rehearsal.reconcile(["--refresh", "--dry-run", "--format", "json"], environment: unreadable)
-            #expect(plan.status == 2, "\(plan.stderr)")
-            let summary = (try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as! [String: Any])["summary"] as! [String: Int]
-            #expect(summary["delete"] == 0 && summary["create"] == 0 && summary["update"] == 1, "only the readable engine's drift is corrected: \(summary)")
-            let text = try rehearsal.reconcile(["--refresh", "--dry-run"], environment: unreadable)
-            #expect(text.stdout.contains("Engine csp-eu is unknown (engine 'csp-eu' could not be read: injected: the csp-eu API cannot be read): its 46 recorded resources are planned as recorded, never as absent.\n"))
 
             // The failed reading is kept, with the last good one beside it.
             let csp = try await SQLiteStateStore(path: rehearsal.state).observations().first { $0.engine == "csp-eu" }

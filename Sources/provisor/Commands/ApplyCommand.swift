@@ -117,7 +117,8 @@ private func applyLocked(_ options: PlanOptions, workspace: Workspace, saved: Sa
 
     var snapshot = try await store.snapshot()
     if options.refresh {
-        let readings = try await EngineReadings.read(adapters, recorded: snapshot, store: store)
+        let readings = await EngineReadings.read(adapters, recorded: snapshot)
+        try await readings.keep(in: store)
         let refresh = try Refresh(readings, desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore, store: store.description)
         snapshot = refresh.snapshot
         output.write(refresh.summary)

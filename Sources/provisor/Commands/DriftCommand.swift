@@ -29,6 +29,9 @@ struct DriftCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Read the simulated engines a rehearsal (reconcile --simulate DIR) keeps under DIR/<engine>.", valueName: "DIR"))
     var simulate: String?
 
+    @Flag(name: .long, help: "Print how long each stage took, on standard error.")
+    var timings = false
+
     func validate() throws {
         if format == .github { throw ValidationError("drift prints human, json or markdown") }
         if simulate != nil, state.state == nil { throw ValidationError(Refresh.simulateNeedsState) }
@@ -36,11 +39,18 @@ struct DriftCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingFailures {
+            let clock = ContinuousClock()
             let workspace = try Workspace.open(manifests, state: state)
             let report = try workspace.validate()
             guard report.isValid else {
                 throw CommandFailure(description: "error: the manifests are not valid, so drift cannot tell what is wanted (run provisor validate and fix the errors above)",
                                      diagnostics: report.diagnostics)
+            }
+            var stages = report.timings
+            var start = clock.now
+            func lap(_ stage: String) {
+                stages.append((stage, clock.now - start))
+                start = clock.now
             }
             let store = try workspace.openState()
             let snapshot = try await store.snapshot()
@@ -48,9 +58,14 @@ struct DriftCommand: AsyncParsableCommand {
                !snapshot.resources.contains(where: { $0.address.customer == customer }) {
                 throw CommandFailure(description: "error: no customer '\(customer)' in the manifests or the recorded state (check --customer; codes are case-sensitive)")
             }
-            let readings = try await EngineReadings.read(report.estate.engines, workspace: workspace, recorded: snapshot, store: store, simulate: simulate)
+            lap("read state")
+            let readings = try await EngineReadings.read(report.estate.engines, workspace: workspace, recorded: snapshot, simulate: simulate)
+            lap("read engines")
+            try await readings.keep(in: store)
+            lap("keep readings")
             let drifts = try readings.drifts(desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore,
                                              customer: customer, store: store.description)
+            lap("compare")
             let context = DriftView.Context(store: store.description, customer: customer, readings: readings.scoped(to: customer),
                                             recorded: snapshot.resources.filter { customer == nil || $0.address.customer == customer })
             let output = Terminal.standardOutput
@@ -59,6 +74,8 @@ struct DriftCommand: AsyncParsableCommand {
             case .markdown: output.write(DriftView.markdown(drifts, context))
             default: output.write(DriftView.human(drifts, context, colour: output.isColour))
             }
+            lap("render")
+            if timings { Terminal.standardError.write(timingLine(stages)) }
             return drifts.isEmpty ? 0 : 2
         }
     }
@@ -69,19 +86,18 @@ struct EngineReadings {
     var observations: [String: EngineObservation]
 
     /// Reads every engine the manifests name, at once, through adapters made for the purpose.
-    static func read(_ engines: [Engine], workspace: Workspace, recorded: StateSnapshot, store: (any StateStore)?,
-                     simulate: String?) async throws -> EngineReadings {
+    static func read(_ engines: [Engine], workspace: Workspace, recorded: StateSnapshot, simulate: String?) async throws -> EngineReadings {
         let adapters = EngineAdapters.make(engines, settings: .init(directory: workspace.directory, processes: 1,
-                                                                    secrets: SecretResolver(directory: workspace.directory), outbox: store as? any OutboxStore,
+                                                                    secrets: SecretResolver(directory: workspace.directory), outbox: nil,
                                                                     simulateInto: simulate))
-        let readings = try await read(adapters, recorded: recorded, store: store)
+        let readings = await read(adapters, recorded: recorded)
         for adapter in adapters.values { await adapter.shutdown() }
         return readings
     }
 
     /// Reads every engine in `adapters` at once. An engine the state records resources on but
     /// no manifest names any more cannot be read, and says so.
-    static func read(_ adapters: [String: any EngineAdapter], recorded: StateSnapshot, store: (any StateStore)?) async throws -> EngineReadings {
+    static func read(_ adapters: [String: any EngineAdapter], recorded: StateSnapshot) async -> EngineReadings {
         var observations = await withTaskGroup(of: (String, EngineObservation).self) { group in
             for (name, adapter) in adapters { group.addTask { (name, await adapter.observe()) } }
             var all: [String: EngineObservation] = [:]
@@ -91,14 +107,16 @@ struct EngineReadings {
         for engine in Set(recorded.resources.map(\.engine)) where observations[engine] == nil {
             observations[engine] = .unreadable("no Engine manifest names '\(engine)' any more, so it cannot be read; its recorded resources stay as they are")
         }
-        if let store {
-            let now = Date()
-            for (engine, observation) in observations.sorted(by: { $0.key < $1.key }) {
-                if case .unsupported = observation { continue }
-                try await store.recordObservation(observation, engine: engine, at: now)
-            }
-        }
         return EngineReadings(observations: observations)
+    }
+
+    /// Keeps each reading in the state (engines that cannot read back have none).
+    func keep(in store: any StateStore) async throws {
+        let now = Date()
+        for (engine, observation) in observations.sorted(by: { $0.key < $1.key }) {
+            if case .unsupported = observation { continue }
+            try await store.recordObservation(observation, engine: engine, at: now)
+        }
     }
 
     /// Only what belongs to `customer` (everything when nil).

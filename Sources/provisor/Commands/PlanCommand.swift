@@ -101,7 +101,8 @@ func makePlan(_ options: PlanOptions, simulate: String? = nil) async throws -> I
     var start = clock.now
     var preamble = ""
     if options.refresh {
-        let readings = try await EngineReadings.read(report.estate.engines, workspace: workspace, recorded: snapshot, store: recorded.store, simulate: simulate)
+        // A plan writes nothing, so this reading is not kept (drift and reconcile keep theirs).
+        let readings = try await EngineReadings.read(report.estate.engines, workspace: workspace, recorded: snapshot, simulate: simulate)
         let refresh = try Refresh(readings, desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore, store: recorded.description)
         snapshot = refresh.snapshot
         preamble = refresh.summary + (options.format == .markdown ? "\n" : "")
