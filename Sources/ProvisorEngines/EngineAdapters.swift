@@ -64,7 +64,9 @@ public enum EngineAdapters {
             return HTTPAdapter(engine: name, url: http.url, observeURL: http.observeURL, timeout: Double(http.timeoutSeconds ?? 30), maxRetries: http.maxRetries ?? 5, signingSecret: secret)
         case .outbox:
             guard let store = settings.outbox else {
-                return UnavailableAdapter(reason: "engine '\(name)' is an outbox, and this state backend has no outbox table")
+                // Reading back needs no store: an outbox is never read, whatever the backend.
+                return UnavailableAdapter(reason: "engine '\(name)' is an outbox, and this state backend has no outbox table",
+                                          observation: .unsupported(OutboxAdapter.cannotReadBack(name)))
             }
             return OutboxAdapter(engine: name, store: store, export: engine.outbox?.export.map(settings.path))
         case .simulated:
@@ -100,9 +102,12 @@ public enum SimulatedEngine {
 /// Stands in for an engine that cannot be used; fails every message with the reason.
 public struct UnavailableAdapter: EngineAdapter {
     public var reason: String
+    /// What reading it back gives: by default unreadable, for the same reason.
+    public var observation: EngineObservation
 
-    public init(reason: String) {
+    public init(reason: String, observation: EngineObservation? = nil) {
         self.reason = reason
+        self.observation = observation ?? .unreadable(reason)
     }
 
     public func send(_ message: OutgoingMessage) async -> DeliveryResult {
@@ -110,6 +115,6 @@ public struct UnavailableAdapter: EngineAdapter {
     }
 
     public func observe() async -> EngineObservation {
-        .unreadable(reason)
+        observation
     }
 }

@@ -24,7 +24,11 @@ public final class OutboxAdapter: EngineAdapter {
     }
 
     public func observe() async -> EngineObservation {
-        .unsupported("engine '\(engine)' is an outbox: messages go one way to a queue, so what the engine holds cannot be read back")
+        .unsupported(Self.cannotReadBack(engine))
+    }
+
+    static func cannotReadBack(_ engine: String) -> String {
+        "engine '\(engine)' is an outbox: messages go one way to a queue, so what the engine holds cannot be read back"
     }
 
     /// Stores the whole batch in one transaction, then exports the messages that were new.
