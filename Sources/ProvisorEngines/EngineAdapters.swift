@@ -117,4 +117,9 @@ public struct UnavailableAdapter: EngineAdapter {
     public func observe() async -> EngineObservation {
         observation
     }
+
+    public func subscriptions() async -> SubscriptionReading {
+        if case .unsupported(let why) = observation { return .unsupported(why) }
+        return .unreadable(reason)
+    }
 }

@@ -67,57 +67,80 @@ public final class ExecAdapter: EngineAdapter {
     /// (a refusal, a timeout, a malformed line, a count that does not match) makes the engine
     /// unreadable, never empty.
     public func observe() async -> EngineObservation {
+        switch await read("observe", item: "resource", noun: "resources", ObservedJSON.resource) {
+        case .success(let resources): return .observed(resources, at: Date())
+        case .failure(let problem): return .unreadable(problem.reason)
+        }
+    }
+
+    /// Asks the program for its licence subscriptions: one `subscriptions` request line,
+    /// answered like an observe request with one `{"id", "subscription": {...}}` line each.
+    public func subscriptions() async -> SubscriptionReading {
+        switch await read("subscriptions", item: "subscription", noun: "subscriptions", ObservedJSON.subscription) {
+        case .success(let subscriptions): return .read(subscriptions)
+        case .failure(let problem): return .unreadable(problem.reason)
+        }
+    }
+
+    /// Sends one read request (`action`) and collects the `item` of every answer line up to the
+    /// final status line.
+    private func read<Item: Sendable>(_ action: String, item: String, noun: String,
+                                      _ parse: @escaping @Sendable (Any, String) throws(ObservedJSON.Problem) -> Item) async -> Result<[Item], ObservedJSON.Problem> {
         let worker: ExecWorker
         do {
             worker = try await pool.checkOut()
         } catch {
-            return .unreadable("cannot start engine '\(engine)' (\(command.joined(separator: " "))): \(error)")
+            return .failure(.init(reason: "cannot start engine '\(engine)' (\(command.joined(separator: " "))): \(error)"))
         }
-        let id = "observe-" + UUID().uuidString.lowercased()
-        let (observation, healthy) = await observe(id: id, with: worker)
+        let id = action + "-" + UUID().uuidString.lowercased()
+        let (result, healthy) = await read(action, id: id, item: item, noun: noun, with: worker, parse)
         await pool.checkIn(worker, healthy: healthy)
-        return observation
+        return result.mapError { ObservedJSON.Problem(reason: $0.reason) }
     }
 
-    private func observe(id: String, with worker: ExecWorker) async -> (EngineObservation, healthy: Bool) {
+    private func read<Item: Sendable>(_ action: String, id: String, item: String, noun: String, with worker: ExecWorker,
+                                      _ parse: @escaping @Sendable (Any, String) throws(ObservedJSON.Problem) -> Item) async -> (Result<[Item], ObservedJSON.Problem>, healthy: Bool) {
+        func failed(_ reason: String, healthy: Bool = false) -> (Result<[Item], ObservedJSON.Problem>, healthy: Bool) {
+            (.failure(.init(reason: reason)), healthy)
+        }
         var request = JSONWriter(pretty: false)
         request.beginObject()
         request.member("format_version", ProvisioningMessage.formatVersion)
         request.member("id", id)
-        request.member("action", "observe")
+        request.member("action", action)
         request.member("engine", engine)
         request.endObject()
         guard worker.write(request.text + "\n") else {
             worker.stop()
-            return (.unreadable("engine '\(engine)' stopped reading its input\(worker.exitDescription)"), false)
+            return failed("engine '\(engine)' stopped reading its input\(worker.exitDescription)")
         }
-        var resources: [ObservedResource] = []
+        var items: [Item] = []
         while true {
             // Every line already read is parsed at once, on every core.
             let batch: [String]
             switch await worker.readLine(timeout: timeout) {
             case .line(let first): batch = [first] + worker.takeReadLines()
-            case .closed: return (.unreadable("engine '\(engine)' exited while being read\(worker.exitDescription)"), false)
-            case .timedOut: return (.unreadable("engine '\(engine)' sent nothing for \(Self.seconds(timeout)) while being read; it was stopped"), false)
+            case .closed: return failed("engine '\(engine)' exited while being read\(worker.exitDescription)")
+            case .timedOut: return failed("engine '\(engine)' sent nothing for \(Self.seconds(timeout)) while being read; it was stopped")
             }
             let engine = engine
-            for (line, parsed) in zip(batch, parallelMap(batch.count) { ObserveLine(batch[$0], id: id, engine: engine) }) {
+            for (line, parsed) in zip(batch, parallelMap(batch.count) { ReadLine(batch[$0], id: id, item: item, engine: engine, parse) }) {
                 switch parsed {
-                case .resource(let resource):
-                    resources.append(resource)
+                case .item(let value):
+                    items.append(value)
                 case .unreadable(let problem):
-                    return (.unreadable("engine '\(engine)' reported a resource Provisor cannot read: \(problem)"), false)
+                    return failed("engine '\(engine)' reported a \(item) Provisor cannot read: \(problem)")
                 case .other:
-                    return (.unreadable("engine '\(engine)' answered the observe request with something else: '\(Self.excerpt(line))'; an exec engine that can be read answers {\"id\", \"resource\"} lines and a final {\"id\", \"status\"}"), false)
+                    return failed("engine '\(engine)' answered the \(action) request with something else: '\(Self.excerpt(line))'; an exec engine that can be read answers {\"id\", \"\(item)\"} lines and a final {\"id\", \"status\"}")
                 case .status("succeeded", let count, _):
-                    if let count, count != resources.count {
-                        return (.unreadable("engine '\(engine)' said it holds \(count) resources but reported \(resources.count)"), true)
+                    if let count, count != items.count {
+                        return failed("engine '\(engine)' said it holds \(count) \(noun) but reported \(items.count)", healthy: true)
                     }
-                    return (.observed(resources, at: Date()), true)
+                    return (.success(items), true)
                 case .status("failed", _, let error), .status("retryable", _, let error):
-                    return (.unreadable("engine '\(engine)' could not be read: \(error ?? "it did not say why")"), true)
+                    return failed("engine '\(engine)' could not be read: \(error ?? "it did not say why")", healthy: true)
                 case .status:
-                    return (.unreadable("engine '\(engine)' answered the observe request without a resource or a status: '\(Self.excerpt(line))'"), false)
+                    return failed("engine '\(engine)' answered the \(action) request without a \(item) or a status: '\(Self.excerpt(line))'")
                 }
             }
         }
@@ -136,23 +159,23 @@ public final class ExecAdapter: EngineAdapter {
     }
 }
 
-/// One line of an engine's answer to an observe request.
-enum ObserveLine: Sendable {
-    case resource(ObservedResource)
+/// One line of an engine's answer to a read request (observe, subscriptions).
+enum ReadLine<Item: Sendable>: Sendable {
+    case item(Item)
     /// The last line: its status, the count it gives, and its error.
     case status(String?, count: Int?, error: String?)
-    /// A resource that cannot be read, and why.
+    /// An item that cannot be read, and why.
     case unreadable(String)
     /// Not an answer to this request.
     case other
 
-    init(_ line: String, id: String, engine: String) {
+    init(_ line: String, id: String, item: String, engine: String, _ parse: (Any, String) throws(ObservedJSON.Problem) -> Item) {
         guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any], object["id"] as? String == id else {
             self = .other
             return
         }
-        if let resource = object["resource"] {
-            do { self = .resource(try ObservedJSON.resource(resource, engine: engine)) } catch { self = .unreadable(error.reason) }
+        if let value = object[item] {
+            do { self = .item(try parse(value, engine)) } catch { self = .unreadable(error.reason) }
         } else {
             self = .status(object["status"] as? String, count: (object["count"] as? NSNumber)?.intValue, error: object["error"] as? String)
         }

@@ -69,3 +69,71 @@ enum ObservedJSON {
         }
     }
 }
+
+extension ObservedJSON {
+    /// A licence subscription as an engine reports it (README "Right-sizing licences"):
+    /// `{"id", "customer", "sku", "quantity", "term", "termEnd", "billingCycle"?, "autoRenew"?,
+    /// "trial"?, "costPrice"?, "renewalQuantity"?, "batches"?: [{"quantity", "addedAt",
+    /// "refundableUntil"?}]}`; dates as `2026-12-31` or `2026-12-31T00:00:00Z`.
+    static func subscription(_ object: Any, engine: String) throws(Problem) -> Subscription {
+        guard let object = object as? [String: Any] else { throw Problem(reason: "a subscription must be a JSON object") }
+        let name = (object["id"] as? String).map { "subscription \($0)" } ?? "a subscription"
+        func text(_ key: String) throws(Problem) -> String {
+            guard let value = object[key] as? String, !value.isEmpty else { throw Problem(reason: "\(name) has no \"\(key)\" text") }
+            return value
+        }
+        func count(_ key: String, in source: [String: Any]) throws(Problem) -> Int? {
+            guard let raw = source[key] else { return nil }
+            guard case .integer(let value)? = value(raw), value >= 0 else { throw Problem(reason: "\"\(key)\" of \(name) must be a whole number of 0 or more") }
+            return value
+        }
+        func date(_ key: String, in source: [String: Any]) throws(Problem) -> Date? {
+            guard let raw = source[key] else { return nil }
+            guard let written = raw as? String, let date = parseDate(written) else {
+                throw Problem(reason: "\"\(key)\" of \(name) must be a date like 2026-12-31 or 2026-12-31T00:00:00Z")
+            }
+            return date
+        }
+        func flag(_ key: String) throws(Problem) -> Bool? {
+            guard let raw = object[key] else { return nil }
+            guard case .boolean(let value)? = value(raw) else { throw Problem(reason: "\"\(key)\" of \(name) must be true or false") }
+            return value
+        }
+        let id = try text("id"), customer = try text("customer"), sku = try text("sku")
+        guard let quantity = try count("quantity", in: object) else { throw Problem(reason: "\(name) has no \"quantity\"") }
+        guard let term = Subscription.Term(rawValue: try text("term")) else { throw Problem(reason: "\"term\" of \(name) must be P1M, P1Y or P3Y") }
+        guard let termEnd = try date("termEnd", in: object) else { throw Problem(reason: "\(name) has no \"termEnd\"") }
+        var costPrice: Decimal?
+        if let raw = object["costPrice"] {
+            switch value(raw) {
+            case .number(let number)?: costPrice = number
+            case .integer(let number)?: costPrice = Decimal(number)
+            default: throw Problem(reason: "\"costPrice\" of \(name) must be a number")
+            }
+        }
+        var batches: [Subscription.Batch] = []
+        if let raw = object["batches"] {
+            guard let list = raw as? [Any] else { throw Problem(reason: "\"batches\" of \(name) must be a list") }
+            for item in list {
+                guard let batch = item as? [String: Any], let size = try count("quantity", in: batch), let added = try date("addedAt", in: batch) else {
+                    throw Problem(reason: "each batch of \(name) needs \"quantity\" and \"addedAt\"")
+                }
+                batches.append(Subscription.Batch(quantity: size, addedAt: added, refundableUntil: try date("refundableUntil", in: batch)))
+            }
+        }
+        return Subscription(id: id, customer: customer, engine: engine, sku: sku, quantity: quantity, term: term,
+                            billingCycle: object["billingCycle"] as? String ?? "monthly", termEnd: termEnd,
+                            autoRenew: try flag("autoRenew") ?? true, trial: try flag("trial") ?? false, costPrice: costPrice,
+                            renewalQuantity: try count("renewalQuantity", in: object), batches: batches)
+    }
+
+    /// `2026-12-31T00:00:00Z` (fractional seconds allowed) or `2026-12-31` (midnight UTC).
+    static func parseDate(_ text: String) -> Date? {
+        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds], [.withFullDate]] {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = options
+            if let date = formatter.date(from: text) { return date }
+        }
+        return nil
+    }
+}

@@ -10,12 +10,24 @@
 // It refuses what a real engine would: an unknown customer or user, a duplicate customer or
 // user, removing a customer or user that still has services.
 //
+// Microsoft 365 subscriptions: assigning a licensed user service (one with plan.license.sku)
+// takes a free licence of the customer's subscription for that SKU, buying one more (a batch
+// of 1, refundable for 7 days) when none is free; the first assignment opens the subscription
+// (its term from plan.license.term, its cost from plan.costPrice). Removing an assignment frees
+// the licence but never reduces the quantity: that is right-sizing's job. A subscription past
+// its term end renews (with auto-renew) at its renewal quantity, as a new refundable batch.
+// A `subscriptions` request ({"id", "action": "subscriptions"}) is answered like an observe
+// request, with one {"id", "subscription"} line each. An `adjust-subscription` message sets a
+// subscription's quantity and renewal quantity; like Microsoft it refuses a reduction of more
+// licences than were bought in the last 7 days, and a quantity below the licences assigned.
+//
 // Failure injection, from the environment:
 //   PROVISOR_SIMULATED_FAIL=ADDRESS[,ADDRESS]       refuse these addresses (a terminal failure)
 //   PROVISOR_SIMULATED_FLAKY=ADDRESS=N[,...]        answer "retryable" the first N times
 //   PROVISOR_SIMULATED_DELAY_MS=ADDRESS=MS[,...]    wait before answering (ADDRESS * for all)
 //   PROVISOR_SIMULATED_CRASH_AFTER=N                apply the Nth message, then exit unanswered
 //   PROVISOR_SIMULATED_UNREADABLE=ENGINE[,ENGINE]   refuse observe requests (* for every engine)
+//   PROVISOR_SIMULATED_NOW=2026-11-21[T…Z]           the engine's clock (default: the real one)
 //
 // An `observe` request ({"id", "action": "observe"}) is answered with one {"id", "resource"}
 // line per resource it holds (address and attributes, never sensitive ones), then
@@ -27,6 +39,9 @@
 //     --set ADDRESS NAME=VALUE...   change attributes of a resource it holds
 //     --add ADDRESS [NAME=VALUE...] add a resource it does not hold
 //     --remove ADDRESS              remove a resource (and everything below it)
+//     --subscription ID NAME=VALUE... open or change a subscription: customer, sku, quantity,
+//                                   term, termEnd, trial, autoRenew, costPrice, renewalQuantity,
+//                                   and addedAt (the date of licences added; default now)
 //   VALUE is read as JSON when it is JSON (3, true, ["a"]), else as text.
 import Foundation
 
@@ -35,16 +50,16 @@ var engineName = "simulated"
 var show = false
 /// An out-of-band change: what to do, to which address, with which attributes.
 var outOfBand: (operation: String, address: String, assignments: [String])?
-let usage = "usage: provisor-simulated-engine [--state-dir DIR] [--engine NAME] [--show | --set ADDRESS NAME=VALUE... | --add ADDRESS [NAME=VALUE...] | --remove ADDRESS]"
+let usage = "usage: provisor-simulated-engine [--state-dir DIR] [--engine NAME] [--show | --set ADDRESS NAME=VALUE... | --add ADDRESS [NAME=VALUE...] | --remove ADDRESS | --subscription ID NAME=VALUE...]"
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
     case "--state-dir": stateDirectory = arguments.next() ?? stateDirectory
     case "--engine": engineName = arguments.next() ?? engineName
     case "--show": show = true
-    case "--set", "--add", "--remove":
+    case "--set", "--add", "--remove", "--subscription":
         guard let address = arguments.next() else {
-            FileHandle.standardError.write(Data("provisor-simulated-engine: \(argument) needs an address\n".utf8))
+            FileHandle.standardError.write(Data("provisor-simulated-engine: \(argument) needs \(argument == "--subscription" ? "an id" : "an address")\n".utf8))
             exit(64)
         }
         outOfBand = (String(argument.dropFirst(2)), address, [])
@@ -107,10 +122,8 @@ struct Model {
     var applied: [String: [String: Any]] = [:]
     /// Retryable answers given so far, by message id.
     var retried: [String: Int] = [:]
-    /// Licences bought per customer and SKU (never fewer than assigned).
-    var quantities: [String: [String: Int]] = [:]
-    /// Licences assigned per customer and SKU.
-    var assigned: [String: [String: Int]] = [:]
+    /// Microsoft 365 subscriptions by id, as last written (see `current` for renewals).
+    var subscriptions: [String: [String: Any]] = [:]
 
     mutating func replay(_ entry: [String: Any]) {
         guard let id = entry["id"] as? String, let outcome = entry["outcome"] as? String else { return }
@@ -118,19 +131,24 @@ struct Model {
         guard outcome == "applied" || outcome == "out-of-band", let address = entry["address"] as? String,
               let action = entry["action"] as? String else { return }
         if outcome == "applied" { applied[id] = entry["outputs"] as? [String: Any] ?? [:] }
-        if let old = resources.removeValue(forKey: address) { count(old, -1) }
-        if action != "deprovision", let record = entry["record"] as? [String: Any] {
-            resources[address] = record
-            count(record, 1)
+        if let subscription = entry["subscription"] as? [String: Any], let key = subscription["id"] as? String {
+            subscriptions[key] = subscription
         }
+        guard action != "adjust-subscription" else { return }
+        resources.removeValue(forKey: address)
+        if action != "deprovision", let record = entry["record"] as? [String: Any] { resources[address] = record }
     }
 
-    /// Counts a licence assignment in or out; buying more when there are too few.
-    private mutating func count(_ record: [String: Any], _ delta: Int) {
-        guard let customer = record["customer"] as? String, let sku = record["licence"] as? String else { return }
-        let now = (assigned[customer]?[sku] ?? 0) + delta
-        assigned[customer, default: [:]][sku] = now
-        quantities[customer, default: [:]][sku] = max(quantities[customer]?[sku] ?? 0, now)
+    /// The users of `customer` holding a licence of `sku`.
+    func licensed(_ customer: String, _ sku: String) -> [String] {
+        resources.values.filter { $0["customer"] as? String == customer && $0["licence"] as? String == sku }
+            .compactMap { $0["user"] as? String }.sorted()
+    }
+
+    /// The subscriptions of `customer` for `sku` as they stand `at`, by id.
+    func subscriptions(of customer: String, sku: String, at date: Date) -> [[String: Any]] {
+        subscriptions.values.filter { $0["customer"] as? String == customer && $0["sku"] as? String == sku }
+            .map { current($0, at: date) }.sorted { ($0["id"] as! String) < ($1["id"] as! String) }
     }
 
     func children(of address: String) -> [String] {
@@ -138,7 +156,7 @@ struct Model {
     }
 
     /// The model grouped as an operator would see it.
-    func tenants(engine: String) -> [String: Any] {
+    func tenants(engine: String, at clock: Date) -> [String: Any] {
         var resellers: [String: Any] = [:]
         var tenants: [String: [String: Any]] = [:]
         for (address, record) in resources.sorted(by: { $0.key < $1.key }) {
@@ -177,19 +195,170 @@ struct Model {
             }
             tenants[customer] = tenant
         }
-        for (customer, skus) in quantities {
+        for subscription in subscriptions.values {
+            let subscription = current(subscription, at: clock)
+            guard let customer = subscription["customer"] as? String, let id = subscription["id"] as? String else { continue }
             var tenant = tenants[customer] ?? [:]
-            var subscriptions: [String: Any] = [:]
-            for (sku, quantity) in skus {
-                let users = resources.filter { $0.value["customer"] as? String == customer && $0.value["licence"] as? String == sku }
-                    .compactMap { $0.value["user"] as? String }.sorted()
-                subscriptions[sku] = ["quantity": quantity, "assigned": users]
-            }
-            tenant["subscriptions"] = subscriptions
+            var entries = tenant["subscriptions"] as? [String: Any] ?? [:]
+            var shown = subscription
+            shown["assigned"] = licensed(customer, subscription["sku"] as? String ?? "")
+            entries[id] = shown
+            tenant["subscriptions"] = entries
             tenants[customer] = tenant
         }
         return ["engine": engine, "resellers": resellers, "tenants": tenants]
     }
+}
+
+// MARK: Subscriptions
+
+/// `2026-11-21T00:00:00Z` or `2026-11-21`.
+func parseDate(_ text: String) -> Date? {
+    for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds], [.withFullDate]] {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = options
+        if let date = formatter.date(from: text) { return date }
+    }
+    return nil
+}
+
+func iso(_ date: Date) -> String {
+    ISO8601DateFormatter.string(from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withInternetDateTime])
+}
+
+/// The engine's clock: PROVISOR_SIMULATED_NOW when set.
+let clock: Date = {
+    guard let text = ProcessInfo.processInfo.environment["PROVISOR_SIMULATED_NOW"], !text.isEmpty else { return Date() }
+    guard let date = parseDate(text) else { fail("PROVISOR_SIMULATED_NOW='\(text)' is not a date like 2026-11-21 or 2026-11-21T09:00:00Z") }
+    return date
+}()
+
+let refundWindow: TimeInterval = 7 * 24 * 3600
+
+func months(_ term: String?) -> Int { term == "P3Y" ? 36 : term == "P1Y" ? 12 : 1 }
+
+func adding(months count: Int, to date: Date) -> Date {
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "UTC")!
+    return calendar.date(byAdding: .month, value: count, to: date)!
+}
+
+func batch(_ quantity: Int, at date: Date) -> [String: Any] {
+    ["quantity": quantity, "addedAt": iso(date), "refundableUntil": iso(date.addingTimeInterval(refundWindow))]
+}
+
+/// A subscription as it stands at `date`: past its term end (with auto-renew) it has renewed,
+/// at its renewal quantity, and that quantity is a new batch refundable for 7 days.
+func current(_ subscription: [String: Any], at date: Date) -> [String: Any] {
+    guard subscription["autoRenew"] as? Bool ?? true, var end = parseDate(subscription["termEnd"] as? String ?? ""), date > end else { return subscription }
+    var start = end
+    while date > end {
+        start = end
+        end = adding(months: months(subscription["term"] as? String), to: end)
+    }
+    var renewed = subscription
+    let quantity = subscription["renewalQuantity"] as? Int ?? subscription["quantity"] as? Int ?? 0
+    renewed["quantity"] = quantity
+    renewed["renewalQuantity"] = nil
+    renewed["termEnd"] = iso(end)
+    renewed["batches"] = [batch(quantity, at: start)]
+    return renewed
+}
+
+/// Adds `count` licences bought at `date` to `subscription`'s batches (one batch a day).
+func adding(_ count: Int, to subscription: inout [String: Any], at date: Date) {
+    var batches = subscription["batches"] as? [[String: Any]] ?? []
+    if var last = batches.last, last["addedAt"] as? String == iso(date) {
+        last["quantity"] = (last["quantity"] as? Int ?? 0) + count
+        batches[batches.count - 1] = last
+    } else {
+        batches.append(batch(count, at: date))
+    }
+    subscription["batches"] = batches
+    subscription["quantity"] = (subscription["quantity"] as? Int ?? 0) + count
+}
+
+/// Takes `count` licences back from `subscription`, newest batches first.
+func removing(_ count: Int, from subscription: inout [String: Any]) {
+    var batches = subscription["batches"] as? [[String: Any]] ?? []
+    var left = count
+    while left > 0, var last = batches.popLast() {
+        let size = last["quantity"] as? Int ?? 0
+        if size > left {
+            last["quantity"] = size - left
+            batches.append(last)
+        }
+        left -= min(size, left)
+    }
+    subscription["batches"] = batches
+    subscription["quantity"] = (subscription["quantity"] as? Int ?? 0) - count
+}
+
+/// Licences that may still be taken back at `date`.
+func refundable(_ subscription: [String: Any], at date: Date) -> Int {
+    let batches = subscription["batches"] as? [[String: Any]] ?? []
+    let open = batches.filter { parseDate($0["refundableUntil"] as? String ?? "").map { date <= $0 } ?? false }
+    return min(subscription["quantity"] as? Int ?? 0, open.reduce(0) { $0 + ($1["quantity"] as? Int ?? 0) })
+}
+
+/// The subscription a new assignment of `record` needs changed: one more licence bought when
+/// none is free, the subscription opened when the customer has none for the SKU; nil when a
+/// free licence is there.
+@MainActor
+func licence(for record: [String: Any]) -> [String: Any]? {
+    guard let customer = record["customer"] as? String, let sku = record["licence"] as? String else { return nil }
+    let attributes = record["attributes"] as? [String: Any] ?? [:]
+    let term = attributes["plan.license.term"] as? String ?? "P1M"
+    let held = model.subscriptions(of: customer, sku: sku, at: clock)
+    let total = held.reduce(0) { $0 + ($1["quantity"] as? Int ?? 0) }
+    guard model.licensed(customer, sku).count + 1 > total else { return nil }
+    var subscription = held.first { $0["term"] as? String == term } ?? held.first ?? [
+        "id": "sub-\(customer)-\(sku)-\(term)".lowercased(), "customer": customer, "sku": sku, "term": term,
+        "billingCycle": attributes["plan.license.billingCycle"] as? String ?? "monthly", "termEnd": iso(adding(months: months(term), to: clock)),
+        "autoRenew": true, "trial": false, "quantity": 0, "batches": [[String: Any]](),
+    ]
+    if subscription["costPrice"] == nil, let cost = attributes["plan.costPrice"] { subscription["costPrice"] = cost }
+    adding(1, to: &subscription, at: clock)
+    return subscription
+}
+
+/// Applies an adjust-subscription message; returns the subscription after it, or why not.
+@MainActor
+func adjust(_ message: [String: Any], address: String) -> Result<[String: Any], Refusal> {
+    let parts = address.split(separator: "/").map(String.init)
+    guard parts.count == 4, parts[2] == "subscription" else { return .failure(Refusal("'\(address)' is not a subscription address")) }
+    guard let stored = model.subscriptions[parts[3]] else { return .failure(Refusal("subscription \(parts[3]) does not exist here")) }
+    var subscription = current(stored, at: clock)
+    let block = message["subscription"] as? [String: Any] ?? [:]
+    guard let quantity = block["quantity"] as? Int, quantity >= 1 else {
+        return .failure(Refusal("an adjust-subscription message needs subscription.quantity of 1 or more"))
+    }
+    let renewal = block["renewalQuantity"] as? Int ?? quantity
+    guard renewal >= 1 else { return .failure(Refusal("the renewal quantity must be 1 or more; cancelling a subscription is not an adjustment")) }
+    let had = subscription["quantity"] as? Int ?? 0
+    let customer = subscription["customer"] as? String ?? "", sku = subscription["sku"] as? String ?? ""
+    let others = model.subscriptions(of: customer, sku: sku, at: clock).filter { $0["id"] as? String != parts[3] }
+        .reduce(0) { $0 + ($1["quantity"] as? Int ?? 0) }
+    let assigned = model.licensed(customer, sku).count
+    if quantity < had {
+        guard others + quantity >= assigned else {
+            return .failure(Refusal("cannot reduce \(parts[3]) to \(quantity): \(assigned) licence(s) of \(sku) are assigned"))
+        }
+        let open = refundable(subscription, at: clock)
+        guard had - quantity <= open else {
+            return .failure(Refusal("cannot reduce \(parts[3]) from \(had) to \(quantity) on \(iso(clock)): only \(open) licence(s) were bought in the last 7 days, and Microsoft allows a reduction only within 7 days of a purchase or renewal; schedule the quantity for the renewal instead"))
+        }
+        removing(had - quantity, from: &subscription)
+    } else if quantity > had {
+        adding(quantity - had, to: &subscription, at: clock)
+    }
+    subscription["renewalQuantity"] = renewal == quantity ? nil : renewal
+    return .success(subscription)
+}
+
+struct Refusal: Error {
+    var text: String
+    init(_ text: String) { self.text = text }
 }
 
 // MARK: State directory
@@ -211,7 +380,7 @@ if let data = FileManager.default.contents(atPath: logPath) {
     }
 }
 if show {
-    print(json(model.tenants(engine: engineName)))
+    print(json(model.tenants(engine: engineName, at: clock)))
     exit(0)
 }
 if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
@@ -307,7 +476,6 @@ func kind(of address: String) -> String? {
 /// `--set`, `--add` or `--remove`: a change made behind Provisor's back.
 @MainActor
 func changeOutOfBand(_ operation: String, address: String, assignments: [String]) {
-    guard let kind = kind(of: address) else { fail("'\(address)' is not a resource address") }
     var attributes: [String: Any] = [:]
     for assignment in assignments {
         let equals = assignment.firstIndex(of: "=")!
@@ -315,6 +483,11 @@ func changeOutOfBand(_ operation: String, address: String, assignments: [String]
         attributes[String(assignment[..<equals])] = (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed)) ?? text
     }
     let id = "out-of-band-" + UUID().uuidString.lowercased()
+    if operation == "subscription" {
+        changeSubscription(address, attributes, id: id)
+        return
+    }
+    guard let kind = kind(of: address) else { fail("'\(address)' is not a resource address") }
     switch operation {
     case "set":
         guard var kept = model.resources[address] else { fail("\(address) is not here; use --add") }
@@ -324,14 +497,58 @@ func changeOutOfBand(_ operation: String, address: String, assignments: [String]
         guard model.resources[address] == nil else { fail("\(address) is already here; use --set") }
         var message: [String: Any] = ["attributes": attributes]
         if kind != "reseller" { message["customer"] = ["code": String(address.split(separator: "/")[1])] }
-        record(["id": id, "action": "provision", "address": address, "kind": kind, "outcome": "out-of-band",
-                "record": keptRecord(message, address: address, kind: kind)])
+        let kept = keptRecord(message, address: address, kind: kind)
+        var entry: [String: Any] = ["id": id, "action": "provision", "address": address, "kind": kind, "outcome": "out-of-band", "record": kept]
+        entry["subscription"] = licence(for: kept)
+        record(entry)
     default:
         guard model.resources[address] != nil else { fail("\(address) is not here") }
         for gone in model.children(of: address).reversed() + [address] {
             record(["id": id, "action": "deprovision", "address": gone, "outcome": "out-of-band"])
         }
     }
+}
+
+/// `--subscription ID NAME=VALUE...`: opens or changes a subscription as an operator would in
+/// Partner Center; a larger quantity is a batch bought at `addedAt` (default: now).
+@MainActor
+func changeSubscription(_ id: String, _ fields: [String: Any], id entryID: String) {
+    var subscription = model.subscriptions[id].map { current($0, at: clock) } ?? [
+        "id": id, "autoRenew": true, "trial": false, "billingCycle": "monthly", "quantity": 0, "batches": [[String: Any]](),
+    ]
+    var addedAt = clock
+    if let text = fields["addedAt"] {
+        guard let date = (text as? String).flatMap(parseDate) else { fail("addedAt must be a date like 2026-11-21") }
+        addedAt = date
+    }
+    for (name, value) in fields where name != "addedAt" && name != "quantity" {
+        guard ["customer", "sku", "term", "termEnd", "trial", "autoRenew", "costPrice", "renewalQuantity", "billingCycle"].contains(name) else {
+            fail("a subscription has no field '\(name)'; set customer, sku, quantity, term, termEnd, trial, autoRenew, costPrice, renewalQuantity, billingCycle or addedAt")
+        }
+        if name == "termEnd", parseDate(value as? String ?? "") == nil { fail("termEnd must be a date like 2026-12-31") }
+        subscription[name] = value
+    }
+    if let quantity = fields["quantity"] as? Int {
+        let had = subscription["quantity"] as? Int ?? 0
+        if quantity > had { adding(quantity - had, to: &subscription, at: addedAt) } else if quantity < had { removing(had - quantity, from: &subscription) }
+    }
+    guard let customer = subscription["customer"] as? String, subscription["sku"] is String, let term = subscription["term"] as? String,
+          ["P1M", "P1Y", "P3Y"].contains(term) else {
+        fail("a new subscription needs customer=CODE, sku=SKU and term=P1M|P1Y|P3Y")
+    }
+    if subscription["termEnd"] == nil { subscription["termEnd"] = iso(adding(months: months(term), to: clock)) }
+    record(["id": entryID, "action": "adjust-subscription", "address": "customer/\(customer)/subscription/\(id)", "kind": "subscription",
+            "outcome": "out-of-band", "subscription": subscription])
+}
+
+/// Answers a subscriptions request: every subscription as it stands now, then the count.
+@MainActor
+func listSubscriptions(_ id: String) {
+    var out = ""
+    let all = model.subscriptions.keys.sorted().map { current(model.subscriptions[$0]!, at: clock) }
+    for subscription in all { out += "{\"id\":" + encoded(id) + ",\"subscription\":" + encoded(subscription) + "}\n" }
+    FileHandle.standardOutput.write(Data(out.utf8))
+    answer(id, "succeeded", count: all.count)
 }
 
 /// Answers an observe request: every resource, then the count. The lines are written by hand:
@@ -398,12 +615,14 @@ func encoded(_ value: Any) -> String {
 
 while let line = readLine(strippingNewline: true) {
     guard !line.isEmpty else { continue }
-    if let request = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any], request["action"] as? String == "observe",
-       let id = request["id"] as? String {
+    if let request = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
+       let reading = request["action"] as? String, reading == "observe" || reading == "subscriptions", let id = request["id"] as? String {
         if faults.unreadable.contains(engineName) || faults.unreadable.contains("*") {
             answer(id, "failed", error: "injected: the \(engineName) API cannot be read")
-        } else {
+        } else if reading == "observe" {
             observe(id)
+        } else {
+            listSubscriptions(id)
         }
         continue
     }
@@ -430,6 +649,18 @@ while let line = readLine(strippingNewline: true) {
         answer(id, "retryable", error: "injected temporary failure for \(address)")
         continue
     }
+    if action == "adjust-subscription" {
+        switch adjust(message, address: address) {
+        case .success(let subscription):
+            record(["id": id, "action": action, "address": address, "kind": kind, "outcome": "applied", "outputs": [String: Any](),
+                    "subscription": subscription])
+            answer(id, "succeeded")
+        case .failure(let refusal):
+            record(["id": id, "action": action, "address": address, "outcome": "rejected", "error": refusal.text])
+            answer(id, "failed", error: refusal.text)
+        }
+        continue
+    }
     if let text = refusal(message, address: address, action: action, kind: kind) {
         record(["id": id, "action": action, "address": address, "outcome": "rejected", "error": text])
         answer(id, "failed", error: text)
@@ -440,7 +671,11 @@ while let line = readLine(strippingNewline: true) {
         outputs["tenantId"] = "sim-\(engineName)-\(code.lowercased())"
     }
     var entry: [String: Any] = ["id": id, "action": action, "address": address, "kind": kind, "outcome": "applied", "outputs": outputs]
-    if action != "deprovision" { entry["record"] = keptRecord(message, address: address, kind: kind) }
+    if action != "deprovision" {
+        let kept = keptRecord(message, address: address, kind: kind)
+        entry["record"] = kept
+        if action == "provision" { entry["subscription"] = licence(for: kept) }
+    }
     record(entry)
     appliedHere += 1
     if let limit = faults.crashAfter, appliedHere >= limit {

@@ -58,6 +58,10 @@ public protocol EngineAdapter: Sendable {
     /// unknown, never absent.
     func observe() async -> EngineObservation
 
+    /// Reads the licence subscriptions the engine holds (`provisor rightsize`); an engine that
+    /// has none to report is `.unsupported`.
+    func subscriptions() async -> SubscriptionReading
+
     /// Stops what the adapter started (engine processes, connections).
     func shutdown() async
 }
@@ -72,6 +76,7 @@ extension EngineAdapter {
     public var prefersBatches: Bool { false }
     public var maxRetries: Int { 3 }
     public func observe() async -> EngineObservation { .unsupported(DriftDetector.notRead) }
+    public func subscriptions() async -> SubscriptionReading { .unsupported("this adapter cannot report licence subscriptions") }
     public func shutdown() async {}
 }
 

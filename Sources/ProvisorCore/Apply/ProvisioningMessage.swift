@@ -14,6 +14,8 @@ public struct ProvisioningMessage: Sendable, Hashable {
 
     public enum Action: String, Sendable, Hashable, CaseIterable {
         case provision, update, deprovision
+        /// Right-sizing: a licence subscription's quantity now and at renewal.
+        case adjustSubscription = "adjust-subscription"
 
         public init(_ action: Change.Action) {
             switch action {
@@ -44,7 +46,8 @@ public struct ProvisioningMessage: Sendable, Hashable {
     public var engine: String
     /// Every resolved attribute of the target (the recorded ones for a deprovision).
     public var attributes: [Attribute]
-    /// For an update, the recorded value of each changed attribute (nil: not recorded).
+    /// For an update, the recorded value of each changed attribute (nil: not recorded); for
+    /// an adjust-subscription, the quantities before.
     public var previous: [(name: String, value: AttributeValue?)]
     /// The customer's own attributes (for anything below a customer).
     public var customer: [Attribute]?
@@ -152,7 +155,16 @@ public struct ProvisioningMessage: Sendable, Hashable {
             writer.key("user")
             object(&writer, user)
         }
-        if let code = address.service {
+        if address.kind == .subscription {
+            let value = { (name: String) in attributes.first { $0.name == name }?.value }
+            writer.key("subscription")
+            writer.beginObject()
+            writer.member("id", address.service!)
+            for name in ["sku", "term", "quantity", "renewalQuantity"] {
+                if let value = value(name) { writer.key(name); write(&writer, value) }
+            }
+            writer.endObject()
+        } else if let code = address.service {
             let value = { (name: String) in attributes.first { $0.name == name }?.value }
             writer.key("service")
             writer.beginObject()
@@ -187,7 +199,7 @@ public struct ProvisioningMessage: Sendable, Hashable {
             if case .secret = attribute.value { writer.string(attribute.name) }
         }
         writer.endArray()
-        if action == .update {
+        if action == .update || action == .adjustSubscription {
             writer.key("previous")
             writer.beginObject()
             for (name, value) in previous {
@@ -249,15 +261,37 @@ public struct MessageBuilder: Sendable {
             lineage: lineage, serial: serial, context: context)
     }
 
+    /// The adjust-subscription message for a subscription of a customer in `engine`:
+    /// `attributes` hold its SKU, term, quantity and renewal quantity after the change,
+    /// `previous` the quantities before. `id` replaces the computed key when re-sending.
+    public func message(adjusting address: ResourceAddress, engine: String, attributes: [Attribute], previous: [Attribute],
+                        id: String? = nil) -> ProvisioningMessage {
+        let customer = ResourceAddress.customer(address.owner)
+        let customerAttributes = lookup(customer)
+        return ProvisioningMessage(
+            id: id ?? ProvisioningMessage.id(lineage: lineage, serial: serial, address: address, action: .adjustSubscription,
+                                             attributes: AttributeDocument(attributes + previous.map { Attribute(name: "previous." + $0.name, value: $0.value) })),
+            action: .adjustSubscription, address: address, parent: customer, engine: engine, attributes: attributes,
+            previous: previous.map { ($0.name, $0.value) }, customer: customerAttributes ?? [], user: nil,
+            resellers: resellerChain(from: Self.text(customerAttributes?.first { $0.name == "reseller" }?.value)),
+            lineage: lineage, serial: serial, context: context)
+    }
+
     /// The reseller codes above the target, closest first.
     func resellerChain(of change: Change) -> [String] {
-        var chain: [String] = []
         var next: String?
         if change.address.kind == .reseller {
             next = Self.text(change["parent"])
         } else if let customer = change.address.customer {
             next = Self.text(change.address.kind == .customer ? change["reseller"] : lookup(.customer(customer))?.first { $0.name == "reseller" }?.value)
         }
+        return resellerChain(from: next)
+    }
+
+    /// `first` and the resellers above it, closest first.
+    func resellerChain(from first: String?) -> [String] {
+        var chain: [String] = []
+        var next = first
         while let code = next, !chain.contains(code) {
             chain.append(code)
             next = Self.text(lookup(.reseller(code))?.first { $0.name == "parent" }?.value)

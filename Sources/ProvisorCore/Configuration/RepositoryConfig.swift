@@ -86,7 +86,7 @@ public struct RepositoryConfig: Sendable, Hashable {
             config.driftIgnore = drift.list("ignore") { node, index in
                 guard let rule = context.mapping(node, "drift.ignore[\(index)]", known: ["kind", "attribute"], required: ["attribute"]),
                       let attribute = rule.text("attribute") else { return nil }
-                return DriftIgnoreRule(kind: rule.choice("kind", as: ResourceAddress.Kind.self), attribute: attribute)
+                return DriftIgnoreRule(kind: rule.choice("kind", as: ResourceAddress.Kind.self, among: ResourceAddress.Kind.resources), attribute: attribute)
             } ?? []
         }
         return (config, context.diagnostics.sorted())

@@ -116,10 +116,11 @@ final class DecodeContext {
         return nil
     }
 
-    func choice<E: RawRepresentable & CaseIterable>(_ node: YAMLNode, _ field: String, as type: E.Type) -> E? where E.RawValue == String {
+    func choice<E: RawRepresentable & CaseIterable>(_ node: YAMLNode, _ field: String, as type: E.Type, among cases: [E]? = nil) -> E? where E.RawValue == String {
         guard let text = string(node, field) else { return nil }
-        if let value = E(rawValue: text.value) { return value }
-        let allowed = E.allCases.map(\.rawValue)
+        let cases = cases ?? Array(E.allCases)
+        if let value = E(rawValue: text.value), cases.contains(where: { $0.rawValue == value.rawValue }) { return value }
+        let allowed = cases.map(\.rawValue)
         let suggestion = Suggestions.closest(to: text.value, in: allowed).map { "did you mean '\($0)'? " } ?? ""
         error(node, "invalid value '\(text.value)' for '\(field)'", hint: "\(suggestion)expected one of: \(allowed.joined(separator: ", "))")
         return nil
@@ -159,8 +160,8 @@ struct MappingReader {
         return Located(value, at: context.location(node))
     }
     func stringList(_ key: String) -> [Located<String>]? { self[key].map { context.stringList($0, key) } }
-    func choice<E: RawRepresentable & CaseIterable>(_ key: String, as type: E.Type) -> E? where E.RawValue == String {
-        self[key].flatMap { context.choice($0, key, as: type) }
+    func choice<E: RawRepresentable & CaseIterable>(_ key: String, as type: E.Type, among cases: [E]? = nil) -> E? where E.RawValue == String {
+        self[key].flatMap { context.choice($0, key, as: type, among: cases) }
     }
 
     /// A nested mapping, read with its own known and required keys.

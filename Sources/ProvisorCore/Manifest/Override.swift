@@ -10,8 +10,9 @@ public struct ServiceOverride: Sendable, Hashable {
     /// Properties this level fixes: levels below may not override them.
     public var locked: [Located<String>]
     public var plans: [PlanOverride]
+    public var rightsizing: RightsizingSettings?
 
-    static let fields = ["name", "engine", "properties", "locked", "plans"]
+    static let fields = ["name", "engine", "properties", "locked", "plans", "rightsizing"]
 
     init?(service: Located<String>, node: YAMLNode, context: DecodeContext, owner: String) {
         guard let reader = context.mapping(node, "\(owner) overrides.\(service.value)", known: Self.fields) else { return nil }
@@ -20,6 +21,11 @@ public struct ServiceOverride: Sendable, Hashable {
         engine = reader.formatted("engine", .slug)
         properties = reader.propertySettings()
         locked = reader.stringList("locked") ?? []
+        rightsizing = reader.rightsizing()
+        if owner.hasPrefix("User spec"), let node = reader["rightsizing"] {
+            context.error(node, "a user cannot set 'rightsizing': licences are right-sized per customer and SKU",
+                          hint: "set it in the customer's overrides.\(service.value).rightsizing")
+        }
         plans = reader["plans"].map { plansNode in
             context.namedEntries(plansNode, "\(reader.name).plans").compactMap { code, planNode in
                 PlanOverride(plan: code, node: planNode, context: context, owner: reader.name)
@@ -38,8 +44,9 @@ public struct PlanOverride: Sendable, Hashable {
     public var currency: Located<String>?
     public var properties: [PropertySetting]
     public var locked: [Located<String>]
+    public var rightsizing: RightsizingSettings?
 
-    static let fields = ["name", "sku", "costPrice", "salesPrice", "currency", "properties", "locked"]
+    static let fields = ["name", "sku", "costPrice", "salesPrice", "currency", "properties", "locked", "rightsizing"]
 
     init?(plan: Located<String>, node: YAMLNode, context: DecodeContext, owner: String) {
         guard let reader = context.mapping(node, "\(owner).plans.\(plan.value)", known: Self.fields) else { return nil }
@@ -51,6 +58,11 @@ public struct PlanOverride: Sendable, Hashable {
         currency = reader.formatted("currency", .currency)
         properties = reader.propertySettings()
         locked = reader.stringList("locked") ?? []
+        rightsizing = reader.rightsizing()
+        if owner.hasPrefix("User spec"), let node = reader["rightsizing"] {
+            context.error(node, "a user cannot set 'rightsizing': licences are right-sized per customer and SKU",
+                          hint: "set it in the customer's overrides")
+        }
     }
 }
 

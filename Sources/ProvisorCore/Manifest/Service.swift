@@ -15,13 +15,15 @@ public struct Service: Sendable, Hashable {
     public var description: String?
     public var properties: [PropertyDefinition]
     public var plans: [Plan]
+    /// How right-sizing treats this service's licences.
+    public var rightsizing: RightsizingSettings?
     public var location: SourceLocation
 
     public func property(_ name: String) -> PropertyDefinition? { properties.first { $0.name.value == name } }
     public func plan(_ code: String) -> Plan? { plans.first { $0.code.value == code } }
 
     static let metadataFields = ["code", "name", "labels", "annotations"]
-    static let specFields = ["scope", "multiInstance", "engine", "description", "properties", "plans"]
+    static let specFields = ["scope", "multiInstance", "engine", "description", "properties", "plans", "rightsizing"]
 
     init?(_ document: ManifestDocument) {
         let context = document.context
@@ -35,6 +37,7 @@ public struct Service: Sendable, Hashable {
         engine = spec.formatted("engine", .slug)
         description = spec.text("description")
         location = document.location
+        rightsizing = spec.rightsizing()
         properties = spec["properties"].map { node in
             context.namedEntries(node, "Service spec.properties").compactMap { name, value in
                 PropertyDefinition(name: name, node: value, context: context)
@@ -107,6 +110,15 @@ public struct Plan: Sendable, Hashable {
         case P1M
         case P1Y
         case P3Y
+
+        /// The term's length in months.
+        public var months: Int {
+            switch self {
+            case .P1M: return 1
+            case .P1Y: return 12
+            case .P3Y: return 36
+            }
+        }
     }
 
     public enum BillingCycle: String, Sendable, Hashable, CaseIterable {
@@ -133,9 +145,10 @@ public struct Plan: Sendable, Hashable {
     public var currency: Located<String>?
     public var license: License?
     public var properties: [PropertySetting]
+    public var rightsizing: RightsizingSettings?
     public var location: SourceLocation
 
-    static let fields = ["name", "sku", "description", "costPrice", "salesPrice", "currency", "license", "properties"]
+    static let fields = ["name", "sku", "description", "costPrice", "salesPrice", "currency", "license", "properties", "rightsizing"]
 
     init?(code: Located<String>, node: YAMLNode, context: DecodeContext) {
         guard Format.slug.matches(code.value) else {
@@ -152,6 +165,7 @@ public struct Plan: Sendable, Hashable {
         salesPrice = reader.locatedDecimal("salesPrice")
         currency = reader.formatted("currency", .currency)
         properties = reader.propertySettings()
+        rightsizing = reader.rightsizing()
         location = code.location
         license = reader.mapping("license", known: ["sku", "term", "billingCycle"], required: ["sku", "term"]).flatMap { license in
             guard let sku = license.text("sku"), let term = license.choice("term", as: Term.self) else { return nil }

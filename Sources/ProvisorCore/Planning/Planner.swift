@@ -43,8 +43,8 @@ public enum Planner {
             }
             waves.append(ChangePlan.Wave(number: waves.count + 1, phase: phase, kind: kind, changes: changes))
         }
-        for kind in ResourceAddress.Kind.allCases { add(.provision, kind, provisions[kind]) }
-        for kind in ResourceAddress.Kind.allCases.reversed() { add(.deprovision, kind, deprovisions[kind]) }
+        for kind in ResourceAddress.Kind.resources { add(.provision, kind, provisions[kind]) }
+        for kind in ResourceAddress.Kind.resources.reversed() { add(.deprovision, kind, deprovisions[kind]) }
 
         let deletes = deprovisions.values.flatMap { $0 }
         return ChangePlan(state: state, waves: waves, summary: summary,

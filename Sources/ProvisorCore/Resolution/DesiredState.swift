@@ -120,9 +120,9 @@ public struct DesiredState: Sendable {
 
     /// How many resources there are of each kind.
     public var counts: [ResourceAddress.Kind: Int] {
-        var counts = Array(repeating: 0, count: ResourceAddress.Kind.allCases.count)
-        for resource in resources { counts[ResourceAddress.Kind.allCases.firstIndex(of: resource.kind)!] += 1 }
-        return Dictionary(uniqueKeysWithValues: zip(ResourceAddress.Kind.allCases, counts))
+        var counts = Array(repeating: 0, count: ResourceAddress.Kind.resources.count)
+        for resource in resources { counts[ResourceAddress.Kind.resources.firstIndex(of: resource.kind)!] += 1 }
+        return Dictionary(uniqueKeysWithValues: zip(ResourceAddress.Kind.resources, counts))
     }
 }
 

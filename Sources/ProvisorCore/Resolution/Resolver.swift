@@ -157,7 +157,7 @@ struct Resolver: Sendable {
         switch address.kind {
         case .reseller: return index.resellers[address.owner]?.parent.map { .reseller($0.value) }
         case .customer: return index.customers[address.owner].map { .reseller($0.reseller.value) }
-        case .customerService, .user: return .customer(address.owner)
+        case .customerService, .user, .subscription: return .customer(address.owner)
         case .userService: return .user(address.user!, customer: address.owner)
         }
     }
@@ -369,6 +369,8 @@ struct Resolver: Sendable {
             guard let scope = index.customers[address.owner].flatMap(scope(of:)),
                   let user = findUser(address.user!, of: address.owner) else { return nil }
             table = userTable(user, in: scope, tracing: true)
+        case .subscription:
+            return nil
         case .customerService, .userService:
             guard let scope = index.customers[address.owner].flatMap(scope(of:)) else { return nil }
             let user = address.user.flatMap { findUser($0, of: address.owner) }

@@ -6,6 +6,7 @@
 /// customer/JBL/service/sqldb:prod           customer service, instance "prod"
 /// customer/JBL/user/alice
 /// customer/JBL/user/alice/service/m365      user service, instance "default" omitted
+/// customer/JBL/subscription/SUB-ID          a licence subscription (right-sizing only)
 /// ```
 ///
 /// Addresses order hierarchically: resellers, then each customer followed by its services, then
@@ -17,12 +18,19 @@ public struct ResourceAddress: Sendable, Hashable, Comparable, CustomStringConve
         case customerService = "customer-service"
         case user
         case userService = "user-service"
+        /// A customer's licence subscription in an engine: never desired or recorded, only
+        /// adjusted by right-sizing (its journal and audit entries carry this address).
+        case subscription
+
+        /// The kinds the manifests resolve to and the state records.
+        public static let resources: [Kind] = [.reseller, .customer, .customerService, .user, .userService]
     }
 
     public let kind: Kind
     /// The reseller code of a reseller; the customer code of everything else.
     public let owner: String
     public let user: String?
+    /// The service code; a subscription's id.
     public let service: String?
     /// The instance name; nil for the default instance.
     public let instance: String?
@@ -44,6 +52,11 @@ public struct ResourceAddress: Sendable, Hashable, Comparable, CustomStringConve
         ResourceAddress(kind: user == nil ? .customerService : .userService, owner: customer, user: user, service: code, instance: instance)
     }
 
+    /// A customer's licence subscription.
+    public static func subscription(_ id: String, customer: String) -> ResourceAddress {
+        ResourceAddress(kind: .subscription, owner: customer, service: id)
+    }
+
     /// The customer this resource belongs to; nil for a reseller.
     public var customer: String? { kind == .reseller ? nil : owner }
 
@@ -57,6 +70,7 @@ public struct ResourceAddress: Sendable, Hashable, Comparable, CustomStringConve
         case .user: return "customer/\(owner)/user/\(user!)"
         case .customerService: return "customer/\(owner)/service/\(serviceSegment)"
         case .userService: return "customer/\(owner)/user/\(user!)/service/\(serviceSegment)"
+        case .subscription: return "customer/\(owner)/subscription/\(service!)"
         }
     }
 
@@ -79,6 +93,8 @@ public struct ResourceAddress: Sendable, Hashable, Comparable, CustomStringConve
         case ("customer", 4) where parts[2] == "service":
             guard let (code, instance) = service(parts[3]) else { return nil }
             self = .service(code, instance: instance, customer: parts[1])
+        case ("customer", 4) where parts[2] == "subscription":
+            self = .subscription(parts[3], customer: parts[1])
         case ("customer", 4) where parts[2] == "user":
             self = .user(parts[3], customer: parts[1])
         case ("customer", 6) where parts[2] == "user" && parts[4] == "service":
@@ -90,7 +106,7 @@ public struct ResourceAddress: Sendable, Hashable, Comparable, CustomStringConve
     }
 
     /// The forms an address can take, for error messages.
-    public static let forms = "reseller/CODE, customer/CODE, customer/CODE/service/SERVICE[:INSTANCE], customer/CODE/user/USERNAME, customer/CODE/user/USERNAME/service/SERVICE[:INSTANCE]"
+    public static let forms = "reseller/CODE, customer/CODE, customer/CODE/service/SERVICE[:INSTANCE], customer/CODE/user/USERNAME, customer/CODE/user/USERNAME/service/SERVICE[:INSTANCE], customer/CODE/subscription/ID"
 
     public static func < (lhs: ResourceAddress, rhs: ResourceAddress) -> Bool {
         let lhsTop = lhs.kind == .reseller ? 0 : 1, rhsTop = rhs.kind == .reseller ? 0 : 1

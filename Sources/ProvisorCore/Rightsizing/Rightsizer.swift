@@ -1,93 +1,188 @@
 import Foundation
 
-/// How right-sizing treats a subscription, inheritable like any property (service → plan →
-/// reseller → customer).
-public struct RightsizingPolicy: Sendable, Hashable {
-    /// Spare licences kept above the assigned ones.
-    public var buffer: Int
-    /// Never fewer licences than this.
-    public var minimum: Int
-    public var ignoredSKUs: Set<String>
-    public var ignoredCustomers: Set<String>
-    /// False: decreases are only reported, never made.
-    public var automaticDecreases: Bool
+/// One customer's licences of one SKU: its subscriptions (Microsoft pools assignments across
+/// the subscriptions of a SKU), how many are in use, and how right-sizing may treat them.
+public struct LicenceGroup: Sendable, Hashable {
+    public var customer: String
+    public var sku: String
+    public var subscriptions: [Subscription]
+    /// Licences in use: assigned in the engine or by the manifests (not yet provisioned ones too).
+    public var assigned: Int
+    /// Assignments the manifests make: what the customer is billed for. The rest of the
+    /// assigned ones are in the engine only (assigned by hand): used, but not billed.
+    public var billed: Int
+    /// What the customer pays per billed licence per month.
+    public var salesPrice: Decimal
+    /// The plan the SKU is sold as ("m365/business-premium"); nil when no plan has it.
+    public var plan: String?
+    /// nil when no plan has the SKU: nothing is changed, only reported.
+    public var policy: RightsizingPolicy?
 
-    public init(buffer: Int = 0, minimum: Int = 1, ignoredSKUs: Set<String> = [], ignoredCustomers: Set<String> = [], automaticDecreases: Bool = true) {
-        self.buffer = buffer
-        self.minimum = minimum
-        self.ignoredSKUs = ignoredSKUs
-        self.ignoredCustomers = ignoredCustomers
-        self.automaticDecreases = automaticDecreases
+    public init(customer: String, sku: String, subscriptions: [Subscription], assigned: Int, billed: Int? = nil,
+                salesPrice: Decimal, plan: String? = nil, policy: RightsizingPolicy?) {
+        self.customer = customer
+        self.sku = sku
+        self.subscriptions = subscriptions
+        self.assigned = assigned
+        self.billed = billed ?? assigned
+        self.salesPrice = salesPrice
+        self.plan = plan
+        self.policy = policy
+    }
+
+    /// Purchased, assigned and billed with the monthly cost and revenue, at the subscription
+    /// quantities `quantities` (the current ones when nil).
+    public func margin(quantities: [Int]? = nil) -> Margin {
+        let quantities = quantities ?? subscriptions.map(\.quantity)
+        let cost = zip(subscriptions, quantities).reduce(Decimal(0)) { $0 + $1.0.cost(at: $1.1) }
+        return Margin(purchased: quantities.reduce(0, +), assigned: assigned, billed: billed, cost: cost, revenue: Decimal(billed) * salesPrice)
     }
 }
 
 /// What to do with one subscription, and why.
 public struct RightsizingDecision: Sendable, Hashable {
-    public enum Action: String, Sendable, Hashable {
+    public enum Action: String, Sendable, Hashable, CaseIterable {
         /// Buy more now.
         case increase
         /// Take licences back now, inside a refund window.
         case decrease
         /// Set the quantity the subscription renews with; nothing changes before the term ends.
         case scheduleRenewal = "schedule-renewal"
-        /// A decrease that the policy only reports.
+        /// A change the policy only reports (or that no plan's policy covers).
         case reportOnly = "report-only"
         case none
     }
 
     public var action: Action
     public var subscription: Subscription
-    public var assigned: Int
-    /// The quantity right now after the decision (unchanged for a scheduled renewal).
+    /// The quantity right now after the decision.
     public var quantityNow: Int
-    /// The quantity at renewal, when it differs from the one now.
+    /// The quantity the subscription renews with after the decision; nil: with `quantityNow`.
     public var renewalQuantity: Int?
     public var reason: String
 
-    public var before: Margin { Margin(purchased: subscription.quantity, assigned: assigned, costPrice: subscription.costPrice, salesPrice: subscription.salesPrice) }
-    public var after: Margin { Margin(purchased: quantityNow, assigned: assigned, costPrice: subscription.costPrice, salesPrice: subscription.salesPrice) }
+    /// True when the decision changes the subscription (an `adjust-subscription` message).
+    public var changes: Bool { action == .increase || action == .decrease || action == .scheduleRenewal }
+}
+
+/// The decisions for one licence group with its margin before and after them.
+public struct RightsizingOutcome: Sendable, Hashable {
+    public var group: LicenceGroup
+    /// One per subscription, in the group's order.
+    public var decisions: [RightsizingDecision]
+
+    public var before: Margin { group.margin() }
+    public var after: Margin { group.margin(quantities: decisions.map(\.quantityNow)) }
 }
 
 /// Right-sizing decisions: pure, so every rule is tested without an engine.
 public enum Rightsizer {
-    /// The decision for `subscription` with `assigned` licences in use at `date`.
+    /// The decisions for `group` at `date`.
     ///
-    /// The target is assigned + buffer, never below the minimum. Below target: increase now.
-    /// Above target: decrease now what is still refundable (never below target); whatever is
-    /// left over becomes the renewal quantity. Trials, free SKUs and ignored SKUs or customers
-    /// get no decision.
-    public static func decide(_ subscription: Subscription, assigned: Int, policy: RightsizingPolicy, at date: Date) -> RightsizingDecision {
-        func decision(_ action: RightsizingDecision.Action, now: Int? = nil, renewal: Int? = nil, _ reason: String) -> RightsizingDecision {
-            RightsizingDecision(action: action, subscription: subscription, assigned: assigned, quantityNow: now ?? subscription.quantity,
-                                renewalQuantity: renewal, reason: reason)
+    /// The target is assigned + buffer, never below the minimum. Trials, free SKUs and ignored
+    /// licences get no decision. Below target, the most flexible subscription (shortest term)
+    /// buys the difference now. Above target, licences still inside a 7-day refund window are
+    /// taken back now (never below target, never below one per subscription); what is left over
+    /// is scheduled as renewal quantities, the subscription renewing first taking it first.
+    public static func decide(_ group: LicenceGroup, at date: Date) -> RightsizingOutcome {
+        var decisions = group.subscriptions.map { subscription in
+            RightsizingDecision(action: .none, subscription: subscription, quantityNow: subscription.quantity,
+                                renewalQuantity: subscription.renewalQuantity, reason: "")
         }
-        let purchased = subscription.quantity
-        if subscription.trial { return decision(.none, "a trial: nothing is bought or refunded") }
-        if subscription.isFree { return decision(.none, "a free SKU: unused licences cost nothing") }
-        if policy.ignoredSKUs.contains(subscription.sku) { return decision(.none, "SKU \(subscription.sku) is ignored by the right-sizing policy") }
-        if policy.ignoredCustomers.contains(subscription.customer) {
-            return decision(.none, "customer \(subscription.customer) is ignored by the right-sizing policy")
+        func outcome() -> RightsizingOutcome { RightsizingOutcome(group: group, decisions: decisions) }
+        var active: [Int] = []
+        for (position, subscription) in group.subscriptions.enumerated() {
+            if subscription.trial {
+                decisions[position].reason = "a trial: nothing is bought or refunded"
+            } else if subscription.isFree {
+                decisions[position].reason = "a free SKU: unused licences cost nothing"
+            } else if let ignoredBy = group.policy?.ignoredBy {
+                decisions[position].reason = "right-sizing is ignored for \(group.sku) by \(ignoredBy)"
+            } else {
+                active.append(position)
+            }
         }
-        let target = max(assigned + policy.buffer, policy.minimum)
-        let why = "\(assigned) assigned + \(policy.buffer) buffer" + (target > assigned + policy.buffer ? ", minimum \(policy.minimum)" : "") + " = \(target)"
+        // The most flexible first: the shortest term, then the one ending first.
+        active.sort { left, right in
+            let (a, b) = (group.subscriptions[left], group.subscriptions[right])
+            return (a.term.months, a.termEnd, a.id) < (b.term.months, b.termEnd, b.id)
+        }
+        guard !active.isEmpty else { return outcome() }
+
+        let policy = group.policy ?? RightsizingPolicy()
+        let purchased = active.reduce(0) { $0 + group.subscriptions[$1].quantity }
+        let target = max(group.assigned + policy.buffer, policy.minimum)
+        let assigned = "\(group.assigned) assigned" + (group.billed < group.assigned ? " (\(group.assigned - group.billed) not billed)" : "")
+        let why = "\(assigned) + \(policy.buffer) buffer" + (target > group.assigned + policy.buffer ? ", minimum \(policy.minimum)" : "") + " = \(target)"
+        let pooled = active.count > 1 ? " in \(active.count) subscriptions" : ""
+
+        guard group.policy != nil else {
+            for position in active {
+                let off = target == purchased ? "= purchased" : "\(target > purchased ? ">" : "<") \(purchased) purchased\(pooled)"
+                decisions[position].action = target == purchased ? .none : .reportOnly
+                decisions[position].reason = "\(why) \(off); no plan sells \(group.sku), so it is only reported"
+            }
+            return outcome()
+        }
+        var now = active.map { group.subscriptions[$0].quantity }
+        var notes = Array(repeating: "", count: active.count)
         if target > purchased {
-            return decision(.increase, now: target, "\(why) > \(purchased) purchased")
+            now[0] += target - purchased
+            notes[0] = "\(why) > \(purchased) purchased\(pooled)"
+        } else if target < purchased, policy.automaticDecreases {
+            var excess = purchased - target
+            for slot in active.indices where excess > 0 {
+                let subscription = group.subscriptions[active[slot]]
+                let taken = min(excess, subscription.refundable(at: date), subscription.quantity - 1)
+                now[slot] -= taken
+                excess -= taken
+            }
         }
-        if target == purchased { return decision(.none, "\(why) = purchased") }
-        guard policy.automaticDecreases else {
-            return decision(.reportOnly, "\(why) < \(purchased) purchased; the policy only reports decreases")
+        // Renewal quantities: the subscription renewing first takes what is still too many.
+        let current = active.map { position in
+            let subscription = group.subscriptions[position]
+            return subscription.renewalQuantity.flatMap { $0 == subscription.quantity ? nil : $0 }
         }
-        let refundable = subscription.refundable(at: date)
-        let now = max(target, purchased - refundable)
-        if now == target {
-            return decision(.decrease, now: now, "\(why) < \(purchased) purchased; \(purchased - now) still refundable")
+        var renewal = current
+        let renewingTotal = active.indices.reduce(0) { $0 + (current[$1] ?? now[$1]) }
+        if policy.automaticDecreases || renewingTotal < target {
+            var excess = max(0, now.reduce(0, +) - target)
+            let order = active.indices.sorted { (group.subscriptions[active[$0]].termEnd, $0) < (group.subscriptions[active[$1]].termEnd, $1) }
+            for slot in order {
+                let taken = min(excess, now[slot] - 1)
+                renewal[slot] = taken > 0 ? now[slot] - taken : nil
+                excess -= taken
+            }
         }
-        let renewal = ISO8601DateFormatter.string(from: subscription.termEnd, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
-        if now < purchased {
-            return decision(.decrease, now: now, renewal: target,
-                            "\(why) < \(purchased) purchased; \(purchased - now) refundable now, the rest at renewal on \(renewal)")
+
+        for (slot, position) in active.enumerated() {
+            let subscription = group.subscriptions[position]
+            let renews = ISO8601DateFormatter.string(from: subscription.termEnd, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+            decisions[position].quantityNow = now[slot]
+            decisions[position].renewalQuantity = renewal[slot]
+            let decision: (RightsizingDecision.Action, String)
+            if now[slot] > subscription.quantity {
+                decision = (.increase, notes[slot] + (pooled.isEmpty ? "" : "; the \(subscription.term.rawValue) subscription takes the \(now[slot] - subscription.quantity) more"))
+            } else if now[slot] < subscription.quantity {
+                let rest = renewal[slot] == nil ? "\(subscription.quantity - now[slot]) still refundable" : "\(subscription.quantity - now[slot]) refundable now, the rest at renewal on \(renews)"
+                decision = (.decrease, "\(why) < \(purchased) purchased\(pooled); \(rest)")
+            } else if renewal[slot] != current[slot] {
+                if let quantity = renewal[slot] {
+                    decision = (.scheduleRenewal, "\(why) < \(purchased) purchased\(pooled); outside the 7-day refund window, so \(quantity) from renewal on \(renews)")
+                } else {
+                    decision = (.scheduleRenewal, "\(why); the renewal on \(renews) goes back to \(now[slot]) (\(current[slot]!) was scheduled)")
+                }
+            } else if target < purchased && !policy.automaticDecreases {
+                decision = (.reportOnly, "\(why) < \(purchased) purchased\(pooled); the policy only reports decreases")
+            } else if target == purchased {
+                decision = (.none, "\(why) = purchased")
+            } else if let quantity = renewal[slot] {
+                decision = (.none, "\(why); \(quantity) from renewal on \(renews) is already scheduled")
+            } else {
+                decision = (.none, "\(why); this subscription keeps its \(subscription.quantity)")
+            }
+            (decisions[position].action, decisions[position].reason) = decision
         }
-        return decision(.scheduleRenewal, renewal: target,
-                        "\(why) < \(purchased) purchased; outside the 7-day refund window, so \(target) from renewal on \(renewal)")
+        return outcome()
     }
 }

@@ -2,9 +2,7 @@ import Foundation
 
 /// One Microsoft 365 subscription of one customer for one SKU, as the engine reports it.
 public struct Subscription: Sendable, Hashable {
-    public enum Term: String, Sendable, Hashable, CaseIterable {
-        case monthly = "P1M", annual = "P1Y", triennial = "P3Y"
-    }
+    public typealias Term = Plan.Term
 
     /// Licences added on one date; they may be taken back (refunded) until `refundableUntil`.
     public struct Batch: Sendable, Hashable {
@@ -24,6 +22,8 @@ public struct Subscription: Sendable, Hashable {
 
     public var id: String
     public var customer: String
+    /// The engine that holds it.
+    public var engine: String
     /// The SKU part number (SPB, O365_BUSINESS_PREMIUM, SPE_E3, …).
     public var sku: String
     public var quantity: Int
@@ -33,16 +33,18 @@ public struct Subscription: Sendable, Hashable {
     public var termEnd: Date
     public var autoRenew: Bool
     public var trial: Bool
-    /// What the provider pays and charges per licence per month.
-    public var costPrice: Decimal
-    public var salesPrice: Decimal
+    /// What the provider pays per licence per month; nil when neither the engine nor a plan says.
+    public var costPrice: Decimal?
+    /// The quantity already scheduled for the renewal; nil: it renews with `quantity`.
+    public var renewalQuantity: Int?
     /// The quantities bought, oldest first; the renewal quantity counts as a batch at renewal.
     public var batches: [Batch]
 
-    public init(id: String, customer: String, sku: String, quantity: Int, term: Term, billingCycle: String, termEnd: Date,
-                autoRenew: Bool = true, trial: Bool = false, costPrice: Decimal, salesPrice: Decimal, batches: [Batch] = []) {
+    public init(id: String, customer: String, engine: String = "", sku: String, quantity: Int, term: Term, billingCycle: String = "monthly", termEnd: Date,
+                autoRenew: Bool = true, trial: Bool = false, costPrice: Decimal?, renewalQuantity: Int? = nil, batches: [Batch] = []) {
         self.id = id
         self.customer = customer
+        self.engine = engine
         self.sku = sku
         self.quantity = quantity
         self.term = term
@@ -51,7 +53,7 @@ public struct Subscription: Sendable, Hashable {
         self.autoRenew = autoRenew
         self.trial = trial
         self.costPrice = costPrice
-        self.salesPrice = salesPrice
+        self.renewalQuantity = renewalQuantity
         self.batches = batches
     }
 
@@ -62,32 +64,33 @@ public struct Subscription: Sendable, Hashable {
     public func refundable(at date: Date) -> Int {
         min(quantity, batches.filter { date <= $0.refundableUntil }.reduce(0) { $0 + $1.quantity })
     }
+
+    /// What the licences cost a month at `quantity`; a trial costs nothing.
+    func cost(at quantity: Int) -> Decimal { trial ? 0 : Decimal(quantity) * (costPrice ?? 0) }
 }
 
-/// Purchased, assigned and billed licences with what they cost and earn per month. Customers
-/// are billed per assigned licence; the provider pays for every purchased one.
+/// Purchased, assigned and billed licences with what they cost and earn per month. The
+/// provider pays for every purchased licence and bills its customer for every assignment the
+/// manifests make; a licence assigned by hand is used but not billed.
 public struct Margin: Sendable, Hashable {
     public var purchased: Int
     public var assigned: Int
+    public var billed: Int
     public var cost: Decimal
     public var revenue: Decimal
 
+    /// Every assigned licence billed at `salesPrice`.
     public init(purchased: Int, assigned: Int, costPrice: Decimal, salesPrice: Decimal) {
-        self.purchased = purchased
-        self.assigned = assigned
-        cost = Decimal(purchased) * costPrice
-        revenue = Decimal(assigned) * salesPrice
+        self.init(purchased: purchased, assigned: assigned, billed: assigned, cost: Decimal(purchased) * costPrice, revenue: Decimal(assigned) * salesPrice)
     }
 
-    init(purchased: Int, assigned: Int, cost: Decimal, revenue: Decimal) {
+    public init(purchased: Int, assigned: Int, billed: Int, cost: Decimal, revenue: Decimal) {
         self.purchased = purchased
         self.assigned = assigned
+        self.billed = billed
         self.cost = cost
         self.revenue = revenue
     }
-
-    /// Billed licences: every assigned one.
-    public var billed: Int { assigned }
     public var margin: Decimal { revenue - cost }
     /// Margin as a percentage of revenue, rounded to 2 places; nil without revenue.
     public var marginPercent: Decimal? {
@@ -98,9 +101,9 @@ public struct Margin: Sendable, Hashable {
     }
 
     public static func + (lhs: Margin, rhs: Margin) -> Margin {
-        Margin(purchased: lhs.purchased + rhs.purchased, assigned: lhs.assigned + rhs.assigned,
+        Margin(purchased: lhs.purchased + rhs.purchased, assigned: lhs.assigned + rhs.assigned, billed: lhs.billed + rhs.billed,
                cost: lhs.cost + rhs.cost, revenue: lhs.revenue + rhs.revenue)
     }
 
-    public static let zero = Margin(purchased: 0, assigned: 0, cost: 0, revenue: 0)
+    public static let zero = Margin(purchased: 0, assigned: 0, billed: 0, cost: 0, revenue: 0)
 }

@@ -38,7 +38,7 @@ struct StateListCommand: AsyncParsableCommand {
         discussion: "Exit status: 0, or 1 when the state cannot be read."
     )
 
-    @Option(name: .long, help: "Only this kind: \(ResourceAddress.Kind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(name: .long, help: "Only this kind: \(ResourceAddress.Kind.resources.map(\.rawValue).joined(separator: ", ")).")
     var kind: ResourceAddress.Kind?
 
     @Option(name: .long, help: "Only this customer's resources (the customer, its services, users and their services).")

@@ -39,7 +39,7 @@ enum DiagnosticsView {
                 + "\(estate.customers.count) customers, \(estate.users.count) users"
             lines.append(Style.green.apply("Valid:", colour) + " \(estate.files.count) files, \(estate.documentCount) documents (\(counts)).")
             let resources = report.desired.counts
-            let kinds = ResourceAddress.Kind.allCases.map { kind in "\(resources[kind] ?? 0) \(kind.rawValue)s" }
+            let kinds = ResourceAddress.Kind.resources.map { kind in "\(resources[kind] ?? 0) \(kind.rawValue)s" }
             lines.append("Resolved \(report.desired.resources.count) resources (\(kinds.joined(separator: ", "))).")
         } else {
             let errors = report.diagnostics.errorCount

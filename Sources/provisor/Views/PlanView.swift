@@ -118,7 +118,7 @@ enum PlanView {
             for wave in plan.waves {
                 for change in wave.changes { counts[wave.kind, default: [:]][change.action, default: 0] += 1 }
             }
-            for kind in ResourceAddress.Kind.allCases {
+            for kind in ResourceAddress.Kind.resources {
                 guard let byAction = counts[kind] else { continue }
                 head += "| \(kind.rawValue) | " + Change.Action.allCases.map { String(byAction[$0] ?? 0) }.joined(separator: " | ") + " |\n"
             }

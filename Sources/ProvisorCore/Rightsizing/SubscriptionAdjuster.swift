@@ -1,0 +1,170 @@
+import Foundation
+
+/// Applies right-sizing decisions like any change: for each subscription to change, a pending
+/// journal entry, then an `adjust-subscription` message to its engine (retried like any
+/// message), then the journal result and an audit entry in one transaction. Subscriptions are
+/// not resources: nothing is recorded about them but the journal and the audit log.
+///
+/// The caller holds the state lock for the whole run.
+public struct SubscriptionAdjuster: Sendable {
+    public struct Result: Sendable, Hashable {
+        public var address: ResourceAddress
+        public var engine: String
+        public var outcome: Applier.Outcome
+        public var attempts: Int
+    }
+
+    public let store: any StateStore
+    public let adapters: [String: any EngineAdapter]
+    public let secrets: SecretResolver
+    public let options: Applier.Options
+    public let run: String
+
+    public init(store: any StateStore, adapters: [String: any EngineAdapter], secrets: SecretResolver, options: Applier.Options,
+                run: String = UUID().uuidString.lowercased()) {
+        self.store = store
+        self.adapters = adapters
+        self.secrets = secrets
+        self.options = options
+        self.run = run
+    }
+
+    static let action = ProvisioningMessage.Action.adjustSubscription.rawValue
+
+    /// The subscription's attributes after `decision`, and its quantities before.
+    static func attributes(of decision: RightsizingDecision) -> (after: [Attribute], before: [Attribute]) {
+        let subscription = decision.subscription
+        let after = [Attribute(name: "quantity", value: .integer(decision.quantityNow)),
+                     Attribute(name: "reason", value: .string(decision.reason)),
+                     Attribute(name: "renewalQuantity", value: .integer(decision.renewalQuantity ?? decision.quantityNow)),
+                     Attribute(name: "sku", value: .string(subscription.sku)),
+                     Attribute(name: "term", value: .string(subscription.term.rawValue))]
+        let before = [Attribute(name: "quantity", value: .integer(subscription.quantity)),
+                      Attribute(name: "renewalQuantity", value: .integer(subscription.renewalQuantity ?? subscription.quantity))]
+        return (after, before)
+    }
+
+    /// Sends again the adjust-subscription messages an interrupted run left pending, with
+    /// their own ids.
+    public func resume(desired: DesiredState) async throws -> [Result] {
+        let pending = try await store.unresolvedJournal().filter { $0.action == Self.action }
+        guard !pending.isEmpty else { return [] }
+        let builder = try await self.builder(desired)
+        var messages: [ProvisioningMessage] = []
+        for entry in pending {
+            guard let payload = entry.payload else { continue }
+            do {
+                messages.append(builder.message(adjusting: entry.address, engine: payload.engine, attributes: try payload.attributes.decode(),
+                                                previous: try payload.previous?.decode() ?? [], id: entry.messageID))
+            } catch {
+                throw StateError.corruptRecord(address: entry.address.description, reason: "journal payload: \(error)", store: store.description)
+            }
+        }
+        return try await send(messages)
+    }
+
+    /// Sends one message per decision that changes a subscription.
+    public func apply(_ decisions: [RightsizingDecision], desired: DesiredState) async throws -> [Result] {
+        let builder = try await self.builder(desired)
+        var results: [Result] = []
+        let changes = decisions.filter(\.changes)
+        var start = 0
+        while start < changes.count, !Task.isCancelled {
+            let chunk = changes[start..<min(start + options.chunkSize, changes.count)]
+            results += try await send(chunk.map { decision in
+                let (after, before) = Self.attributes(of: decision)
+                return builder.message(adjusting: .subscription(decision.subscription.id, customer: decision.subscription.customer),
+                                       engine: decision.subscription.engine, attributes: after, previous: before)
+            })
+            start += options.chunkSize
+        }
+        return results
+    }
+
+    private func builder(_ desired: DesiredState) async throws -> MessageBuilder {
+        let header = try await store.header()
+        return MessageBuilder(lineage: header.lineage ?? "none", serial: header.serial,
+                              context: .init(actor: options.actor, commit: options.commit?.sha, run: run)) { desired.resource(at: $0)?.attributes }
+    }
+
+    /// Journal, send, record: one chunk of messages.
+    private func send(_ messages: [ProvisioningMessage]) async throws -> [Result] {
+        var results: [Result?] = Array(repeating: nil, count: messages.count)
+        var closing: [JournalEntry] = []
+        var ready: [(position: Int, outgoing: OutgoingMessage)] = []
+        func close(_ position: Int, _ status: JournalEntry.Status, _ detail: String?, attempts: Int = 0) {
+            let message = messages[position]
+            closing.append(JournalEntry(run: run, address: message.address, action: Self.action, status: status, messageID: message.id, detail: detail))
+            results[position] = Result(address: message.address, engine: message.engine,
+                                       outcome: status == .succeeded ? .succeeded : .failed(detail ?? "failed"), attempts: attempts)
+        }
+        for (position, message) in messages.enumerated() {
+            guard adapters[message.engine] != nil else {
+                close(position, .failed, "no engine named '\(message.engine)' is configured; add an Engine manifest with that name")
+                continue
+            }
+            do { ready.append((position, try secrets.prepare(message))) } catch { close(position, .failed, "nothing sent: \(error)") }
+        }
+        try await store.appendJournal(ready.map { item in
+            let message = messages[item.position]
+            return JournalEntry(run: run, address: message.address, action: Self.action, status: .pending, messageID: message.id,
+                                payload: .init(parent: message.parent, engine: message.engine, attributes: AttributeDocument(message.attributes),
+                                               previous: AttributeDocument(message.previous.compactMap { name, value in value.map { Attribute(name: name, value: $0) } })))
+        })
+
+        // One task per customer at a time, at most `concurrency` at once.
+        let adapters = adapters, retry = options.retry, limit = options.concurrency
+        let byCustomer = Dictionary(grouping: ready) { messages[$0.position].address.owner }.values.map { $0 }
+        let answers = await withTaskGroup(of: [(Int, DeliveryResult, Int)].self) { group in
+            var next = byCustomer.makeIterator(), running = 0
+            var answers: [(Int, DeliveryResult, Int)] = []
+            func start(_ group: inout TaskGroup<[(Int, DeliveryResult, Int)]>) -> Bool {
+                guard let items = next.next() else { return false }
+                group.addTask {
+                    var done: [(Int, DeliveryResult, Int)] = []
+                    for item in items where !Task.isCancelled {
+                        let (result, attempts) = await retry.send(item.outgoing, through: adapters[item.outgoing.message.engine]!)
+                        done.append((item.position, result, attempts))
+                    }
+                    return done
+                }
+                return true
+            }
+            while running < limit, start(&group) { running += 1 }
+            while let finished = await group.next() {
+                answers += finished
+                if !start(&group) { running -= 1 }
+            }
+            return answers
+        }
+
+        var audit: [AuditEntry] = []
+        var answered = Set<Int>()
+        for (position, result, attempts) in answers {
+            answered.insert(position)
+            let message = messages[position]
+            switch result {
+            case .succeeded:
+                let detail = "message \(message.id); " + message.previous.map { name, old in
+                    "\(name): \(old?.description ?? "?") → \(message.attributes.first { $0.name == name }?.value.description ?? "?")"
+                }.joined(separator: ", ")
+                audit.append(AuditEntry(actor: options.actor, address: message.address, action: Self.action, detail: detail, commit: options.commit))
+                close(position, .succeeded, attempts > 1 ? "after \(attempts) attempts" : nil, attempts: attempts)
+            case .retryable(let text, _), .terminal(let text):
+                close(position, .failed, attempts > 1 ? "\(text) (after \(attempts) attempts)" : text, attempts: attempts)
+            }
+        }
+        for item in ready where !answered.contains(item.position) {
+            close(item.position, .skipped, "interrupted before it was sent")
+        }
+        let entries = closing, store = store
+        // What the engines did is recorded even when the run is being interrupted.
+        if audit.isEmpty {
+            try await Task { try await store.appendJournal(entries) }.value
+        } else {
+            let write = StateWrite(audit: audit, journal: entries)
+            try await Task { try await store.commit(write) }.value
+        }
+        return results.compactMap { $0 }
+    }
+}
