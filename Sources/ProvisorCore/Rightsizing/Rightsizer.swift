@@ -35,7 +35,9 @@ public struct LicenceGroup: Sendable, Hashable {
     public func margin(quantities: [Int]? = nil) -> Margin {
         let quantities = quantities ?? subscriptions.map(\.quantity)
         let cost = zip(subscriptions, quantities).reduce(Decimal(0)) { $0 + $1.0.cost(at: $1.1) }
-        return Margin(purchased: quantities.reduce(0, +), assigned: assigned, billed: billed, cost: cost, revenue: Decimal(billed) * salesPrice)
+        // A trial's licences are not purchased.
+        let purchased = zip(subscriptions, quantities).reduce(0) { $0 + ($1.0.trial ? 0 : $1.1) }
+        return Margin(purchased: purchased, assigned: assigned, billed: billed, cost: cost, revenue: Decimal(billed) * salesPrice)
     }
 }
 

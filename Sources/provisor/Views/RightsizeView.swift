@@ -219,7 +219,8 @@ enum RightsizeView {
             writer.beginObject()
             writer.member("customer", group.customer)
             writer.member("sku", group.sku)
-            writer.member("plan", group.plan)
+            writer.key("plan")
+            if let plan = group.plan { writer.string(plan) } else { writer.null() }
             writer.member("assigned", group.assigned)
             writer.member("billed", group.billed)
             writer.key("decisions")
