@@ -66,6 +66,13 @@ demo: build
 	@echo "--- provisor drift, after the correction (mallory is unmanaged: reported, never deleted)"
 	@out=$$(env $(DEMO_SECRETS) $(PROVISOR) drift --config examples/provisor.yaml --state $(DEMO_STATE) --simulate $(DEMO_ENGINES)); status=$$?; \
 	  echo "$$out" | tail -n 4; [ $$status -eq 2 ]
+	@echo "--- licence right-sizing: a technician bought 3 SPB licences too many for JBL (CHC keeps one spare)"
+	.build/debug/provisor-simulated-engine --state-dir $(DEMO_ENGINES)/csp-eu --subscription sub-jbl-spb-p1m quantity=5
+	@echo "$(PROVISOR) rightsize --dry-run --config examples/provisor.yaml --state $(DEMO_STATE) --simulate $(DEMO_ENGINES)"
+	@$(PROVISOR) rightsize --dry-run --config examples/provisor.yaml --state $(DEMO_STATE) --simulate $(DEMO_ENGINES); [ $$? -eq 2 ]
+	@echo "--- provisor rightsize: the changes go to the engine through the journal and the audit log"
+	@$(PROVISOR) rightsize --config examples/provisor.yaml --state $(DEMO_STATE) --simulate $(DEMO_ENGINES) --actor demo | tail -n 2
+	$(PROVISOR) history customer/JBL/subscription/sub-jbl-spb-p1m --state $(DEMO_STATE)
 
 ## Run every test.
 test: deps
