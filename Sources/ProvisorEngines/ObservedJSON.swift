@@ -89,7 +89,7 @@ extension ObservedJSON {
         }
         func date(_ key: String, in source: [String: Any]) throws(Problem) -> Date? {
             guard let raw = source[key] else { return nil }
-            guard let written = raw as? String, let date = parseDate(written) else {
+            guard let written = raw as? String, let date = ISODate.parse(written) else {
                 throw Problem(reason: "\"\(key)\" of \(name) must be a date like 2026-12-31 or 2026-12-31T00:00:00Z")
             }
             return date
@@ -125,15 +125,5 @@ extension ObservedJSON {
                             billingCycle: object["billingCycle"] as? String ?? "monthly", termEnd: termEnd,
                             autoRenew: try flag("autoRenew") ?? true, trial: try flag("trial") ?? false, costPrice: costPrice,
                             renewalQuantity: try count("renewalQuantity", in: object), batches: batches)
-    }
-
-    /// `2026-12-31T00:00:00Z` (fractional seconds allowed) or `2026-12-31` (midnight UTC).
-    static func parseDate(_ text: String) -> Date? {
-        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds], [.withFullDate]] {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = options
-            if let date = formatter.date(from: text) { return date }
-        }
-        return nil
     }
 }

@@ -124,6 +124,11 @@ struct Model {
     var retried: [String: Int] = [:]
     /// Microsoft 365 subscriptions by id, as last written (see `current` for renewals).
     var subscriptions: [String: [String: Any]] = [:]
+    /// Subscription ids, and the addresses holding a licence, by customer and SKU.
+    private var subscriptionIDs: [String: Set<String>] = [:]
+    private var holders: [String: Set<String>] = [:]
+
+    private static func key(_ customer: String, _ sku: String) -> String { customer + "\u{0}" + sku }
 
     mutating func replay(_ entry: [String: Any]) {
         guard let id = entry["id"] as? String, let outcome = entry["outcome"] as? String else { return }
@@ -131,24 +136,32 @@ struct Model {
         guard outcome == "applied" || outcome == "out-of-band", let address = entry["address"] as? String,
               let action = entry["action"] as? String else { return }
         if outcome == "applied" { applied[id] = entry["outputs"] as? [String: Any] ?? [:] }
-        if let subscription = entry["subscription"] as? [String: Any], let key = subscription["id"] as? String {
-            subscriptions[key] = subscription
+        if let subscription = entry["subscription"] as? [String: Any], let id = subscription["id"] as? String {
+            subscriptions[id] = subscription
+            if let customer = subscription["customer"] as? String, let sku = subscription["sku"] as? String {
+                subscriptionIDs[Self.key(customer, sku), default: []].insert(id)
+            }
         }
         guard action != "adjust-subscription" else { return }
-        resources.removeValue(forKey: address)
-        if action != "deprovision", let record = entry["record"] as? [String: Any] { resources[address] = record }
+        if let old = resources.removeValue(forKey: address), let customer = old["customer"] as? String, let sku = old["licence"] as? String {
+            holders[Self.key(customer, sku)]?.remove(address)
+        }
+        if action != "deprovision", let record = entry["record"] as? [String: Any] {
+            resources[address] = record
+            if let customer = record["customer"] as? String, let sku = record["licence"] as? String {
+                holders[Self.key(customer, sku), default: []].insert(address)
+            }
+        }
     }
 
     /// The users of `customer` holding a licence of `sku`.
     func licensed(_ customer: String, _ sku: String) -> [String] {
-        resources.values.filter { $0["customer"] as? String == customer && $0["licence"] as? String == sku }
-            .compactMap { $0["user"] as? String }.sorted()
+        (holders[Self.key(customer, sku)] ?? []).compactMap { resources[$0]?["user"] as? String }.sorted()
     }
 
     /// The subscriptions of `customer` for `sku` as they stand `at`, by id.
     func subscriptions(of customer: String, sku: String, at date: Date) -> [[String: Any]] {
-        subscriptions.values.filter { $0["customer"] as? String == customer && $0["sku"] as? String == sku }
-            .map { current($0, at: date) }.sorted { ($0["id"] as! String) < ($1["id"] as! String) }
+        (subscriptionIDs[Self.key(customer, sku)] ?? []).sorted().compactMap { id in subscriptions[id].map { current($0, at: date) } }
     }
 
     func children(of address: String) -> [String] {

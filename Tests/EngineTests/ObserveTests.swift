@@ -106,3 +106,42 @@ import Testing
         for adapter in adapters.values { await adapter.shutdown() }
     }
 }
+
+/// Reading licence subscriptions (`EngineAdapter.subscriptions`, for `provisor rightsize`).
+@Suite struct SubscriptionReadingTests {
+    func exec(_ mode: String) -> ExecAdapter {
+        ExecAdapter(engine: "csp", command: ["python3", servers.appendingPathComponent("engine.py").path, mode], timeout: 5, processes: 1)
+    }
+
+    @Test func anExecEngineReportsItsSubscriptionsWithTheirBatches() async throws {
+        let adapter = exec("ok")
+        let reading = await adapter.subscriptions()
+        await adapter.shutdown()
+        guard case .read(let held) = reading else { Issue.record("not read: \(reading)"); return }
+        #expect(held.map(\.id) == ["sub-1", "sub-2"])
+        let monthly = held[0]
+        #expect(monthly.customer == "JBL" && monthly.engine == "csp" && monthly.sku == "SPB" && monthly.quantity == 13 && monthly.term == .P1M)
+        #expect(monthly.costPrice == 16 && monthly.renewalQuantity == 10 && monthly.autoRenew && !monthly.trial)
+        #expect(ISODate.day(monthly.termEnd) == "2026-12-31" && monthly.batches.map(\.quantity) == [10, 3])
+        #expect(ISODate.day(monthly.batches[0].refundableUntil) == "2026-10-08", "7 days after addedAt by default")
+        #expect(monthly.refundable(at: ISODate.parse("2026-11-21")!) == 3)
+        #expect(held[1].trial && held[1].costPrice == nil && held[1].term == .P1Y)
+    }
+
+    @Test(arguments: [
+        ("bad-value", "engine 'csp' reported a subscription Provisor cannot read: \"term\" of subscription sub-1 must be P1M, P1Y or P3Y"),
+        ("refuse", "engine 'csp' could not be read: customer JBL is suspended"),
+    ])
+    func aBadOrRefusedReadingIsUnreadable(_ mode: String, _ expected: String) async {
+        let adapter = exec(mode)
+        let reading = await adapter.subscriptions()
+        await adapter.shutdown()
+        #expect(reading == .unreadable(expected))
+    }
+
+    @Test func anOutboxCannotReportSubscriptions() async {
+        let adapter = UnavailableAdapter(reason: "no store", observation: .unsupported("an outbox is never read"))
+        #expect(await adapter.subscriptions() == .unsupported("an outbox is never read"))
+        #expect(await UnavailableAdapter(reason: "no command").subscriptions() == .unreadable("no command"))
+    }
+}

@@ -159,7 +159,7 @@ public enum Rightsizer {
 
         for (slot, position) in active.enumerated() {
             let subscription = group.subscriptions[position]
-            let renews = ISO8601DateFormatter.string(from: subscription.termEnd, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+            let renews = ISODate.day(subscription.termEnd)
             decisions[position].quantityNow = now[slot]
             decisions[position].renewalQuantity = renewal[slot]
             let decision: (RightsizingDecision.Action, String)

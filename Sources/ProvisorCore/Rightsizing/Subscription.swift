@@ -107,3 +107,22 @@ public struct Margin: Sendable, Hashable {
 
     public static let zero = Margin(purchased: 0, assigned: 0, billed: 0, cost: 0, revenue: 0)
 }
+
+/// The dates right-sizing reads and writes: a day (`2026-11-21`, midnight UTC) or an instant
+/// (`2026-11-21T09:00:00Z`).
+public enum ISODate {
+    /// `2026-11-21T09:00:00Z` (fractional seconds allowed) or `2026-11-21`; nil otherwise.
+    public static func parse(_ text: String) -> Date? {
+        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds], [.withFullDate]] {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = options
+            if let date = formatter.date(from: text) { return date }
+        }
+        return nil
+    }
+
+    /// The UTC day: `2026-11-21`.
+    public static func day(_ date: Date) -> String {
+        ISO8601DateFormatter.string(from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+    }
+}

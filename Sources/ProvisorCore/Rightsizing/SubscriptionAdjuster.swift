@@ -105,12 +105,13 @@ public struct SubscriptionAdjuster: Sendable {
             }
             do { ready.append((position, try secrets.prepare(message))) } catch { close(position, .failed, "nothing sent: \(error)") }
         }
-        try await store.appendJournal(ready.map { item in
+        let pending = ready.map { item in
             let message = messages[item.position]
             return JournalEntry(run: run, address: message.address, action: Self.action, status: .pending, messageID: message.id,
                                 payload: .init(parent: message.parent, engine: message.engine, attributes: AttributeDocument(message.attributes),
                                                previous: AttributeDocument(message.previous.compactMap { name, value in value.map { Attribute(name: name, value: $0) } })))
-        })
+        }
+        if !pending.isEmpty { try await store.appendJournal(pending) }
 
         // One task per customer at a time, at most `concurrency` at once.
         let adapters = adapters, retry = options.retry, limit = options.concurrency

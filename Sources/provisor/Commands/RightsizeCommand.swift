@@ -62,7 +62,7 @@ struct RightsizeCommand: AsyncParsableCommand {
             let clock = ContinuousClock()
             var date = Date()
             if let at {
-                guard let parsed = Rightsizing.parseDate(at) else {
+                guard let parsed = ISODate.parse(at) else {
                     throw CommandFailure(description: "error: --at '\(at)' is not a date; write it like 2026-11-21 or 2026-11-21T09:00:00Z")
                 }
                 date = parsed
@@ -142,16 +142,6 @@ enum Rightsizing {
         var subscriptions: [String: [Subscription]] = [:]
         var observed: [ObservedResource] = []
         var failures: [(engine: String, reason: String)] = []
-    }
-
-    /// `2026-11-21` or `2026-11-21T09:00:00Z`.
-    static func parseDate(_ text: String) -> Date? {
-        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds], [.withFullDate]] {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = options
-            if let date = formatter.date(from: text) { return date }
-        }
-        return nil
     }
 
     /// The engines the manifests route licensed user services to.

@@ -11,9 +11,7 @@ enum RightsizeView {
         var dryRun: Bool
     }
 
-    static func day(_ date: Date) -> String {
-        ISO8601DateFormatter.string(from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
-    }
+    static func day(_ date: Date) -> String { ISODate.day(date) }
 
     /// Two decimal places, exactly.
     static func money(_ value: Decimal) -> String {

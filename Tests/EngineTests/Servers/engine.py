@@ -9,6 +9,8 @@
 An observe request ({"action": "observe"}) is answered in the same modes: ok reports two
 resources and their count; refuse, garbled, crash and silent as above; short-count claims three
 resources but reports two; bad-value reports an attribute whose value is an object.
+A subscriptions request ({"action": "subscriptions"}) likewise: ok reports two subscriptions,
+bad-value one whose term is not a term.
 """
 import json
 import sys
@@ -20,6 +22,24 @@ RESOURCES = [
                                                "aliases": ["jb.example"]}},
     {"address": "customer/JBL/user/alice", "attributes": {"displayName": "Alice J."}},
 ]
+
+
+SUBSCRIPTIONS = [
+    {"id": "sub-1", "customer": "JBL", "sku": "SPB", "quantity": 13, "term": "P1M", "termEnd": "2026-12-31",
+     "costPrice": 16.0, "renewalQuantity": 10, "batches": [{"quantity": 10, "addedAt": "2026-10-01T00:00:00Z"},
+                                                           {"quantity": 3, "addedAt": "2026-11-19", "refundableUntil": "2026-11-26"}]},
+    {"id": "sub-2", "customer": "JBL", "sku": "SPE_E3", "quantity": 25, "term": "P1Y", "termEnd": "2027-06-30T12:00:00Z", "trial": True},
+]
+
+
+def subscriptions(message):
+    if mode in ("ok", "bad-value"):
+        held = SUBSCRIPTIONS if mode == "ok" else [dict(SUBSCRIPTIONS[0], term="P2M")]
+        for subscription in held:
+            print(json.dumps({"id": message["id"], "subscription": subscription}))
+        print(json.dumps({"id": message["id"], "status": "succeeded", "count": len(held)}), flush=True)
+        return True
+    return False
 
 
 def observe(message):
@@ -38,6 +58,8 @@ for line in sys.stdin:
     message = json.loads(line)
     count += 1
     if message.get("action") == "observe" and observe(message):
+        continue
+    if message.get("action") == "subscriptions" and subscriptions(message):
         continue
     if mode == "ok":
         reply = {"id": message["id"], "status": "succeeded", "outputs": {"seen": count}}
