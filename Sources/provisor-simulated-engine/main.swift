@@ -225,19 +225,15 @@ struct Model {
 
 // MARK: Subscriptions
 
+let instantStyle = Date.ISO8601FormatStyle()
+let dayStyle = Date.ISO8601FormatStyle().year().month().day()
+
 /// `2026-11-21T00:00:00Z` or `2026-11-21`.
 func parseDate(_ text: String) -> Date? {
-    for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds], [.withFullDate]] {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = options
-        if let date = formatter.date(from: text) { return date }
-    }
-    return nil
+    (try? instantStyle.parse(text)) ?? (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? (try? dayStyle.parse(text))
 }
 
-func iso(_ date: Date) -> String {
-    ISO8601DateFormatter.string(from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withInternetDateTime])
-}
+func iso(_ date: Date) -> String { instantStyle.format(date) }
 
 /// The engine's clock: PROVISOR_SIMULATED_NOW when set.
 let clock: Date = {
