@@ -129,6 +129,11 @@ extension Rehearsal {
             #expect(unreadable.stderr.contains("The customers on that engine were not right-sized."))
             #expect(try rehearsal.subscriptions(of: "JBL")["sub-jbl-spb-p1m"]! == (5, nil))
 
+            let fresh = rehearsal.directory.appendingPathComponent("fresh.db").path
+            let noState = try provisor(["rightsize", "--config", "provisor.yaml", "--state", fresh, "--simulate", rehearsal.engines, "--at", Self.today, "--dry-run"],
+                                       in: rehearsal.directory)
+            #expect(noState.status == 2 && !FileManager.default.fileExists(atPath: fresh), "a dry run creates no state: \(noState.stderr)")
+
             let badDate = try rehearsal.rightsize(["--dry-run"], at: "21/11/2026")
             #expect(badDate.status == 1 && badDate.stderr.contains("error: --at '21/11/2026' is not a date; write it like 2026-11-21"))
             let unknown = try rehearsal.rightsize(["--dry-run", "--customer", "NOPE"])

@@ -85,25 +85,26 @@ struct RightsizeCommand: AsyncParsableCommand {
                 start = clock.now
             }
             let engines = Rightsizing.licensedEngines(report.desired)
-            let store = try workspace.openState()
+            // A dry run opens no state: it neither creates one nor takes the lock.
+            let store = dryRun ? nil : try workspace.openState()
             let secrets = SecretResolver(directory: workspace.directory)
             let adapters = EngineAdapters.make(report.estate.engines.filter { engines.contains($0.name.value) }, settings: .init(
                 directory: workspace.directory, processes: 1, secrets: secrets, outbox: store, simulateInto: simulate))
             let options = Applier.Options(concurrency: concurrency, actor: actor ?? LockRequest.currentUser, commit: workspace.commit)
-            let adjuster = SubscriptionAdjuster(store: store, adapters: adapters, secrets: secrets, options: options)
+            let adjuster = store.map { SubscriptionAdjuster(store: $0, adapters: adapters, secrets: secrets, options: options) }
 
-            let lock = dryRun ? nil : try await store.acquireLock(.thisProcess(operation: "rightsize"))
+            let lock = try await store?.acquireLock(.thisProcess(operation: "rightsize"))
             let outcome: Result<Int32, Error>
             do {
                 var resumed: [SubscriptionAdjuster.Result] = []
-                if !dryRun { resumed = try await adjuster.resume(desired: report.desired) }
+                if let adjuster { resumed = try await adjuster.resume(desired: report.desired) }
                 let readings = await Rightsizing.read(adapters, engines: engines)
                 lap("read engines")
                 let decided = Rightsizing.decide(report, readings: readings, customer: customer, at: date)
                 lap("decide")
                 let output = Terminal.standardOutput
                 var results = resumed
-                if !dryRun, !decided.changes.isEmpty {
+                if let adjuster, !decided.changes.isEmpty {
                     results += try await adjuster.apply(decided.changes, desired: report.desired)
                     lap("apply")
                 }
@@ -128,7 +129,7 @@ struct RightsizeCommand: AsyncParsableCommand {
                 outcome = .failure(error)
             }
             for adapter in adapters.values { await adapter.shutdown() }
-            if let lock { try await store.releaseLock(lock) }
+            if let lock { try await store?.releaseLock(lock) }
             if timings { Terminal.standardError.write(timingLine(stages)) }
             return try outcome.get()
         }
