@@ -159,6 +159,9 @@ struct Model {
         (holders[Self.key(customer, sku)] ?? []).compactMap { resources[$0]?["user"] as? String }.sorted()
     }
 
+    /// How many licences of `sku` `customer` has assigned.
+    func licenceCount(_ customer: String, _ sku: String) -> Int { holders[Self.key(customer, sku)]?.count ?? 0 }
+
     /// The subscriptions of `customer` for `sku` as they stand `at`, by id.
     func subscriptions(of customer: String, sku: String, at date: Date) -> [[String: Any]] {
         (subscriptionIDs[Self.key(customer, sku)] ?? []).sorted().compactMap { id in subscriptions[id].map { current($0, at: date) } }
@@ -320,7 +323,7 @@ func licence(for record: [String: Any]) -> [String: Any]? {
     let term = attributes["plan.license.term"] as? String ?? "P1M"
     let held = model.subscriptions(of: customer, sku: sku, at: clock)
     let total = held.reduce(0) { $0 + ($1["quantity"] as? Int ?? 0) }
-    guard model.licensed(customer, sku).count + 1 > total else { return nil }
+    guard model.licenceCount(customer, sku) + 1 > total else { return nil }
     var subscription = held.first { $0["term"] as? String == term } ?? held.first ?? [
         "id": "sub-\(customer)-\(sku)-\(term)".lowercased(), "customer": customer, "sku": sku, "term": term,
         "billingCycle": attributes["plan.license.billingCycle"] as? String ?? "monthly", "termEnd": iso(adding(months: months(term), to: clock)),
@@ -348,7 +351,7 @@ func adjust(_ message: [String: Any], address: String) -> Result<[String: Any], 
     let customer = subscription["customer"] as? String ?? "", sku = subscription["sku"] as? String ?? ""
     let others = model.subscriptions(of: customer, sku: sku, at: clock).filter { $0["id"] as? String != parts[3] }
         .reduce(0) { $0 + ($1["quantity"] as? Int ?? 0) }
-    let assigned = model.licensed(customer, sku).count
+    let assigned = model.licenceCount(customer, sku)
     if quantity < had {
         guard others + quantity >= assigned else {
             return .failure(Refusal("cannot reduce \(parts[3]) to \(quantity): \(assigned) licence(s) of \(sku) are assigned"))

@@ -300,30 +300,12 @@ private struct Session {
                 report(items[position].0, result, 1)
             }
         }
-        let adapters = applier.adapters, retry = applier.options.retry
-        await withTaskGroup(of: [(Int, DeliveryResult, Int)].self) { group in
-            var running = 0
-            var next = groupOrder.makeIterator()
-            func startNext(_ group: inout TaskGroup<[(Int, DeliveryResult, Int)]>) -> Bool {
-                guard let key = next.next() else { return false }
-                let work = groups[key]!.map { ($0, items[$0]) }
-                group.addTask {
-                    var done: [(Int, DeliveryResult, Int)] = []
-                    for (position, item) in work where !Task.isCancelled {
-                        let (result, attempts) = await retry.send(item.1, through: adapters[item.0.engine]!)
-                        report(item.0, result, attempts)
-                        done.append((position, result, attempts))
-                    }
-                    return done
-                }
-                return true
-            }
-            while running < applier.options.concurrency, startNext(&group) { running += 1 }
-            while let finished = await group.next() {
-                for (position, result, attempts) in finished { answers[position] = (result, attempts) }
-                if !startNext(&group) { running -= 1 }
-            }
+        let adapters = applier.adapters
+        let queues = groupOrder.map { key in groups[key]!.map { (position: $0, message: items[$0].1, adapter: adapters[items[$0].0.engine]!) } }
+        let sent = await applier.options.retry.send(queues: queues, concurrency: applier.options.concurrency) { position, result, attempts in
+            report(items[position].0, result, attempts)
         }
+        for answer in sent { answers[answer.position] = (answer.result, answer.attempts) }
         return answers
     }
 

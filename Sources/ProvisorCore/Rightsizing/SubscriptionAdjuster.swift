@@ -44,6 +44,23 @@ public struct SubscriptionAdjuster: Sendable {
         return (after, before)
     }
 
+    /// "message pm-…; quantity: 5 → 2": what changed; the renewal quantity only when one is
+    /// scheduled before or after (otherwise it just follows the quantity).
+    static func auditDetail(_ message: ProvisioningMessage) -> String {
+        func value(_ name: String, in attributes: [(name: String, value: AttributeValue?)]) -> String {
+            attributes.first { $0.name == name }?.value?.description ?? "?"
+        }
+        let after = message.attributes.map { (name: $0.name, value: Optional($0.value)) }, before = message.previous
+        var changes: [String] = []
+        if value("quantity", in: before) != value("quantity", in: after) {
+            changes.append("quantity: \(value("quantity", in: before)) → \(value("quantity", in: after))")
+        }
+        if value("renewalQuantity", in: before) != value("quantity", in: before) || value("renewalQuantity", in: after) != value("quantity", in: after) {
+            changes.append("renewalQuantity: \(value("renewalQuantity", in: before)) → \(value("renewalQuantity", in: after))")
+        }
+        return "message \(message.id); " + (changes.isEmpty ? "no change" : changes.joined(separator: ", "))
+    }
+
     /// Sends again the adjust-subscription messages an interrupted run left pending, with
     /// their own ids.
     public func resume(desired: DesiredState) async throws -> [Result] {
@@ -113,31 +130,11 @@ public struct SubscriptionAdjuster: Sendable {
         }
         if !pending.isEmpty { try await store.appendJournal(pending) }
 
-        // One task per customer at a time, at most `concurrency` at once.
-        let adapters = adapters, retry = options.retry, limit = options.concurrency
-        let byCustomer = Dictionary(grouping: ready) { messages[$0.position].address.owner }.values.map { $0 }
-        let answers = await withTaskGroup(of: [(Int, DeliveryResult, Int)].self) { group in
-            var next = byCustomer.makeIterator(), running = 0
-            var answers: [(Int, DeliveryResult, Int)] = []
-            func start(_ group: inout TaskGroup<[(Int, DeliveryResult, Int)]>) -> Bool {
-                guard let items = next.next() else { return false }
-                group.addTask {
-                    var done: [(Int, DeliveryResult, Int)] = []
-                    for item in items where !Task.isCancelled {
-                        let (result, attempts) = await retry.send(item.outgoing, through: adapters[item.outgoing.message.engine]!)
-                        done.append((item.position, result, attempts))
-                    }
-                    return done
-                }
-                return true
-            }
-            while running < limit, start(&group) { running += 1 }
-            while let finished = await group.next() {
-                answers += finished
-                if !start(&group) { running -= 1 }
-            }
-            return answers
+        // Each customer's adjustments one after another, at most `concurrency` customers at once.
+        let queues = Dictionary(grouping: ready) { messages[$0.position].address.owner }.sorted { $0.key < $1.key }.map { _, items in
+            items.map { (position: $0.position, message: $0.outgoing, adapter: adapters[$0.outgoing.message.engine]!) }
         }
+        let answers = await options.retry.send(queues: queues, concurrency: options.concurrency)
 
         var audit: [AuditEntry] = []
         var answered = Set<Int>()
@@ -146,10 +143,8 @@ public struct SubscriptionAdjuster: Sendable {
             let message = messages[position]
             switch result {
             case .succeeded:
-                let detail = "message \(message.id); " + message.previous.map { name, old in
-                    "\(name): \(old?.description ?? "?") → \(message.attributes.first { $0.name == name }?.value.description ?? "?")"
-                }.joined(separator: ", ")
-                audit.append(AuditEntry(actor: options.actor, address: message.address, action: Self.action, detail: detail, commit: options.commit))
+                audit.append(AuditEntry(actor: options.actor, address: message.address, action: Self.action, detail: Self.auditDetail(message),
+                                        commit: options.commit))
                 close(position, .succeeded, attempts > 1 ? "after \(attempts) attempts" : nil, attempts: attempts)
             case .retryable(let text, _), .terminal(let text):
                 close(position, .failed, attempts > 1 ? "\(text) (after \(attempts) attempts)" : text, attempts: attempts)
