@@ -51,11 +51,26 @@ public enum CustomerScaffold {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// A YAML scalar that reads back as exactly `text`, quoted only when needed.
+    /// A YAML scalar that reads back as exactly `text`, in block and in flow collections,
+    /// quoted only when needed (an indicator first, a flow indicator, ": " or " #" inside, a
+    /// value YAML would read as another type).
     static func yamlString(_ text: String) -> String {
         let plain = YAMLScalar(text, style: .plain)
-        let special = text.contains { ":#{}[],&*!|>'\"%@`".contains($0) } || text.first == " " || text.last == " " || text.first == "-" || text.first == "?"
-        if case .string = plain.resolved, !special, !text.isEmpty { return text }
-        return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        let special = text.isEmpty || "-?:,[]{}#&*!|>'\"%@`".contains(text.first!) || text.unicodeScalars.contains { ",[]{}\"\\".unicodeScalars.contains($0) || $0.value < 0x20 }
+            || text.contains(": ") || text.hasSuffix(":") || text.contains(" #") || text.first == " " || text.last == " "
+        if case .string = plain.resolved, !special { return text }
+        var quoted = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": quoted += "\\\\"
+            case "\"": quoted += "\\\""
+            case "\n": quoted += "\\n"
+            case "\r": quoted += "\\r"
+            case "\t": quoted += "\\t"
+            case _ where scalar.value < 0x20: quoted += String(format: "\\x%02X", scalar.value)
+            default: quoted.unicodeScalars.append(scalar)
+            }
+        }
+        return quoted + "\""
     }
 }
