@@ -460,7 +460,8 @@ enum PlanMatch {
         }
         let what = [skus.first.map { "SKU \($0)" }, names.first.map { "name '\($0)'" }].compactMap { $0 }
         let known = plans.map { "\($0.code.value) (\($0.license?.sku ?? $0.sku.value))" }.joined(separator: ", ")
-        return .none("\(what.isEmpty ? "the engine reports no SKU or plan name" : what.joined(separator: " and ")) matches no plan of service \(service) (its plans: \(known))")
+        if what.isEmpty { return .none("the engine reports no SKU or plan name, and service \(service) has several plans (\(known))") }
+        return .none("\(what.joined(separator: " and ")) \(what.count == 1 ? "matches" : "match") no plan of service \(service) (its plans: \(known))")
     }
 
     static func named(_ plan: Plan, _ name: String) -> Bool {
