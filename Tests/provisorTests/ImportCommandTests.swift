@@ -202,4 +202,47 @@ enum Tenants {
             #expect(try await rehearsal.serial() == adopted)
         }
     }
+
+    @Test func badRequestsAndUnreadableEnginesWriteAndRecordNothing() async throws {
+        try await withRehearsal { rehearsal in
+            try rehearsal.outOfBand("platform-eu", ["--add", "customer/NWL", "name=Northwind Logistics", "domains.primary=northwind.example"])
+            try rehearsal.outOfBand("platform-eu", ["--add", "customer/NWL/user/nora", "upn=nora@northwind.example"])
+            let before = try rehearsal.manifestTree()
+            func refused(_ arguments: [String], environment: [String: String] = [:], _ message: String) throws {
+                let run = try rehearsal.importing(arguments, environment: environment)
+                #expect(run.status == 1, "\(arguments): \(run.stdout)")
+                #expect(run.stderr.contains(message), "\(arguments): \(run.stderr)")
+                #expect(try rehearsal.manifestTree() == before, "\(arguments) wrote nothing")
+                #expect(!FileManager.default.fileExists(atPath: rehearsal.state), "\(arguments) recorded nothing")
+            }
+            try refused(["--engine", "platform-ue"], "error: no Engine manifest names 'platform-ue' (did you mean 'platform-eu'?)")
+            try refused(["--engine", "platform-eu", "--customer", "NOPE"], "error: no customer 'NOPE' on platform-eu (check --customer; codes are case-sensitive)")
+            try refused(["--engine", "platform-eu", "--out", "/tmp"], "error: --out '/tmp' is outside the manifests directory 'manifests'")
+            try refused(["--engine", "platform-eu"], environment: ["PROVISOR_SIMULATED_UNREADABLE": "platform-eu"],
+                        "error: engine platform-eu cannot be read, so there is nothing to import from it: engine 'platform-eu' could not be read: injected: the platform-eu API cannot be read; nothing was written or recorded")
+            let missing = try rehearsal.importing([])
+            #expect(missing.status == 64 && missing.stderr.contains("name the engine to import from with --engine NAME"))
+
+            // Data the manifests cannot hold: the diagnostics name the file import would write.
+            try rehearsal.outOfBand("platform-eu", ["--add", "customer/BAD", "name=Bad Data", "contact.email=not-an-email"])
+            let invalid = try rehearsal.importing(["--engine", "platform-eu"])
+            #expect(invalid.status == 1)
+            #expect(invalid.stderr.contains("manifests/customers/bad/customer.yaml:"), "\(invalid.stderr)")
+            #expect(invalid.stderr.contains("error: the manifests import would write do not validate, so nothing was written or recorded; fix the engine's data, or leave those customers out with --customer"))
+            #expect(try rehearsal.manifestTree() == before)
+
+            // --customer leaves the bad one out; a held lock refuses the run before anything is written.
+            let store = try SQLiteStateStore(path: rehearsal.state)
+            let lock = try await store.acquireLock(LockRequest(holder: "ops@elsewhere", processID: 42, operation: "reconcile"))
+            let locked = try rehearsal.importing(["--engine", "platform-eu", "--customer", "NWL"])
+            #expect(locked.status == 1 && locked.stderr.contains("is locked by ops@elsewhere (process 42, reconcile)"), "\(locked.stderr)")
+            #expect(try rehearsal.manifestTree() == before)
+            try await store.releaseLock(lock)
+            let one = try rehearsal.importing(["--engine", "platform-eu", "--customer", "NWL", "--out", "manifests/onboarded"])
+            #expect(one.status == 0, "\(one.stderr)")
+            #expect(one.stdout.contains("wrote manifests/onboarded/nwl/customer.yaml\n  wrote manifests/onboarded/nwl/users.yaml\n  adopted 1 customer, 1 user\n"))
+            #expect(!one.stdout.contains("BAD"))
+            #expect(try await store.header().resourceCount == 2)
+        }
+    }
 }

@@ -70,52 +70,62 @@ struct ImportCommand: AsyncParsableCommand {
             }
             let folder = try outputFolder(workspace)
 
-            // A dry run opens the state only to read it: it creates nothing and takes no lock.
-            let store: SQLiteStateStore? = dryRun ? nil : try workspace.openState()
-            let lock = try await store?.acquireLock(.thisProcess(operation: "import"))
-            let outcome: Result<Int32, Error>
-            do {
-                let recorded = try store.map { RecordedState(store: $0, description: $0.description) } ?? RecordedState.open(workspace)
-                let snapshot = try await recorded.timedSnapshot().0
-                let engines = Array(Set(engine)).sorted()
-                let readings = try await EngineReadings.read(report.estate.engines.filter { engines.contains($0.name.value) }, workspace: workspace,
-                                                             recorded: .empty, simulate: simulate)
-                var observed: [ObservedResource] = []
-                for name in engines {
-                    switch readings.observations[name] {
-                    case .observed(let resources, _)?: observed += resources
-                    case .unreadable(let reason)?, .unsupported(let reason)?:
-                        throw CommandFailure(description: "error: engine \(name) cannot be read, so there is nothing to import from it: \(reason); nothing was written or recorded")
-                    case nil:
-                        throw CommandFailure(description: "error: engine \(name) was not read; nothing was written or recorded")
-                    }
+            let engines = Array(Set(engine)).sorted()
+            let readings = try await EngineReadings.read(report.estate.engines.filter { engines.contains($0.name.value) }, workspace: workspace,
+                                                         recorded: .empty, simulate: simulate)
+            var observed: [ObservedResource] = []
+            for name in engines {
+                switch readings.observations[name] {
+                case .observed(let resources, _)?: observed += resources
+                case .unreadable(let reason)?, .unsupported(let reason)?:
+                    throw CommandFailure(description: "error: engine \(name) cannot be read, so there is nothing to import from it: \(reason); nothing was written or recorded")
+                case nil:
+                    throw CommandFailure(description: "error: engine \(name) was not read; nothing was written or recorded")
                 }
-                let found = Set(observed.compactMap(\.address.customer))
-                for code in customer where !found.contains(code) {
-                    throw CommandFailure(description: "error: no customer '\(code)' on \(engines.joined(separator: ", ")) (check --customer; codes are case-sensitive)")
-                }
-                let request = Importer.Request(engines: engines, observed: observed, customers: Set(customer), folder: folder)
-                let result: ImportResult
+            }
+            let found = Set(observed.compactMap(\.address.customer))
+            for code in customer where !found.contains(code) {
+                throw CommandFailure(description: "error: no customer '\(code)' on \(engines.joined(separator: ", ")) (check --customer; codes are case-sensitive)")
+            }
+            let request = Importer.Request(engines: engines, observed: observed, customers: Set(customer), folder: folder)
+            func prepare(_ snapshot: StateSnapshot) throws -> ImportResult {
                 do {
-                    result = try Importer.prepare(request, source: workspace.source, ownership: workspace.ownership, existing: report, recorded: snapshot)
+                    return try Importer.prepare(request, source: workspace.source, ownership: workspace.ownership, existing: report, recorded: snapshot)
                 } catch let invalid as ImportDraftInvalid {
                     throw CommandFailure(description: "error: the manifests import would write do not validate, so nothing was written or recorded; fix the engine's data, or leave those customers out with --customer",
                                          diagnostics: invalid.diagnostics)
                 }
-                if let store, !result.adopted.isEmpty || !result.files.isEmpty {
-                    try await adopt(result, into: store, expectedSerial: snapshot.header.serial, commit: workspace.commit)
-                }
-                let output = Terminal.standardOutput
-                switch format {
-                case .json: output.write(ImportView.json(result, dryRun: dryRun))
-                case .human: output.write(ImportView.human(result, dryRun: dryRun, state: recorded.description, colour: output.isColour))
-                }
-                outcome = .success(0)
-            } catch {
-                outcome = .failure(error)
             }
-            if let lock { try await store?.releaseLock(lock) }
-            return try outcome.get()
+            // Decided against the state as it is, read without creating it: a dry run, a failure or
+            // nothing to do leaves no trace. Adopting takes the lock and decides again if the
+            // state moved on meanwhile.
+            let recorded = try RecordedState.open(workspace)
+            var snapshot = try await recorded.timedSnapshot().0
+            var result = try prepare(snapshot)
+            var description = recorded.description
+            if !dryRun, !result.adopted.isEmpty || !result.files.isEmpty {
+                let store = try workspace.openState()
+                description = store.description
+                let lock = try await store.acquireLock(.thisProcess(operation: "import"))
+                do {
+                    let header = try await store.header()
+                    if header.serial != snapshot.header.serial || header.lineage != snapshot.header.lineage {
+                        snapshot = try await store.snapshot()
+                        result = try prepare(snapshot)
+                    }
+                    try await adopt(result, into: store, expectedSerial: snapshot.header.serial, commit: workspace.commit)
+                } catch {
+                    try await store.releaseLock(lock)
+                    throw error
+                }
+                try await store.releaseLock(lock)
+            }
+            let output = Terminal.standardOutput
+            switch format {
+            case .json: output.write(ImportView.json(result, dryRun: dryRun))
+            case .human: output.write(ImportView.human(result, dryRun: dryRun, state: description, colour: output.isColour))
+            }
+            return 0
         }
     }
 
