@@ -29,6 +29,8 @@ build: deps
 ## The example passwords are secretRefs to environment variables: the demo sets each one.
 DEMO_STATE := .build/demo-state.db
 DEMO_ENGINES := .build/demo-engines
+DEMO_IMPORT := .build/demo-import
+SIMULATED := .build/debug/provisor-simulated-engine
 DEMO_SECRETS = $(shell grep -rhoE 'env:[A-Z0-9_]+' examples/manifests | sort -u | sed 's/env://; s/$$/=demo-only-secret/')
 demo: build
 	@rm -rf $(DEMO_STATE) $(DEMO_STATE)-wal $(DEMO_STATE)-shm $(DEMO_ENGINES)
@@ -73,6 +75,19 @@ demo: build
 	@echo "--- provisor rightsize: the changes go to the engine through the journal and the audit log"
 	@$(PROVISOR) rightsize --config examples/provisor.yaml --state $(DEMO_STATE) --simulate $(DEMO_ENGINES) --actor demo | tail -n 2
 	$(PROVISOR) history customer/JBL/subscription/sub-jbl-spb-p1m --state $(DEMO_STATE)
+	@echo "--- onboarding: Harbour Freight's tenant, users and licences exist, but no manifest describes them"
+	@rm -rf $(DEMO_IMPORT) && mkdir -p $(DEMO_IMPORT) && cp -R examples/manifests examples/provisor.yaml $(DEMO_IMPORT)/
+	@$(SIMULATED) --state-dir $(DEMO_ENGINES)/platform-eu --add customer/HBF name="Harbour Freight" domains.primary=harbourfreight.example \
+	  'domains.aliases=["harbourfreight.co.nz"]' contact.email=ops@harbourfreight.example
+	@for user in kate:harbourfreight.example liam:harbourfreight.example moana:harbourfreight.co.nz; do \
+	  name=$${user%%:*}; $(SIMULATED) --state-dir $(DEMO_ENGINES)/platform-eu --add customer/HBF/user/$$name upn=$$name@$${user#*:} firstName=$$name || exit 1; \
+	  $(SIMULATED) --state-dir $(DEMO_ENGINES)/csp-eu --add customer/HBF/user/$$name/service/m365 plan.license.sku=SPB || exit 1; done
+	@$(SIMULATED) --state-dir $(DEMO_ENGINES)/csp-eu --add customer/HBF/user/liam/service/visio plan.license.sku=VISIOCLIENT
+	@echo "$(PROVISOR) import --engine platform-eu --engine csp-eu --config $(DEMO_IMPORT)/provisor.yaml --state $(DEMO_STATE) --simulate $(DEMO_ENGINES)"
+	@$(PROVISOR) import --engine platform-eu --engine csp-eu --config $(DEMO_IMPORT)/provisor.yaml --state $(DEMO_STATE) --simulate $(DEMO_ENGINES) --actor demo
+	cat $(DEMO_IMPORT)/manifests/customers/hbf/customer.yaml
+	@echo "--- provisor plan over the imported manifests: nothing to send"
+	$(PROVISOR) plan --config $(DEMO_IMPORT)/provisor.yaml --state $(DEMO_STATE)
 
 ## Run every test.
 test: deps

@@ -73,7 +73,7 @@ struct DraftCustomer: Sendable {
 /// assignments, scalars quoted only when they must be.
 enum ManifestText {
     static func header(engines: [String]) -> String {
-        "# Written by provisor import from engine \(engines.joined(separator: ", ")). Values marked \"guessed\" were not reported by the engine: check them.\n"
+        "# Written by provisor import from engine\(engines.count == 1 ? "" : "s") \(engines.joined(separator: ", ")). Values marked \"guessed\" were not reported by the engine: check them.\n"
     }
 
     static func comment(_ text: String?) -> String {
