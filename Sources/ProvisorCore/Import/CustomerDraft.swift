@@ -95,27 +95,9 @@ struct CustomerDraft: Sendable {
     /// Settles what is adopted: everything written or described that the manifests provision
     /// on the engine it was read from; and notes where the engine's values differ.
     func finish(with desired: DesiredState) -> ImportedCustomer {
-        var notes = self.notes
-        var adopted: [ResourceAddress] = []
         let written = (customer.map { [$0.observed] } ?? []) + (customer?.services.map(\.observed) ?? [])
             + users.flatMap { [$0.observed] + $0.services.map(\.observed) }
-        for observed in (written + candidates).sorted(by: { $0.address < $1.address }) {
-            guard let resource = desired.resource(at: observed.address), resource.engine == observed.engine else {
-                let engine = desired.resource(at: observed.address)?.engine ?? "no engine"
-                notes.append(ImportNote(.conflict, observed.address, "it is on \(observed.engine), but the manifests provision it on \(engine); not adopted"))
-                continue
-            }
-            adopted.append(observed.address)
-            let differences = observed.attributes.compactMap { attribute -> String? in
-                guard let value = resource[attribute.name], !DriftDetector.same(value, attribute.value) else { return nil }
-                if case .secret = value { return nil }
-                return "\(attribute.name) is \(attribute.value) on the engine, \(value) in the manifests"
-            }
-            if !differences.isEmpty {
-                notes.append(ImportNote(.differs, observed.address, differences.joined(separator: "; ")
-                                        + " (adopted as the manifests say: provisor drift shows the difference, and reconcile --refresh sets the manifests' value)"))
-            }
-        }
-        return ImportedCustomer(code: code, status: status, files: files, adopted: adopted, notes: notes)
+        let (adopted, notes) = Importer.adopt(written + candidates, desired: desired)
+        return ImportedCustomer(code: code, status: status, files: files, adopted: adopted, notes: self.notes + notes)
     }
 }

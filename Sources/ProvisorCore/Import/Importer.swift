@@ -59,26 +59,28 @@ public struct ImportedCustomer: Sendable {
 /// Everything an import found, wrote and adopts.
 public struct ImportResult: Sendable {
     public var engines: [String]
+    /// The resellers the engines hold that the manifests describe and the state has not
+    /// recorded, adopted (every one, or with `--customer` those above the customers imported),
+    /// and the notes about the others.
+    public var resellers: (adopted: [ResourceAddress], notes: [ImportNote])
     public var customers: [ImportedCustomer]
     /// The manifests with the new files, validated and resolved.
     public var manifests: ManifestValidation.Report
 
     public var files: [ManifestFile] { customers.flatMap(\.files) }
-    public var adopted: [ResourceAddress] { customers.flatMap(\.adopted) }
-    public var notes: [ImportNote] { customers.flatMap(\.notes) }
+    public var adopted: [ResourceAddress] { resellers.adopted + customers.flatMap(\.adopted) }
+    public var notes: [ImportNote] { resellers.notes + customers.flatMap(\.notes) }
 
     /// The commit that adopts every resource: recorded as provisioned with the manifests'
     /// values, each with an "imported" audit entry. Nothing is sent to any engine.
     public func adoption(actor: String, commit: CommitInfo?, expectedSerial: Int, at date: Date = Date()) -> StateWrite {
         var upserts: [StateWrite.Resource] = []
         var audit: [AuditEntry] = []
-        for customer in customers {
-            for address in customer.adopted {
-                guard let resource = manifests.desired.resource(at: address) else { continue }
-                upserts.append(StateWrite.Resource(resource))
-                audit.append(AuditEntry(at: date, actor: actor, address: address, action: "imported",
-                                        detail: "adopted from engine \(resource.engine)", commit: commit))
-            }
+        for address in adopted {
+            guard let resource = manifests.desired.resource(at: address) else { continue }
+            upserts.append(StateWrite.Resource(resource))
+            audit.append(AuditEntry(at: date, actor: actor, address: address, action: "imported",
+                                    detail: "adopted from engine \(resource.engine)", commit: commit))
         }
         return StateWrite(upserts: upserts, audit: audit, expectedSerial: expectedSerial, at: date)
     }
@@ -127,7 +129,60 @@ public enum Importer {
             for index in drafts.indices { drafts[index].refine(with: manifests.desired, context: context) }
             manifests = try validate(drafts, source: source, ownership: ownership)
         }
-        return ImportResult(engines: request.engines, customers: drafts.map { $0.finish(with: manifests.desired) }, manifests: manifests)
+        let customers = drafts.map { $0.finish(with: manifests.desired) }
+        let resellers = adoptResellers(request.observed, imported: customers, all: request.customers.isEmpty, context: context, desired: manifests.desired)
+        return ImportResult(engines: request.engines, resellers: resellers, customers: customers, manifests: manifests)
+    }
+
+    /// The resellers to adopt: those the engines hold that the manifests describe and the
+    /// state has not recorded; with `--customer`, only those above the customers imported.
+    static func adoptResellers(_ observed: [ObservedResource], imported: [ImportedCustomer], all: Bool, context: Context,
+                               desired: DesiredState) -> (adopted: [ResourceAddress], notes: [ImportNote]) {
+        var wanted = Set<String>()
+        for customer in imported where !customer.adopted.isEmpty {
+            var reseller = desired.resource(at: .customer(customer.code))?["reseller"]?.description
+            while let code = reseller, wanted.insert(code).inserted {
+                reseller = desired.resource(at: .reseller(code))?["parent"]?.description
+            }
+        }
+        var notes: [ImportNote] = []
+        let candidates = observed.filter { resource in
+            guard resource.address.kind == .reseller, !context.recorded.contains(resource.address),
+                  all || wanted.contains(resource.address.owner) else { return false }
+            guard desired.resource(at: resource.address) != nil else {
+                notes.append(ImportNote(.undescribed, resource.address, "reseller \(resource.address.owner) is on \(resource.engine) but in no manifest; write its Reseller manifest, then run import again to adopt it"))
+                return false
+            }
+            return true
+        }
+        let (adopted, adoptionNotes) = adopt(candidates, desired: desired)
+        return (adopted, notes + adoptionNotes)
+    }
+
+    /// What of `observed` is adopted: what the manifests provision on the engine it was read
+    /// from; with a note for the rest, and for each adopted resource the engine's values that
+    /// differ from the manifests'.
+    static func adopt(_ observed: [ObservedResource], desired: DesiredState) -> (adopted: [ResourceAddress], notes: [ImportNote]) {
+        var notes: [ImportNote] = []
+        var adopted: [ResourceAddress] = []
+        for observed in observed.sorted(by: { $0.address < $1.address }) {
+            guard let resource = desired.resource(at: observed.address), resource.engine == observed.engine else {
+                let engine = desired.resource(at: observed.address)?.engine ?? "no engine"
+                notes.append(ImportNote(.conflict, observed.address, "it is on \(observed.engine), but the manifests provision it on \(engine); not adopted"))
+                continue
+            }
+            adopted.append(observed.address)
+            let differences = observed.attributes.compactMap { attribute -> String? in
+                guard let value = resource[attribute.name], !DriftDetector.same(value, attribute.value) else { return nil }
+                if case .secret = value { return nil }
+                return "\(attribute.name) is \(attribute.value) on the engine, \(value) in the manifests"
+            }
+            if !differences.isEmpty {
+                notes.append(ImportNote(.differs, observed.address, differences.joined(separator: "; ")
+                                        + " (adopted as the manifests say: provisor drift shows the difference, and reconcile --refresh sets the manifests' value)"))
+            }
+        }
+        return (adopted, notes)
     }
 
     static func validate(_ drafts: [CustomerDraft], source: some ManifestSource, ownership: Ownership?) throws -> ManifestValidation.Report {
@@ -333,7 +388,11 @@ struct Context: Sendable {
             fields.append(guessed("location.engine", .string(tenant.engine), "reseller \(reseller) provisions on \(engineOf(reseller) ?? "no engine"), so the tenant is a private location"))
         }
         for name in Self.settingsFields { if let value = tenant[name] { fields.append(DraftValue(name: name, value: value, comment: nil)) } }
-        fields.append(DraftValue(name: "protect", value: .boolean(true), comment: "set by import: an onboarded customer is never deleted until you decide so"))
+        if case .boolean(let protect)? = tenant["protect"] {
+            fields.append(DraftValue(name: "protect", value: .boolean(protect), comment: nil))
+        } else {
+            fields.append(DraftValue(name: "protect", value: .boolean(true), comment: "set by import: an onboarded customer is never deleted until you decide so"))
+        }
         return DraftCustomer(code: code, observed: tenant, name: name, fields: fields, services: [])
     }
 

@@ -47,6 +47,9 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Who the audit log names for the adoption (default: the OS user).")
     var actor: String?
 
+    @Flag(name: .long, help: "Print how long each stage took, on standard error.")
+    var timings = false
+
     func validate() throws {
         if engine.isEmpty { throw ValidationError("name the engine to import from with --engine NAME") }
         if manifests.repo != nil || manifests.ref != nil {
@@ -69,6 +72,13 @@ struct ImportCommand: AsyncParsableCommand {
                 throw CommandFailure(description: "error: no Engine manifest names '\(name)' (\(hint))")
             }
             let folder = try outputFolder(workspace)
+            let clock = ContinuousClock()
+            var stages = report.timings
+            var start = clock.now
+            func lap(_ stage: String) {
+                stages.append((stage, clock.now - start))
+                start = clock.now
+            }
 
             let engines = Array(Set(engine)).sorted()
             let readings = try await EngineReadings.read(report.estate.engines.filter { engines.contains($0.name.value) }, workspace: workspace,
@@ -83,6 +93,7 @@ struct ImportCommand: AsyncParsableCommand {
                     throw CommandFailure(description: "error: engine \(name) was not read; nothing was written or recorded")
                 }
             }
+            lap("read engines")
             let found = Set(observed.compactMap(\.address.customer))
             for code in customer where !found.contains(code) {
                 throw CommandFailure(description: "error: no customer '\(code)' on \(engines.joined(separator: ", ")) (check --customer; codes are case-sensitive)")
@@ -103,6 +114,7 @@ struct ImportCommand: AsyncParsableCommand {
             var snapshot = try await recorded.timedSnapshot().0
             var result = try prepare(snapshot)
             var description = recorded.description
+            lap("draft and resolve")
             if !dryRun, !result.adopted.isEmpty || !result.files.isEmpty {
                 let store = try workspace.openState()
                 description = store.description
@@ -119,12 +131,15 @@ struct ImportCommand: AsyncParsableCommand {
                     throw error
                 }
                 try await store.releaseLock(lock)
+                lap("write and adopt")
             }
             let output = Terminal.standardOutput
             switch format {
             case .json: output.write(ImportView.json(result, dryRun: dryRun))
             case .human: output.write(ImportView.human(result, dryRun: dryRun, state: description, colour: output.isColour))
             }
+            lap("render")
+            if timings { Terminal.standardError.write(timingLine(stages)) }
             return 0
         }
     }

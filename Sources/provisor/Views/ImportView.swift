@@ -8,15 +8,22 @@ enum ImportView {
     static func human(_ result: ImportResult, dryRun: Bool, state: String, colour: Bool) -> String {
         var out = "Import from \(result.engines.joined(separator: ", ")) into \(state)"
         out += dryRun ? " (dry run: nothing is written or recorded):\n" : ":\n"
+        func lines(adopted: [ResourceAddress], notes: [ImportNote]) {
+            if !adopted.isEmpty { out += "  \(dryRun ? "would adopt" : "adopted") \(counts(adopted))\n" }
+            for note in notes {
+                let (symbol, style) = marker(note.kind)
+                out += "  " + style.apply("\(symbol) \(note.kind.rawValue)", colour) + "  " + (note.address.map { "\($0): " } ?? "") + note.message + "\n"
+            }
+        }
+        if !result.resellers.adopted.isEmpty || !result.resellers.notes.isEmpty {
+            out += "\n" + Style.bold.apply("resellers", colour) + "  described in the manifests, not recorded yet\n"
+            lines(adopted: result.resellers.adopted, notes: result.resellers.notes)
+        }
         let shown = result.customers.filter { !$0.files.isEmpty || !$0.adopted.isEmpty || !$0.notes.isEmpty }
         for customer in shown {
             out += "\n" + Style.bold.apply("customer \(customer.code)", colour) + "  " + headline(customer) + "\n"
             for file in customer.files { out += "  \(dryRun ? "would write" : "wrote") \(file.path)\n" }
-            if !customer.adopted.isEmpty { out += "  \(dryRun ? "would adopt" : "adopted") \(counts(customer.adopted))\n" }
-            for note in customer.notes {
-                let (symbol, style) = marker(note.kind)
-                out += "  " + style.apply("\(symbol) \(note.kind.rawValue)", colour) + "  " + (note.address.map { "\($0): " } ?? "") + note.message + "\n"
-            }
+            lines(adopted: customer.adopted, notes: customer.notes)
         }
         let managed = result.customers.count { $0.status == .managed } - shown.count { $0.status == .managed }
         if managed > 0 { out += "\n\(managed) customer\(managed == 1 ? " is" : "s are") already managed, with nothing to import.\n" }
@@ -35,10 +42,11 @@ enum ImportView {
 
     /// "1 customer, 14 users, 20 services".
     static func counts(_ addresses: [ResourceAddress]) -> String {
+        let resellers = addresses.count { $0.kind == .reseller }
         let customers = addresses.count { $0.kind == .customer }
         let users = addresses.count { $0.kind == .user }
-        let services = addresses.count - customers - users
-        return [(customers, "customer"), (users, "user"), (services, "service")].filter { $0.0 > 0 }
+        let services = addresses.count - resellers - customers - users
+        return [(resellers, "reseller"), (customers, "customer"), (users, "user"), (services, "service")].filter { $0.0 > 0 }
             .map { "\($0.0) \($0.1)\($0.0 == 1 ? "" : "s")" }.joined(separator: ", ")
     }
 
@@ -82,6 +90,11 @@ enum ImportView {
         writer.beginArray()
         for engine in result.engines { writer.string(engine) }
         writer.endArray()
+        writer.key("resellers")
+        writer.beginObject()
+        addresses(result.resellers.adopted, &writer)
+        notes(result.resellers.notes, &writer)
+        writer.endObject()
         writer.key("customers")
         writer.beginArray()
         for customer in result.customers {
@@ -97,21 +110,8 @@ enum ImportView {
                 writer.endObject()
             }
             writer.endArray()
-            writer.key("adopted")
-            writer.beginArray()
-            for address in customer.adopted { writer.string(address.description) }
-            writer.endArray()
-            writer.key("notes")
-            writer.beginArray()
-            for note in customer.notes {
-                writer.beginObject()
-                writer.member("kind", note.kind.rawValue)
-                writer.key("address")
-                if let address = note.address { writer.string(address.description) } else { writer.null() }
-                writer.member("message", note.message)
-                writer.endObject()
-            }
-            writer.endArray()
+            addresses(customer.adopted, &writer)
+            notes(customer.notes, &writer)
             writer.endObject()
         }
         writer.endArray()
@@ -123,5 +123,26 @@ enum ImportView {
         writer.endObject()
         writer.endObject()
         return writer.text + "\n"
+    }
+
+    private static func addresses(_ adopted: [ResourceAddress], _ writer: inout JSONWriter) {
+        writer.key("adopted")
+        writer.beginArray()
+        for address in adopted { writer.string(address.description) }
+        writer.endArray()
+    }
+
+    private static func notes(_ notes: [ImportNote], _ writer: inout JSONWriter) {
+        writer.key("notes")
+        writer.beginArray()
+        for note in notes {
+            writer.beginObject()
+            writer.member("kind", note.kind.rawValue)
+            writer.key("address")
+            if let address = note.address { writer.string(address.description) } else { writer.null() }
+            writer.member("message", note.message)
+            writer.endObject()
+        }
+        writer.endArray()
     }
 }
