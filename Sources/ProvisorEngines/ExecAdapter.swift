@@ -339,10 +339,10 @@ final class ExecWorker: @unchecked Sendable {
 
     func readLine(timeout: Double) async -> Read {
         let token: Int = lock.withLock { waiterToken += 1; return waiterToken }
-        let timer = Task { [weak self] in
-            guard (try? await Task.sleep(nanoseconds: UInt64(timeout * 1_000_000_000))) != nil else { return }
-            self?.expire(token)
-        }
+        // The timer runs on a dispatch queue, not on Swift's cooperative threads: it fires on
+        // time even while those are all busy.
+        let timer = DispatchWorkItem { [weak self] in self?.expire(token) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
         defer { timer.cancel() }
         return await withCheckedContinuation { continuation in
             lock.lock()

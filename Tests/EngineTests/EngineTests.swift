@@ -147,7 +147,9 @@ func schemaCheck(_ files: [String], schema: String) throws -> [String: Bool] {
         let result = await engine.send(try secrets.prepare(sampleMessage()))
         await engine.shutdown()
         #expect(result == .retryable("engine 'test' did not answer within 1 s; it was stopped"))
-        #expect(Date().timeIntervalSince(started) < 25, "a silent engine is stopped, not waited for")
+        // The bound is loose on purpose: on 2 cores the whole suite starting at once can keep
+        // every test waiting for ~20 s; the answer above already proves the timeout stopped it.
+        #expect(Date().timeIntervalSince(started) < 60, "a silent engine is stopped, not waited for")
     }
 
     @Test func aProgramThatCannotStartIsTerminal() async throws {

@@ -121,7 +121,8 @@ struct ImportCommand: AsyncParsableCommand {
                 let lock = try await store.acquireLock(.thisProcess(operation: "import"))
                 do {
                     let header = try await store.header()
-                    if header.serial != snapshot.header.serial || header.lineage != snapshot.header.lineage {
+                    // A state created just now has its lineage and serial 0: nothing moved on.
+                    if header.serial != snapshot.header.serial || (snapshot.header.lineage != nil && header.lineage != snapshot.header.lineage) {
                         snapshot = try await store.snapshot()
                         result = try prepare(snapshot)
                     }
