@@ -63,7 +63,7 @@ struct CustomerDraft: Sendable {
     /// After a first resolution: drops what the manifests would provision on another engine,
     /// and gives each written assignment the property values that make it resolve to what
     /// the engine holds.
-    mutating func refine(with desired: DesiredState, context: Context) {
+    mutating func refine(with desired: DesiredState, context: ImportContext) {
         if let customer, desired.resource(at: customer.observed.address)?.engine != customer.observed.engine {
             skip("the written manifest would provision customer \(code) on \(desired.resource(at: customer.observed.address)?.engine ?? "no engine"), not on \(customer.observed.engine), where it is")
             return

@@ -118,7 +118,7 @@ public enum Importer {
     /// writes nothing. Throws `ImportDraftInvalid` when the written manifests would not validate.
     public static func prepare(_ request: Request, source: some ManifestSource, ownership: Ownership?,
                                existing: ManifestValidation.Report, recorded: StateSnapshot) throws -> ImportResult {
-        let context = Context(existing: existing, recorded: recorded, folder: request.folder)
+        let context = ImportContext(existing: existing, recorded: recorded, folder: request.folder)
         let byCustomer = Dictionary(grouping: request.observed.filter { $0.address.customer != nil && $0.address.kind != .subscription }) { $0.address.customer! }
         var drafts = byCustomer.keys.sorted().filter { request.customers.isEmpty || request.customers.contains($0) }.map { code in
             context.draft(code, observed: byCustomer[code]!.sorted { $0.address < $1.address })
@@ -136,7 +136,7 @@ public enum Importer {
 
     /// The resellers to adopt: those the engines hold that the manifests describe and the
     /// state has not recorded; with `--customer`, only those above the customers imported.
-    static func adoptResellers(_ observed: [ObservedResource], imported: [ImportedCustomer], all: Bool, context: Context,
+    static func adoptResellers(_ observed: [ObservedResource], imported: [ImportedCustomer], all: Bool, context: ImportContext,
                                desired: DesiredState) -> (adopted: [ResourceAddress], notes: [ImportNote]) {
         var wanted = Set<String>()
         for customer in imported where !customer.adopted.isEmpty {
@@ -194,7 +194,7 @@ public enum Importer {
 }
 
 /// What the import knows while it drafts: the existing manifests and the recorded state.
-struct Context: Sendable {
+struct ImportContext: Sendable {
     let existing: ManifestValidation.Report
     let recorded: Set<ResourceAddress>
     let recordedCustomers: Set<String>
