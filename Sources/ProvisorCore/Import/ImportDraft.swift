@@ -11,15 +11,16 @@ struct DraftValue: Sendable {
 /// One service assignment `provisor import` writes.
 struct DraftAssignment: Sendable {
     var address: ResourceAddress
-    var service: String
     var plan: String?
     /// The assignment's own property values, in name order.
     var properties: [String: AttributeValue]
     var comment: String?
     var observed: ObservedResource
 
+    var service: String { address.service! }
+
     var line: String {
-        var fields = ["service: \(address.service!)"]
+        var fields = ["service: \(service)"]
         if let plan { fields.append("plan: \(plan)") }
         if let instance = address.instance { fields.append("instance: \(instance)") }
         if !properties.isEmpty {
@@ -55,6 +56,8 @@ struct DraftCustomer: Sendable {
     var observed: ObservedResource
     /// `metadata.name` and its comment.
     var name: DraftValue
+    /// Its primary domain and aliases, as written.
+    var domains: [String]
     /// Top-level spec fields and the nested ones (`contact.email`, `settings.passwordPolicy.minLength`),
     /// in the order they are written.
     var fields: [DraftValue]

@@ -126,8 +126,11 @@ public enum Importer {
         var manifests = existing
         if drafts.contains(where: { !$0.files.isEmpty }) {
             manifests = try validate(drafts, source: source, ownership: ownership)
+            let drafted = drafts.map(\.files)
             for index in drafts.indices { drafts[index].refine(with: manifests.desired, context: context) }
-            manifests = try validate(drafts, source: source, ownership: ownership)
+            // Resolved again only when refining changed a file: property values were added, or
+            // an assignment routed elsewhere was dropped.
+            if drafts.map(\.files) != drafted { manifests = try validate(drafts, source: source, ownership: ownership) }
         }
         let customers = drafts.map { $0.finish(with: manifests.desired) }
         let resellers = adoptResellers(request.observed, imported: customers, all: request.customers.isEmpty, context: context, desired: manifests.desired)
@@ -225,19 +228,20 @@ struct ImportContext: Sendable {
         let home = described.map { ($0.location.file as NSString).deletingLastPathComponent } ?? (folder.isEmpty ? "" : folder + "/") + code.lowercased()
         var draft = CustomerDraft(code: code, status: status, folder: home, taken: taken)
         if observed.isEmpty { return draft }
+        let tenant = observed.first { $0.address.kind == .customer }
         if status == .new {
-            guard let tenant = observed.first(where: { $0.address.kind == .customer }) else {
+            guard let tenant else {
                 let engines = Set(observed.map(\.engine)).sorted().joined(separator: ", ")
                 draft.skip("its tenant (customer/\(code)) is not on \(engines); import it together with the engine that holds it (--engine)")
                 return draft
             }
             draft.customer = newCustomer(tenant, users: observed.filter { $0.address.kind == .user }, notes: &draft.notes)
-        } else if let described, let tenant = observed.first(where: { $0.address.kind == .customer }),
-                  let engine = existing.desired.resource(at: tenant.address)?.engine, engine != tenant.engine {
-            draft.skip("customer \(code) is on engine \(tenant.engine), but \(described.location) routes it to \(engine); fix its location or reseller, then import again")
-            return draft
-        } else if observed.contains(where: { $0.address.kind == .customer }) {
-            draft.candidates.append(observed.first { $0.address.kind == .customer }!)
+        } else if let tenant {
+            if let described, let engine = existing.desired.resource(at: tenant.address)?.engine, engine != tenant.engine {
+                draft.skip("customer \(code) is on engine \(tenant.engine), but \(described.location) routes it to \(engine); fix its location or reseller, then import again")
+                return draft
+            }
+            draft.candidates.append(tenant)
         }
 
         // Users: described ones are adopted; the rest are written (or reported, for a managed customer).
@@ -361,6 +365,7 @@ struct ImportContext: Sendable {
         var primary = tenant["domains.primary"]?.description
         var aliases: [String] = []
         if case .list(let items)? = tenant["domains.aliases"] { aliases = items }
+        var domains: [String] = []
         var upnDomains: [String: Int] = [:]
         for user in users {
             if case .string(let upn)? = user["upn"], let at = upn.lastIndex(of: "@") { upnDomains[upn[upn.index(after: at)...].lowercased(), default: 0] += 1 }
@@ -374,6 +379,7 @@ struct ImportContext: Sendable {
         if let primary {
             let known = Set([primary.lowercased()] + aliases.map { $0.lowercased() })
             let added = upnDomains.keys.filter { !known.contains($0) }.sorted()
+            domains = [primary] + aliases + added
             if !added.isEmpty {
                 notes.append(ImportNote(.guessed, tenant.address, "domains.aliases: added \(added.joined(separator: ", ")) (users' UPNs use \(added.count == 1 ? "it" : "them"))"))
             }
@@ -393,7 +399,7 @@ struct ImportContext: Sendable {
         } else {
             fields.append(DraftValue(name: "protect", value: .boolean(true), comment: "set by import: an onboarded customer is never deleted until you decide so"))
         }
-        return DraftCustomer(code: code, observed: tenant, name: name, fields: fields, services: [])
+        return DraftCustomer(code: code, observed: tenant, name: name, domains: domains, fields: fields, services: [])
     }
 
     static let contactFields = ["contact.name", "contact.email", "contact.phone",
@@ -415,12 +421,7 @@ struct ImportContext: Sendable {
     /// note) when it cannot be written.
     func newUser(_ user: ObservedResource, customer drafted: DraftCustomer?, described: Customer?, notes: inout [ImportNote]) -> DraftUser? {
         let code = user.address.owner
-        var domains: [String] = described?.domains?.all.map(\.value) ?? []
-        if let drafted {
-            for field in drafted.fields where field.name.hasPrefix("domains.") {
-                if case .list(let items) = field.value { domains += items } else { domains.append(field.value.description) }
-            }
-        }
+        let domains = drafted?.domains ?? described?.domains?.all.map(\.value) ?? []
         var fields: [DraftValue] = []
         if case .string(let upn)? = user["upn"] {
             let domain = upn.split(separator: "@").last.map { String($0).lowercased() } ?? ""
@@ -476,7 +477,7 @@ struct ImportContext: Sendable {
                 return nil
             }
         }
-        return DraftAssignment(address: observed.address, service: code, plan: plan, properties: properties,
+        return DraftAssignment(address: observed.address, plan: plan, properties: properties,
                                comment: comment, observed: observed)
     }
 }

@@ -49,6 +49,9 @@ public struct DirectorySource: ManifestSource {
 
     public var description: String { "directory \(root)" }
 
+    /// What every path it lists starts with: nothing for ".", else the root and a "/".
+    public var listingPrefix: String { root == "." ? "" : (root.hasSuffix("/") ? root : root + "/") }
+
     public static func isManifestPath(_ path: String) -> Bool {
         path.hasSuffix(".yaml") || path.hasSuffix(".yml")
     }
@@ -61,7 +64,7 @@ public struct DirectorySource: ManifestSource {
         }
         var paths: [String] = []
         var visited: Set<[UInt64]> = []
-        try Self.collect(under: root, prefix: root == "." ? "" : (root.hasSuffix("/") ? root : root + "/"), into: &paths, visited: &visited)
+        try Self.collect(under: root, prefix: listingPrefix, into: &paths, visited: &visited)
         paths.sort()
         return paths
     }

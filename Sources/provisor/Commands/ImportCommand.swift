@@ -152,16 +152,16 @@ struct ImportCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: workspace.manifests, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CommandFailure(description: "error: import writes new files into the manifests directory, but '\(workspace.manifests)' is not a directory (check --manifests)")
         }
-        let root = workspace.manifests == "." ? "" : (workspace.manifests.hasSuffix("/") ? String(workspace.manifests.dropLast()) : workspace.manifests)
-        guard let out else { return root.isEmpty ? "customers" : root + "/customers" }
+        // Written as DirectorySource lists paths, so drafted files are found among the existing ones.
+        let prefix = DirectorySource(root: workspace.manifests).listingPrefix
+        let listed = { (relative: Substring) in String((prefix + relative).reversed().drop { $0 == "/" }.reversed()) }
+        guard let out else { return listed("customers") }
         let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
         let base = absolute(workspace.manifests), target = absolute(out)
         guard target == base || target.hasPrefix(base + "/") else {
             throw CommandFailure(description: "error: --out '\(out)' is outside the manifests directory '\(workspace.manifests)'; the next reconcile would not read what import adopts, and would deprovision it (choose a folder inside it)")
         }
-        let relative = String(target.dropFirst(base.count)).drop { $0 == "/" }
-        if relative.isEmpty { return root }
-        return root.isEmpty ? String(relative) : root + "/" + relative
+        return listed(target.dropFirst(base.count).drop { $0 == "/" })
     }
 
     /// Writes the new files, then records the adoption in one commit; when the commit fails,
