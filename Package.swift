@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "provisor", targets: ["provisor"]),
         .library(name: "ProvisorCore", targets: ["ProvisorCore"]),
         .library(name: "ProvisorSQLite", targets: ["ProvisorSQLite"]),
+        .library(name: "ProvisorPostgres", targets: ["ProvisorPostgres"]),
         .library(name: "ProvisorGit", targets: ["ProvisorGit"]),
         .library(name: "ProvisorEngines", targets: ["ProvisorEngines"]),
         .executable(name: "provisor-simulated-engine", targets: ["provisor-simulated-engine"]),
@@ -18,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -55,14 +59,24 @@ let package = Package(
             dependencies: ["ProvisorCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
+            name: "ProvisorPostgres",
+            dependencies: [
+                "ProvisorCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "ProvisorTesting",
-            dependencies: ["ProvisorCore"]
+            dependencies: ["ProvisorCore", "ProvisorPostgres", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .executableTarget(
             name: "provisor",
             dependencies: [
                 "ProvisorCore",
                 "ProvisorSQLite",
+                "ProvisorPostgres",
                 "ProvisorEngines",
                 "ProvisorGit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -80,7 +94,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StateStoreTests",
-            dependencies: ["ProvisorSQLite", "ProvisorTesting", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["ProvisorSQLite", "ProvisorPostgres", "ProvisorTesting", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "EngineTests",

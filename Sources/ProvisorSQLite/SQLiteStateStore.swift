@@ -5,7 +5,7 @@ import ProvisorCore
 /// The state in one SQLite file (default `.provisor/state.db`), in WAL mode, with versioned
 /// migrations. Writes take SQLite's write lock at once (`BEGIN IMMEDIATE`) and wait up to
 /// `busyTimeout` for another process's write to finish.
-public final class SQLiteStateStore: StateStore, OutboxStore {
+public final class SQLiteStateStore: StateStore, OutboxStore, StateArchiving {
     public let path: String
     private let pool: DatabasePool
 
@@ -232,19 +232,25 @@ public final class SQLiteStateStore: StateStore, OutboxStore {
             }
             let delete = try db.cachedStatement(sql: "DELETE FROM resource WHERE address = ?")
             for address in write.deletes { try delete.execute(arguments: [address.description]) }
-            let audit = try db.cachedStatement(sql: "INSERT INTO audit (at, actor, address, action, detail, commit_sha, serial) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            var commits: Set<String> = []
-            let recordCommit = try db.cachedStatement(sql: "INSERT OR IGNORE INTO git_commit (sha, author_name, author_email, authored_at, message) VALUES (?, ?, ?, ?, ?)")
-            for entry in write.audit {
-                if let commit = entry.commit, commits.insert(commit.sha).inserted {
-                    try recordCommit.execute(arguments: [commit.sha, commit.authorName, commit.authorEmail, commit.authoredAt.timeIntervalSince1970, commit.message])
-                }
-                try audit.execute(arguments: [entry.at.timeIntervalSince1970, entry.actor, entry.address.description, entry.action, entry.detail,
-                                              entry.commit?.sha, serial])
-            }
+            try Self.appendAudit(write.audit, serial: serial, db)
             _ = try Self.append(write.journal, db)
             try db.execute(sql: "UPDATE state_meta SET value = ? WHERE key = 'serial'", arguments: [String(serial)])
             return try Self.header(db)
+        }
+    }
+
+    /// Appends audit entries (and the commits they name, once each) with `serial`, else their
+    /// own serial and sequence (a restored archive's).
+    private static func appendAudit(_ entries: [AuditEntry], serial: Int?, _ db: Database) throws {
+        let audit = try db.cachedStatement(sql: "INSERT INTO audit (sequence, at, actor, address, action, detail, commit_sha, serial) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        var commits: Set<String> = []
+        let recordCommit = try db.cachedStatement(sql: "INSERT OR IGNORE INTO git_commit (sha, author_name, author_email, authored_at, message) VALUES (?, ?, ?, ?, ?)")
+        for entry in entries {
+            if let commit = entry.commit, commits.insert(commit.sha).inserted {
+                try recordCommit.execute(arguments: [commit.sha, commit.authorName, commit.authorEmail, commit.authoredAt.timeIntervalSince1970, commit.message])
+            }
+            try audit.execute(arguments: [entry.sequence == 0 ? nil : entry.sequence, entry.at.timeIntervalSince1970, entry.actor, entry.address.description,
+                                          entry.action, entry.detail, entry.commit?.sha, serial ?? entry.serial])
         }
     }
 
@@ -292,12 +298,12 @@ public final class SQLiteStateStore: StateStore, OutboxStore {
     private static func append(_ entries: [JournalEntry], _ db: Database) throws -> [JournalEntry] {
         guard !entries.isEmpty else { return [] }
         let insert = try db.cachedStatement(sql: """
-            INSERT INTO journal (run, address, action, status, message_id, detail, at, parent, engine, attributes, previous)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO journal (sequence, run, address, action, status, message_id, detail, at, parent, engine, attributes, previous)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         return try entries.map { entry in
             let payload = entry.payload
-            try insert.execute(arguments: [entry.run, entry.address.description, entry.action, entry.status.rawValue, entry.messageID, entry.detail,
+            try insert.execute(arguments: [entry.sequence == 0 ? nil : entry.sequence, entry.run, entry.address.description, entry.action, entry.status.rawValue, entry.messageID, entry.detail,
                                            entry.at.timeIntervalSince1970, payload?.parent?.description, payload?.engine,
                                            payload?.attributes.json, payload?.previous?.json])
             var stored = entry
@@ -346,22 +352,24 @@ public final class SQLiteStateStore: StateStore, OutboxStore {
 
     public func audit(address: ResourceAddress?) async throws -> [AuditEntry] {
         let store = description
-        return try await pool.read { db in
-            let sql = """
-                SELECT sequence, at, actor, address, action, detail, serial, commit_sha, author_name, author_email, authored_at, message
-                FROM audit LEFT JOIN git_commit ON git_commit.sha = audit.commit_sha
-                """ + (address == nil ? "" : " WHERE address = ?") + " ORDER BY sequence"
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(address.map { [$0.description] } ?? [])).map { row in
-                guard let parsed = ResourceAddress(parsing: row[3]) else {
-                    throw StateError.corruptRecord(address: row[3], reason: "audit entry \(row[0] as Int64) is damaged", store: store)
-                }
-                let commit = (row[7] as String?).map { sha in
-                    CommitInfo(sha: sha, authorName: row[8] ?? "", authorEmail: row[9] ?? "",
-                               authoredAt: Date(timeIntervalSince1970: row[10] ?? 0), message: row[11] ?? "")
-                }
-                return AuditEntry(sequence: row[0], at: Self.date(row, 1), actor: row[2], address: parsed, action: row[4], detail: row[5],
-                                  commit: commit, serial: row[6])
+        return try await pool.read { db in try Self.auditEntries(db, address: address, store: store) }
+    }
+
+    private static func auditEntries(_ db: Database, address: ResourceAddress?, store: String) throws -> [AuditEntry] {
+        let sql = """
+            SELECT sequence, at, actor, address, action, detail, serial, commit_sha, author_name, author_email, authored_at, message
+            FROM audit LEFT JOIN git_commit ON git_commit.sha = audit.commit_sha
+            """ + (address == nil ? "" : " WHERE address = ?") + " ORDER BY sequence"
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(address.map { [$0.description] } ?? [])).map { row in
+            guard let parsed = ResourceAddress(parsing: row[3]) else {
+                throw StateError.corruptRecord(address: row[3], reason: "audit entry \(row[0] as Int64) is damaged", store: store)
             }
+            let commit = (row[7] as String?).map { sha in
+                CommitInfo(sha: sha, authorName: row[8] ?? "", authorEmail: row[9] ?? "",
+                           authoredAt: Date(timeIntervalSince1970: row[10] ?? 0), message: row[11] ?? "")
+            }
+            return AuditEntry(sequence: row[0], at: Self.date(row, 1), actor: row[2], address: parsed, action: row[4], detail: row[5],
+                              commit: commit, serial: row[6])
         }
     }
 
@@ -379,59 +387,119 @@ public final class SQLiteStateStore: StateStore, OutboxStore {
             case .observed(let resources, let at):
                 try db.execute(sql: "UPDATE observed_engine SET failure = NULL, observed_at = ? WHERE engine = ?", arguments: [at.timeIntervalSince1970, engine])
                 try db.execute(sql: "DELETE FROM observed_resource WHERE engine = ?", arguments: [engine])
-                let insert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO observed_resource (engine, address, attributes) VALUES (?, ?, ?)")
-                for resource in resources {
-                    try insert.execute(arguments: [engine, resource.address.description, AttributeDocument(resource.attributes).json])
-                }
+                try Self.insertObserved(resources, engine: engine, db)
             }
+        }
+    }
+
+    private static func insertObserved(_ resources: [ObservedResource], engine: String, _ db: Database) throws {
+        let insert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO observed_resource (engine, address, attributes) VALUES (?, ?, ?)")
+        for resource in resources {
+            try insert.execute(arguments: [engine, resource.address.description, AttributeDocument(resource.attributes).json])
         }
     }
 
     public func observations() async throws -> [ObservationRecord] {
         let store = description
-        return try await pool.read { db in
-            var held: [String: [ObservedResource]] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT engine, address, attributes FROM observed_resource")
-            while let row = try rows.next() {
-                let engine: String = row[0], text: String = row[1]
-                guard let address = ResourceAddress(parsing: text), let attributes = try? AttributeDocument(json: row[2]).decode() else {
-                    throw StateError.corruptRecord(address: text, reason: "the observation kept for engine \(engine) is damaged", store: store)
-                }
-                held[engine, default: []].append(ObservedResource(address: address, engine: engine, attributes: attributes))
+        return try await pool.read { db in try Self.observations(db, store: store) }
+    }
+
+    private static func observations(_ db: Database, store: String) throws -> [ObservationRecord] {
+        var held: [String: [ObservedResource]] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT engine, address, attributes FROM observed_resource")
+        while let row = try rows.next() {
+            let engine: String = row[0], text: String = row[1]
+            guard let address = ResourceAddress(parsing: text), let attributes = try? AttributeDocument(json: row[2]).decode() else {
+                throw StateError.corruptRecord(address: text, reason: "the observation kept for engine \(engine) is damaged", store: store)
             }
-            return try Row.fetchAll(db, sql: "SELECT engine, attempted_at, failure, observed_at FROM observed_engine ORDER BY engine").map { row in
-                let engine: String = row[0]
-                return ObservationRecord(engine: engine, attemptedAt: Self.date(row, 1), failure: row[2],
-                                         observedAt: (row[3] as Double?).map(Date.init(timeIntervalSince1970:)),
-                                         resources: (held[engine] ?? []).sorted { $0.address < $1.address })
-            }
+            held[engine, default: []].append(ObservedResource(address: address, engine: engine, attributes: attributes))
+        }
+        return try Row.fetchAll(db, sql: "SELECT engine, attempted_at, failure, observed_at FROM observed_engine ORDER BY engine").map { row in
+            let engine: String = row[0]
+            return ObservationRecord(engine: engine, attemptedAt: Self.date(row, 1), failure: row[2],
+                                     observedAt: (row[3] as Double?).map(Date.init(timeIntervalSince1970:)),
+                                     resources: (held[engine] ?? []).sorted { $0.address < $1.address })
         }
     }
 
     // MARK: Outbox
 
     public func enqueue(_ messages: [OutboxMessage]) async throws -> Set<String> {
-        try await transaction { db in
-            let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO outbox (message_id, engine, address, action, body, at) VALUES (?, ?, ?, ?, ?, ?)")
-            var added = Set<String>()
-            for message in messages {
-                try insert.execute(arguments: [message.id, message.engine, message.address.description, message.action, message.body,
-                                               message.at.timeIntervalSince1970])
-                if db.changesCount > 0 { added.insert(message.id) }
-            }
-            return added
-        }
+        try await transaction { db in try Self.enqueue(messages, db) }
     }
+
+    /// Stores the messages not stored yet, at their own position when they have one.
+    private static func enqueue(_ messages: [OutboxMessage], _ db: Database) throws -> Set<String> {
+        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO outbox (position, message_id, engine, address, action, body, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        var added = Set<String>()
+        for message in messages {
+            try insert.execute(arguments: [message.position == 0 ? nil : message.position, message.id, message.engine, message.address.description,
+                                           message.action, message.body, message.at.timeIntervalSince1970])
+            if db.changesCount > 0 { added.insert(message.id) }
+        }
+        return added
+    }
+
+    private static let outboxColumns = "position, message_id, engine, address, action, body, at"
 
     public func outbox(engine: String, after: Int64, limit: Int) async throws -> [OutboxMessage] {
         let store = description
         return try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT position, message_id, engine, address, action, body, at FROM outbox WHERE engine = ? AND position > ? ORDER BY position LIMIT ?",
-                             arguments: [engine, after, limit]).map { row in
-                guard let address = ResourceAddress(parsing: row[3]) else {
-                    throw StateError.corruptRecord(address: row[3], reason: "outbox message \(row[0] as Int64) is damaged", store: store)
-                }
-                return OutboxMessage(position: row[0], id: row[1], engine: row[2], address: address, action: row[4], body: row[5], at: Self.date(row, 6))
+            try Row.fetchAll(db, sql: "SELECT \(Self.outboxColumns) FROM outbox WHERE engine = ? AND position > ? ORDER BY position LIMIT ?",
+                             arguments: [engine, after, limit]).map { try Self.outboxMessage($0, store: store) }
+        }
+    }
+
+    private static func outboxMessage(_ row: Row, store: String) throws -> OutboxMessage {
+        guard let address = ResourceAddress(parsing: row[3]) else {
+            throw StateError.corruptRecord(address: row[3], reason: "outbox message \(row[0] as Int64) is damaged", store: store)
+        }
+        return OutboxMessage(position: row[0], id: row[1], engine: row[2], address: address, action: row[4], body: row[5], at: Self.date(row, 6))
+    }
+
+    // MARK: Archiving
+
+    public func archive() async throws -> StateArchive {
+        let store = description
+        return try await pool.read { db in
+            let header = try Self.header(db)
+            var resources: [RecordedResource] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT address, parent, engine, attributes, serial, updated_at FROM resource ORDER BY address")
+            while let row = try rows.next() { resources.append(try Self.resource(row, store: store)) }
+            let journal = try Row.fetchAll(db, sql: "SELECT \(Self.journalColumns) FROM journal ORDER BY sequence").map { try Self.journalEntry($0, store: store) }
+            let outbox = try Row.fetchAll(db, sql: "SELECT \(Self.outboxColumns) FROM outbox ORDER BY position").map { try Self.outboxMessage($0, store: store) }
+            return StateArchive(lineage: header.lineage ?? "", serial: header.serial, resources: resources.sorted { $0.address < $1.address },
+                                journal: journal, audit: try Self.auditEntries(db, address: nil, store: store), outbox: outbox,
+                                observations: try Self.observations(db, store: store))
+        }
+    }
+
+    public func restore(_ archive: StateArchive) async throws {
+        let store = description
+        try await transaction { db in
+            let header = try Self.header(db)
+            let used = try Int.fetchOne(db, sql: """
+                SELECT (SELECT COUNT(*) FROM journal) + (SELECT COUNT(*) FROM audit) + (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM observed_engine)
+                """) ?? 0
+            guard header.serial == 0, header.resourceCount == 0, used == 0 else {
+                throw StateError.notEmpty(store: store, serial: header.serial, resources: header.resourceCount)
+            }
+            try db.execute(sql: "UPDATE state_meta SET value = ? WHERE key = 'lineage'", arguments: [archive.lineage])
+            try db.execute(sql: "UPDATE state_meta SET value = ? WHERE key = 'serial'", arguments: [String(archive.serial)])
+            let resource = try db.cachedStatement(sql: """
+                INSERT INTO resource (address, kind, customer, parent, engine, attributes, serial, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for item in archive.resources {
+                try resource.execute(arguments: [item.address.description, item.address.kind.rawValue, item.address.customer, item.parent?.description,
+                                                 item.engine, item.attributes.json, item.serial, item.updatedAt.timeIntervalSince1970])
+            }
+            _ = try Self.append(archive.journal, db)
+            try Self.appendAudit(archive.audit, serial: nil, db)
+            _ = try Self.enqueue(archive.outbox, db)
+            for record in archive.observations {
+                try db.execute(sql: "INSERT INTO observed_engine (engine, attempted_at, failure, observed_at) VALUES (?, ?, ?, ?)",
+                               arguments: [record.engine, record.attemptedAt.timeIntervalSince1970, record.failure, record.observedAt?.timeIntervalSince1970])
+                try Self.insertObserved(record.resources, engine: record.engine, db)
             }
         }
     }

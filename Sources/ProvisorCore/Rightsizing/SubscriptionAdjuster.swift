@@ -156,10 +156,10 @@ public struct SubscriptionAdjuster: Sendable {
         let entries = closing, store = store
         // What the engines did is recorded even when the run is being interrupted.
         if audit.isEmpty {
-            try await Task { try await store.appendJournal(entries) }.value
+            _ = try await Task { try await store.appendJournal(entries) }.value
         } else {
             let write = StateWrite(audit: audit, journal: entries)
-            try await Task { try await store.commit(write) }.value
+            _ = try await Task { try await store.commit(write) }.value
         }
         return results.compactMap { $0 }
     }

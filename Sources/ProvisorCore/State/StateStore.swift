@@ -313,6 +313,7 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
     case corruptRecord(address: String, reason: String, store: String)
     case unreadable(path: String, reason: String)
     case newerSchema(path: String)
+    case notEmpty(store: String, serial: Int, resources: Int)
 
     public var description: String {
         switch self {
@@ -329,6 +330,8 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
             return "error: cannot open the state database '\(path)': \(reason) (check --state, or 'state:' in provisor.yaml)"
         case .newerSchema(let path):
             return "error: the state database '\(path)' was written by a newer Provisor; upgrade provisor before using it"
+        case .notEmpty(let store, let serial, let resources):
+            return "error: the state (\(store)) already holds a state (serial \(serial), \(resources) resources, or a journal, audit log, outbox or observations); copy only into a new, empty state"
         }
     }
 }

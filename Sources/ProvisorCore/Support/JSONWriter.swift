@@ -105,7 +105,7 @@ public struct JSONWriter {
     }
 
     /// `string` as a JSON string literal.
-    static func appendString(_ string: String, to text: inout String) {
+    public static func appendString(_ string: String, to text: inout String) {
         text.append("\"")
         // Most strings need no escaping: append them whole.
         if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
