@@ -31,15 +31,32 @@ public final class PostgresStateStore: StateStore, OutboxStore, StateArchiving {
 
     /// Connects and brings the schema up to date (creating it in an empty database).
     public static func open(_ location: PostgresLocation) async throws -> PostgresStateStore {
+        try await open(location, createSchema: true)!
+    }
+
+    /// Connects and brings the schema up to date; without `createSchema`, a database that has
+    /// no Provisor state yet is left alone and nil returned.
+    public static func open(_ location: PostgresLocation, createSchema: Bool) async throws -> PostgresStateStore? {
         let connection = try await connect(location)
         let store = PostgresStateStore(location: location, connection: connection)
         do {
-            try await store.migrate()
+            if try await store.migrate(createSchema: createSchema) { return store }
         } catch {
             try? await connection.close()
             throw error
         }
-        return store
+        try? await connection.close()
+        return nil
+    }
+
+    /// A store that is simply let go (a command ending) closes its connection here: postgres-nio
+    /// requires every connection to be closed before it is released.
+    deinit {
+        Self.closeAndWait(connection)
+    }
+
+    static func closeAndWait(_ connection: PostgresConnection) {
+        if !connection.isClosed { _ = try? connection.close().wait() }
     }
 
     /// Closes the store's connections; a lock still held is released with them.
@@ -66,8 +83,14 @@ public final class PostgresStateStore: StateStore, OutboxStore, StateArchiving {
 
     // MARK: Migrations
 
-    private func migrate() async throws {
+    /// Applies the migrations not applied yet; false when there is no state and `createSchema`
+    /// is off.
+    private func migrate(createSchema: Bool) async throws -> Bool {
         try await transaction { connection in
+            if !createSchema,
+               try await Self.single(connection.query("SELECT to_regclass('provisor_migrations') IS NULL", logger: Self.logger), as: Bool.self) == true {
+                return false
+            }
             // One migrator at a time: a second runner waits here, then finds the work done.
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey.0), 0)", logger: Self.logger)
             try await connection.query("CREATE TABLE IF NOT EXISTS provisor_migrations (identifier text PRIMARY KEY, applied_at double precision NOT NULL)",
@@ -85,6 +108,7 @@ public final class PostgresStateStore: StateStore, OutboxStore, StateArchiving {
                 try await connection.query("INSERT INTO provisor_migrations (identifier, applied_at) VALUES (\(migration.identifier), \(Date().timeIntervalSince1970))",
                                            logger: Self.logger)
             }
+            return true
         }
     }
 
@@ -528,27 +552,29 @@ public final class PostgresStateStore: StateStore, OutboxStore, StateArchiving {
 
     public func archive() async throws -> StateArchive {
         let store = description
-        return try await transaction(readOnly: true) { connection in
-            let header = try await Self.header(connection)
-            var resources: [RecordedResource] = []
-            for try await row in try await connection.query("SELECT address, parent, engine, attributes, serial, updated_at FROM resource", logger: Self.logger)
-                .decode((String, String?, String, String, Int, Double).self) {
-                resources.append(try Self.resource(row, store: store))
-            }
-            let journal = try await Self.journalEntries(try await connection.query("SELECT \(unescaped: Self.journalColumns) FROM journal ORDER BY sequence",
-                                                                                    logger: Self.logger), store: store)
-            let audit = try await Self.auditEntries(try await connection.query("""
-                SELECT sequence, at, actor, address, action, detail, serial, commit_sha, author_name, author_email, authored_at, message
-                FROM audit LEFT JOIN git_commit ON git_commit.sha = audit.commit_sha ORDER BY sequence
-                """, logger: Self.logger), store: store)
-            let outbox = try await Self.outboxMessages(try await connection.query("SELECT position, message_id, engine, address, action, body, at FROM outbox ORDER BY position",
-                                                                                  logger: Self.logger), store: store)
-            return StateArchive(lineage: header.lineage ?? "", serial: header.serial, resources: resources.sorted { $0.address < $1.address },
-                                journal: journal, audit: audit, outbox: outbox, observations: try await Self.observations(connection, store: store))
-        }
+        return try await transaction(readOnly: true) { connection in try await Self.archive(connection, store: store) }
     }
 
-    public func restore(_ archive: StateArchive) async throws {
+    private static func archive(_ connection: PostgresConnection, store: String) async throws -> StateArchive {
+        let header = try await Self.header(connection)
+        var resources: [RecordedResource] = []
+        for try await row in try await connection.query("SELECT address, parent, engine, attributes, serial, updated_at FROM resource", logger: Self.logger)
+            .decode((String, String?, String, String, Int, Double).self) {
+            resources.append(try Self.resource(row, store: store))
+        }
+        let journal = try await Self.journalEntries(try await connection.query("SELECT \(unescaped: Self.journalColumns) FROM journal ORDER BY sequence",
+                                                                                logger: Self.logger), store: store)
+        let audit = try await Self.auditEntries(try await connection.query("""
+            SELECT sequence, at, actor, address, action, detail, serial, commit_sha, author_name, author_email, authored_at, message
+            FROM audit LEFT JOIN git_commit ON git_commit.sha = audit.commit_sha ORDER BY sequence
+            """, logger: Self.logger), store: store)
+        let outbox = try await Self.outboxMessages(try await connection.query("SELECT position, message_id, engine, address, action, body, at FROM outbox ORDER BY position",
+                                                                              logger: Self.logger), store: store)
+        return StateArchive(lineage: header.lineage ?? "", serial: header.serial, resources: resources.sorted { $0.address < $1.address },
+                            journal: journal, audit: audit, outbox: outbox, observations: try await Self.observations(connection, store: store))
+    }
+
+    public func restore(_ archive: StateArchive, verify: @escaping @Sendable (StateArchive) throws -> Void) async throws {
         let store = description
         try await transaction { connection in
             let serial = try await Self.lockedSerial(connection)
@@ -592,6 +618,7 @@ public final class PostgresStateStore: StateStore, OutboxStore, StateArchiving {
                     SELECT setval(pg_get_serial_sequence('\(table)', '\(column)'), coalesce(max(\(column)), 0) + 1, false) FROM \(table)
                     """), logger: Self.logger)
             }
+            try verify(try await Self.archive(connection, store: store))
         }
     }
 
@@ -626,15 +653,15 @@ public final class PostgresStateStore: StateStore, OutboxStore, StateArchiving {
         }
     }
 
+    /// Reports PostgreSQL's errors as `StateError`s; every other error goes through as it is.
     private func mapped<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as StateError {
-            throw error
-        } catch let error as CancellationError {
-            throw error
-        } catch {
+        } catch let error as PSQLError {
             throw StateError.unreadable(path: description, reason: PostgresFailure.reason(error, location: location))
+        } catch let error as PostgresDecodingError {
+            throw StateError.corruptRecord(address: "a row", reason: "\(error.code): a column of type \(error.postgresType) does not read as \(error.targetType)",
+                                           store: description)
         }
     }
 
@@ -666,6 +693,10 @@ private actor Gate {
 /// The connections holding advisory locks, by lock id.
 private actor LockSessions {
     private var sessions: [String: PostgresConnection] = [:]
+
+    deinit {
+        for session in sessions.values { PostgresStateStore.closeAndWait(session) }
+    }
 
     func insert(_ session: PostgresConnection, for id: String) { sessions[id] = session }
     func remove(_ id: String) -> PostgresConnection? { sessions.removeValue(forKey: id) }

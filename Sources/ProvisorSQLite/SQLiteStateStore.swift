@@ -461,20 +461,22 @@ public final class SQLiteStateStore: StateStore, OutboxStore, StateArchiving {
 
     public func archive() async throws -> StateArchive {
         let store = description
-        return try await pool.read { db in
-            let header = try Self.header(db)
-            var resources: [RecordedResource] = []
-            let rows = try Row.fetchCursor(db, sql: "SELECT address, parent, engine, attributes, serial, updated_at FROM resource ORDER BY address")
-            while let row = try rows.next() { resources.append(try Self.resource(row, store: store)) }
-            let journal = try Row.fetchAll(db, sql: "SELECT \(Self.journalColumns) FROM journal ORDER BY sequence").map { try Self.journalEntry($0, store: store) }
-            let outbox = try Row.fetchAll(db, sql: "SELECT \(Self.outboxColumns) FROM outbox ORDER BY position").map { try Self.outboxMessage($0, store: store) }
-            return StateArchive(lineage: header.lineage ?? "", serial: header.serial, resources: resources.sorted { $0.address < $1.address },
-                                journal: journal, audit: try Self.auditEntries(db, address: nil, store: store), outbox: outbox,
-                                observations: try Self.observations(db, store: store))
-        }
+        return try await pool.read { db in try Self.archive(db, store: store) }
     }
 
-    public func restore(_ archive: StateArchive) async throws {
+    private static func archive(_ db: Database, store: String) throws -> StateArchive {
+        let header = try Self.header(db)
+        var resources: [RecordedResource] = []
+        let rows = try Row.fetchCursor(db, sql: "SELECT address, parent, engine, attributes, serial, updated_at FROM resource ORDER BY address")
+        while let row = try rows.next() { resources.append(try Self.resource(row, store: store)) }
+        let journal = try Row.fetchAll(db, sql: "SELECT \(Self.journalColumns) FROM journal ORDER BY sequence").map { try Self.journalEntry($0, store: store) }
+        let outbox = try Row.fetchAll(db, sql: "SELECT \(Self.outboxColumns) FROM outbox ORDER BY position").map { try Self.outboxMessage($0, store: store) }
+        return StateArchive(lineage: header.lineage ?? "", serial: header.serial, resources: resources.sorted { $0.address < $1.address },
+                            journal: journal, audit: try Self.auditEntries(db, address: nil, store: store), outbox: outbox,
+                            observations: try Self.observations(db, store: store))
+    }
+
+    public func restore(_ archive: StateArchive, verify: @escaping @Sendable (StateArchive) throws -> Void) async throws {
         let store = description
         try await transaction { db in
             let header = try Self.header(db)
@@ -501,6 +503,7 @@ public final class SQLiteStateStore: StateStore, OutboxStore, StateArchiving {
                                arguments: [record.engine, record.attemptedAt.timeIntervalSince1970, record.failure, record.observedAt?.timeIntervalSince1970])
                 try Self.insertObserved(record.resources, engine: record.engine, db)
             }
+            try verify(try Self.archive(db, store: store))
         }
     }
 

@@ -29,6 +29,17 @@ import Testing
         ])
     }
 
+    @Test func thePostgreSQLStateIsNamedBySecretReferencesOnly() {
+        let good = "state: { postgres: { url: \"env:PROVISOR_DATABASE_URL\", password: \"file:secrets/pg\" } }\n"
+        let (config, diagnostics) = RepositoryConfig.parse(Array(good.utf8), file: "provisor.yaml")
+        #expect(diagnostics.isEmpty)
+        #expect(config.state == .postgres(url: "env:PROVISOR_DATABASE_URL", password: "file:secrets/pg"))
+        let bad = "state:\n  postgres: { url: \"env:DB\", password: hunter2 }\n"
+        #expect(lines(RepositoryConfig.parse(Array(bad.utf8), file: "provisor.yaml").diagnostics) == [
+            "2:40: error: the PostgreSQL password must be a secret reference, not the password itself (write password: \"env:PGPASSWORD\" (or file:PATH) and keep the password there)",
+        ])
+    }
+
     @Test func driftIgnoreRulesParseWithTheirKind() {
         let text = "drift:\n  ignore:\n    - { kind: user, attribute: lastLogin }\n    - { attribute: tenantId }\n"
         let (config, diagnostics) = RepositoryConfig.parse(Array(text.utf8), file: "provisor.yaml")

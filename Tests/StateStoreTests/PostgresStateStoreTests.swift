@@ -97,7 +97,7 @@ struct PostgresStateStoreTests {
             try await fill(sqlite)
             let original = try await sqlite.archive()
             try await withPostgresStore { postgres, _ in
-                try await postgres.restore(original)
+                try await postgres.restore(original) { _ in }
                 let copied = try await postgres.archive()
                 #expect(copied.summary == original.summary)
                 #expect(copied.resources == original.resources && copied.journal == original.journal && copied.audit == original.audit)
@@ -107,10 +107,16 @@ struct PostgresStateStoreTests {
                 #expect(next.first?.sequence == (original.journal.last?.sequence ?? 0) + 1)
 
                 await #expect(throws: StateError.notEmpty(store: postgres.description, serial: original.serial, resources: original.resources.count)) {
-                    try await postgres.restore(original)
+                    try await postgres.restore(original) { _ in }
+                }
+                // A copy that does not verify is rolled back whole.
+                try await withPostgresStore { refused, _ in
+                    await #expect(throws: ConformanceFailure.self) { try await refused.restore(original) { _ in throw ConformanceFailure("differs") } }
+                    let left = try await refused.archive()
+                    #expect(left.serial == 0 && left.resources.isEmpty && left.journal.isEmpty && left.audit.isEmpty && left.outbox.isEmpty)
                 }
                 let back = try SQLiteStateStore(path: directory.appendingPathComponent("back.db").path)
-                try await back.restore(copied)
+                try await back.restore(copied) { _ in }
                 #expect(try await back.archive().summary == original.summary)
             }
         }

@@ -5,7 +5,9 @@ import Foundation
 public struct RepositoryConfig: Sendable, Hashable {
     public enum StateBackend: Sendable, Hashable {
         case sqlite(path: String)
-        case postgres(url: String)
+        /// `url` is a `postgres://` URL (from `--state`) or a secret reference holding one;
+        /// `password`, when given, is a secret reference.
+        case postgres(url: String, password: String?)
     }
 
     public struct Safety: Sendable, Hashable {
@@ -57,9 +59,13 @@ public struct RepositoryConfig: Sendable, Hashable {
             if let sqlite = state.mapping("sqlite", known: ["path"]) {
                 config.state = .sqlite(path: sqlite.text("path") ?? defaultStatePath)
             }
-            if let postgres = state.mapping("postgres", known: ["url"], required: ["url"]), let url = postgres.string("url") {
-                if url.value.hasPrefix("env:") || url.value.hasPrefix("file:") {
-                    config.state = .postgres(url: url.value)
+            if let postgres = state.mapping("postgres", known: ["url", "password"], required: ["url"]), let url = postgres.string("url") {
+                let password = postgres.string("password")
+                if let password, !isSecretReference(password.value) {
+                    context.error(postgres["password"]!, "the PostgreSQL password must be a secret reference, not the password itself",
+                                  hint: "write password: \"env:PGPASSWORD\" (or file:PATH) and keep the password there")
+                } else if isSecretReference(url.value) {
+                    config.state = .postgres(url: url.value, password: password?.value)
                 } else {
                     context.error(postgres["url"]!, "the PostgreSQL url must be a secret reference, not an inline address",
                                   hint: "write url: \"env:PROVISOR_DATABASE_URL\" and put the address in that variable; it may hold a password")
@@ -91,4 +97,6 @@ public struct RepositoryConfig: Sendable, Hashable {
         }
         return (config, context.diagnostics.sorted())
     }
+
+    private static func isSecretReference(_ text: String) -> Bool { text.hasPrefix("env:") || text.hasPrefix("file:") }
 }

@@ -331,7 +331,7 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
         case .newerSchema(let path):
             return "error: the state database '\(path)' was written by a newer Provisor; upgrade provisor before using it"
         case .notEmpty(let store, let serial, let resources):
-            return "error: the state (\(store)) already holds a state (serial \(serial), \(resources) resources, or a journal, audit log, outbox or observations); copy only into a new, empty state"
+            return "error: the state \(store) is not empty (serial \(serial), \(resources) resources, or a journal, audit log, outbox or observations); copy only into a new, empty state"
         }
     }
 }

@@ -39,7 +39,7 @@ func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions) async throws ->
                              diagnostics: report.diagnostics)
     }
     let saved = try apply.plan.map(SavedPlan.read)
-    let store = try workspace.openState()
+    let store = try await workspace.openState()
 
     let lock = try await store.acquireLock(.thisProcess(operation: "reconcile"))
     let secrets = SecretResolver(directory: workspace.directory)
@@ -100,7 +100,7 @@ enum Interruption {
     }
 }
 
-private func applyLocked(_ options: PlanOptions, workspace: Workspace, saved: SavedPlan?, report: ManifestValidation.Report, store: SQLiteStateStore,
+private func applyLocked(_ options: PlanOptions, workspace: Workspace, saved: SavedPlan?, report: ManifestValidation.Report, store: ProvisorState,
                          adapters: [String: any EngineAdapter], applier: Applier, output: Terminal) async throws -> Int32 {
     let progress = ApplyProgress(output: Terminal.standardError)
     var results: [Applier.Result] = []

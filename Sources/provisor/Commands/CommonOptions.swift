@@ -28,7 +28,7 @@ struct ManifestOptions: ParsableArguments {
 
 /// Where the recorded state is.
 struct StateOptions: ParsableArguments {
-    @Option(name: .long, help: "The SQLite state database (default: 'state:' in provisor.yaml, else .provisor/state.db).")
+    @Option(name: .long, help: "The state: a SQLite file, a postgres:// URL (password from PGPASSWORD), or env:NAME naming a variable that holds the URL (default: 'state:' in provisor.yaml, else .provisor/state.db).")
     var state: String?
 }
 
@@ -123,7 +123,7 @@ struct Workspace {
         }
         var backend = config.state
         if let explicit = stateOption {
-            backend = .sqlite(path: explicit)
+            backend = RepositoryConfig.StateBackend(option: explicit)
         } else if case .sqlite(let relative) = backend {
             backend = .sqlite(path: join(configDirectory, relative))
         }

@@ -52,7 +52,7 @@ struct DriftCommand: AsyncParsableCommand {
                 stages.append((stage, clock.now - start))
                 start = clock.now
             }
-            let store = try workspace.openState()
+            let store = try await workspace.openState()
             let snapshot = try await store.snapshot()
             if let customer, !report.desired.resources.contains(where: { $0.address.customer == customer }),
                !snapshot.resources.contains(where: { $0.address.customer == customer }) {

@@ -110,13 +110,13 @@ struct ImportCommand: AsyncParsableCommand {
             // Decided against the state as it is, read without creating it: a dry run, a failure or
             // nothing to do leaves no trace. Adopting takes the lock and decides again if the
             // state moved on meanwhile.
-            let recorded = try RecordedState.open(workspace)
+            let recorded = try await RecordedState.open(workspace)
             var snapshot = try await recorded.timedSnapshot().0
             var result = try prepare(snapshot)
             var description = recorded.description
             lap("draft and resolve")
             if !dryRun, !result.adopted.isEmpty || !result.files.isEmpty {
-                let store = try workspace.openState()
+                let store = try await workspace.openState()
                 description = store.description
                 let lock = try await store.acquireLock(.thisProcess(operation: "import"))
                 do {
@@ -166,7 +166,7 @@ struct ImportCommand: AsyncParsableCommand {
 
     /// Writes the new files, then records the adoption in one commit; when the commit fails,
     /// the files are removed again, so nothing is half-imported.
-    private func adopt(_ result: ImportResult, into store: SQLiteStateStore, expectedSerial: Int, commit: CommitInfo?) async throws {
+    private func adopt(_ result: ImportResult, into store: ProvisorState, expectedSerial: Int, commit: CommitInfo?) async throws {
         // Every file written and every folder made, to remove again on failure.
         var written: [String] = []
         func removeWritten() { for path in written.reversed() { try? FileManager.default.removeItem(atPath: path) } }

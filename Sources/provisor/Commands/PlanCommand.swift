@@ -87,7 +87,7 @@ func makePlan(_ options: PlanOptions, simulate: String? = nil) async throws -> I
     if simulate != nil, options.refresh, options.state.state == nil { throw CommandFailure(description: "error: " + Refresh.simulateNeedsState) }
     let workspace = try Workspace.open(options.manifests, state: options.state)
     // Read the recorded state while the manifests load: the two are independent.
-    let recorded = try RecordedState.open(workspace)
+    let recorded = try await RecordedState.open(workspace)
     async let reading = recorded.timedSnapshot()
     let report = try workspace.validate()
     guard report.isValid else {
@@ -153,34 +153,10 @@ func timingLine(_ timings: [(stage: String, duration: Duration)]) -> String {
     return "timings: \(stages.joined(separator: ", "))\n"
 }
 
-extension Workspace {
-    /// The configured state, created when it does not exist yet.
-    func openState() throws -> SQLiteStateStore {
-        switch state {
-        case .sqlite(let path): return try SQLiteStateStore(path: path)
-        case .postgres: throw RecordedState.postgresRefused
-        }
-    }
-}
-
 /// The recorded state a command reads: the store, when one has been created.
 struct RecordedState {
     var store: (any StateStore)?
     var description: String
-
-    /// Opens the configured state without creating it: a missing SQLite file is an empty state.
-    static func open(_ workspace: Workspace) throws -> RecordedState {
-        switch workspace.state {
-        case .sqlite(let path):
-            guard FileManager.default.fileExists(atPath: path) else { return RecordedState(store: nil, description: "SQLite \(path)") }
-            let store = try SQLiteStateStore(path: path)
-            return RecordedState(store: store, description: store.description)
-        case .postgres:
-            throw postgresRefused
-        }
-    }
-
-    fileprivate static let postgresRefused = CommandFailure(description: "error: provisor.yaml selects the PostgreSQL state backend, which this version of provisor does not include yet; use state: { sqlite: { path: ... } }, or pass --state PATH")
 
     /// The snapshot (empty when there is no state yet) and how long reading it took.
     func timedSnapshot() async throws -> (StateSnapshot, Duration) {

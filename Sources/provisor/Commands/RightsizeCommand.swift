@@ -86,7 +86,7 @@ struct RightsizeCommand: AsyncParsableCommand {
             }
             let engines = Rightsizing.licensedEngines(report.desired)
             // A dry run opens no state: it neither creates one nor takes the lock.
-            let store = dryRun ? nil : try workspace.openState()
+            let store: ProvisorState? = dryRun ? nil : try await workspace.openState()
             let secrets = SecretResolver(directory: workspace.directory)
             let adapters = EngineAdapters.make(report.estate.engines.filter { engines.contains($0.name.value) }, settings: .init(
                 directory: workspace.directory, processes: 1, secrets: secrets, outbox: store, simulateInto: simulate))

@@ -5,8 +5,8 @@ import ProvisorCore
 struct StateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "state",
-        abstract: "Read the recorded state (what Provisor has provisioned), or break a stale lock.",
-        subcommands: [StateListCommand.self, StateShowCommand.self, StateUnlockCommand.self]
+        abstract: "Read the recorded state (what Provisor has provisioned), break a stale lock, or copy the state to another store.",
+        subcommands: [StateListCommand.self, StateShowCommand.self, StateUnlockCommand.self, StateMigrateCommand.self]
     )
 }
 
@@ -26,8 +26,8 @@ struct StateReadOptions: ParsableArguments {
         if format != .human && format != .json { throw ValidationError("state commands print human or json") }
     }
 
-    func open() throws -> RecordedState {
-        try RecordedState.open(Workspace.open(config: config, manifests: nil, state: state.state))
+    func open() async throws -> RecordedState {
+        try await RecordedState.open(Workspace.open(config: config, manifests: nil, state: state.state))
     }
 }
 
@@ -48,7 +48,7 @@ struct StateListCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingFailures {
-            let recorded = try options.open()
+            let recorded = try await options.open()
             let header = try await recorded.store?.header() ?? .empty
             let resources = try await recorded.store?.resources(matching: ResourceFilter(kind: kind, customer: customer)) ?? []
             let output = Terminal.standardOutput
@@ -78,7 +78,7 @@ struct StateShowCommand: AsyncParsableCommand {
             guard let parsed = ResourceAddress(parsing: address) else {
                 throw CommandFailure(description: "error: '\(address)' is not a resource address (addresses look like \(ResourceAddress.forms))")
             }
-            let recorded = try options.open()
+            let recorded = try await options.open()
             guard let store = recorded.store else {
                 throw CommandFailure(description: "error: no state recorded yet (\(recorded.description)), so nothing is recorded at \(parsed)")
             }
@@ -110,13 +110,77 @@ struct StateUnlockCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingFailures {
-            let recorded = try options.open()
+            let recorded = try await options.open()
             guard let store = recorded.store, let lock = try await store.breakLock() else {
                 Terminal.standardOutput.write("The state (\(recorded.description)) is not locked.\n")
                 return 0
             }
             Terminal.standardOutput.write("Removed the lock on \(store.description) held by \(lock.holder) (process \(lock.processID), \(lock.operation)) since \(StateView.timestamp(lock.acquiredAt)).\n")
             return 0
+        }
+    }
+}
+
+struct StateMigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Copy the whole state to another store: SQLite to PostgreSQL, or back.",
+        discussion: """
+            FROM and TO are each a SQLite path, a postgres:// URL (its password from PGPASSWORD), or env:NAME naming a variable \
+            that holds the URL. Everything is copied in one transaction: the lineage and serial (so saved plans stay valid), \
+            the resources, the journal, the audit log, the outbox and the observations. The copy is read back in that \
+            transaction and kept only when every part has the same count and SHA-256 digest as the source. Both states are \
+            locked meanwhile. TO must be a new, empty state. Exit status: 0 copied and verified, 1 nothing copied.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The state to copy.", valueName: "STATE"))
+    var from: String
+
+    @Option(name: .long, help: ArgumentHelp("Where to copy it: a new, empty state.", valueName: "STATE"))
+    var to: String
+
+    func run() async throws {
+        try await runReportingFailures {
+            let directory = FileManager.default.currentDirectoryPath
+            let source = RepositoryConfig.StateBackend(option: from), target = RepositoryConfig.StateBackend(option: to)
+            guard try source.describe(directory: directory) != target.describe(directory: directory) else {
+                throw CommandFailure(description: "error: --from and --to name the same state; give --to a new, empty one")
+            }
+            guard let from = try await source.openExisting(directory: directory) else {
+                throw CommandFailure(description: "error: there is no state at \(try source.describe(directory: directory)) to copy (check --from)")
+            }
+            // Checked before the target is created, so a refused copy leaves no new file behind.
+            if case .sqlite(let path) = target, FileManager.default.fileExists(atPath: path), let existing = try await target.openExisting(directory: directory) {
+                let header = try await existing.header()
+                if header.serial > 0 || header.resourceCount > 0 { throw StateError.notEmpty(store: existing.description, serial: header.serial, resources: header.resourceCount) }
+            }
+            let sourceLock = try await from.acquireLock(.thisProcess(operation: "state migrate"))
+            do {
+                let to = try await target.open(directory: directory)
+                let targetLock = try await to.acquireLock(.thisProcess(operation: "state migrate"))
+                do {
+                    let archive = try await from.archive()
+                    let expected = archive.summary
+                    try await to.restore(archive) { copy in
+                        let found = copy.summary
+                        guard found == expected else {
+                            let differing = zip(expected, found).filter { $0 != $1 }.map { "\($0.name) (\($0.count) → \($1.count))" }
+                            throw CommandFailure(description: "error: the copy does not match the source in \(differing.joined(separator: ", ")); nothing was copied")
+                        }
+                    }
+                    try await to.releaseLock(targetLock)
+                    try await from.releaseLock(sourceLock)
+                    Terminal.standardOutput.write(StateView.migrated(from: from.description, to: to.description, archive: archive, summary: expected))
+                    return 0
+                } catch {
+                    try? await to.releaseLock(targetLock)
+                    throw error
+                }
+            } catch {
+                try? await from.releaseLock(sourceLock)
+                throw error
+            }
         }
     }
 }
@@ -150,7 +214,7 @@ struct HistoryCommand: AsyncParsableCommand {
                 }
                 return date
             }
-            let recorded = try options.open()
+            let recorded = try await options.open()
             let entries = try await recorded.store?.audit(address: nil) ?? []
             let selected = entries.filter { entry in
                 let address = entry.address.description

@@ -70,6 +70,16 @@ enum StateView {
         writer.member("updated_at", timestamp(resource.updatedAt))
     }
 
+    /// What `state migrate` copied: each part's count and digest, the same in both stores.
+    static func migrated(from source: String, to target: String, archive: StateArchive, summary: [StateArchive.Part]) -> String {
+        var text = "Copied the state from \(source) to \(target) (lineage \(archive.lineage), serial \(archive.serial)):\n"
+        for part in summary where part.name != "header" {
+            text += "  " + part.name.padding(toLength: 13, withPad: " ", startingAt: 0) + String(repeating: " ", count: max(0, 9 - String(part.count).count)) + String(part.count) + "  sha256 \(part.digest)\n"
+        }
+        text += "Verified: the copy has the same counts and digests as the source. Point state: in provisor.yaml (or --state) at \(target); keep the old state only as a backup.\n"
+        return text
+    }
+
     static func timestamp(_ date: Date) -> String {
         date.formatted(.iso8601)
     }
