@@ -5,7 +5,12 @@ import Testing
 /// a real subprocess keeping its tenant model and log under `engines/<name>`.
 struct Rehearsal {
     let directory: URL
-    var state: String { directory.appendingPathComponent("state.db").path }
+    /// A PostgreSQL database's URL (with its password) to record the state in, instead of
+    /// state.db: passed as `--state env:PROVISOR_DATABASE_URL`, never on the command line.
+    var database: String? = nil
+    var state: String { database == nil ? directory.appendingPathComponent("state.db").path : "env:PROVISOR_DATABASE_URL" }
+    /// What every run's environment holds: the secrets, and the database URL when there is one.
+    var environment: [String: String] { Self.secrets.merging(database.map { ["PROVISOR_DATABASE_URL": $0] } ?? [:]) { $1 } }
     var engines: String { directory.appendingPathComponent("engines").path }
 
     /// Every secret the examples reference, set to a value that must never be stored.
@@ -21,7 +26,7 @@ struct Rehearsal {
 
     func reconcile(_ extra: [String] = [], environment: [String: String] = [:]) throws -> Run {
         try provisor(["reconcile", "--config", "provisor.yaml", "--state", state, "--simulate", engines, "--actor", "test-runner"] + extra,
-                     in: directory, environment: Self.secrets.merging(environment) { $1 })
+                     in: directory, environment: self.environment.merging(environment) { $1 })
     }
 
     /// Every line of every engine's log.
@@ -63,12 +68,12 @@ struct Rehearsal {
     }
 }
 
-func withRehearsal(_ body: (Rehearsal) async throws -> Void) async throws {
+func withRehearsal(database: String? = nil, _ body: (Rehearsal) async throws -> Void) async throws {
     try await withTemporaryDirectory { directory in
         for item in ["manifests", "provisor.yaml"] {
             try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("examples/\(item)"), to: directory.appendingPathComponent(item))
         }
-        try await body(Rehearsal(directory: directory))
+        try await body(Rehearsal(directory: directory, database: database))
     }
 }
 
