@@ -4,6 +4,8 @@
 #   outbox:    every engine is an outbox engine (messages stored in the state database's outbox)
 #   simulated: every engine is the bundled simulated engine (reconcile --simulate), one process each
 # Every user's password is a file: secretRef to one file, so the environment stays small.
+# With BENCH_DATABASE_URL set (a postgres:// URL of an empty database), the state is recorded
+# there (--state env:BENCH_DATABASE_URL) instead of in a SQLite file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 customers=${1:-2900}
@@ -11,6 +13,7 @@ users=${2:-10}
 adapter=${3:-outbox}
 out=".build/apply-estate-$customers-$users-$adapter"
 state=".build/apply-$customers-$users-$adapter.db"
+[ -n "${BENCH_DATABASE_URL:-}" ] && state="env:BENCH_DATABASE_URL"
 engines=".build/apply-engines-$customers-$users"
 command -v /usr/bin/time >/dev/null || { echo "error: needs /usr/bin/time (Debian package 'time')"; exit 1; }
 swift build -c release --product provisor >/dev/null
@@ -33,12 +36,15 @@ PY
 changes=$(.build/release/provisor plan --manifests "$out" --state "$state" --format json | python3 -c 'import json,sys; s=json.load(sys.stdin)["summary"]; print(s["create"])' || true)
 extra=()
 [ "$adapter" = simulated ] && extra=(--simulate "$engines")
-/usr/bin/time -f "reconcile ($adapter): %e s wall, %U s user, %S s system, %M KB max RSS" \
+/usr/bin/time -f "reconcile ($adapter, $([ -n "${BENCH_DATABASE_URL:-}" ] && echo PostgreSQL || echo SQLite)): %e s wall, %U s user, %S s system, %M KB max RSS" \
   .build/release/provisor reconcile --manifests "$out" --state "$state" "${extra[@]}" | tail -n 1
 python3 - "$state" "$changes" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-count = lambda sql: db.execute(sql).fetchone()[0]
+import os, sqlite3, subprocess, sys
+if sys.argv[1].startswith("env:"):
+    count = lambda sql: int(subprocess.run(["psql", "-tA", os.environ["BENCH_DATABASE_URL"], "-c", sql], check=True, capture_output=True, text=True).stdout)
+else:
+    db = sqlite3.connect(sys.argv[1])
+    count = lambda sql: db.execute(sql).fetchone()[0]
 print(f"planned {sys.argv[2]} changes; recorded {count('select count(*) from resource')} resources, "
       f"{count('select count(*) from outbox')} outbox messages, {count('select count(*) from audit')} audit entries, "
       f"{count('select count(*) from journal')} journal entries")

@@ -7,7 +7,8 @@
 #   scripts/postgres-test-cluster.sh stop DIR
 #
 # The tests read PROVISOR_TEST_POSTGRES_URL (the URL with its password) and
-# PROVISOR_TEST_POSTGRES_CA (the certificate that signed the server's).
+# PROVISOR_TEST_POSTGRES_CA (the certificate that signed the server's). The cluster does not
+# fsync (throw-away data) unless PROVISOR_POSTGRES_FSYNC=on, as the benchmarks set.
 set -euo pipefail
 command=${1:?usage: $0 start|stop DIR}
 dir=$(mkdir -p "${2:?usage: $0 start|stop DIR}" && cd "$2" && pwd)
@@ -40,7 +41,7 @@ listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$dir'
 ssl = on
-fsync = off
+fsync = ${PROVISOR_POSTGRES_FSYNC:-off}
 max_connections = 200
 CONF
   as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }

@@ -62,6 +62,16 @@ struct Rehearsal {
         return try JSONSerialization.jsonObject(with: data) as! [String: Any]
     }
 
+    /// Starts reconcile in the background with every simulated engine taking `delay` ms a
+    /// message, and returns once the engines have logged `entries` lines (or after a minute).
+    func startSlowReconcile(delay: Int, after entries: Int) async throws -> (Process, Pipe) {
+        let arguments = ["reconcile", "--config", "provisor.yaml", "--state", state, "--simulate", engines]
+        let started = try startProvisor(arguments, in: directory, environment: environment.merging(["PROVISOR_SIMULATED_DELAY_MS": "*=\(delay)"]) { $1 })
+        let deadline = Date().addingTimeInterval(60)
+        while try log().count < entries, Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
+        return started
+    }
+
     func edit(_ file: String, _ change: (String) -> String) throws {
         let path = directory.appendingPathComponent("manifests/\(file)").path
         try change(try String(contentsOfFile: path, encoding: .utf8)).write(toFile: path, atomically: true, encoding: .utf8)
@@ -214,11 +224,7 @@ func startProvisor(_ arguments: [String], in directory: URL, environment: [Strin
 
     @Test func killedMidApplyTheLockStaysUntilUnlockedAndTheRerunSendsNoDuplicate() async throws {
         try await withRehearsal { rehearsal in
-            let arguments = ["reconcile", "--config", "provisor.yaml", "--state", rehearsal.state, "--simulate", rehearsal.engines]
-            let (process, _) = try startProvisor(arguments, in: rehearsal.directory,
-                                                 environment: Rehearsal.secrets.merging(["PROVISOR_SIMULATED_DELAY_MS": "*=15"]) { $1 })
-            let deadline = Date().addingTimeInterval(60)
-            while try rehearsal.log().count < 40, Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
+            let (process, _) = try await rehearsal.startSlowReconcile(delay: 15, after: 40)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal)
@@ -243,11 +249,7 @@ func startProvisor(_ arguments: [String], in directory: URL, environment: [Strin
     @Test(arguments: [SIGINT, SIGTERM])
     func anInterruptStopsSendingRecordsWhatWasDoneAndReleasesTheLock(_ signal: Int32) async throws {
         try await withRehearsal { rehearsal in
-            let arguments = ["reconcile", "--config", "provisor.yaml", "--state", rehearsal.state, "--simulate", rehearsal.engines]
-            let (process, out) = try startProvisor(arguments, in: rehearsal.directory,
-                                                   environment: Rehearsal.secrets.merging(["PROVISOR_SIMULATED_DELAY_MS": "*=15"]) { $1 })
-            let deadline = Date().addingTimeInterval(60)
-            while try rehearsal.log().count < 30, Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
+            let (process, out) = try await rehearsal.startSlowReconcile(delay: 15, after: 30)
             kill(process.processIdentifier, signal)
             let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
@@ -266,11 +268,7 @@ func startProvisor(_ arguments: [String], in directory: URL, environment: [Strin
 
     @Test func aSecondRunIsRefusedWhileTheFirstHoldsTheLock() async throws {
         try await withRehearsal { rehearsal in
-            let arguments = ["reconcile", "--config", "provisor.yaml", "--state", rehearsal.state, "--simulate", rehearsal.engines]
-            let (first, out) = try startProvisor(arguments, in: rehearsal.directory,
-                                                 environment: Rehearsal.secrets.merging(["PROVISOR_SIMULATED_DELAY_MS": "*=5"]) { $1 })
-            let deadline = Date().addingTimeInterval(60)
-            while try rehearsal.log().isEmpty, Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
+            let (first, out) = try await rehearsal.startSlowReconcile(delay: 5, after: 1)
             let second = try rehearsal.reconcile()
             #expect(second.status == 1)
             #expect(second.stderr.contains("is locked by") && second.stderr.contains("(process \(first.processIdentifier), reconcile)"))

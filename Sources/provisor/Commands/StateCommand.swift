@@ -155,6 +155,9 @@ struct StateMigrateCommand: AsyncParsableCommand {
                 let header = try await existing.header()
                 if header.serial > 0 || header.resourceCount > 0 { throw StateError.notEmpty(store: existing.description, serial: header.serial, resources: header.resourceCount) }
             }
+            // A SQLite file this copy creates is removed again when the copy fails.
+            var created: String?
+            if case .sqlite(let path) = target, !FileManager.default.fileExists(atPath: path) { created = path }
             let sourceLock = try await from.acquireLock(.thisProcess(operation: "state migrate"))
             do {
                 let to = try await target.open(directory: directory)
@@ -179,6 +182,7 @@ struct StateMigrateCommand: AsyncParsableCommand {
                 }
             } catch {
                 try? await from.releaseLock(sourceLock)
+                for path in created.map({ [$0, $0 + "-wal", $0 + "-shm"] }) ?? [] { try? FileManager.default.removeItem(atPath: path) }
                 throw error
             }
         }
