@@ -243,9 +243,8 @@ public final class PostgresStateStore: StateStore, OutboxStore, StateArchiving {
                 """, logger: logger)
         }
         try await connection.query("""
-            INSERT INTO audit (sequence, at, actor, address, action, detail, commit_sha, serial)
-            OVERRIDING SYSTEM VALUE
-            SELECT coalesce(sequence, nextval(pg_get_serial_sequence('audit', 'sequence'))), at, actor, address, action, detail, commit_sha, serial
+            INSERT INTO audit (\(unescaped: Self.identity("sequence", kept: entries[0].sequence != 0))at, actor, address, action, detail, commit_sha, serial)
+            SELECT \(unescaped: Self.identity("sequence", kept: entries[0].sequence != 0))at, actor, address, action, detail, commit_sha, serial
             FROM jsonb_to_recordset(\(rows.text)::jsonb)
                 AS a(sequence bigint, at double precision, actor text, address text, action text, detail text, commit_sha text, serial bigint, n bigint)
             ORDER BY n
@@ -351,9 +350,9 @@ public final class PostgresStateStore: StateStore, OutboxStore, StateArchiving {
                       "attributes": payload?.attributes.json, "previous": payload?.previous?.json])
         }
         let inserted = try await connection.query("""
-            INSERT INTO journal (sequence, run, address, action, status, message_id, detail, at, parent, engine, attributes, previous)
-            OVERRIDING SYSTEM VALUE
-            SELECT coalesce(sequence, nextval(pg_get_serial_sequence('journal', 'sequence'))), run, address, action, status, message_id, detail, at,
+            INSERT INTO journal (\(unescaped: Self.identity("sequence", kept: entries[0].sequence != 0))run, address, action, status, message_id, detail, at,
+                                 parent, engine, attributes, previous)
+            SELECT \(unescaped: Self.identity("sequence", kept: entries[0].sequence != 0))run, address, action, status, message_id, detail, at,
                    parent, engine, attributes, previous
             FROM jsonb_to_recordset(\(rows.text)::jsonb)
                 AS j(sequence bigint, run text, address text, action text, status text, message_id text, detail text, at double precision,
@@ -504,16 +503,23 @@ public final class PostgresStateStore: StateStore, OutboxStore, StateArchiving {
         return try await transaction { connection in try await Self.enqueue(messages, connection) }
     }
 
+    /// The identity column's name for an insert's column and select lists when the batch keeps
+    /// the numbers it has (a restored archive's, all set), else nothing: the column's default
+    /// numbers the rows in order. A batch is all one or all the other.
+    private static func identity(_ column: String, kept: Bool) -> String {
+        kept ? column + ", " : ""
+    }
+
     private static func enqueue(_ messages: [OutboxMessage], _ connection: PostgresConnection) async throws -> Set<String> {
+        guard !messages.isEmpty else { return [] }
         var rows = JSONRows()
         for message in messages {
             rows.add(["position": message.position == 0 ? nil : message.position, "message_id": message.id, "engine": message.engine,
                       "address": message.address.description, "action": message.action, "body": message.body, "at": message.at.timeIntervalSince1970])
         }
         let inserted = try await connection.query("""
-            INSERT INTO outbox (position, message_id, engine, address, action, body, at)
-            OVERRIDING SYSTEM VALUE
-            SELECT coalesce(position, nextval(pg_get_serial_sequence('outbox', 'position'))), message_id, engine, address, action, body, at
+            INSERT INTO outbox (\(unescaped: Self.identity("position", kept: messages[0].position != 0))message_id, engine, address, action, body, at)
+            SELECT \(unescaped: Self.identity("position", kept: messages[0].position != 0))message_id, engine, address, action, body, at
             FROM jsonb_to_recordset(\(rows.text)::jsonb)
                 AS m(position bigint, message_id text, engine text, address text, action text, body text, at double precision, n bigint)
             ORDER BY n

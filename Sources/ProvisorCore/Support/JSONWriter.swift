@@ -104,28 +104,34 @@ public struct JSONWriter {
         text.removeAll(keepingCapacity: true)
     }
 
-    /// `string` as a JSON string literal.
+    /// `string` as a JSON string literal. The runs between characters that need escaping are
+    /// appended whole: JSON text inside JSON (an outbox message's body) escapes every quote.
     public static func appendString(_ string: String, to text: inout String) {
         text.append("\"")
-        // Most strings need no escaping: append them whole.
-        if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            text.append(string)
-            text.append("\"")
-            return
-        }
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": text.append("\\\"")
-            case "\\": text.append("\\\\")
-            case "\n": text.append("\\n")
-            case "\r": text.append("\\r")
-            case "\t": text.append("\\t")
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                text.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
-            default: text.unicodeScalars.append(scalar)
+        let utf8 = string.utf8
+        var run = utf8.startIndex
+        var index = run
+        while index != utf8.endIndex {
+            let byte = utf8[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else {
+                index = utf8.index(after: index)
+                continue
             }
+            text.append(contentsOf: string[run..<index])
+            switch byte {
+            case UInt8(ascii: "\""): text.append("\\\"")
+            case UInt8(ascii: "\\"): text.append("\\\\")
+            case UInt8(ascii: "\n"): text.append("\\n")
+            case UInt8(ascii: "\r"): text.append("\\r")
+            case UInt8(ascii: "\t"): text.append("\\t")
+            default:
+                let hex = String(byte, radix: 16)
+                text.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
+            }
+            index = utf8.index(after: index)
+            run = index
         }
+        text.append(contentsOf: string[run..<utf8.endIndex])
         text.append("\"")
     }
 }
