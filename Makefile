@@ -1,6 +1,6 @@
 # Provisor: `make demo` and `make test` work on a fresh Debian machine with Swift installed.
 SWIFT ?= swift
-APT_PACKAGES := libyaml-dev libgit2-dev libsqlite3-dev pkg-config git
+APT_PACKAGES := libyaml-dev libgit2-dev libsqlite3-dev pkg-config git faketime
 PROVISOR := .build/debug/provisor
 
 .PHONY: deps build demo test estate bench
@@ -89,9 +89,12 @@ demo: build
 	@echo "--- provisor plan over the imported manifests: nothing to send"
 	$(PROVISOR) plan --config $(DEMO_IMPORT)/provisor.yaml --state $(DEMO_STATE)
 
-## Run every test.
+## Run every test, then the suites that deal in dates again with the machine's clock moved to
+## each of TEST_DATES (scripts/test-at-dates.sh, through libfaketime; TEST_DATES= skips that).
+TEST_DATES ?= 2027-02-28T23:59:59Z 2028-02-29T12:00:00Z
 test: deps
 	$(SWIFT) test
+	@[ -z "$(TEST_DATES)" ] || scripts/test-at-dates.sh $(TEST_DATES)
 
 ## Generate a synthetic estate: make estate CUSTOMERS=10000 USERS=10 OUT=estate
 CUSTOMERS ?= 1000

@@ -98,7 +98,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["ProvisorEngines", "ProvisorCore", "ProvisorSQLite"],
+            dependencies: ["ProvisorEngines", "ProvisorCore", "ProvisorSQLite", "ProvisorTesting"],
             exclude: ["Servers"]
         ),
         .testTarget(

@@ -18,5 +18,5 @@ guard report.isValid else {
 let clock = ContinuousClock()
 let start = clock.now
 let store = try SQLiteStateStore(path: arguments[2])
-let header = try await store.commit(StateWrite(upserts: report.desired.resources.map(StateWrite.Resource.init)))
+let header = try await store.commit(StateWrite(upserts: report.desired.resources.map(StateWrite.Resource.init), at: WallClock.system.now()))
 print("recorded \(header.resourceCount) resources at serial \(header.serial) in \(clock.now - start)")

@@ -15,13 +15,22 @@ public enum EngineAdapters {
         /// When set, every engine is the simulated engine, with its model in `<this>/<engine>`
         /// (a rehearsal: `reconcile --simulate DIR`).
         public var simulateInto: String?
+        /// The time readings and outbox messages record.
+        public var clock: WallClock
+        /// When set, the simulated engines' clock stands at this date for the run (`rightsize
+        /// --at` in a rehearsal); otherwise each keeps the clock recorded in its state directory,
+        /// or the machine's.
+        public var simulatedDate: Date?
 
-        public init(directory: String, processes: Int = 8, secrets: SecretResolver, outbox: (any OutboxStore)?, simulateInto: String? = nil) {
+        public init(directory: String, processes: Int = 8, secrets: SecretResolver, outbox: (any OutboxStore)?, simulateInto: String? = nil,
+                    clock: WallClock, simulatedDate: Date? = nil) {
             self.directory = directory
             self.processes = processes
             self.secrets = secrets
             self.outbox = outbox
             self.simulateInto = simulateInto
+            self.clock = clock
+            self.simulatedDate = simulatedDate
         }
 
         func path(_ relative: String) -> String {
@@ -43,7 +52,7 @@ public enum EngineAdapters {
     static func make(_ engine: Engine, settings: Settings) -> any EngineAdapter {
         let name = engine.name.value
         if let rehearsal = settings.simulateInto {
-            return simulated(name, directory: (rehearsal as NSString).appendingPathComponent(name))
+            return simulated(name, directory: (rehearsal as NSString).appendingPathComponent(name), settings: settings)
         }
         switch engine.adapter {
         case .exec:
@@ -52,7 +61,7 @@ public enum EngineAdapters {
             }
             let command = [program.contains("/") ? settings.path(program) : program] + exec.command.dropFirst()
             return ExecAdapter(engine: name, command: command, workingDirectory: settings.path(exec.workingDirectory ?? "."),
-                               timeout: Double(exec.timeoutSeconds ?? 60), processes: settings.processes)
+                               timeout: Double(exec.timeoutSeconds ?? 60), processes: settings.processes, clock: settings.clock)
         case .http:
             guard let http = engine.http else { return UnavailableAdapter(reason: "engine '\(name)' has no http settings") }
             var secret: String?
@@ -61,22 +70,25 @@ public enum EngineAdapters {
                     return UnavailableAdapter(reason: "nothing sent: the signing key of engine '\(name)': \(error)")
                 }
             }
-            return HTTPAdapter(engine: name, url: http.url, observeURL: http.observeURL, timeout: Double(http.timeoutSeconds ?? 30), maxRetries: http.maxRetries ?? 5, signingSecret: secret)
+            return HTTPAdapter(engine: name, url: http.url, observeURL: http.observeURL, timeout: Double(http.timeoutSeconds ?? 30), maxRetries: http.maxRetries ?? 5, signingSecret: secret,
+                               clock: settings.clock)
         case .outbox:
             guard let store = settings.outbox else {
                 // Reading back needs no store: an outbox is never read, whatever the backend.
                 return UnavailableAdapter(reason: "engine '\(name)' is an outbox, and this state backend has no outbox table",
                                           observation: .unsupported(OutboxAdapter.cannotReadBack(name)))
             }
-            return OutboxAdapter(engine: name, store: store, export: engine.outbox?.export.map(settings.path))
+            return OutboxAdapter(engine: name, store: store, export: engine.outbox?.export.map(settings.path), clock: settings.clock)
         case .simulated:
-            return simulated(name, directory: settings.path(engine.simulated?.stateDirectory ?? ".provisor/simulated/\(name)"))
+            return simulated(name, directory: settings.path(engine.simulated?.stateDirectory ?? ".provisor/simulated/\(name)"), settings: settings)
         }
     }
 
     /// The bundled simulated engine: one process, since it keeps its model in one directory.
-    static func simulated(_ name: String, directory: String) -> ExecAdapter {
-        ExecAdapter(engine: name, command: [SimulatedEngine.executable(), "--state-dir", directory, "--engine", name], timeout: 60, processes: 1)
+    static func simulated(_ name: String, directory: String, settings: Settings) -> ExecAdapter {
+        var command = [SimulatedEngine.executable(), "--state-dir", directory, "--engine", name]
+        if let date = settings.simulatedDate { command += ["--now", date.formatted(.iso8601)] }
+        return ExecAdapter(engine: name, command: command, timeout: 60, processes: 1, clock: settings.clock)
     }
 }
 

@@ -16,10 +16,13 @@ public final class ExecAdapter: EngineAdapter {
     public let timeout: Double
     public let maxRetries: Int
     private let pool: WorkerPool
+    /// Dates its readings.
+    private let clock: WallClock
 
     public init(engine: String, command: [String], workingDirectory: String? = nil, timeout: Double = 60, processes: Int = 8, maxRetries: Int = 3,
-                environment: [String: String]? = nil) {
+                environment: [String: String]? = nil, clock: WallClock) {
         self.engine = engine
+        self.clock = clock
         self.command = command
         self.workingDirectory = workingDirectory
         self.timeout = timeout
@@ -68,7 +71,7 @@ public final class ExecAdapter: EngineAdapter {
     /// unreadable, never empty.
     public func observe() async -> EngineObservation {
         switch await read("observe", item: "resource", noun: "resources", ObservedJSON.resource) {
-        case .success(let resources): return .observed(resources, at: Date())
+        case .success(let resources): return .observed(resources, at: clock.now())
         case .failure(let problem): return .unreadable(problem.reason)
         }
     }
@@ -459,8 +462,8 @@ final class ExecWorker: @unchecked Sendable {
         try? input.close()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             Thread.detachNewThread { [self] in
-                let deadline = Date().addingTimeInterval(5)
-                while process.isRunning && Date() < deadline { usleep(10_000) }
+                let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+                while process.isRunning && ContinuousClock.now < deadline { usleep(10_000) }
                 stop()
                 continuation.resume()
             }

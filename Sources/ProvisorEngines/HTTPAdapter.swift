@@ -22,10 +22,14 @@ public final class HTTPAdapter: EngineAdapter {
     public let observeURL: String?
     private let signingSecret: String?
     private let client: HTTPClient
+    /// Dates readings and reads a Retry-After date against.
+    private let clock: WallClock
 
     /// `signingSecret` is the resolved secret (read from its secretRef by the caller).
-    public init(engine: String, url: String, observeURL: String? = nil, timeout: Double = 30, maxRetries: Int = 5, signingSecret: String? = nil) {
+    public init(engine: String, url: String, observeURL: String? = nil, timeout: Double = 30, maxRetries: Int = 5, signingSecret: String? = nil,
+                clock: WallClock) {
         self.engine = engine
+        self.clock = clock
         self.url = url
         self.observeURL = observeURL
         self.timeout = timeout
@@ -60,7 +64,7 @@ public final class HTTPAdapter: EngineAdapter {
                 return .succeeded(outputs: Self.outputs(in: body))
             case 408, 429, 500..<600:
                 return .retryable("engine '\(engine)' answered \(code) \(response.status.reasonPhrase)\(Self.excerpt(body))",
-                                  retryAfter: response.headers.first(name: "Retry-After").flatMap(Self.retryAfter))
+                                  retryAfter: response.headers.first(name: "Retry-After").flatMap { Self.retryAfter($0, now: clock.now()) })
             default:
                 return .terminal("engine '\(engine)' refused the message: \(code) \(response.status.reasonPhrase)\(Self.excerpt(body))")
             }
@@ -105,21 +109,21 @@ public final class HTTPAdapter: EngineAdapter {
                 return .unreadable("engine '\(engine)' reported a resource Provisor cannot read: \(error)")
             }
         }
-        return .observed(resources, at: Date())
+        return .observed(resources, at: clock.now())
     }
 
     public func shutdown() async {
         try? await client.shutdown()
     }
 
-    /// Seconds from a Retry-After header: a number of seconds or an HTTP date.
-    static func retryAfter(_ value: String) -> Double? {
+    /// Seconds from a Retry-After header: a number of seconds, or an HTTP date (counted from `now`).
+    static func retryAfter(_ value: String, now: Date) -> Double? {
         if let seconds = Double(value.trimmingCharacters(in: .whitespaces)) { return max(0, seconds) }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: value).map { max(0, $0.timeIntervalSinceNow) }
+        return formatter.date(from: value).map { max(0, $0.timeIntervalSince(now)) }
     }
 
     /// `outputs` from a JSON response body, when it has them.

@@ -10,9 +10,12 @@ public final class OutboxAdapter: EngineAdapter {
     /// Also append each new message to this JSON-lines file.
     public let export: String?
     private let exportLock = NSLock()
+    /// The time each stored message records.
+    private let clock: WallClock
 
-    public init(engine: String, store: any OutboxStore, export: String? = nil) {
+    public init(engine: String, store: any OutboxStore, export: String? = nil, clock: WallClock) {
         self.engine = engine
+        self.clock = clock
         self.store = store
         self.export = export
     }
@@ -33,10 +36,11 @@ public final class OutboxAdapter: EngineAdapter {
 
     /// Stores the whole batch in one transaction, then exports the messages that were new.
     public func send(batch: [OutgoingMessage]) async -> [DeliveryResult] {
-        let engine = engine
+        let engine = engine, now = clock.now()
         let messages = parallelMap(batch.count) { index in
             let outgoing = batch[index]
-            return OutboxMessage(id: outgoing.id, engine: engine, address: outgoing.message.address, action: outgoing.message.action.rawValue, body: outgoing.restingBody())
+            return OutboxMessage(id: outgoing.id, engine: engine, address: outgoing.message.address, action: outgoing.message.action.rawValue, body: outgoing.restingBody(),
+                                 at: now)
         }
         do {
             let added = try await store.enqueue(messages)

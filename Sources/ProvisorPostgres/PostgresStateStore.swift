@@ -105,7 +105,8 @@ public final class PostgresStateStore: StateStore, OutboxStore, StateArchiving {
                 for statement in migration.statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Self.logger)
                 }
-                try await connection.query("INSERT INTO provisor_migrations (identifier, applied_at) VALUES (\(migration.identifier), \(Date().timeIntervalSince1970))",
+                // The server's time: when the database changed, by its own clock.
+                try await connection.query("INSERT INTO provisor_migrations (identifier, applied_at) VALUES (\(migration.identifier), extract(epoch FROM now()))",
                                            logger: Self.logger)
             }
             return true
@@ -268,7 +269,7 @@ public final class PostgresStateStore: StateStore, OutboxStore, StateArchiving {
                 try await session.query("COMMIT", logger: Self.logger)
                 return true
             }
-            guard acquired else { throw StateError.locked(try await holder(), store: description) }
+            guard acquired else { throw StateError.locked(try await holder(asOf: request.at), store: description) }
             await sessions.insert(session, for: lock.id)
             return lock
         } catch {
@@ -278,13 +279,14 @@ public final class PostgresStateStore: StateStore, OutboxStore, StateArchiving {
     }
 
     /// Who holds the advisory lock, from its row; the holder may be writing the row still.
-    private func holder() async throws -> StateLock {
+    /// Without a row, the holder is known only to have held it by `date`.
+    private func holder(asOf date: Date) async throws -> StateLock {
         for _ in 0..<50 {
             if let lock = try await currentLock() { return lock }
             try await Task.sleep(nanoseconds: 20_000_000)
         }
         let pid = try await withConnection { connection in try await Self.single(connection.query(PostgresQuery(unsafeSQL: Self.lockHolderPID), logger: Self.logger), as: Int32.self) }
-        return StateLock(id: "", holder: "another PostgreSQL session", processID: pid ?? 0, operation: "unknown", acquiredAt: Date())
+        return StateLock(id: "", holder: "another PostgreSQL session", processID: pid ?? 0, operation: "unknown", acquiredAt: date)
     }
 
     /// The server process of the session holding the advisory lock.

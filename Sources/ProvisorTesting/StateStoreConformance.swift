@@ -34,11 +34,11 @@ public enum StateStoreConformance {
 
         case .commitRecordsAndIncrementsSerial:
             let before = try await store.header()
-            let first = try await store.commit(StateWrite(upserts: samples))
+            let first = try await store.commit(StateWrite(upserts: samples, at: PinnedTime.date))
             try expect(first.serial == before.serial + 1, "a commit increases the serial by one: \(before.serial) → \(first.serial)")
             try expect(first.lineage == before.lineage, "the lineage never changes")
             try expect(first.resourceCount == samples.count, "\(samples.count) resources recorded, header says \(first.resourceCount)")
-            let second = try await store.commit(StateWrite())
+            let second = try await store.commit(StateWrite(at: PinnedTime.date))
             try expect(second.serial == first.serial + 1, "every commit increases the serial, even an empty one")
             let snapshot = try await store.snapshot()
             try expect(snapshot.header == second, "the snapshot's header is the store's header")
@@ -48,7 +48,7 @@ public enum StateStoreConformance {
             }
 
         case .attributesRoundTripExactly:
-            try await store.commit(StateWrite(upserts: samples))
+            try await store.commit(StateWrite(upserts: samples, at: PinnedTime.date))
             for sample in samples {
                 guard let read = try await store.resource(at: sample.address) else { throw ConformanceFailure("\(sample.address) was not recorded") }
                 try expect(read.attributes == sample.attributes, "\(sample.address) reads back \(read.attributes), wrote \(sample.attributes)")
@@ -58,10 +58,10 @@ public enum StateStoreConformance {
             try expect(try await store.resource(at: .customer("NOPE")) == nil, "an unknown address reads as nil")
 
         case .upsertReplacesAndDeleteRemoves:
-            let first = try await store.commit(StateWrite(upserts: samples))
+            let first = try await store.commit(StateWrite(upserts: samples, at: PinnedTime.date))
             var changed = samples[1]
             changed.attributes = AttributeDocument([Attribute(name: "name", value: .string("Renamed"))])
-            let second = try await store.commit(StateWrite(upserts: [changed], deletes: [samples[3].address]))
+            let second = try await store.commit(StateWrite(upserts: [changed], deletes: [samples[3].address], at: PinnedTime.date))
             try expect(second.resourceCount == samples.count - 1, "one resource deleted: \(second.resourceCount) left")
             try expect(try await store.resource(at: samples[3].address) == nil, "a deleted resource is gone")
             let replaced = try await store.resource(at: changed.address)
@@ -70,18 +70,18 @@ public enum StateStoreConformance {
             try expect(untouched?.serial == first.serial, "an untouched resource keeps the serial that wrote it")
 
         case .staleSerialChangesNothing:
-            let header = try await store.commit(StateWrite(upserts: samples))
+            let header = try await store.commit(StateWrite(upserts: samples, at: PinnedTime.date))
             do {
-                try await store.commit(StateWrite(deletes: samples.map(\.address), expectedSerial: header.serial - 1))
+                try await store.commit(StateWrite(deletes: samples.map(\.address), expectedSerial: header.serial - 1, at: PinnedTime.date))
                 throw ConformanceFailure("a commit expecting an old serial was accepted")
             } catch StateError.serialMismatch(let expected, let found, _) {
                 try expect(expected == header.serial - 1 && found == header.serial, "the mismatch names both serials")
             }
             try expect(try await store.header() == header, "a refused commit changes nothing")
-            try await store.commit(StateWrite(expectedSerial: header.serial))
+            try await store.commit(StateWrite(expectedSerial: header.serial, at: PinnedTime.date))
 
         case .filtersByKindAndCustomerInAddressOrder:
-            try await store.commit(StateWrite(upserts: samples.reversed()))
+            try await store.commit(StateWrite(upserts: samples.reversed(), at: PinnedTime.date))
             let all = try await store.resources(matching: .all).map(\.address)
             try expect(all == samples.map(\.address).sorted(), "all resources in address order, found \(all)")
             let users = try await store.resources(matching: ResourceFilter(kind: .user)).map(\.address)
@@ -92,9 +92,9 @@ public enum StateStoreConformance {
             try expect(both == [.customer("OTHER")], "kind and customer together, found \(both)")
 
         case .lockIsExclusive:
-            let first = try await store.acquireLock(LockRequest(holder: "ann@ci", processID: 41, operation: "reconcile"))
+            let first = try await store.acquireLock(LockRequest(holder: "ann@ci", processID: 41, operation: "reconcile", at: PinnedTime.date))
             do {
-                _ = try await store.acquireLock(LockRequest(holder: "bob@laptop", processID: 42, operation: "rightsize"))
+                _ = try await store.acquireLock(LockRequest(holder: "bob@laptop", processID: 42, operation: "rightsize", at: PinnedTime.date))
                 throw ConformanceFailure("a second lock was granted while the first was held")
             } catch StateError.locked(let holder, _) {
                 try expect(holder.holder == "ann@ci" && holder.processID == 41 && holder.operation == "reconcile" && holder.id == first.id,
@@ -104,11 +104,11 @@ public enum StateStoreConformance {
             try expect(try await store.currentLock()?.id == first.id, "the current lock is the first one")
             try await store.releaseLock(first)
             try expect(try await store.currentLock() == nil, "a released lock is gone")
-            let again = try await store.acquireLock(LockRequest(holder: "bob@laptop", processID: 42, operation: "rightsize"))
+            let again = try await store.acquireLock(LockRequest(holder: "bob@laptop", processID: 42, operation: "rightsize", at: PinnedTime.date))
             try await store.releaseLock(again)
 
         case .brokenLockCannotBeReleased:
-            let held = try await store.acquireLock(LockRequest(holder: "ann@ci", processID: 41, operation: "reconcile"))
+            let held = try await store.acquireLock(LockRequest(holder: "ann@ci", processID: 41, operation: "reconcile", at: PinnedTime.date))
             let broken = try await store.breakLock()
             try expect(broken?.id == held.id, "breaking the lock returns what it removed")
             do {
@@ -121,11 +121,11 @@ public enum StateStoreConformance {
 
         case .journalIsAppendOnlyAndOrdered:
             let written = try await store.appendJournal([
-                JournalEntry(run: "r1", address: .customer("CUS"), action: "create", status: .pending, messageID: "m1"),
-                JournalEntry(run: "r2", address: .customer("OTHER"), action: "create", status: .pending, messageID: "m2"),
+                JournalEntry(run: "r1", address: .customer("CUS"), action: "create", status: .pending, messageID: "m1", at: PinnedTime.date),
+                JournalEntry(run: "r2", address: .customer("OTHER"), action: "create", status: .pending, messageID: "m2", at: PinnedTime.date),
             ])
             let more = try await store.appendJournal([
-                JournalEntry(run: "r1", address: .customer("CUS"), action: "create", status: .succeeded, messageID: "m1", detail: "tenant 42"),
+                JournalEntry(run: "r1", address: .customer("CUS"), action: "create", status: .succeeded, messageID: "m1", detail: "tenant 42", at: PinnedTime.date),
             ])
             let sequences = (written + more).map(\.sequence)
             try expect(sequences == sequences.sorted() && Set(sequences).count == 3 && sequences.allSatisfy { $0 > 0 }, "sequences increase: \(sequences)")
@@ -134,10 +134,10 @@ public enum StateStoreConformance {
             try expect(try await store.journal(run: nil).count == 3, "every entry kept")
 
         case .auditCarriesTheCommitSerial:
-            let entry = AuditEntry(actor: "ann@ci", address: .customer("CUS"), action: "create", detail: "new in manifests")
-            let first = try await store.commit(StateWrite(upserts: samples, audit: [entry]))
+            let entry = AuditEntry(at: PinnedTime.date, actor: "ann@ci", address: .customer("CUS"), action: "create", detail: "new in manifests")
+            let first = try await store.commit(StateWrite(upserts: samples, audit: [entry], at: PinnedTime.date))
             let second = try await store.commit(StateWrite(deletes: [samples[3].address],
-                                                           audit: [AuditEntry(actor: "ann@ci", address: samples[3].address, action: "delete")]))
+                                                           audit: [AuditEntry(at: PinnedTime.date, actor: "ann@ci", address: samples[3].address, action: "delete")], at: PinnedTime.date))
             let all = try await store.audit(address: nil)
             try expect(all.map(\.serial) == [first.serial, second.serial], "audit entries carry their commit's serial, found \(all.map(\.serial))")
             try expect(all.map(\.sequence) == all.map(\.sequence).sorted() && all[0].sequence < all[1].sequence, "audit entries in order")
@@ -150,11 +150,11 @@ public enum StateStoreConformance {
                                     authoredAt: Date(timeIntervalSince1970: 1_790_000_000), message: "Add JBL's users\n\nTicket 42: ü ✓\n")
             let other = CommitInfo(sha: String(repeating: "cd", count: 20), authorName: "Ben", authorEmail: "", authoredAt: Date(timeIntervalSince1970: 0), message: "")
             try await store.commit(StateWrite(upserts: [samples[0]], audit: [
-                AuditEntry(actor: "ci", address: samples[0].address, action: "create", commit: commit),
-                AuditEntry(actor: "ci", address: samples[1].address, action: "create", commit: commit),
-            ]))
-            try await store.commit(StateWrite(audit: [AuditEntry(actor: "ci", address: samples[1].address, action: "update", commit: other),
-                                                      AuditEntry(actor: "ci", address: samples[2].address, action: "update", commit: commit)]))
+                AuditEntry(at: PinnedTime.date, actor: "ci", address: samples[0].address, action: "create", commit: commit),
+                AuditEntry(at: PinnedTime.date, actor: "ci", address: samples[1].address, action: "create", commit: commit),
+            ], at: PinnedTime.date))
+            try await store.commit(StateWrite(audit: [AuditEntry(at: PinnedTime.date, actor: "ci", address: samples[1].address, action: "update", commit: other),
+                                                      AuditEntry(at: PinnedTime.date, actor: "ci", address: samples[2].address, action: "update", commit: commit)], at: PinnedTime.date))
             let all = try await store.audit(address: nil)
             try expect(all.map(\.commit) == [commit, commit, other, commit], "every entry keeps its commit's SHA, author, time and message, found \(all.map(\.commit))")
 
@@ -162,15 +162,15 @@ public enum StateStoreConformance {
             let payload = JournalEntry.Payload(parent: samples[0].parent, engine: samples[0].engine, attributes: samples[0].attributes,
                                                previous: AttributeDocument([Attribute(name: "name", value: .string("Old"))]))
             let pending = ["a", "b", "c"].map { id in
-                JournalEntry(run: "run-1", address: samples[0].address, action: "create", status: .pending, messageID: "pm-\(id)", payload: payload)
+                JournalEntry(run: "run-1", address: samples[0].address, action: "create", status: .pending, messageID: "pm-\(id)", payload: payload, at: PinnedTime.date)
             }
             try await store.appendJournal(pending)
             // "a" succeeded with the resource in one commit; "b" failed; "c" was never answered,
             // and a second run left it pending again.
-            try await store.commit(StateWrite(upserts: [samples[0]], audit: [AuditEntry(actor: "test", address: samples[0].address, action: "provision")],
-                                              journal: [JournalEntry(run: "run-1", address: samples[0].address, action: "create", status: .succeeded, messageID: "pm-a")]))
-            try await store.appendJournal([JournalEntry(run: "run-1", address: samples[0].address, action: "create", status: .failed, messageID: "pm-b", detail: "refused")])
-            try await store.appendJournal([JournalEntry(run: "run-2", address: samples[0].address, action: "create", status: .pending, messageID: "pm-c", payload: payload)])
+            try await store.commit(StateWrite(upserts: [samples[0]], audit: [AuditEntry(at: PinnedTime.date, actor: "test", address: samples[0].address, action: "provision")],
+                                              journal: [JournalEntry(run: "run-1", address: samples[0].address, action: "create", status: .succeeded, messageID: "pm-a", at: PinnedTime.date)], at: PinnedTime.date))
+            try await store.appendJournal([JournalEntry(run: "run-1", address: samples[0].address, action: "create", status: .failed, messageID: "pm-b", detail: "refused", at: PinnedTime.date)])
+            try await store.appendJournal([JournalEntry(run: "run-2", address: samples[0].address, action: "create", status: .pending, messageID: "pm-c", payload: payload, at: PinnedTime.date)])
             let unresolved = try await store.unresolvedJournal()
             try expect(unresolved.map(\.messageID) == ["pm-c"], "only pm-c is unresolved, found \(unresolved.map(\.messageID))")
             try expect(unresolved.first?.run == "run-2", "the latest pending entry of a message is the one returned")

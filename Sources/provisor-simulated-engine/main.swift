@@ -27,14 +27,21 @@
 //   PROVISOR_SIMULATED_DELAY_MS=ADDRESS=MS[,...]    wait before answering (ADDRESS * for all)
 //   PROVISOR_SIMULATED_CRASH_AFTER=N                apply the Nth message, then exit unanswered
 //   PROVISOR_SIMULATED_UNREADABLE=ENGINE[,ENGINE]   refuse observe requests (* for every engine)
-//   PROVISOR_SIMULATED_NOW=2026-11-21[T…Z]           the engine's clock (default: the real one)
+//
+// Its clock (when licences are bought, when terms end and renew, what is still refundable, the
+// time of each log entry) is `--now DATE` when given (Provisor passes it for `rightsize --at` in
+// a rehearsal), else the date recorded in its state directory's `clock` file (`--clock DATE`
+// records it, so every later run, Provisor's and out-of-band changes alike, keeps that
+// calendar), else the machine's.
 //
 // An `observe` request ({"id", "action": "observe"}) is answered with one {"id", "resource"}
 // line per resource it holds (address and attributes, never sensitive ones), then
 // {"id", "status": "succeeded", "count": N}.
 //
-// Usage: provisor-simulated-engine [--state-dir DIR] [--engine NAME] [--show | CHANGE]
+// Usage: provisor-simulated-engine [--state-dir DIR] [--engine NAME] [--now DATE] [--show | --clock DATE | CHANGE]
 //   --show prints the tenant model as JSON and exits.
+//   --clock DATE records the engine's clock in the state directory (2026-11-21 or
+//                2026-11-21T09:00:00Z) and exits; --clock system removes it again.
 //   A CHANGE is made out of band, as a technician would, and logged as such:
 //     --set ADDRESS NAME=VALUE...   change attributes of a resource it holds
 //     --add ADDRESS [NAME=VALUE...] add a resource it does not hold
@@ -48,15 +55,25 @@ import Foundation
 var stateDirectory = ".provisor/simulated"
 var engineName = "simulated"
 var show = false
+/// `--now`: the clock for this run only.
+var nowOption: String?
+/// `--clock`: the clock to record in the state directory (or "system" to remove it).
+var recordClock: String?
 /// An out-of-band change: what to do, to which address, with which attributes.
 var outOfBand: (operation: String, address: String, assignments: [String])?
-let usage = "usage: provisor-simulated-engine [--state-dir DIR] [--engine NAME] [--show | --set ADDRESS NAME=VALUE... | --add ADDRESS [NAME=VALUE...] | --remove ADDRESS | --subscription ID NAME=VALUE...]"
+let usage = "usage: provisor-simulated-engine [--state-dir DIR] [--engine NAME] [--now DATE] [--show | --clock DATE | --set ADDRESS NAME=VALUE... | --add ADDRESS [NAME=VALUE...] | --remove ADDRESS | --subscription ID NAME=VALUE...]"
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
     case "--state-dir": stateDirectory = arguments.next() ?? stateDirectory
     case "--engine": engineName = arguments.next() ?? engineName
     case "--show": show = true
+    case "--now", "--clock":
+        guard let value = arguments.next() else {
+            FileHandle.standardError.write(Data("provisor-simulated-engine: \(argument) needs a date like 2026-11-21 or 2026-11-21T09:00:00Z\n".utf8))
+            exit(64)
+        }
+        if argument == "--now" { nowOption = value } else { recordClock = value }
     case "--set", "--add", "--remove", "--subscription":
         guard let address = arguments.next() else {
             FileHandle.standardError.write(Data("provisor-simulated-engine: \(argument) needs \(argument == "--subscription" ? "an id" : "an address")\n".utf8))
@@ -238,12 +255,21 @@ func parseDate(_ text: String) -> Date? {
 
 func iso(_ date: Date) -> String { instantStyle.format(date) }
 
-/// The engine's clock: PROVISOR_SIMULATED_NOW when set.
-let clock: Date = {
-    guard let text = ProcessInfo.processInfo.environment["PROVISOR_SIMULATED_NOW"], !text.isEmpty else { return Date() }
-    guard let date = parseDate(text) else { fail("PROVISOR_SIMULATED_NOW='\(text)' is not a date like 2026-11-21 or 2026-11-21T09:00:00Z") }
+/// The engine's clock for this run: `--now`, else the date recorded in the state directory's
+/// `clock` file, else the machine's. Read once, after the state directory is locked.
+@MainActor
+func readClock(recorded path: String) -> Date {
+    if let text = nowOption {
+        guard let date = parseDate(text) else { fail("--now '\(text)' is not a date like 2026-11-21 or 2026-11-21T09:00:00Z") }
+        return date
+    }
+    guard let data = FileManager.default.contents(atPath: path) else { return Date() }
+    let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    guard let date = parseDate(text) else {
+        fail("the clock recorded in '\(path)' ('\(text)') is not a date like 2026-11-21T09:00:00Z; record another with --clock DATE, or remove it with --clock system")
+    }
     return date
-}()
+}
 
 let refundWindow: TimeInterval = 7 * 24 * 3600
 
@@ -384,6 +410,20 @@ do {
 let lockDescriptor = open(stateDirectory + "/lock", O_CREAT | O_RDWR, 0o644)
 guard lockDescriptor >= 0, flock(lockDescriptor, LOCK_EX) == 0 else { fail("cannot lock '\(stateDirectory)/lock'") }
 
+let clockPath = stateDirectory + "/clock"
+if let recordClock {
+    if recordClock == "system" {
+        if FileManager.default.fileExists(atPath: clockPath) {
+            do { try FileManager.default.removeItem(atPath: clockPath) } catch { fail("cannot remove '\(clockPath)': \(error.localizedDescription)") }
+        }
+        exit(0)
+    }
+    guard let date = parseDate(recordClock) else { fail("--clock '\(recordClock)' is not a date like 2026-11-21 or 2026-11-21T09:00:00Z (or 'system')") }
+    guard FileManager.default.createFile(atPath: clockPath, contents: Data((iso(date) + "\n").utf8)) else { fail("cannot write '\(clockPath)'") }
+    exit(0)
+}
+let clock = readClock(recorded: clockPath)
+
 let logPath = stateDirectory + "/log.jsonl"
 var model = Model()
 if let data = FileManager.default.contents(atPath: logPath) {
@@ -410,7 +450,7 @@ var appliedHere = 0
 @MainActor
 func record(_ entry: [String: Any]) {
     var entry = entry
-    entry["at"] = Date().timeIntervalSince1970
+    entry["at"] = clock.timeIntervalSince1970
     entry["engine"] = engineName
     log.write(Data((json(entry) + "\n").utf8))
     model.replay(entry)

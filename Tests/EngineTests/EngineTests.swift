@@ -3,6 +3,7 @@ import ProvisorCore
 import ProvisorEngines
 import ProvisorSQLite
 import Testing
+import ProvisorTesting
 
 let servers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Servers")
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -107,7 +108,7 @@ func schemaCheck(_ files: [String], schema: String) throws -> [String: Bool] {
 
 @Suite struct ExecAdapterTests {
     func adapter(_ mode: String, timeout: Double = 5) -> ExecAdapter {
-        ExecAdapter(engine: "test", command: ["python3", servers.appendingPathComponent("engine.py").path, mode], timeout: timeout, processes: 2)
+        ExecAdapter(engine: "test", command: ["python3", servers.appendingPathComponent("engine.py").path, mode], timeout: timeout, processes: 2, clock: PinnedTime.clock)
     }
 
     @Test func aResultLineIsTheAnswerAndTheProcessServesTheNextMessage() async throws {
@@ -153,7 +154,7 @@ func schemaCheck(_ files: [String], schema: String) throws -> [String: Bool] {
     }
 
     @Test func aProgramThatCannotStartIsTerminal() async throws {
-        let engine = ExecAdapter(engine: "test", command: ["/nonexistent/engine.sh"])
+        let engine = ExecAdapter(engine: "test", command: ["/nonexistent/engine.sh"], clock: PinnedTime.clock)
         let result = await engine.send(try secrets.prepare(sampleMessage()))
         guard case .terminal(let text) = result else { Issue.record("expected a terminal failure, got \(result)"); return }
         #expect(text.hasPrefix("cannot start engine 'test' (/nonexistent/engine.sh): "))
@@ -203,7 +204,7 @@ final class Webhook {
 
     @Test func successCarriesTheIdempotencyKeyAndASignatureTheServerVerifies() async throws {
         let server = try Webhook(secret: "k3y")
-        let adapter = HTTPAdapter(engine: "csp", url: server.url("/ok"), signingSecret: "k3y")
+        let adapter = HTTPAdapter(engine: "csp", url: server.url("/ok"), signingSecret: "k3y", clock: PinnedTime.clock)
         let message = try secrets.prepare(sampleMessage())
         let result = await adapter.send(message)
         await adapter.shutdown()
@@ -217,7 +218,7 @@ final class Webhook {
 
     @Test func aWrongSigningKeyIsRefusedByTheServer() async throws {
         let server = try Webhook(secret: "k3y")
-        let adapter = HTTPAdapter(engine: "csp", url: server.url("/ok"), signingSecret: "other")
+        let adapter = HTTPAdapter(engine: "csp", url: server.url("/ok"), signingSecret: "other", clock: PinnedTime.clock)
         let result = await adapter.send(try secrets.prepare(sampleMessage()))
         await adapter.shutdown()
         #expect(result == .terminal("engine 'csp' refused the message: 401 Unauthorized: {\"error\": \"bad signature\"}"))
@@ -225,7 +226,7 @@ final class Webhook {
 
     @Test func a500IsRetriedWithTheSameKeyAndThenSucceeds() async throws {
         let server = try Webhook(secret: "")
-        let adapter = HTTPAdapter(engine: "csp", url: server.url("/flaky"), maxRetries: 3)
+        let adapter = HTTPAdapter(engine: "csp", url: server.url("/flaky"), maxRetries: 3, clock: PinnedTime.clock)
         let message = try secrets.prepare(sampleMessage())
         let (result, attempts) = await retry.send(message, through: adapter)
         await adapter.shutdown()
@@ -238,7 +239,7 @@ final class Webhook {
 
     @Test func a429WaitsForRetryAfter() async throws {
         let server = try Webhook(secret: "")
-        let adapter = HTTPAdapter(engine: "csp", url: server.url("/busy"))
+        let adapter = HTTPAdapter(engine: "csp", url: server.url("/busy"), clock: PinnedTime.clock)
         let first = await adapter.send(try secrets.prepare(sampleMessage()))
         #expect(first == .retryable("engine 'csp' answered 429 Too Many Requests: slow down", retryAfter: 1))
         let (result, _) = await retry.send(try secrets.prepare(sampleMessage(user: "bob")), through: adapter)
@@ -250,7 +251,7 @@ final class Webhook {
 
     @Test func a400IsTerminalAndNotRetried() async throws {
         let server = try Webhook(secret: "")
-        let adapter = HTTPAdapter(engine: "csp", url: server.url("/bad"))
+        let adapter = HTTPAdapter(engine: "csp", url: server.url("/bad"), clock: PinnedTime.clock)
         let (result, attempts) = await retry.send(try secrets.prepare(sampleMessage()), through: adapter)
         await adapter.shutdown()
         #expect(result == .terminal("engine 'csp' refused the message: 400 Bad Request: {\"error\": \"unknown plan business-ultra\"}"))
@@ -260,14 +261,14 @@ final class Webhook {
 
     @Test func noAnswerInTimeIsRetryable() async throws {
         let server = try Webhook(secret: "")
-        let adapter = HTTPAdapter(engine: "csp", url: server.url("/slow"), timeout: 1)
+        let adapter = HTTPAdapter(engine: "csp", url: server.url("/slow"), timeout: 1, clock: PinnedTime.clock)
         let result = await adapter.send(try secrets.prepare(sampleMessage()))
         await adapter.shutdown()
         #expect(result == .retryable("engine 'csp' did not answer within 1 s (\(server.url("/slow")))"))
     }
 
     @Test func nobodyListeningIsRetryable() async throws {
-        let adapter = HTTPAdapter(engine: "csp", url: "http://127.0.0.1:9/none", timeout: 2)
+        let adapter = HTTPAdapter(engine: "csp", url: "http://127.0.0.1:9/none", timeout: 2, clock: PinnedTime.clock)
         let result = await adapter.send(try secrets.prepare(sampleMessage()))
         await adapter.shutdown()
         guard case .retryable(let text, _) = result else { Issue.record("expected retryable, got \(result)"); return }
@@ -281,7 +282,7 @@ final class Webhook {
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SQLiteStateStore(path: directory.appendingPathComponent("state.db").path)
         let export = directory.appendingPathComponent("out/hosting.jsonl").path
-        let adapter = OutboxAdapter(engine: "hosting-queue", store: store, export: export)
+        let adapter = OutboxAdapter(engine: "hosting-queue", store: store, export: export, clock: PinnedTime.clock)
         let batch = [try secrets.prepare(sampleMessage()), try secrets.prepare(sampleMessage(user: "bob"))]
         #expect(await adapter.send(batch: batch) == [.succeeded, .succeeded])
         #expect(await adapter.send(batch: batch) == [.succeeded, .succeeded], "sending again is fine")

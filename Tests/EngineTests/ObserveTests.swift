@@ -3,12 +3,13 @@ import ProvisorCore
 import ProvisorEngines
 import ProvisorSQLite
 import Testing
+import ProvisorTesting
 
 /// Reading engines back (`EngineAdapter.observe`): what each adapter reports, and how every
 /// failure becomes "unreadable" (unknown), never an empty engine.
 @Suite struct ObserveTests {
     func exec(_ mode: String, timeout: Double = 5) -> ExecAdapter {
-        ExecAdapter(engine: "test", command: ["python3", servers.appendingPathComponent("engine.py").path, mode], timeout: timeout, processes: 1)
+        ExecAdapter(engine: "test", command: ["python3", servers.appendingPathComponent("engine.py").path, mode], timeout: timeout, processes: 1, clock: PinnedTime.clock)
     }
 
     func reason(_ observation: EngineObservation) -> String? {
@@ -55,7 +56,7 @@ import Testing
 
     @Test func anHTTPEngineIsReadWithASignedGET() async throws {
         let server = try Webhook(secret: "k3y")
-        let adapter = HTTPAdapter(engine: "csp", url: server.url("/ok"), observeURL: server.url("/observe"), signingSecret: "k3y")
+        let adapter = HTTPAdapter(engine: "csp", url: server.url("/ok"), observeURL: server.url("/observe"), signingSecret: "k3y", clock: PinnedTime.clock)
         let observation = await adapter.observe()
         await adapter.shutdown()
         guard case .observed(let resources, _) = observation else { Issue.record("expected a reading, got \(observation)"); return }
@@ -68,14 +69,14 @@ import Testing
     @Test func aFailedHTTPReadingIsUnreadableWithItsReason() async throws {
         let server = try Webhook(secret: "k3y")
         func observe(_ path: String, key: String = "k3y") async -> String? {
-            let adapter = HTTPAdapter(engine: "csp", url: server.url("/ok"), observeURL: server.url(path), signingSecret: key)
+            let adapter = HTTPAdapter(engine: "csp", url: server.url("/ok"), observeURL: server.url(path), signingSecret: key, clock: PinnedTime.clock)
             defer { Task { await adapter.shutdown() } }
             return reason(await adapter.observe())
         }
         #expect(await observe("/observe-bad") == "engine 'csp' answered \(server.url("/observe-bad")) with something other than {\"resources\": [...]}: {\"tenants\": []}")
         #expect(await observe("/observe-down") == "engine 'csp' answered 503 Service Unavailable at \(server.url("/observe-down")): maintenance")
         #expect(await observe("/observe", key: "wrong") == "engine 'csp' answered 401 Unauthorized at \(server.url("/observe")): {\"error\": \"bad signature\"}")
-        let nobody = HTTPAdapter(engine: "csp", url: "http://127.0.0.1:9/ok", observeURL: "http://127.0.0.1:9/observe", timeout: 1)
+        let nobody = HTTPAdapter(engine: "csp", url: "http://127.0.0.1:9/ok", observeURL: "http://127.0.0.1:9/observe", timeout: 1, clock: PinnedTime.clock)
         let unreachable = reason(await nobody.observe())
         await nobody.shutdown()
         #expect(unreachable?.hasPrefix("engine 'csp' could not be reached at http://127.0.0.1:9/observe: ") == true, "\(String(describing: unreachable))")
@@ -84,8 +85,8 @@ import Testing
     @Test func enginesThatCannotReadBackAreNotCheckedRatherThanUnknown() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let http = HTTPAdapter(engine: "csp", url: "http://127.0.0.1:9/ok")
-        let outbox = OutboxAdapter(engine: "queue", store: try SQLiteStateStore(path: directory.appendingPathComponent("state.db").path))
+        let http = HTTPAdapter(engine: "csp", url: "http://127.0.0.1:9/ok", clock: PinnedTime.clock)
+        let outbox = OutboxAdapter(engine: "queue", store: try SQLiteStateStore(path: directory.appendingPathComponent("state.db").path), clock: PinnedTime.clock)
         let unavailable = UnavailableAdapter(reason: "the signing key of engine 'x' cannot be read")
         #expect(await http.observe() == .unsupported("engine 'csp' has no http.observeUrl, so what it holds cannot be read; add one to its Engine manifest"))
         #expect(await outbox.observe() == .unsupported("engine 'queue' is an outbox: messages go one way to a queue, so what the engine holds cannot be read back"))
@@ -100,7 +101,7 @@ import Testing
     @Test func anOutboxEngineMadeWithoutAStoreIsStillNotChecked() async throws {
         let report = try ManifestValidation.run(DirectorySource(root: packageRoot.appendingPathComponent("examples/manifests").path))
         let adapters = EngineAdapters.make(report.estate.engines, settings: .init(directory: packageRoot.appendingPathComponent("examples").path,
-                                                                                   secrets: SecretResolver(environment: [:]), outbox: nil))
+                                                                                   secrets: SecretResolver(environment: [:]), outbox: nil, clock: PinnedTime.clock))
         let observation = await adapters["hosting-queue"]!.observe()
         #expect(observation == .unsupported("engine 'hosting-queue' is an outbox: messages go one way to a queue, so what the engine holds cannot be read back"))
         for adapter in adapters.values { await adapter.shutdown() }
@@ -110,7 +111,7 @@ import Testing
 /// Reading licence subscriptions (`EngineAdapter.subscriptions`, for `provisor rightsize`).
 @Suite struct SubscriptionReadingTests {
     func exec(_ mode: String) -> ExecAdapter {
-        ExecAdapter(engine: "csp", command: ["python3", servers.appendingPathComponent("engine.py").path, mode], timeout: 5, processes: 1)
+        ExecAdapter(engine: "csp", command: ["python3", servers.appendingPathComponent("engine.py").path, mode], timeout: 5, processes: 1, clock: PinnedTime.clock)
     }
 
     @Test func anExecEngineReportsItsSubscriptionsWithTheirBatches() async throws {

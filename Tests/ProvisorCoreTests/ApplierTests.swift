@@ -50,9 +50,9 @@ final class ScriptedEngine: EngineAdapter, @unchecked Sendable {
         let records = [Self.resource(Self.customer, parent: nil), Self.resource(Self.user, parent: Self.customer),
                        Self.resource(Self.mailbox, parent: Self.user), Self.resource(Self.other, parent: nil),
                        Self.resource(Self.otherUser, parent: Self.other)]
-        try await store.commit(StateWrite(upserts: records))
+        try await store.commit(StateWrite(upserts: records, at: PinnedTime.date))
         let engine = ScriptedEngine(failing: [Self.mailbox.description])
-        let applier = Applier(store: store, adapters: ["box": engine], secrets: SecretResolver(environment: [:]), options: .init(actor: "test"))
+        let applier = Applier(store: store, adapters: ["box": engine], secrets: SecretResolver(environment: [:]), options: .init(actor: "test", clock: PinnedTime.clock))
         let results = try await applier.apply(Self.plan(records.map { Self.change(.delete, $0) }, phase: .deprovision),
                                               desired: DesiredState(resources: []), recorded: try await store.snapshot())
         let outcomes = Dictionary(uniqueKeysWithValues: results.map { ($0.address, $0.outcome) })
@@ -73,7 +73,7 @@ final class ScriptedEngine: EngineAdapter, @unchecked Sendable {
         let records = [Self.resource(Self.customer, parent: nil), Self.resource(Self.user, parent: Self.customer),
                        Self.resource(Self.mailbox, parent: Self.user), Self.resource(Self.other, parent: nil)]
         let engine = ScriptedEngine(failing: [Self.customer.description])
-        let applier = Applier(store: store, adapters: ["box": engine], secrets: SecretResolver(environment: [:]), options: .init(actor: "test"))
+        let applier = Applier(store: store, adapters: ["box": engine], secrets: SecretResolver(environment: [:]), options: .init(actor: "test", clock: PinnedTime.clock))
         let results = try await applier.apply(Self.plan(records.map { Self.change(.create, $0) }, phase: .provision),
                                               desired: DesiredState(resources: []), recorded: .empty)
         #expect(results.map(\.outcome) == [.failed("refused by script"), .succeeded, .skipped(because: Self.customer), .skipped(because: Self.customer)])
@@ -85,9 +85,9 @@ final class ScriptedEngine: EngineAdapter, @unchecked Sendable {
         let store = InMemoryStateStore()
         let record = Self.resource(Self.other, parent: nil)
         try await store.appendJournal([JournalEntry(run: "crashed", address: Self.other, action: "create", status: .pending, messageID: "pm-from-the-crashed-run",
-                                                    payload: .init(parent: nil, engine: "box", attributes: record.attributes))])
+                                                    payload: .init(parent: nil, engine: "box", attributes: record.attributes), at: PinnedTime.date)])
         let engine = ScriptedEngine()
-        let applier = Applier(store: store, adapters: ["box": engine], secrets: SecretResolver(environment: [:]), options: .init(actor: "test"))
+        let applier = Applier(store: store, adapters: ["box": engine], secrets: SecretResolver(environment: [:]), options: .init(actor: "test", clock: PinnedTime.clock))
         let resumed = try await applier.resume(desired: DesiredState(resources: []), recorded: .empty)
         #expect(resumed.map(\.outcome) == [.succeeded])
         #expect(engine.received.map(\.id) == ["pm-from-the-crashed-run"])

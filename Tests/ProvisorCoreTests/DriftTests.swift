@@ -1,6 +1,7 @@
 import Foundation
 @testable import ProvisorCore
 import Testing
+import ProvisorTesting
 
 @Suite struct DriftTests {
     static let alice = ResourceAddress(parsing: "customer/JBL/user/alice")!
@@ -12,7 +13,7 @@ import Testing
     func record(_ address: ResourceAddress, engine: String = "csp", _ attributes: [String: AttributeValue]) -> RecordedResource {
         RecordedResource(address: address, parent: nil, engine: engine,
                          attributes: AttributeDocument(attributes.map { Attribute(name: $0.key, value: $0.value) }.sorted { $0.name < $1.name }),
-                         serial: 1, updatedAt: Date())
+                         serial: 1, updatedAt: PinnedTime.date)
     }
 
     func observed(_ address: ResourceAddress, engine: String = "csp", _ attributes: [String: AttributeValue]) -> ObservedResource {
@@ -31,7 +32,7 @@ import Testing
             observed(Self.bob, ["displayName": .string("Bob Jones")]),
             observed(Self.stranger, ["displayName": .string("Stranger")]),
             observed(Self.carol, ["displayName": .string("Carol")]),
-        ], at: Date())
+        ], at: PinnedTime.date)
         let drifts = try DriftDetector.detect(desired: [Self.alice, Self.bob, Self.mailbox, Self.carol], recorded: recorded,
                                               observations: ["csp": observation], store: "test")
         #expect(drifts == [
@@ -44,7 +45,7 @@ import Testing
 
     @Test func anUnreadableEngineIsUnknownNeverMissing() throws {
         let drifts = try DriftDetector.detect(desired: [], recorded: recorded + [record(Self.carol, engine: "hosting", ["x": .integer(1)])],
-                                              observations: ["csp": .unreadable("connection refused"), "hosting": .observed([], at: Date())],
+                                              observations: ["csp": .unreadable("connection refused"), "hosting": .observed([], at: PinnedTime.date)],
                                               store: "test")
         #expect(drifts == [
             Drift(kind: .unknown, engine: "csp", address: nil, reason: "connection refused", affected: 3),
@@ -59,7 +60,7 @@ import Testing
             observed(Self.alice, ["displayName": .string("Alice J."), "status": .string("suspended")]),
             observed(Self.bob, ["displayName": .string("Bobby")]),
             observed(Self.mailbox, ["quotaGB": .integer(55)]),
-        ], at: Date())
+        ], at: PinnedTime.date)
         let rules = [DriftIgnoreRule(kind: .user, attribute: "displayName"), DriftIgnoreRule(kind: nil, attribute: "quotaGB")]
         let drifts = try DriftDetector.detect(desired: [], recorded: recorded, observations: ["csp": observation], ignore: rules, store: "test")
         #expect(drifts == [Drift(kind: .changed, engine: "csp", address: Self.alice,
@@ -68,10 +69,10 @@ import Testing
 
     @Test func numbersCompareByValueAndUnsupportedEnginesAreNotChecked() throws {
         let priced = record(Self.mailbox, ["price": .number(16), "quotaGB": .integer(50)])
-        let same = EngineObservation.observed([observed(Self.mailbox, ["price": .integer(16), "quotaGB": .number(50)])], at: Date())
+        let same = EngineObservation.observed([observed(Self.mailbox, ["price": .integer(16), "quotaGB": .number(50)])], at: PinnedTime.date)
         #expect(try DriftDetector.detect(desired: [], recorded: [priced], observations: ["csp": same], store: "test").isEmpty,
                 "16 and 16.0 are the same price")
-        let other = EngineObservation.observed([observed(Self.mailbox, ["price": .number(Decimal(string: "16.5")!), "quotaGB": .integer(50)])], at: Date())
+        let other = EngineObservation.observed([observed(Self.mailbox, ["price": .number(Decimal(string: "16.5")!), "quotaGB": .integer(50)])], at: PinnedTime.date)
         #expect(try DriftDetector.detect(desired: [], recorded: [priced], observations: ["csp": other], store: "test").map(\.kind) == [.changed])
         #expect(try DriftDetector.detect(desired: [], recorded: recorded, observations: ["csp": .unsupported("an outbox")], store: "test").isEmpty)
     }

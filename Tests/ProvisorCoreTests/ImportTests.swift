@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ProvisorCore
+import ProvisorTesting
 
 @Suite struct ImportTests {
     static let estate = [
@@ -167,7 +168,7 @@ import Testing
         #expect(result.manifests.isValid && result.manifests.desired.resource(at: .customer("NEW"))?.engine == "e1")
 
         // The adoption records each resource, with an "imported" audit entry.
-        let write = result.adoption(actor: "t", commit: nil, expectedSerial: 0)
+        let write = result.adoption(actor: "t", commit: nil, expectedSerial: 0, at: PinnedTime.date)
         #expect(write.audit.allSatisfy { $0.action == "imported" } && write.upserts.map(\.address.description)
             == ["reseller/ROOT", "customer/NEW", "customer/NEW/user/x", "customer/NEW/user/y", "customer/NEW/user/z"])
     }

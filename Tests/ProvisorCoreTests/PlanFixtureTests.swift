@@ -26,7 +26,7 @@ import Testing
         let directory = Self.root.appendingPathComponent(name)
         let store = InMemoryStateStore()
         let recorded = try Self.resolve(directory, "recorded")
-        try await store.commit(StateWrite(upserts: recorded.resources.map(StateWrite.Resource.init)))
+        try await store.commit(StateWrite(upserts: recorded.resources.map(StateWrite.Resource.init), at: PinnedTime.date))
 
         let allowed = try? String(contentsOf: directory.appendingPathComponent("allow-deletes"), encoding: .utf8)
         let policy = SafetyPolicy(allowedDeletes: allowed.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ProvisorCore
+import ProvisorTesting
 
 @Suite struct AttributeDocumentTests {
     static let attributes = [
@@ -50,7 +51,7 @@ import Testing
     }
 
     @Test func aDamagedRecordNamesTheResourceAndTheStore() {
-        let record = RecordedResource(address: .customer("CUS"), parent: nil, engine: "e", attributes: AttributeDocument(json: "{"), serial: 1, updatedAt: Date())
+        let record = RecordedResource(address: .customer("CUS"), parent: nil, engine: "e", attributes: AttributeDocument(json: "{"), serial: 1, updatedAt: PinnedTime.date)
         #expect(throws: StateError.corruptRecord(address: "customer/CUS", reason: "unexpected end at byte 1", store: "SQLite s.db")) {
             try record.decodedAttributes(store: "SQLite s.db")
         }
@@ -65,7 +66,7 @@ import Testing
     }
 
     func recorded(_ address: ResourceAddress, _ attributes: [Attribute]) -> RecordedResource {
-        RecordedResource(address: address, parent: nil, engine: "e", attributes: AttributeDocument(attributes), serial: 1, updatedAt: Date())
+        RecordedResource(address: address, parent: nil, engine: "e", attributes: AttributeDocument(attributes), serial: 1, updatedAt: PinnedTime.date)
     }
 
     @Test func valuesCompareByValueAndAnAttributeOnlyRecordedIsNotARemoval() throws {

@@ -37,7 +37,7 @@ struct PostgresStateStoreTests {
 
     @Test func reopeningKeepsTheStateAndEveryMigrationIsRecordedOnce() async throws {
         try await withPostgresStore { store, url in
-            let header = try await store.commit(StateWrite(upserts: StateStoreConformance.samples))
+            let header = try await store.commit(StateWrite(upserts: StateStoreConformance.samples, at: PinnedTime.date))
             let again = try await PostgresStateStore.open(PostgresLocation(url: url))
             #expect(try await again.header() == header)
             await again.close()
@@ -49,11 +49,11 @@ struct PostgresStateStoreTests {
     @Test func aLockIsReleasedWhenItsSessionEndsSoNoStaleLockRemains() async throws {
         try await withPostgresStore { store, url in
             let other = try await PostgresStateStore.open(PostgresLocation(url: url))
-            let held = try await other.acquireLock(LockRequest(holder: "ann@ci", processID: 41, operation: "reconcile"))
+            let held = try await other.acquireLock(LockRequest(holder: "ann@ci", processID: 41, operation: "reconcile", at: PinnedTime.date))
             #expect(try await store.currentLock()?.id == held.id)
             await other.close()  // as a killed process's connection closes
             #expect(try await store.currentLock() == nil, "the row the dead session left is not a lock")
-            let mine = try await store.acquireLock(LockRequest(holder: "bob@laptop", processID: 42, operation: "drift"))
+            let mine = try await store.acquireLock(LockRequest(holder: "bob@laptop", processID: 42, operation: "drift", at: PinnedTime.date))
             #expect(try await store.currentLock()?.id == mine.id)
             try await store.releaseLock(mine)
         }
@@ -62,9 +62,9 @@ struct PostgresStateStoreTests {
     @Test func breakingALockEndsTheSessionThatHeldIt() async throws {
         try await withPostgresStore { store, url in
             let other = try await PostgresStateStore.open(PostgresLocation(url: url))
-            let held = try await other.acquireLock(LockRequest(holder: "ann@ci", processID: 41, operation: "reconcile"))
+            let held = try await other.acquireLock(LockRequest(holder: "ann@ci", processID: 41, operation: "reconcile", at: PinnedTime.date))
             #expect(try await store.breakLock()?.id == held.id)
-            let mine = try await store.acquireLock(LockRequest(holder: "bob@laptop", processID: 42, operation: "drift"))
+            let mine = try await store.acquireLock(LockRequest(holder: "bob@laptop", processID: 42, operation: "drift", at: PinnedTime.date))
             await #expect(throws: StateError.lockNotHeld(id: held.id, store: other.description)) { try await other.releaseLock(held) }
             #expect(try await store.currentLock()?.id == mine.id, "the broken run's release left the new lock alone")
             try await store.releaseLock(mine)
@@ -79,7 +79,7 @@ struct PostgresStateStoreTests {
             let outcomes = await withTaskGroup(of: Bool.self) { group in
                 for (index, runner) in [store, other].enumerated() {
                     group.addTask {
-                        let write = StateWrite(upserts: [StateStoreConformance.samples[index]], expectedSerial: serial)
+                        let write = StateWrite(upserts: [StateStoreConformance.samples[index]], expectedSerial: serial, at: PinnedTime.date)
                         return (try? await runner.commit(write)) != nil
                     }
                 }
@@ -103,7 +103,7 @@ struct PostgresStateStoreTests {
                 #expect(copied.resources == original.resources && copied.journal == original.journal && copied.audit == original.audit)
                 #expect(copied.outbox == original.outbox && copied.observations == original.observations)
                 // Appends carry on after the copied sequences, in both stores alike.
-                let next = try await postgres.appendJournal([JournalEntry(run: "r9", address: .customer("CUS"), action: "create", status: .pending, messageID: "n")])
+                let next = try await postgres.appendJournal([JournalEntry(run: "r9", address: .customer("CUS"), action: "create", status: .pending, messageID: "n", at: PinnedTime.date)])
                 #expect(next.first?.sequence == (original.journal.last?.sequence ?? 0) + 1)
 
                 await #expect(throws: StateError.notEmpty(store: postgres.description, serial: original.serial, resources: original.resources.count)) {
@@ -174,16 +174,16 @@ struct PostgresStateStoreTests {
                                            previous: AttributeDocument([Attribute(name: "name", value: .string("Old"))]))
         try await store.appendJournal([JournalEntry(run: "r1", address: samples[2].address, action: "create", status: .pending, messageID: "m1",
                                                     payload: payload, at: Date(timeIntervalSince1970: 1_800_000_000.000_001))])
-        try await store.commit(StateWrite(upserts: samples, audit: samples.map { AuditEntry(actor: "ci", address: $0.address, action: "create", commit: commit) },
-                                          journal: [JournalEntry(run: "r1", address: samples[2].address, action: "create", status: .succeeded, messageID: "m1")]))
-        try await store.commit(StateWrite(deletes: [samples[4].address], audit: [AuditEntry(actor: "bob", address: samples[4].address, action: "delete", detail: "gone")]))
-        try await store.enqueue([OutboxMessage(id: "m1", engine: "queue", address: .customer("CUS"), action: "provision", body: "{\"a\":1}"),
-                                 OutboxMessage(id: "m2", engine: "queue", address: .customer("OTHER"), action: "provision", body: "{}")])
+        try await store.commit(StateWrite(upserts: samples, audit: samples.map { AuditEntry(at: PinnedTime.date, actor: "ci", address: $0.address, action: "create", commit: commit) },
+                                          journal: [JournalEntry(run: "r1", address: samples[2].address, action: "create", status: .succeeded, messageID: "m1", at: PinnedTime.date)], at: PinnedTime.date))
+        try await store.commit(StateWrite(deletes: [samples[4].address], audit: [AuditEntry(at: PinnedTime.date, actor: "bob", address: samples[4].address, action: "delete", detail: "gone")], at: PinnedTime.date))
+        try await store.enqueue([OutboxMessage(id: "m1", engine: "queue", address: .customer("CUS"), action: "provision", body: "{\"a\":1}", at: PinnedTime.date),
+                                 OutboxMessage(id: "m2", engine: "queue", address: .customer("OTHER"), action: "provision", body: "{}", at: PinnedTime.date)])
         let held = try samples.filter { $0.engine == "platform" }.map { sample in
             ObservedResource(address: sample.address, engine: "platform", attributes: try sample.attributes.decode())
         }
-        try await store.recordObservation(.observed(held, at: Date(timeIntervalSince1970: 1_800_000_000.5)), engine: "platform", at: Date())
-        try await store.recordObservation(.unreadable("API down"), engine: "mail", at: Date())
+        try await store.recordObservation(.observed(held, at: Date(timeIntervalSince1970: 1_800_000_000.5)), engine: "platform", at: PinnedTime.date)
+        try await store.recordObservation(.unreadable("API down"), engine: "mail", at: PinnedTime.date)
     }
 }
 

@@ -24,6 +24,30 @@ struct Rehearsal {
         return Dictionary(uniqueKeysWithValues: names.map { ($0, "s3cret-\($0.lowercased())") })
     }()
 
+    /// Every engine the example estate names; a rehearsal simulates each under `engines/<name>`.
+    static let engineNames: [String] = {
+        let manifests = packageRoot.appendingPathComponent("examples/manifests").path
+        var names: [String] = []
+        for path in FileManager.default.enumerator(atPath: manifests)!.compactMap({ $0 as? String }) where path.hasSuffix(".yaml") {
+            let text = try! String(contentsOfFile: manifests + "/" + path, encoding: .utf8)
+            for match in text.matches(of: /kind: Engine\nmetadata: \{ name: ([a-z0-9-]+) \}/) { names.append(String(match.1)) }
+        }
+        return names.sorted()
+    }()
+
+    /// Stands every engine's clock at `date`, recorded in its state directory: what the
+    /// rehearsal's engines buy, renew and refund follows that calendar, not the machine's.
+    func setClock(_ date: String) throws {
+        for engine in Self.engineNames {
+            let process = Process()
+            process.executableURL = simulatedEngineBinary
+            process.arguments = ["--state-dir", "\(engines)/\(engine)", "--clock", date]
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "recording the clock of \(engine)")
+        }
+    }
+
     func reconcile(_ extra: [String] = [], environment: [String: String] = [:]) throws -> Run {
         try provisor(["reconcile", "--config", "provisor.yaml", "--state", state, "--simulate", engines, "--actor", "test-runner"] + extra,
                      in: directory, environment: self.environment.merging(environment) { $1 })
@@ -52,7 +76,7 @@ struct Rehearsal {
 
     func engineModel(_ engine: String) throws -> [String: Any] {
         let process = Process()
-        process.executableURL = provisorBinary.deletingLastPathComponent().appendingPathComponent("provisor-simulated-engine")
+        process.executableURL = simulatedEngineBinary
         process.arguments = ["--state-dir", "\(engines)/\(engine)", "--show"]
         let out = Pipe()
         process.standardOutput = out

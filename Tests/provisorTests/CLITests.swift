@@ -22,6 +22,9 @@ let provisorBinary: URL = {
         ?? packageRoot.appendingPathComponent(".build/debug/provisor")
 }()
 
+/// The bundled simulated engine, built beside `provisor`.
+let simulatedEngineBinary = provisorBinary.deletingLastPathComponent().appendingPathComponent("provisor-simulated-engine")
+
 func provisor(_ arguments: [String], in directory: URL = packageRoot, environment: [String: String] = [:]) throws -> Run {
     let process = Process()
     process.executableURL = provisorBinary

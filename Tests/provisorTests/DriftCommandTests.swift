@@ -12,7 +12,7 @@ extension Rehearsal {
     /// Changes an engine's model behind Provisor's back (`--set`, `--add`, `--remove`).
     func outOfBand(_ engine: String, _ arguments: [String]) throws {
         let process = Process()
-        process.executableURL = provisorBinary.deletingLastPathComponent().appendingPathComponent("provisor-simulated-engine")
+        process.executableURL = simulatedEngineBinary
         process.arguments = ["--state-dir", "\(engines)/\(engine)"] + arguments
         try process.run()
         process.waitUntilExit()

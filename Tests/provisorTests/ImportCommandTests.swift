@@ -2,6 +2,7 @@ import Foundation
 import ProvisorCore
 import ProvisorSQLite
 import Testing
+import ProvisorTesting
 
 extension Rehearsal {
     func importing(_ extra: [String], environment: [String: String] = [:]) throws -> Run {
@@ -233,7 +234,7 @@ enum Tenants {
 
             // --customer leaves the bad one out; a held lock refuses the run before anything is written.
             let store = try SQLiteStateStore(path: rehearsal.state)
-            let lock = try await store.acquireLock(LockRequest(holder: "ops@elsewhere", processID: 42, operation: "reconcile"))
+            let lock = try await store.acquireLock(LockRequest(holder: "ops@elsewhere", processID: 42, operation: "reconcile", at: PinnedTime.date))
             let locked = try rehearsal.importing(["--engine", "platform-eu", "--customer", "NWL"])
             #expect(locked.status == 1 && locked.stderr.contains("is locked by ops@elsewhere (process 42, reconcile)"), "\(locked.stderr)")
             #expect(try rehearsal.manifestTree() == before)

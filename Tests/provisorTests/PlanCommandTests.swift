@@ -2,6 +2,7 @@ import Foundation
 import ProvisorCore
 import ProvisorSQLite
 import Testing
+import ProvisorTesting
 
 /// Records the example estate in a SQLite state at `path`, as if it had been applied, then
 /// `edit`s the records (to make the manifests differ from what is recorded).
@@ -9,7 +10,7 @@ func recordExamples(at path: String, edit: (inout [StateWrite.Resource]) -> Void
     let report = try ManifestValidation.run(DirectorySource(root: packageRoot.appendingPathComponent("examples/manifests").path))
     var resources = report.desired.resources.map(StateWrite.Resource.init)
     edit(&resources)
-    try await SQLiteStateStore(path: path).commit(StateWrite(upserts: resources))
+    try await SQLiteStateStore(path: path).commit(StateWrite(upserts: resources, at: PinnedTime.date))
 }
 
 /// The example estate recorded with four differences from the manifests: carol is not

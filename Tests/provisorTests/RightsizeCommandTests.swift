@@ -1,4 +1,5 @@
 import Foundation
+import ProvisorCore
 import Testing
 
 extension Rehearsal {
@@ -18,19 +19,24 @@ extension Rehearsal {
 
 /// `provisor rightsize` against the simulated CSP engine: the example estate is provisioned on
 /// 2026-11-01, then licences change behind Provisor's back, and on 2026-11-21 right-sizing runs.
+/// The engines' clocks are recorded in their state directories, so nothing here depends on the
+/// machine's date.
 @Suite(.serialized) struct RightsizeCommandTests {
     static let today = "2026-11-21"
 
     /// The estate provisioned on the 1st; then on csp-eu: 3 SPB licences for JBL bought on the
     /// 19th (still refundable), 2 annual Business Standard licences on the 2nd (no longer), a
-    /// Business Basic licence given by hand to a user no manifest has, and a trial.
+    /// Business Basic licence given by hand to a user no manifest has, and a trial. The engines'
+    /// clocks then stand at 2026-11-21.
     func prepare(_ rehearsal: Rehearsal) throws {
-        let provisioned = try rehearsal.reconcile(environment: ["PROVISOR_SIMULATED_NOW": "2026-11-01"])
+        try rehearsal.setClock("2026-11-01")
+        let provisioned = try rehearsal.reconcile()
         #expect(provisioned.status == 0, "\(provisioned.stdout)\(provisioned.stderr)")
         try rehearsal.outOfBand("csp-eu", ["--subscription", "sub-jbl-spb-p1m", "quantity=5", "addedAt=2026-11-19"])
         try rehearsal.outOfBand("csp-eu", ["--subscription", "sub-jbl-o365_business_premium-p1y", "quantity=4", "addedAt=2026-11-02"])
         try rehearsal.outOfBand("csp-eu", ["--add", "customer/JBL/user/zed/service/m365", "plan.license.sku=O365_BUSINESS_ESSENTIALS"])
         try rehearsal.outOfBand("csp-eu", ["--subscription", "sub-jbl-e3-trial", "customer=JBL", "sku=SPE_E3", "term=P1M", "trial=true", "quantity=25"])
+        try rehearsal.setClock(Self.today)
     }
 
     func decisions(_ run: Run) throws -> [String: [String: Any]] {
@@ -90,6 +96,12 @@ extension Rehearsal {
             #expect(history.stdout.contains("quantity: 5 → 2\n"), "the renewal follows the quantity, so it is not listed")
             let sent = try rehearsal.log().filter { $0["action"] as? String == "adjust-subscription" && $0["outcome"] as? String == "applied" }
             #expect(sent.count == 5)
+            // A rehearsal at --at runs wholly on that date: the engines and the audit log alike.
+            let today = ISODate.parse(Self.today)!
+            #expect(sent.allSatisfy { $0["at"] as? Double == today.timeIntervalSince1970 }, "\(sent.map { $0["at"] })")
+            let dated = try provisor(["history", "customer/JBL/subscription/sub-jbl-spb-p1m", "--state", rehearsal.state, "--format", "json"], in: rehearsal.directory)
+            let entries = (try JSONSerialization.jsonObject(with: Data(dated.stdout.utf8)) as! [String: Any])["entries"] as! [[String: Any]]
+            #expect(entries.map { $0["at"] as? String } == ["2026-11-21T00:00:00Z"])
         }
     }
 
@@ -98,9 +110,8 @@ extension Rehearsal {
             try prepare(rehearsal)
             // Sent by hand, a decrease of licences bought 19 days ago is refused, as Microsoft would.
             let engine = Process()
-            engine.executableURL = provisorBinary.deletingLastPathComponent().appendingPathComponent("provisor-simulated-engine")
+            engine.executableURL = simulatedEngineBinary
             engine.arguments = ["--state-dir", "\(rehearsal.engines)/csp-eu", "--engine", "csp-eu"]
-            engine.environment = ["PROVISOR_SIMULATED_NOW": Self.today]
             let input = Pipe(), output = Pipe()
             (engine.standardInput, engine.standardOutput) = (input, output)
             try engine.run()

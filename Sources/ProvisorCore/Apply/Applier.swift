@@ -23,13 +23,17 @@ public final class Applier: Sendable {
         public var commit: CommitInfo?
         /// Changes journalled and recorded per transaction.
         public var chunkSize: Int
+        /// The time the journal and the audit log record.
+        public var clock: WallClock
 
-        public init(concurrency: Int = 8, retry: RetryPolicy = RetryPolicy(), actor: String, commit: CommitInfo? = nil, chunkSize: Int = 512) {
+        public init(concurrency: Int = 8, retry: RetryPolicy = RetryPolicy(), actor: String, commit: CommitInfo? = nil, chunkSize: Int = 512,
+                    clock: WallClock) {
             self.concurrency = max(1, concurrency)
             self.retry = retry
             self.actor = actor
             self.commit = commit
             self.chunkSize = max(1, chunkSize)
+            self.clock = clock
         }
     }
 
@@ -165,7 +169,8 @@ private struct Session {
                 stop(change, cause: cause)
                 results[position] = .init(address: change.address, action: change.action, engine: change.engine, outcome: .skipped(because: cause), attempts: 0)
                 closing.append(JournalEntry(run: run, address: change.address, action: change.action.rawValue, status: .skipped,
-                                            messageID: builder.message(for: change, id: ids?[position]).id, detail: "skipped: \(cause) failed"))
+                                            messageID: builder.message(for: change, id: ids?[position]).id, detail: "skipped: \(cause) failed",
+                                            at: applier.options.clock.now()))
             } else {
                 waiting.append((position, change))
             }
@@ -198,25 +203,27 @@ private struct Session {
 
         // Write ahead: every message about to be sent is journalled as pending first.
         if !ready.isEmpty {
-            let store = applier.store
+            let store = applier.store, now = applier.options.clock.now()
             let pending = ready.map { item in
                 let previous = item.change.changedAttributes.compactMap { changed in changed.old.map { Attribute(name: changed.name, value: $0) } }
                 return JournalEntry(run: run, address: item.change.address, action: item.change.action.rawValue, status: .pending, messageID: item.outgoing.id,
                                     payload: .init(parent: item.change.parent, engine: item.change.engine, attributes: item.document,
-                                                   previous: item.change.action == .update ? AttributeDocument(previous) : nil))
+                                                   previous: item.change.action == .update ? AttributeDocument(previous) : nil),
+                                    at: now)
             }
             try await Self.shielded { try await store.appendJournal(pending) }
         }
 
         let answers = await deliver(ready.map { ($0.change, $0.outgoing) }, progress: progress)
 
-        var write = StateWrite(expectedSerial: serial)
+        let answered = applier.options.clock.now()
+        var write = StateWrite(expectedSerial: serial, at: answered)
         for (item, answer) in zip(ready, answers) {
             let change = item.change
             guard let answer else {
                 // Interrupted before it was sent: closed in the journal, planned again next run.
                 closing.append(JournalEntry(run: run, address: change.address, action: change.action.rawValue, status: .skipped,
-                                            messageID: item.outgoing.id, detail: "interrupted before it was sent"))
+                                            messageID: item.outgoing.id, detail: "interrupted before it was sent", at: answered))
                 continue
             }
             switch answer.result {
@@ -228,10 +235,11 @@ private struct Session {
                 case .delete:
                     write.deletes.append(change.address)
                 }
-                write.audit.append(AuditEntry(actor: applier.options.actor, address: change.address, action: ProvisioningMessage.Action(change.action).rawValue,
+                write.audit.append(AuditEntry(at: answered, actor: applier.options.actor, address: change.address, action: ProvisioningMessage.Action(change.action).rawValue,
                                               detail: Self.auditDetail(change, id: item.outgoing.id), commit: applier.options.commit))
                 write.journal.append(JournalEntry(run: run, address: change.address, action: change.action.rawValue, status: .succeeded,
-                                                  messageID: item.outgoing.id, detail: answer.attempts > 1 ? "after \(answer.attempts) attempts" : nil))
+                                                  messageID: item.outgoing.id, detail: answer.attempts > 1 ? "after \(answer.attempts) attempts" : nil,
+                                                  at: answered))
                 results[item.position] = .init(address: change.address, action: change.action, engine: change.engine, outcome: .succeeded, attempts: answer.attempts)
             case .retryable(let text, _), .terminal(let text):
                 let attempts = answer.attempts
@@ -264,7 +272,8 @@ private struct Session {
                                closing: inout [JournalEntry], attempts: Int = 0) {
         stop(change, cause: change.address)
         results[position] = .init(address: change.address, action: change.action, engine: change.engine, outcome: .failed(text), attempts: attempts)
-        closing.append(JournalEntry(run: applier.run, address: change.address, action: change.action.rawValue, status: .failed, messageID: id, detail: text))
+        closing.append(JournalEntry(run: applier.run, address: change.address, action: change.action.rawValue, status: .failed, messageID: id, detail: text,
+                                    at: applier.options.clock.now()))
     }
 
     /// Sends each message through its engine's adapter: batches for adapters that prefer them,

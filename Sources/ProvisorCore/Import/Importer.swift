@@ -73,7 +73,7 @@ public struct ImportResult: Sendable {
 
     /// The commit that adopts every resource: recorded as provisioned with the manifests'
     /// values, each with an "imported" audit entry. Nothing is sent to any engine.
-    public func adoption(actor: String, commit: CommitInfo?, expectedSerial: Int, at date: Date = Date()) -> StateWrite {
+    public func adoption(actor: String, commit: CommitInfo?, expectedSerial: Int, at date: Date) -> StateWrite {
         var upserts: [StateWrite.Resource] = []
         var audit: [AuditEntry] = []
         for address in adopted {

@@ -111,7 +111,8 @@ public struct SubscriptionAdjuster: Sendable {
         var ready: [(position: Int, outgoing: OutgoingMessage)] = []
         func close(_ position: Int, _ status: JournalEntry.Status, _ detail: String?, attempts: Int = 0) {
             let message = messages[position]
-            closing.append(JournalEntry(run: run, address: message.address, action: Self.action, status: status, messageID: message.id, detail: detail))
+            closing.append(JournalEntry(run: run, address: message.address, action: Self.action, status: status, messageID: message.id, detail: detail,
+                                        at: options.clock.now()))
             results[position] = Result(address: message.address, engine: message.engine,
                                        outcome: status == .succeeded ? .succeeded : .failed(detail ?? "failed"), attempts: attempts)
         }
@@ -122,11 +123,13 @@ public struct SubscriptionAdjuster: Sendable {
             }
             do { ready.append((position, try secrets.prepare(message))) } catch { close(position, .failed, "nothing sent: \(error)") }
         }
+        let now = options.clock.now()
         let pending = ready.map { item in
             let message = messages[item.position]
             return JournalEntry(run: run, address: message.address, action: Self.action, status: .pending, messageID: message.id,
                                 payload: .init(parent: message.parent, engine: message.engine, attributes: AttributeDocument(message.attributes),
-                                               previous: AttributeDocument(message.previous.compactMap { name, value in value.map { Attribute(name: name, value: $0) } })))
+                                               previous: AttributeDocument(message.previous.compactMap { name, value in value.map { Attribute(name: name, value: $0) } })),
+                                at: now)
         }
         if !pending.isEmpty { try await store.appendJournal(pending) }
 
@@ -138,12 +141,13 @@ public struct SubscriptionAdjuster: Sendable {
 
         var audit: [AuditEntry] = []
         var answered = Set<Int>()
+        let answeredAt = options.clock.now()
         for (position, result, attempts) in answers {
             answered.insert(position)
             let message = messages[position]
             switch result {
             case .succeeded:
-                audit.append(AuditEntry(actor: options.actor, address: message.address, action: Self.action, detail: Self.auditDetail(message),
+                audit.append(AuditEntry(at: answeredAt, actor: options.actor, address: message.address, action: Self.action, detail: Self.auditDetail(message),
                                         commit: options.commit))
                 close(position, .succeeded, attempts > 1 ? "after \(attempts) attempts" : nil, attempts: attempts)
             case .retryable(let text, _), .terminal(let text):
@@ -158,7 +162,7 @@ public struct SubscriptionAdjuster: Sendable {
         if audit.isEmpty {
             _ = try await Task { try await store.appendJournal(entries) }.value
         } else {
-            let write = StateWrite(audit: audit, journal: entries)
+            let write = StateWrite(audit: audit, journal: entries, at: answeredAt)
             _ = try await Task { try await store.commit(write) }.value
         }
         return results.compactMap { $0 }

@@ -166,7 +166,7 @@ public struct StateWrite: Sendable {
     public var at: Date
 
     public init(upserts: [Resource] = [], deletes: [ResourceAddress] = [], audit: [AuditEntry] = [], journal: [JournalEntry] = [],
-                expectedSerial: Int? = nil, at: Date = Date()) {
+                expectedSerial: Int? = nil, at: Date) {
         self.upserts = upserts
         self.deletes = deletes
         self.audit = audit
@@ -183,17 +183,20 @@ public struct LockRequest: Sendable, Hashable {
     public var processID: Int32
     /// What the holder is doing ("reconcile", "rightsize").
     public var operation: String
+    /// When it asks: the lock records it as the time it was acquired.
+    public var at: Date
 
-    public init(holder: String, processID: Int32, operation: String) {
+    public init(holder: String, processID: Int32, operation: String, at: Date) {
         self.holder = holder
         self.processID = processID
         self.operation = operation
+        self.at = at
     }
 
-    /// This process, as the current user on this host.
-    public static func thisProcess(operation: String) -> LockRequest {
+    /// This process, as the current user on this host, asking at `clock`'s time.
+    public static func thisProcess(operation: String, clock: WallClock) -> LockRequest {
         let info = ProcessInfo.processInfo
-        return LockRequest(holder: "\(currentUser)@\(info.hostName)", processID: info.processIdentifier, operation: operation)
+        return LockRequest(holder: "\(currentUser)@\(info.hostName)", processID: info.processIdentifier, operation: operation, at: clock.now())
     }
 
     /// The OS user running this process: `USER`, else `LOGNAME`, else the account's name.
@@ -222,8 +225,9 @@ public struct StateLock: Sendable, Hashable {
         self.acquiredAt = acquiredAt
     }
 
-    public init(_ request: LockRequest, at date: Date = Date()) {
-        self.init(id: UUID().uuidString, holder: request.holder, processID: request.processID, operation: request.operation, acquiredAt: date)
+    /// The lock `request` acquires, at the time it asked.
+    public init(_ request: LockRequest) {
+        self.init(id: UUID().uuidString, holder: request.holder, processID: request.processID, operation: request.operation, acquiredAt: request.at)
     }
 }
 
@@ -265,7 +269,7 @@ public struct JournalEntry: Sendable, Hashable {
     public var at: Date
 
     public init(sequence: Int64 = 0, run: String, address: ResourceAddress, action: String, status: Status, messageID: String,
-                detail: String? = nil, payload: Payload? = nil, at: Date = Date()) {
+                detail: String? = nil, payload: Payload? = nil, at: Date) {
         self.sequence = sequence
         self.run = run
         self.address = address
@@ -292,7 +296,7 @@ public struct AuditEntry: Sendable, Hashable {
     /// The serial the commit produced; set by the store.
     public var serial: Int
 
-    public init(sequence: Int64 = 0, at: Date = Date(), actor: String, address: ResourceAddress, action: String, detail: String? = nil,
+    public init(sequence: Int64 = 0, at: Date, actor: String, address: ResourceAddress, action: String, detail: String? = nil,
                 commit: CommitInfo? = nil, serial: Int = 0) {
         self.sequence = sequence
         self.at = at
@@ -370,7 +374,7 @@ public struct OutboxMessage: Sendable, Hashable {
     public var body: String
     public var at: Date
 
-    public init(position: Int64 = 0, id: String, engine: String, address: ResourceAddress, action: String, body: String, at: Date = Date()) {
+    public init(position: Int64 = 0, id: String, engine: String, address: ResourceAddress, action: String, body: String, at: Date) {
         self.position = position
         self.id = id
         self.engine = engine

@@ -41,13 +41,14 @@ func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions) async throws ->
     let saved = try apply.plan.map(SavedPlan.read)
     let store = try await workspace.openState()
 
-    let lock = try await store.acquireLock(.thisProcess(operation: "reconcile"))
+    let lock = try await store.acquireLock(.thisProcess(operation: "reconcile", clock: workspace.clock))
     let secrets = SecretResolver(directory: workspace.directory)
     let adapters = EngineAdapters.make(report.estate.engines, settings: .init(
         directory: workspace.directory, processes: apply.concurrency, secrets: secrets, outbox: store,
-        simulateInto: apply.simulate))
+        simulateInto: apply.simulate, clock: workspace.clock))
     let applier = Applier(store: store, adapters: adapters, secrets: secrets,
-                          options: .init(concurrency: apply.concurrency, actor: apply.actor ?? LockRequest.currentUser, commit: workspace.commit))
+                          options: .init(concurrency: apply.concurrency, actor: apply.actor ?? LockRequest.currentUser, commit: workspace.commit,
+                                         clock: workspace.clock))
     // Ctrl-C or SIGTERM stops sending and lets what is in flight be recorded; the lock is
     // released either way. A second signal ends the process at once.
     let work = Task {
@@ -118,7 +119,7 @@ private func applyLocked(_ options: PlanOptions, workspace: Workspace, saved: Sa
     var snapshot = try await store.snapshot()
     if options.refresh {
         let readings = await EngineReadings.read(adapters, recorded: snapshot)
-        try await readings.keep(in: store)
+        try await readings.keep(in: store, at: workspace.clock.now())
         let refresh = try Refresh(readings, desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore, store: store.description)
         snapshot = refresh.snapshot
         output.write(refresh.summary)

@@ -54,6 +54,9 @@ struct Workspace {
     /// What manifest paths start with before the path from provisor.yaml's folder, which
     /// owner globs are written against ("examples/" for examples/provisor.yaml).
     var ownerBase: String
+    /// The time this run's journal, audit log, lock and readings record: the machine's, unless
+    /// the command pins it (`rightsize --at` in a rehearsal).
+    var clock = WallClock.system
 
     /// The git commit the manifests come from; nil for files on disk.
     var commit: CommitInfo? { source.commit }

@@ -61,7 +61,7 @@ struct DriftCommand: AsyncParsableCommand {
             lap("read state")
             let readings = try await EngineReadings.read(report.estate.engines, workspace: workspace, recorded: snapshot, simulate: simulate)
             lap("read engines")
-            try await readings.keep(in: store)
+            try await readings.keep(in: store, at: workspace.clock.now())
             lap("keep readings")
             let drifts = try readings.drifts(desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore,
                                              customer: customer, store: store.description)
@@ -89,7 +89,7 @@ struct EngineReadings {
     static func read(_ engines: [Engine], workspace: Workspace, recorded: StateSnapshot, simulate: String?) async throws -> EngineReadings {
         let adapters = EngineAdapters.make(engines, settings: .init(directory: workspace.directory, processes: 1,
                                                                     secrets: SecretResolver(directory: workspace.directory), outbox: nil,
-                                                                    simulateInto: simulate))
+                                                                    simulateInto: simulate, clock: workspace.clock))
         let readings = await read(adapters, recorded: recorded)
         for adapter in adapters.values { await adapter.shutdown() }
         return readings
@@ -110,9 +110,8 @@ struct EngineReadings {
         return EngineReadings(observations: observations)
     }
 
-    /// Keeps each reading in the state (engines that cannot read back have none).
-    func keep(in store: any StateStore) async throws {
-        let now = Date()
+    /// Keeps each reading in the state, as read at `now` (engines that cannot read back have none).
+    func keep(in store: any StateStore, at now: Date) async throws {
         for (engine, observation) in observations.sorted(by: { $0.key < $1.key }) {
             if case .unsupported = observation { continue }
             try await store.recordObservation(observation, engine: engine, at: now)

@@ -118,7 +118,7 @@ struct ImportCommand: AsyncParsableCommand {
             if !dryRun, !result.adopted.isEmpty || !result.files.isEmpty {
                 let store = try await workspace.openState()
                 description = store.description
-                let lock = try await store.acquireLock(.thisProcess(operation: "import"))
+                let lock = try await store.acquireLock(.thisProcess(operation: "import", clock: workspace.clock))
                 do {
                     let header = try await store.header()
                     // A state created just now has its lineage and serial 0: nothing moved on.
@@ -126,7 +126,7 @@ struct ImportCommand: AsyncParsableCommand {
                         snapshot = try await store.snapshot()
                         result = try prepare(snapshot)
                     }
-                    try await adopt(result, into: store, expectedSerial: snapshot.header.serial, commit: workspace.commit)
+                    try await adopt(result, into: store, expectedSerial: snapshot.header.serial, commit: workspace.commit, at: workspace.clock.now())
                 } catch {
                     try await store.releaseLock(lock)
                     throw error
@@ -166,7 +166,7 @@ struct ImportCommand: AsyncParsableCommand {
 
     /// Writes the new files, then records the adoption in one commit; when the commit fails,
     /// the files are removed again, so nothing is half-imported.
-    private func adopt(_ result: ImportResult, into store: ProvisorState, expectedSerial: Int, commit: CommitInfo?) async throws {
+    private func adopt(_ result: ImportResult, into store: ProvisorState, expectedSerial: Int, commit: CommitInfo?, at date: Date) async throws {
         // Every file written and every folder made, to remove again on failure.
         var written: [String] = []
         func removeWritten() { for path in written.reversed() { try? FileManager.default.removeItem(atPath: path) } }
@@ -194,7 +194,7 @@ struct ImportCommand: AsyncParsableCommand {
             }
         }
         do {
-            try await store.commit(result.adoption(actor: actor ?? LockRequest.currentUser, commit: commit, expectedSerial: expectedSerial))
+            try await store.commit(result.adoption(actor: actor ?? LockRequest.currentUser, commit: commit, expectedSerial: expectedSerial, at: date))
         } catch {
             removeWritten()
             throw error

@@ -60,16 +60,17 @@ struct RightsizeCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReportingFailures {
             let clock = ContinuousClock()
-            var date = Date()
-            if let at {
-                guard let parsed = ISODate.parse(at) else {
-                    throw CommandFailure(description: "error: --at '\(at)' is not a date; write it like 2026-11-21 or 2026-11-21T09:00:00Z")
+            let pinned = try at.map { text in
+                guard let parsed = ISODate.parse(text) else {
+                    throw CommandFailure(description: "error: --at '\(text)' is not a date; write it like 2026-11-21 or 2026-11-21T09:00:00Z")
                 }
-                date = parsed
-                // A rehearsal's engines keep the same calendar as the decisions.
-                if simulate != nil { setenv("PROVISOR_SIMULATED_NOW", at, 1) }
+                return parsed
             }
-            let workspace = try Workspace.open(manifests, state: state)
+            var workspace = try Workspace.open(manifests, state: state)
+            // A rehearsal runs wholly on that date: the decisions, the journal and audit log,
+            // and the simulated engines' calendar.
+            if let pinned { workspace.clock = .pinned(pinned) }
+            let date = workspace.clock.now()
             let report = try workspace.validate()
             guard report.isValid else {
                 throw CommandFailure(description: "error: the manifests are not valid, so nothing was right-sized (run provisor validate and fix the errors above)",
@@ -89,11 +90,13 @@ struct RightsizeCommand: AsyncParsableCommand {
             let store: ProvisorState? = dryRun ? nil : try await workspace.openState()
             let secrets = SecretResolver(directory: workspace.directory)
             let adapters = EngineAdapters.make(report.estate.engines.filter { engines.contains($0.name.value) }, settings: .init(
-                directory: workspace.directory, processes: 1, secrets: secrets, outbox: store, simulateInto: simulate))
-            let options = Applier.Options(concurrency: concurrency, actor: actor ?? LockRequest.currentUser, commit: workspace.commit)
+                directory: workspace.directory, processes: 1, secrets: secrets, outbox: store, simulateInto: simulate,
+                clock: workspace.clock, simulatedDate: pinned))
+            let options = Applier.Options(concurrency: concurrency, actor: actor ?? LockRequest.currentUser, commit: workspace.commit,
+                                          clock: workspace.clock)
             let adjuster = store.map { SubscriptionAdjuster(store: $0, adapters: adapters, secrets: secrets, options: options) }
 
-            let lock = try await store?.acquireLock(.thisProcess(operation: "rightsize"))
+            let lock = try await store?.acquireLock(.thisProcess(operation: "rightsize", clock: workspace.clock))
             let outcome: Result<Int32, Error>
             do {
                 var resumed: [SubscriptionAdjuster.Result] = []

@@ -158,10 +158,11 @@ struct StateMigrateCommand: AsyncParsableCommand {
             // A SQLite file this copy creates is removed again when the copy fails.
             var created: String?
             if case .sqlite(let path) = target, !FileManager.default.fileExists(atPath: path) { created = path }
-            let sourceLock = try await from.acquireLock(.thisProcess(operation: "state migrate"))
+            let clock = WallClock.system
+            let sourceLock = try await from.acquireLock(.thisProcess(operation: "state migrate", clock: clock))
             do {
                 let to = try await target.open(directory: directory)
-                let targetLock = try await to.acquireLock(.thisProcess(operation: "state migrate"))
+                let targetLock = try await to.acquireLock(.thisProcess(operation: "state migrate", clock: clock))
                 do {
                     let archive = try await from.archive()
                     let expected = archive.summary
@@ -213,7 +214,7 @@ struct HistoryCommand: AsyncParsableCommand {
                 return parsed.description
             }
             let start = try since.map { text in
-                guard let date = StateView.parseTime(text) else {
+                guard let date = ISODate.parse(text) else {
                     throw CommandFailure(description: "error: --since '\(text)' is not a date; write 2026-11-01 or 2026-11-01T09:00:00Z")
                 }
                 return date

@@ -49,7 +49,8 @@ final class ApplyProgress: @unchecked Sendable {
     private let lock = NSLock()
     private var total = 0
     private var counts = (succeeded: 0, failed: 0, skipped: 0)
-    private var lastDrawn = Date.distantPast
+    /// When the line was last drawn (measured on a clock no change of date moves).
+    private var lastDrawn: ContinuousClock.Instant?
     private var drawn = false
 
     init(output: Terminal) {
@@ -72,7 +73,7 @@ final class ApplyProgress: @unchecked Sendable {
                 case .failed: counts.failed += 1
                 case .skipped: counts.skipped += 1
                 }
-                if enabled, Date().timeIntervalSince(lastDrawn) >= 0.1 { draw() }
+                if enabled, lastDrawn.map({ $0.duration(to: .now) >= .milliseconds(100) }) ?? true { draw() }
             }
         }
     }
@@ -93,7 +94,7 @@ final class ApplyProgress: @unchecked Sendable {
         let position = String(repeating: " ", count: max(0, width - String(done).count)) + "\(done)"
         let of = total > 0 ? "/\(total)" : ""
         output.write("\r\u{1B}[2K[\(position)\(of)] \(counts.succeeded) succeeded · \(counts.failed) failed · \(counts.skipped) skipped")
-        lastDrawn = Date()
+        lastDrawn = ContinuousClock.now
         drawn = true
     }
 }

@@ -84,12 +84,6 @@ enum StateView {
         date.formatted(.iso8601)
     }
 
-    /// A date (2026-11-01, midnight UTC) or an ISO 8601 time.
-    static func parseTime(_ text: String) -> Date? {
-        if let date = try? Date(text, strategy: .iso8601) { return date }
-        return try? Date(text + "T00:00:00Z", strategy: .iso8601)
-    }
-
     /// The audit log, one line per change: time, serial, actor, action, address, then the detail.
     static func history(_ entries: [AuditEntry], store: String, colour: Bool) -> String {
         guard !entries.isEmpty else { return "No changes recorded in \(store).\n" }
