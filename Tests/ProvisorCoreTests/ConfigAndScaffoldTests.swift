@@ -21,11 +21,16 @@ import Testing
 
     @Test func configErrorsHavePositions() {
         let text = "manifest: m\nstate: { postgres: { url: \"postgres://u:pw@db/provisor\" } }\nsafety: { maxDeletes: -1 }\nowners: { \"a/**\": acme }\n"
+            + "delegation: { acme: { paths: [a] }, KIWI: { parent: ACME, secrets: [\"file:../x\", \"vault:y\"] } }\n"
         #expect(lines(RepositoryConfig.parse(Array(text.utf8), file: "provisor.yaml").diagnostics) == [
             "1:1: error: unknown field 'manifest' in provisor.yaml (did you mean 'manifests'?)",
             "2:27: error: the PostgreSQL url must be a secret reference, not an inline address (write url: \"env:PROVISOR_DATABASE_URL\" and put the address in that variable; it may hold a password)",
             "3:23: error: 'maxDeletes' must be at least 0, found -1",
-            "4:19: error: 'a/**' is not a valid code: 'acme' (use 2 to 16 upper-case letters and digits, starting with a letter, like JBL)",
+            "4:9: error: 'owners' gave paths to resellers without saying which engines and secrets their files may use, so it is no longer read (rewrite it as delegation: { CODE: { parent: PARENT, paths: [...], engines: [...], secrets: [...] } }, as the README's Delegation section shows)",
+            "5:15: error: 'delegation' names 'acme', which is not a reseller code (use 2 to 16 upper-case letters and digits, starting with a letter, like JBL)",
+            "5:43: error: missing required field 'paths' in delegation.KIWI (add 'paths:')",
+            "5:69: error: 'file:../x' in delegation.KIWI.secrets is not a secret reference pattern (write env:NAME or env:PREFIX_* for environment variables, file:FOLDER/ for files in a folder (no '..'))",
+            "5:82: error: 'vault:y' in delegation.KIWI.secrets is not a secret reference pattern (write env:NAME or env:PREFIX_* for environment variables, file:FOLDER/ for files in a folder (no '..'))",
         ])
     }
 

@@ -26,22 +26,39 @@ import Testing
 
     static let examples = repoPath("examples") + "/"
 
-    /// The example estate plus `files` (paths from the examples' folder), validated with
-    /// `owners` as provisor.yaml would give them.
-    func validate(_ files: [String: String], owners: [(String, String)]) throws -> [Diagnostic] {
-        let config = RepositoryConfig.parse(Array(("owners:\n" + owners.map { "  \"\($0.0)\": \($0.1)\n" }.joined()).utf8), file: "provisor.yaml")
-        #expect(config.diagnostics.isEmpty)
-        let ownership = Ownership(owners: config.config.owners) { path in
+    /// The example estate plus `files` (paths from the examples' folder), validated with the
+    /// grants of provisor.yaml's `delegation` block (given as YAML, indented under it).
+    static func validate(_ files: [String: String], delegation: String) throws -> [Diagnostic] {
+        let config = RepositoryConfig.parse(Array(("delegation:\n" + delegation).utf8), file: "provisor.yaml")
+        #expect(config.diagnostics.isEmpty, "\(config.diagnostics)")
+        return try validate(files, grants: config.config.grants)
+    }
+
+    static func validate(_ files: [String: String], grants: [Grant]) throws -> [Diagnostic] {
+        let ownership = Ownership(grants: grants) { path in
             path.hasPrefix(Self.examples) ? String(path.dropFirst(Self.examples.utf8.count)) : path
         }
         let source = CombinedSource(sources: [DirectorySource(root: repoPath("examples/manifests")), MemorySource(files: files)])
         return try ManifestValidation.run(source, ownership: ownership).diagnostics
     }
 
-    @Test func theExampleOwnersHoldForTheExamples() throws {
+    /// Grants of paths alone (no engines, no secrets), each to a reseller where the example
+    /// estate puts it, in this order.
+    func validate(_ files: [String: String], owners: [(String, String)]) throws -> [Diagnostic] {
+        let parents = ["KIWI": "ACME", "ACME": "NEXUS", "KIWII": "ACME"]
+        var yaml = ""
+        for (path, reseller) in owners {
+            yaml += "  \(reseller):\n" + (parents[reseller].map { "    parent: \($0)\n" } ?? "") + "    paths: [\"\(path)\"]\n"
+        }
+        return try Self.validate(files, delegation: yaml)
+    }
+
+    @Test func theExampleGrantsHoldForTheExamples() throws {
         let config = RepositoryConfig.parse(Array(FileManager.default.contents(atPath: repoPath("examples/provisor.yaml"))!), file: "provisor.yaml")
         #expect(config.config.owners.map(\.reseller) == ["KIWI", "KIWI", "KIWI"])
-        #expect(try validate([:], owners: config.config.owners.map { ($0.path, $0.reseller) }).isEmpty)
+        #expect(config.config.grants.map { "\($0.reseller) under \($0.parent!): \(Grant.listing($0.engines)); \(Grant.listing($0.secrets))" }
+                == ["KIWI under ACME: platform-ap; env:TKL_*, env:FSG_*"])
+        #expect(try Self.validate([:], grants: config.config.grants).isEmpty)
     }
 
     @Test func anOwnedFileMayOnlyTouchItsResellersSubtree() throws {
@@ -97,7 +114,7 @@ import Testing
                 basic: { name: Basic, sku: BK-1 }
             """
         let diagnostics = try validate([file: yaml], owners: [("manifests/kiwi-team/**", "KIWI")])
-        let hint = "this file is KIWI's through owners \"manifests/kiwi-team/**\" in provisor.yaml; move the definition to a file the provider or its own reseller owns"
+        let hint = "this file is KIWI's through delegation.KIWI (provisor.yaml:2:3), path \"manifests/kiwi-team/**\"; move the definition to a file the provider or its own reseller owns"
         #expect(diagnostics.map(\.description) == [
             "\(file):11:11: error: reseller 'ROGUE' is outside reseller KIWI's subtree: it is not KIWI or a reseller below it (\(hint))",
             "\(file):24:13: error: customer 'NXC' is outside reseller KIWI's subtree: it belongs to reseller NEXUS (\(hint))",
@@ -123,6 +140,6 @@ import Testing
         #expect(try validate(["provider/nxc.yaml": customer], owners: [("shared/**", "KIWI")]).isEmpty)
 
         let unknown = try validate([:], owners: [("manifests/customers/tkl/**", "KIWII")])
-        #expect(unknown.map(\.description) == ["provisor.yaml:2:3: error: owners gives 'manifests/customers/tkl/**' to reseller 'KIWII', which no manifest defines (use the code of an existing reseller)"])
+        #expect(unknown.map(\.description) == ["provisor.yaml:2:3: error: delegation grants paths to reseller 'KIWII', which no manifest defines (use the code of an existing reseller)"])
     }
 }

@@ -119,16 +119,21 @@ import Testing
         ])
     }
 
-    @Test func directoryWalkSkipsHiddenFilesAndSurvivesLinkLoops() throws {
+    @Test func directoryWalkSkipsHiddenFilesAndRefusesLinksToFolders() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("provisor-walk-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         try FileManager.default.createDirectory(at: root.appendingPathComponent("a/.git"), withIntermediateDirectories: true)
         for file in ["a/x.yaml", "a/y.yml", "a/notes.md", "a/.hidden.yaml", "a/.git/z.yaml"] {
             FileManager.default.createFile(atPath: root.appendingPathComponent(file).path, contents: Data())
         }
-        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("a/loop").path, withDestinationPath: root.path)
+        // A link that is neither named like a manifest nor leads to a folder is not a manifest.
+        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("a/notes-link").path, withDestinationPath: "nowhere")
         let paths = try DirectorySource(root: root.path).manifestPaths()
         #expect(paths == [root.path + "/a/x.yaml", root.path + "/a/y.yml"])
+        // A link to a folder (here a loop back to the root) is refused, not followed.
+        let loop = root.appendingPathComponent("a/loop").path
+        try FileManager.default.createSymbolicLink(atPath: loop, withDestinationPath: root.path)
+        #expect(throws: SourceError.unreadable(loop, reason: DirectorySource.symbolicLink)) { try DirectorySource(root: root.path).manifestPaths() }
     }
 
     @Test func anUnreadableSourceIsAnErrorNotACrash() {

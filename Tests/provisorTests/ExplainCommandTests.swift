@@ -24,7 +24,21 @@ import Testing
     @Test func aSubResellersRebrandAndAUserOverride() throws {
         let mailbox = try provisor(["explain", "--config", "examples/provisor.yaml", "customer/TKL/user/mere/service/mailbox"])
         #expect(mailbox.status == 0, "\(mailbox.stderr)")
+        // TKL is KIWI's customer: the grant that covers it is shown.
+        #expect(mailbox.stdout.contains("""
+              delegated to KIWI by delegation.KIWI (examples/provisor.yaml:11:3)
+                paths    manifests/customers/tkl/**, manifests/customers/fsg/**, manifests/resellers/kiwi.yaml
+                engines  platform-ap
+                secrets  env:TKL_*, env:FSG_*
+
+            """), "\(mailbox.stdout)")
         try golden("explain-tkl-mere-mailbox.txt", mailbox.stdout)
+        let json = try provisor(["explain", "--config", "examples/provisor.yaml", "reseller/KIWI", "--format", "json"])
+        let delegation = (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any])["delegation"] as? [String: Any]
+        #expect(delegation?["reseller"] as? String == "KIWI" && delegation?["line"] as? Int == 11 && delegation?["engines"] as? [String] == ["platform-ap"])
+        // The provider's own customers are covered by no grant.
+        let provider = try provisor(["explain", "--config", "examples/provisor.yaml", "customer/JBL"])
+        #expect(provider.status == 0 && !provider.stdout.contains("delegated"))
     }
 
     @Test func aLockedValueNamesTheLevelThatLockedIt() throws {

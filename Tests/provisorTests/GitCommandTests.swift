@@ -168,7 +168,7 @@ func addresses(_ plan: [String: Any], _ action: String) -> [String] {
         let changed = try provisor(["validate", "--changed-since", "HEAD"], in: repository.url)
         #expect(changed.status == 1)
         let lines = changed.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.first == "manifests/customers/fsg/customer.yaml:8:13: error: customer 'FSG' is outside reseller KIWI's subtree: it belongs to reseller NEXUS (this file is KIWI's through owners \"manifests/customers/fsg/**\" in provisor.yaml; move the definition to a file the provider or its own reseller owns)")
+        #expect(lines.first == "manifests/customers/fsg/customer.yaml:8:13: error: customer 'FSG' is outside reseller KIWI's subtree: it belongs to reseller NEXUS (this file is KIWI's through delegation.KIWI (provisor.yaml:11:3), path \"manifests/customers/fsg/**\"; move the definition to a file the provider or its own reseller owns)")
         #expect(lines.dropFirst().dropLast().allSatisfy { $0.hasPrefix("manifests/customers/fsg/users.yaml:") && $0.contains("its customer FSG belongs to reseller NEXUS") })
         #expect(lines.last == "Invalid: 5 new errors, 1 manifest file changed since HEAD (\(try repository.git(["rev-parse", "--short=12", "HEAD"]))); 1 error that HEAD already had left out (run provisor validate to see them).")
         let asJSON = try json(try provisor(["validate", "--changed-since", "HEAD", "--format", "json"], in: repository.url).stdout)

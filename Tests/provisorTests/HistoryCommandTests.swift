@@ -19,7 +19,7 @@ import Testing
             let audit = Self.entries.map { at, action, address in
                 AuditEntry(at: ISODate.parse(at)!, actor: "ops", address: ResourceAddress(parsing: address)!, action: action)
             }
-            try await SQLiteStateStore(path: path).commit(StateWrite(audit: audit, at: ISODate.parse(Self.entries.last!.0)!))
+            _ = try await SQLiteStateStore(path: path).commit(StateWrite(audit: audit, at: ISODate.parse(Self.entries.last!.0)!))
             try body(path)
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// `provisor.yaml` at a checkout's root: where the manifests are, which state backend to use,
-/// the safety limits and path ownership. Command-line options override every field.
+/// the safety limits and delegation. Command-line options override every field.
 public struct RepositoryConfig: Sendable, Hashable {
     public enum StateBackend: Sendable, Hashable {
         case sqlite(path: String)
@@ -29,13 +29,19 @@ public struct RepositoryConfig: Sendable, Hashable {
     public var manifests: String = RepositoryConfig.defaultManifests
     public var state: StateBackend = .sqlite(path: RepositoryConfig.defaultStatePath)
     public var safety = Safety()
-    public var owners: [Owner] = []
+    /// `delegation`: what each delegated reseller is granted, in the file's order.
+    public var grants: [Grant] = []
+    /// Every granted path with its reseller, in the file's order: the first that matches a file
+    /// owns it.
+    public var owners: [Owner] {
+        grants.flatMap { grant in grant.paths.map { Owner(path: $0.value, reseller: grant.reseller.value, location: $0.location) } }
+    }
     /// `drift.ignore`: attributes engines legitimately change, never reported as drift.
     public var driftIgnore: [DriftIgnoreRule] = []
 
     public init() {}
 
-    static let fields = ["manifests", "state", "safety", "owners", "drift"]
+    static let fields = ["manifests", "state", "safety", "delegation", "owners", "drift"]
 
     /// Parses `provisor.yaml`; problems come back as diagnostics at their file:line:col, and
     /// the config returned is then only the defaults plus what did parse.
@@ -83,9 +89,12 @@ public struct RepositoryConfig: Sendable, Hashable {
             }
         }
         if let node = reader["owners"] {
-            config.owners = context.namedEntries(node, "owners").compactMap { path, value in
-                guard let reseller = context.formatted(value, path.value, .code) else { return nil }
-                return Owner(path: path.value, reseller: reseller.value, location: path.location)
+            context.error(node, "'owners' gave paths to resellers without saying which engines and secrets their files may use, so it is no longer read",
+                          hint: "rewrite it as delegation: { CODE: { parent: PARENT, paths: [...], engines: [...], secrets: [...] } }, as the README's Delegation section shows")
+        }
+        if let node = reader["delegation"] {
+            config.grants = context.namedEntries(node, "delegation").compactMap { code, value in
+                grant(code, value, context: context)
             }
         }
         if let drift = reader.mapping("drift", known: ["ignore"]) {
@@ -99,4 +108,29 @@ public struct RepositoryConfig: Sendable, Hashable {
     }
 
     private static func isSecretReference(_ text: String) -> Bool { text.hasPrefix("env:") || text.hasPrefix("file:") }
+
+    /// One reseller's grant under `delegation`.
+    private static func grant(_ code: Located<String>, _ node: YAMLNode, context: DecodeContext) -> Grant? {
+        guard Format.code.matches(code.value) else {
+            context.diagnostics.append(.error(at: code.location, "'delegation' names '\(code.value)', which is not a reseller code", hint: "use \(Format.code.explanation)"))
+            return nil
+        }
+        let field = "delegation.\(code.value)"
+        guard let reader = context.mapping(node, field, known: ["parent", "paths", "engines", "secrets"], required: ["paths"]) else { return nil }
+        func entries(_ key: String) -> [Grant.Entry] {
+            (reader.stringList(key) ?? []).map { Grant.Entry(value: $0.value, location: $0.location) }
+        }
+        let secrets = entries("secrets")
+        for secret in secrets {
+            let valid = (secret.value.hasPrefix("env:") && secret.value.count > 4)
+                || (secret.value.hasPrefix("file:") && secret.value.count > 5 && Grant.normalised(String(secret.value.dropFirst(5))) != nil)
+            if !valid {
+                context.diagnostics.append(.error(at: secret.location, "'\(secret.value)' in \(field).secrets is not a secret reference pattern",
+                                                  hint: "write env:NAME or env:PREFIX_* for environment variables, file:FOLDER/ for files in a folder (no '..')"))
+            }
+        }
+        let parent = reader.formatted("parent", .code).map { Grant.Entry(value: $0.value, location: $0.location) }
+        return Grant(reseller: Grant.Entry(value: code.value, location: code.location), parent: parent, paths: entries("paths"),
+                     engines: entries("engines"), secrets: secrets)
+    }
 }

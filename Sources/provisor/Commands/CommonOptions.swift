@@ -64,7 +64,7 @@ struct Workspace {
     /// Delegation as provisor.yaml sets it.
     var ownership: Ownership {
         let base = ownerBase
-        return Ownership(owners: config.owners) { path in
+        return Ownership(grants: config.grants) { path in
             var path = path
             while path.hasPrefix("./") { path.removeFirst(2) }
             return path.hasPrefix(base) ? String(path.dropFirst(base.utf8.count)) : path

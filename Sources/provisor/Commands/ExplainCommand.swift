@@ -41,10 +41,11 @@ struct ExplainCommand: ParsableCommand {
                 let hint = closest.isEmpty ? "" : " (closest existing: \(closest.joined(separator: ", ")))"
                 throw CommandFailure(description: "error: no resource at '\(parsed)'\(hint)")
             }
+            let grant = workspace.ownership.grant(covering: parsed, in: report.estate)
             let output = Terminal.standardOutput
             switch format {
-            case .json: output.write(try ExplainView.json(explanation))
-            default: output.write(ExplainView.human(explanation, colour: output.isColour))
+            case .json: output.write(try ExplainView.json(explanation, grant: grant))
+            default: output.write(ExplainView.human(explanation, grant: grant, colour: output.isColour))
             }
             return 0
         }

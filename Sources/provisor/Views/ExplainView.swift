@@ -2,13 +2,20 @@ import Foundation
 import ProvisorCore
 
 /// Renders an explanation: each effective value, the level and file:line that set it, the
-/// values it replaced and the lock that holds it.
+/// values it replaced and the lock that holds it; for a delegated resource, the grant that
+/// covers it.
 enum ExplainView {
-    static func human(_ explanation: Explanation, colour: Bool) -> String {
+    static func human(_ explanation: Explanation, grant: Grant?, colour: Bool) -> String {
         let resource = explanation.resource
         var lines = [Style.bold.apply(resource.address.description, colour) + " (\(resource.kind.rawValue))"]
         if let parent = resource.parent { lines.append("  parent  \(parent)") }
         lines.append("  engine  \(resource.engine)")
+        if let grant {
+            lines.append("  delegated to \(grant.reseller.value) by \(grant.source)")
+            lines.append("    paths    \(Grant.listing(grant.paths))")
+            lines.append("    engines  \(Grant.listing(grant.engines))")
+            lines.append("    secrets  \(Grant.listing(grant.secrets))")
+        }
         lines.append("")
         let rows = explanation.entries.map { entry in
             (entry.name, text(entry.effective.value, name: entry.name), entry.effective.origin.level.description, source(entry.effective.origin))
@@ -49,15 +56,24 @@ enum ExplainView {
             var overridden: [Value]
             var locked_by: Value?
         }
+        struct Delegation: Encodable {
+            var reseller: String
+            var file: String
+            var line: Int
+            var paths: [String]
+            var engines: [String]
+            var secrets: [String]
+        }
         var format_version = "1"
         var address: String
         var kind: String
         var parent: String?
         var engine: String
+        var delegation: Delegation?
         var attributes: [Entry]
     }
 
-    static func json(_ explanation: Explanation) throws -> String {
+    static func json(_ explanation: Explanation, grant: Grant?) throws -> String {
         let resource = explanation.resource
         func value(_ value: AttributeValue?, _ origin: Origin) -> JSONExplanation.Value {
             JSONExplanation.Value(value: value, level: origin.level.description,
@@ -66,6 +82,10 @@ enum ExplainView {
         let document = JSONExplanation(
             address: resource.address.description, kind: resource.kind.rawValue, parent: resource.parent?.description,
             engine: resource.engine,
+            delegation: grant.map { grant in
+                JSONExplanation.Delegation(reseller: grant.reseller.value, file: grant.reseller.location.file, line: grant.reseller.location.line,
+                                           paths: grant.paths.map(\.value), engines: grant.engines.map(\.value), secrets: grant.secrets.map(\.value))
+            },
             attributes: explanation.entries.map { entry in
                 JSONExplanation.Entry(name: entry.name, value: entry.effective.value, level: entry.effective.origin.level.description,
                                       file: entry.effective.origin.location?.file, line: entry.effective.origin.location?.line,
