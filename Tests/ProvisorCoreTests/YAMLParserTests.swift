@@ -111,6 +111,6 @@ import Testing
     @Test func invalidUTF8IsAClearError() {
         let result = YAMLParser.parse([0x61, 0x3A, 0x20, 0xFF, 0xFE, 0x0A], file: "f.yaml")
         #expect(result.diagnostics.count == 1)
-        #expect(result.diagnostics[0].message.hasPrefix("malformed YAML: invalid"))
+        #expect(result.diagnostics[0].description.hasPrefix("f.yaml:1:4: error: the file is not valid UTF-8 here (invalid leading UTF-8 octet)"))
     }
 }

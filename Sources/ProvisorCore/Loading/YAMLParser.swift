@@ -9,6 +9,9 @@ import CLibYAML
 public enum YAMLParser {
     /// The most aliases one file may use; a guard against "billion laughs" documents.
     public static let aliasLimit = 10_000
+    /// The deepest nesting of sequences and mappings one file may use. Parsing stops where it
+    /// is passed, so a hostile file costs time linear in its size and never a deep tree.
+    public static let depthLimit = 256
 
     public struct Result: Sendable {
         public var documents: [YAMLDocument]
@@ -30,13 +33,13 @@ public enum YAMLParser {
             var event = yaml_event_t()
             while true {
                 guard yaml_parser_parse(&parser, &event) == 1 else {
-                    builder.syntaxError(parser)
+                    builder.syntaxError(parser, bytes: buffer)
                     return
                 }
                 let done = event.type == YAML_STREAM_END_EVENT
-                builder.handle(&event)
+                let goOn = builder.handle(&event)
                 yaml_event_delete(&event)
-                if done { return }
+                if done || !goOn { return }
             }
         }
         return Result(documents: builder.documents, diagnostics: builder.diagnostics)
@@ -73,8 +76,14 @@ private struct TreeBuilder {
         diagnostics.append(.error(at: location(mark), message, hint: hint))
     }
 
-    mutating func handle(_ event: inout yaml_event_t) {
+    /// Adds one event to the tree; false when parsing must stop (nesting past the limit).
+    mutating func handle(_ event: inout yaml_event_t) -> Bool {
         let mark = Mark(line: UInt32(event.start_mark.line + 1), column: UInt32(event.start_mark.column + 1))
+        if event.type == YAML_SEQUENCE_START_EVENT || event.type == YAML_MAPPING_START_EVENT, stack.count == YAMLParser.depthLimit {
+            error(mark, "the YAML is nested more than \(YAMLParser.depthLimit) levels deep here, so the rest of the file was not read",
+                  hint: "manifests need a few levels; flatten this value")
+            return false
+        }
         switch event.type {
         case YAML_DOCUMENT_START_EVENT:
             anchors.removeAll(keepingCapacity: true)
@@ -136,6 +145,7 @@ private struct TreeBuilder {
         default:
             break
         }
+        return true
     }
 
     /// Leaves out a value that could not be built (an unknown alias), with its key, so that
@@ -218,8 +228,25 @@ private struct TreeBuilder {
         return merged
     }
 
-    mutating func syntaxError(_ parser: yaml_parser_t) {
+    mutating func syntaxError(_ parser: yaml_parser_t, bytes: UnsafeBufferPointer<UInt8>) {
         let problem = parser.problem.map { String(cString: $0) } ?? "unknown problem"
+        if parser.error == YAML_READER_ERROR {
+            // The reader (encoding, control characters) gives a byte offset, not a mark.
+            let offset = min(Int(parser.problem_offset), bytes.count)
+            var line = 1, lineStart = 0
+            for index in 0..<offset where bytes[index] == 0x0A {
+                line += 1
+                lineStart = index + 1
+            }
+            // The column counts characters, as libyaml's marks do: UTF-8 continuation bytes are not counted.
+            let column = bytes[lineStart..<offset].reduce(1) { $1 & 0xC0 == 0x80 ? $0 : $0 + 1 }
+            let code = parser.problem_value >= 0 ? " #" + String(parser.problem_value, radix: 16, uppercase: true) : ""
+            let what = problem.contains("UTF-8") || problem.contains("Unicode") ? "the file is not valid UTF-8 here (\(problem))"
+                : "a character YAML does not allow is here (\(problem)\(code))"
+            error(Mark(line: UInt32(line), column: UInt32(column)), what,
+                  hint: "save the file as UTF-8 text; control characters such as NUL cannot appear in YAML, even quoted")
+            return
+        }
         let problemMark = Mark(line: UInt32(parser.problem_mark.line + 1), column: UInt32(parser.problem_mark.column + 1))
         var message = "malformed YAML: \(problem)"
         if let context = parser.context.map({ String(cString: $0) }) {
