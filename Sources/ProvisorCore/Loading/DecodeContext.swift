@@ -68,6 +68,11 @@ final class DecodeContext {
         }
         switch scalar.resolved {
         case .string(let text):
+            if let control = text.unicodeScalars.first(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+                error(node, "'\(field)' holds the control character U+\(String(control.value, radix: 16, uppercase: true).leftPadded(to: 4)) (a line break, tab, ESC or the like), which a one-line value cannot hold",
+                      hint: "write it on one line, without control characters")
+                return nil
+            }
             return Located(text, at: location(node))
         case .null:
             error(node, "'\(field)' has no value", hint: "give it a value or remove the line")
@@ -177,5 +182,12 @@ struct MappingReader {
             return []
         }
         return items.enumerated().compactMap { each($0.element, $0.offset) }
+    }
+}
+
+extension String {
+    /// The text with leading zeros up to `width` characters.
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

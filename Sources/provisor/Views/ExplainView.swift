@@ -97,9 +97,10 @@ enum ExplainView {
         return String(decoding: try encoder.encode(document), as: UTF8.self) + "\n"
     }
 
-    /// A value as text; prices keep two decimals.
+    /// A value as text, on one line and with no character a terminal or markdown would act on
+    /// (control characters are written as escapes); prices keep two decimals.
     static func text(_ value: AttributeValue, name: String) -> String {
-        guard case .number(let number) = value, name.hasSuffix("Price") else { return value.description }
+        guard case .number(let number) = value, name.hasSuffix("Price") else { return value.description.controlCharactersEscaped }
         let plain = "\(number)"
         guard let dot = plain.firstIndex(of: ".") else { return plain + ".00" }
         let decimals = plain.distance(from: dot, to: plain.endIndex) - 1
@@ -113,7 +114,30 @@ enum ExplainView {
     }
 }
 
+extension Unicode.Scalar {
+    /// C0 controls, DEL and the C1 controls.
+    var isControl: Bool { value < 0x20 || (0x7F...0x9F).contains(value) }
+}
+
 extension String {
+    /// Control characters (line breaks, ESC, BEL, CR, DEL, C1) written as `\n`, `\r`, `\t` or
+    /// `\u{1B}`: a value from a reseller's file can neither start a line of its own in a
+    /// markdown comment nor drive the terminal.
+    var controlCharactersEscaped: String {
+        guard unicodeScalars.contains(where: \.isControl) else { return self }
+        var out = ""
+        for scalar in unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.isControl: out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
     var trailingSpacesRemoved: String {
         var text = self
         while text.last == " " { text.removeLast() }
