@@ -63,6 +63,18 @@ let secrets = SecretResolver(environment: ["PW": "hunter2"])
         #expect(outgoing.body().contains("\"context\":{\"resellers\":[\"ACME\",\"NEXUS\"],\"lineage\":\"lineage-1\",\"serial\":4,\"run\":\"run-1\",\"actor\":\"ops\",\"commit\":\"abc123\"}"))
     }
 
+    @Test func aDeprovisionCarriesNoSecretValueAndNeedsNone() throws {
+        var message = sampleMessage(action: .delete)
+        message.attributes.append(Attribute(name: "properties.adminPassword", value: .secret(reference: "env:GONE_PW")))
+        #expect(message.action == .deprovision && message.secretReferences.isEmpty)
+        let outgoing = try SecretResolver(environment: [:]).prepare(message)
+        #expect(outgoing.body() == outgoing.restingBody())
+        #expect(outgoing.body().contains("\"properties.adminPassword\":{\"secretRef\":\"env:GONE_PW\"}"))
+        let provision = try secrets.prepare(sampleMessage(action: .create))
+        let deprovision = try secrets.prepare(sampleMessage(action: .delete))
+        #expect(provision.body().contains("hunter2") && !deprovision.body().contains("hunter2"))
+    }
+
     @Test func aMissingSecretIsAClearFailure() {
         var message = sampleMessage()
         message.attributes.append(Attribute(name: "properties.adminPassword", value: .secret(reference: "env:MISSING_PW")))
@@ -104,6 +116,26 @@ func schemaCheck(_ files: [String], schema: String) throws -> [String: Bool] {
     let result = try JSONSerialization.jsonObject(with: data) as! [String: [String: Any]]
     for (file, entry) in result where entry["valid"] as? Bool != true { print("schema errors in \(file): \(entry["errors"] ?? "")") }
     return result.mapValues { $0["valid"] as! Bool }
+}
+
+/// Engine errors are repeated on the terminal and kept in the append-only journal: an error
+/// that quotes the message has every secret value of it replaced, and a huge one is cut short.
+@Suite struct EngineErrorSanitisingTests {
+    @Test func anErrorQuotingTheMessageLosesItsSecretsAndIsCutShort() async throws {
+        let awkward = SecretResolver(environment: ["PW": "hünter2\"/\\ö"])
+        let engine = ExecAdapter(engine: "test", command: ["python3", servers.appendingPathComponent("engine.py").path, "quote-message"],
+                                 timeout: 10, processes: 1, clock: PinnedTime.clock)
+        let outgoing = try awkward.prepare(sampleMessage(user: "ann"))
+        #expect(outgoing.body().contains("h\\u00fcnter2") || outgoing.body().contains("hünter2"), "the engine is sent the secret")
+        let (result, attempts) = await RetryPolicy().send(outgoing, through: engine)
+        await engine.shutdown()
+        guard case .terminal(let text) = result else { Issue.record("expected a terminal failure, got \(result)"); return }
+        #expect(attempts == 1)
+        #expect(text.hasPrefix("cannot provision {"))
+        #expect(text.contains("\"password\": \"(sensitive)\""), "Python writes it ASCII-escaped; it is still found")
+        #expect(!text.contains("nter2") && !text.contains("hunter2"))
+        #expect(text.utf8.count < OutgoingMessage.answerLimit + 100 && text.hasSuffix("more bytes left out)"), "\(text.suffix(80))")
+    }
 }
 
 @Suite struct ExecAdapterTests {

@@ -304,7 +304,8 @@ private struct Session {
         }
         for (engine, positions) in batched.sorted(by: { $0.key < $1.key }) where !Task.isCancelled {
             let results = await applier.adapters[engine]!.send(batch: positions.map { items[$0].1 })
-            for (position, result) in zip(positions, results) {
+            for (position, answer) in zip(positions, results) {
+                let result = items[position].1.sanitised(answer)
                 answers[position] = (result, 1)
                 report(items[position].0, result, 1)
             }

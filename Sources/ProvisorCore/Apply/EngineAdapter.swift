@@ -20,6 +20,43 @@ public struct OutgoingMessage: Sendable {
 
     /// The JSON that may be stored.
     public func restingBody() -> String { message.json() }
+
+    /// The most of an engine's error text that is printed, journalled and audited.
+    public static let answerLimit = 4_096
+
+    /// `result` as it may be printed and stored: every secret value this message carries
+    /// (as sent, or JSON-escaped as an engine quoting the message would write it) replaced by
+    /// `(sensitive)`, and the text cut to `answerLimit` bytes.
+    public func sanitised(_ result: DeliveryResult) -> DeliveryResult {
+        switch result {
+        case .succeeded: return result
+        case .retryable(let text, let retryAfter): return .retryable(sanitised(text), retryAfter: retryAfter)
+        case .terminal(let text): return .terminal(sanitised(text))
+        }
+    }
+
+    func sanitised(_ text: String) -> String {
+        var text = text
+        for value in secrets.values where !value.isEmpty {
+            var writer = JSONWriter()
+            writer.string(value)
+            let escaped = String(writer.text.dropFirst().dropLast())
+            // As ASCII-only JSON writers (Python's json.dumps) write it: \u00fc for ü.
+            var ascii = ""
+            for unit in escaped.utf16 {
+                if unit < 0x7F { ascii.unicodeScalars.append(Unicode.Scalar(UInt8(unit))) } else {
+                    let hex = String(unit, radix: 16)
+                    ascii += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                }
+            }
+            for form in Set([value, escaped, ascii]) { text = text.replacingOccurrences(of: form, with: "(sensitive)") }
+        }
+        let bytes = text.utf8.count
+        guard bytes > Self.answerLimit else { return text }
+        var cut = text.utf8.index(text.utf8.startIndex, offsetBy: Self.answerLimit)
+        while cut.samePosition(in: text.unicodeScalars) == nil { cut = text.utf8.index(before: cut) }
+        return String(text[..<cut]) + "… (\(bytes - text.utf8.distance(from: text.startIndex, to: cut)) more bytes left out)"
+    }
 }
 
 /// An engine's answer to one message.
@@ -182,7 +219,7 @@ public struct RetryPolicy: Sendable, Hashable {
         var attempt = 0
         while true {
             attempt += 1
-            let result = await adapter.send(message)
+            let result = message.sanitised(await adapter.send(message))
             guard case .retryable(_, let retryAfter) = result, attempt <= adapter.maxRetries else { return (result, attempt) }
             try? await Task.sleep(nanoseconds: UInt64(delay(attempt: attempt, retryAfter: retryAfter) * 1_000_000_000))
             if Task.isCancelled { return (result, attempt) }

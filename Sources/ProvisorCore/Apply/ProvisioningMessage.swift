@@ -85,8 +85,11 @@ public struct ProvisioningMessage: Sendable, Hashable {
         return String(decoding: text, as: UTF8.self)
     }
 
-    /// The secret references the message carries, each once, in order.
+    /// The secret references whose values the message carries, each once, in order. A
+    /// deprovision carries none: removing needs no password, must work once the secret is
+    /// gone, and sends the engine no secret it would not need (it sees the references only).
     public var secretReferences: [String] {
+        guard action != .deprovision else { return [] }
         var seen = Set<String>()
         return (attributes + (customer ?? []) + (user ?? [])).compactMap { attribute in
             if case .secret(let reference) = attribute.value, seen.insert(reference).inserted { return reference }

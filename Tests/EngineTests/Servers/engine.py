@@ -73,6 +73,9 @@ for line in sys.stdin:
         sys.exit(3)
     elif mode == "silent":
         continue
+    elif mode == "quote-message":
+        # A careless engine: its error quotes the whole message, secrets and all, and goes on.
+        reply = {"id": message["id"], "status": "failed", "error": "cannot provision " + json.dumps(message) + " " + "x" * 1_000_000}
     else:
         reply = {"id": message["id"], "status": "failed", "error": "customer JBL is suspended"}
     print(json.dumps(reply), flush=True)
