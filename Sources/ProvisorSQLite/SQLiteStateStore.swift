@@ -12,7 +12,9 @@ public final class SQLiteStateStore: StateStore, OutboxStore, StateArchiving {
     public var description: String { "SQLite \(path)" }
 
     /// Opens the state at `path`, creating the file and its directory when missing, and brings
-    /// its schema up to date.
+    /// its schema up to date. A file that exists must be a Provisor state, and whole: an empty
+    /// file, one that is not SQLite, another program's database or one that fails SQLite's
+    /// quick integrity check is refused before anything is written to it.
     public init(path: String, busyTimeout: TimeInterval = 10) throws {
         self.path = path
         var configuration = Configuration()
@@ -24,9 +26,19 @@ public final class SQLiteStateStore: StateStore, OutboxStore, StateArchiving {
             try db.execute(sql: "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 8192")
         }
         do {
+            let exists = FileManager.default.fileExists(atPath: path)
+            let inWAL = exists ? try Self.checkHeader(path) : true
+            if !inWAL {
+                // Not in WAL mode, so not as Provisor leaves a state: opening the pool would
+                // switch the file to WAL, a write. It is checked read-only first.
+                var readOnly = Configuration()
+                readOnly.readonly = true
+                try DatabaseQueue(path: path, configuration: readOnly).read { try Self.checkContents($0, path: path) }
+            }
             let directory = (path as NSString).deletingLastPathComponent
             if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
             pool = try DatabasePool(path: path, configuration: configuration)
+            if exists && inWAL { try pool.read { try Self.checkContents($0, path: path) } }
             if try pool.read({ try Self.migrator.hasBeenSuperseded($0) }) { throw StateError.newerSchema(path: path) }
             try Self.migrator.migrate(pool)
         } catch let error as StateError {
@@ -36,6 +48,32 @@ public final class SQLiteStateStore: StateStore, OutboxStore, StateArchiving {
         } catch {
             throw StateError.unreadable(path: path, reason: error.localizedDescription)
         }
+    }
+
+    /// An existing file must start as an SQLite database does; its bytes are read, never
+    /// written. Returns whether it is in WAL mode (byte 18 of the header is 2).
+    static func checkHeader(_ path: String) throws -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw StateError.unreadable(path: path, reason: "it cannot be opened for reading") }
+        defer { try? handle.close() }
+        let header = [UInt8]((try? handle.read(upToCount: 100)) ?? Data())
+        if header.isEmpty { throw StateError.notAState(path: path, reason: "the file is empty (0 bytes)") }
+        guard header.count == 100, header.prefix(16).elementsEqual("SQLite format 3\u{0}".utf8) else {
+            throw StateError.notAState(path: path, reason: "the file is not an SQLite database")
+        }
+        return header[18] == 2
+    }
+
+    /// An existing database must hold Provisor's tables (or none at all from Provisor's first
+    /// migration onwards) and pass SQLite's quick integrity check.
+    static func checkContents(_ db: Database, path: String) throws {
+        let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        if !tables.contains("state_meta") {
+            let reason = tables.isEmpty ? "it is an SQLite database with no tables, not one Provisor created"
+                : "it is another program's SQLite database (its tables: \(tables.prefix(5).joined(separator: ", "))\(tables.count > 5 ? ", …" : ""))"
+            throw StateError.notAState(path: path, reason: reason)
+        }
+        let problems = try String.fetchAll(db, sql: "PRAGMA quick_check(5)")
+        if problems != ["ok"] { throw StateError.damaged(path: path, detail: problems.joined(separator: "; ")) }
     }
 
     /// The schema's versions, oldest first. A released migration is never edited: a change is

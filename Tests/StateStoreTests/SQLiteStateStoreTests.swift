@@ -38,9 +38,59 @@ import ProvisorTesting
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("state.db").path
             try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: path))
-            #expect(throws: StateError.unreadable(path: path, reason: "file is not a database")) { try SQLiteStateStore(path: path) }
-            #expect(StateError.unreadable(path: path, reason: "file is not a database").description
-                == "error: cannot open the state database '\(path)': file is not a database (check --state, or 'state:' in provisor.yaml)")
+            #expect(throws: StateError.notAState(path: path, reason: "the file is not an SQLite database")) { try SQLiteStateStore(path: path) }
+            #expect(StateError.notAState(path: path, reason: "the file is not an SQLite database").description
+                == "error: '\(path)' is not a Provisor state: the file is not an SQLite database. Nothing was read or written; check --state (or state: in provisor.yaml), and to start a new state name a file that does not exist yet")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(repeating: 0x41, count: 4096))
+        }
+    }
+
+    /// An empty file, an empty SQLite database and another program's database are not taken as
+    /// an empty state, and nothing is written into them.
+    @Test func anEmptyOrForeignFileIsRefusedAndLeftAsItWas() async throws {
+        try await withTemporaryDirectory { directory in
+            let empty = directory.appendingPathComponent("empty.db").path
+            #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
+            #expect(throws: StateError.notAState(path: empty, reason: "the file is empty (0 bytes)")) { try SQLiteStateStore(path: empty) }
+            #expect(try FileManager.default.attributesOfItem(atPath: empty)[.size] as? Int == 0)
+
+            let foreign = directory.appendingPathComponent("crm.db").path
+            try DatabaseQueue(path: foreign).write { db in
+                try db.execute(sql: "CREATE TABLE contacts (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO contacts (name) VALUES ('Ana')")
+            }
+            let before = try Data(contentsOf: URL(fileURLWithPath: foreign))
+            #expect(throws: StateError.notAState(path: foreign, reason: "it is another program's SQLite database (its tables: contacts)")) { try SQLiteStateStore(path: foreign) }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: foreign)) == before, "not a byte written, not even the journal mode")
+
+            let bare = directory.appendingPathComponent("bare.db").path
+            try DatabaseQueue(path: bare).write { db in try db.execute(sql: "PRAGMA user_version = 1") }
+            #expect(throws: StateError.notAState(path: bare, reason: "it is an SQLite database with no tables, not one Provisor created")) { try SQLiteStateStore(path: bare) }
+        }
+    }
+
+    @Test func aStateThatFailsTheIntegrityCheckIsRefused() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("state.db").path
+            do {
+                let store = try SQLiteStateStore(path: path)
+                let many = (0..<2_000).map { StateWrite.Resource(address: .customer("C\($0)"), parent: nil, engine: "e", attributes: AttributeDocument([Attribute(name: "name", value: .string(String(repeating: "n", count: 200)))])) }
+                _ = try await store.commit(StateWrite(upserts: many, at: PinnedTime.date))
+            }
+            // Checkpointed and closed, the file holds every page; a page in the middle is overwritten.
+            try await DatabaseQueue(path: path).writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            try handle.seek(toOffset: 40 * 4096 + 200)
+            try handle.write(contentsOf: Data(repeating: 0xA5, count: 3_000))
+            try handle.close()
+            do {
+                _ = try SQLiteStateStore(path: path)
+                Issue.record("a damaged state was opened")
+            } catch let error as StateError {
+                guard case .damaged(let at, let detail) = error else { Issue.record("expected damaged, got \(error)"); return }
+                #expect(at == path && !detail.isEmpty && detail != "ok")
+                #expect(error.description.hasPrefix("error: the state '\(path)' is damaged (SQLite's integrity check says: "))
+                #expect(error.description.hasSuffix("). Nothing was read or written; restore the state from a backup"))
+            }
         }
     }
 

@@ -197,7 +197,7 @@ func expectGolden(_ output: String, _ name: String, directory: URL) throws {
             try Data("this is not a database, it is a text file that is long enough to have a header page".utf8).write(to: garbage)
             let damaged = try provisor(["plan", "--state", garbage.path] + Self.examples)
             #expect(damaged.status == 1)
-            #expect(damaged.stderr.hasPrefix("error: cannot open the state database '\(garbage.path)': file is not a database"), "\(damaged.stderr)")
+            #expect(damaged.stderr.hasPrefix("error: '\(garbage.path)' is not a Provisor state: the file is not an SQLite database."), "\(damaged.stderr)")
             #expect(damaged.stdout.isEmpty)
 
             let manifests = directory.appendingPathComponent("bad.yaml")

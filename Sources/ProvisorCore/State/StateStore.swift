@@ -318,6 +318,10 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     case newerSchema(path: String)
     case notEmpty(store: String, serial: Int, resources: Int)
+    /// A file that is not a Provisor state: empty, not SQLite, or another program's database.
+    case notAState(path: String, reason: String)
+    /// A state that fails the database's integrity check.
+    case damaged(path: String, detail: String)
 
     public var description: String {
         switch self {
@@ -334,6 +338,10 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
             return "error: cannot open the state database '\(path)': \(reason) (check --state, or 'state:' in provisor.yaml)"
         case .newerSchema(let path):
             return "error: the state database '\(path)' was written by a newer Provisor; upgrade provisor before using it"
+        case .notAState(let path, let reason):
+            return "error: '\(path)' is not a Provisor state: \(reason). Nothing was read or written; check --state (or state: in provisor.yaml), and to start a new state name a file that does not exist yet"
+        case .damaged(let path, let detail):
+            return "error: the state '\(path)' is damaged (SQLite's integrity check says: \(detail)). Nothing was read or written; restore the state from a backup"
         case .notEmpty(let store, let serial, let resources):
             return "error: the state \(store) is not empty (serial \(serial), \(resources) resources, or a journal, audit log, outbox or observations); copy only into a new, empty state"
         }
