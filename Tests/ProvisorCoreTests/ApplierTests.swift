@@ -45,6 +45,26 @@ final class ScriptedEngine: EngineAdapter, @unchecked Sendable {
         return ChangePlan(state: .empty, waves: waves, summary: .init(), refusals: [], customerResellers: [:])
     }
 
+    /// A replace whose deprovision on the old engine fails is not provisioned on the new one:
+    /// the resource is never held by two engines at once.
+    @Test func aReplaceWhoseDeprovisionFailsIsNotProvisionedOnTheNewEngine() async throws {
+        let store = InMemoryStateStore()
+        let old = Self.resource(Self.customer, parent: nil)
+        _ = try await store.commit(StateWrite(upserts: [old], at: PinnedTime.date))
+        let oldEngine = ScriptedEngine(failing: [Self.customer.description]), newEngine = ScriptedEngine()
+        let reason = Change.Reason.engineChanged(from: "box", to: "new")
+        var delete = Self.change(.delete, old), create = Self.change(.create, old)
+        (delete.reason, create.reason, create.engine) = (reason, reason, "new")
+        let plan = Planner.plan(Differ.Result(changes: [create, delete], unchanged: 0), state: try await store.header(), policy: SafetyPolicy(allowedDeletes: 1))
+        #expect(plan.waves.map { "\($0.phase) \($0.changes.map(\.action))" } == ["deprovision [ProvisorCore.Change.Action.delete]", "provision [ProvisorCore.Change.Action.create]"])
+        let applier = Applier(store: store, adapters: ["box": oldEngine, "new": newEngine], secrets: SecretResolver(environment: [:]),
+                              options: .init(actor: "test", clock: PinnedTime.clock))
+        let results = try await applier.apply(plan, desired: DesiredState(resources: []), recorded: try await store.snapshot())
+        #expect(results.map(\.outcome) == [.failed("refused by script"), .skipped(because: Self.customer)])
+        #expect(newEngine.received.isEmpty)
+        #expect(try await store.resource(at: Self.customer)?.engine == "box", "still recorded on the old engine")
+    }
+
     @Test func aChildThatCannotBeRemovedKeepsItsParentsAndOthersCarryOn() async throws {
         let store = InMemoryStateStore()
         let records = [Self.resource(Self.customer, parent: nil), Self.resource(Self.user, parent: Self.customer),

@@ -146,9 +146,10 @@ private struct Session {
     }
 
     /// The failed resource that stops `change`, if any: for a provision or update, what stopped
-    /// its parent; for a delete, what stopped one of its children.
+    /// its parent, or (the second half of a replace) what stopped its own deprovision on the old
+    /// engine; for a delete, what stopped one of its children.
     func obstacle(to change: Change) -> ResourceAddress? {
-        change.action == .delete ? blockedDeletes[change.address] : change.parent.flatMap { broken[$0] }
+        change.action == .delete ? blockedDeletes[change.address] : broken[change.address] ?? change.parent.flatMap { broken[$0] }
     }
 
     /// Records that `change` did not happen because `cause` failed (`cause` is the change itself

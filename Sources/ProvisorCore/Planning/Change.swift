@@ -10,6 +10,9 @@ public struct Change: Sendable, Hashable {
         case removedFromManifests
         /// Deleted because its parent is deleted.
         case parentRemoved(ResourceAddress)
+        /// Replaced: its engine changed, so it is deprovisioned on the old engine and provisioned
+        /// on the new one (an engine is never sent an update for what it does not hold).
+        case engineChanged(from: String, to: String)
 
         public var description: String {
             switch self {
@@ -17,6 +20,7 @@ public struct Change: Sendable, Hashable {
             case .attributesChanged: return "attribute changed"
             case .removedFromManifests: return "removed from manifests"
             case .parentRemoved(let parent): return "parent \(parent) removed"
+            case .engineChanged(let from, let to): return "replace: engine changed from \(from) to \(to)"
             }
         }
     }
@@ -57,6 +61,12 @@ public struct Change: Sendable, Hashable {
     }
 
     public var kind: ResourceAddress.Kind { address.kind }
+
+    /// Whether this change is half of a replace (its engine changed).
+    public var isReplace: Bool {
+        if case .engineChanged = reason { return true }
+        return false
+    }
 
     /// The value of one attribute (desired, or recorded for a delete).
     public subscript(name: String) -> AttributeValue? {

@@ -71,6 +71,8 @@ public enum Refusal: Sendable, Hashable, CustomStringConvertible {
     case deletesEverything(count: Int)
     case allowanceTooSmall(count: Int, allowed: Int)
     case protectedCustomer(ResourceAddress)
+    /// A protected customer whose engine changed: moving deprovisions it on the old engine.
+    case protectedCustomerMoves(ResourceAddress, from: String, to: String)
     case rootReseller(ResourceAddress)
 
     public var description: String {
@@ -85,6 +87,8 @@ public enum Refusal: Sendable, Hashable, CustomStringConvertible {
             return "the plan deletes \(count) resources but --allow-deletes allows \(allowed); check the deletions, then rerun with --allow-deletes \(count) if they are intended"
         case .protectedCustomer(let address):
             return "\(address) is protected (protect: true in the recorded state) and is never deleted; to remove it, first apply its manifest with protect: false, then delete it"
+        case .protectedCustomerMoves(let address, let from, let to):
+            return "\(address) is protected and its engine changed from \(from) to \(to): moving it deprovisions it on \(from), everything under it included, and provisions it again on \(to); review that, then rerun with --allow-deletes N (N the plan's deletions) to move it"
         case .rootReseller(let address):
             return "\(address) is the root reseller and cannot be deleted; a new root must take over its code, or restore its manifest"
         }

@@ -16,6 +16,8 @@ public enum Differ {
         public var customerResellers: [String: String] = [:]
     }
 
+    /// A resource whose engine changed is a replace: a delete of the recorded resource on its
+    /// old engine and a create on the new one, both with the reason `engineChanged`.
     public static func diff(desired: DesiredState, recorded: [RecordedResource], store: String) throws -> Result {
         let byAddress = Dictionary(uniqueKeysWithValues: recorded.enumerated().map { ($1.address, $0) })
 
@@ -25,12 +27,14 @@ public enum Differ {
                 try range.map { position in
                     let resource = resources[position]
                     guard let index = byAddress[resource.address] else { return .create }
+                    if recorded[index].engine != resource.engine { return .replace(index) }
                     return try compare(resource, recorded[index], store: store).map { .update($0, index) } ?? .unchanged(index)
                 }
             }
         }
 
         var changes: [Change] = []
+        var replaced: [Change] = []
         var matched = [Bool](repeating: false, count: recorded.count)
         var unchanged = 0
         var position = 0
@@ -49,10 +53,19 @@ public enum Differ {
                 case .unchanged(let index):
                     matched[index] = true
                     unchanged += 1
+                case .replace(let index):
+                    matched[index] = true
+                    let old = recorded[index]
+                    let reason = Change.Reason.engineChanged(from: old.engine, to: resource.engine)
+                    changes.append(Change(action: .create, address: resource.address, parent: resource.parent, engine: resource.engine,
+                                          reason: reason, attributes: resource.attributes))
+                    replaced.append(Change(action: .delete, address: old.address, parent: old.parent, engine: old.engine,
+                                           reason: reason, attributes: try old.decodedAttributes(store: store)))
                 }
             }
         }
 
+        changes += replaced
         let removed = recorded.indices.filter { !matched[$0] }.map { recorded[$0] }.sorted { $0.address < $1.address }
         let removedAddresses = Set(removed.map(\.address))
         for resource in removed {
@@ -79,6 +92,7 @@ public enum Differ {
         case create
         case update([Change.AttributeChange], Int)
         case unchanged(Int)
+        case replace(Int)
     }
 
     /// The attributes that differ, or nil when the resource is unchanged.

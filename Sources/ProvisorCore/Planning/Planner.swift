@@ -3,7 +3,9 @@
 /// Provision waves come first, one per kind, parents before children: resellers (root side
 /// first), customers, customer services, users, user services. Deprovision waves follow in
 /// reverse, so a customer is deleted only after everything under it. Inside a wave, changes
-/// are in address order.
+/// are in address order. A replace (a resource whose engine changed) is deprovisioned on its
+/// old engine in waves of its own before everything else, children first, and provisioned on
+/// the new engine with the provision waves.
 public enum Planner {
     /// Diffs `desired` against `state` and plans the result.
     public static func plan(desired: DesiredState, state: StateSnapshot, policy: SafetyPolicy, store: String) throws -> ChangePlan {
@@ -15,13 +17,16 @@ public enum Planner {
         var summary = ChangePlan.Summary(unchanged: diff.unchanged)
         var provisions: [ResourceAddress.Kind: [Change]] = [:]
         var deprovisions: [ResourceAddress.Kind: [Change]] = [:]
+        var replacements: [ResourceAddress.Kind: [Change]] = [:]
         for change in diff.changes {
             switch change.action {
             case .create: summary.create += 1
             case .update: summary.update += 1
             case .delete: summary.delete += 1
             }
-            if change.action == .delete {
+            if change.action == .delete, change.isReplace {
+                replacements[change.kind, default: []].append(change)
+            } else if change.action == .delete {
                 deprovisions[change.kind, default: []].append(change)
             } else {
                 provisions[change.kind, default: []].append(change)
@@ -43,10 +48,11 @@ public enum Planner {
             }
             waves.append(ChangePlan.Wave(number: waves.count + 1, phase: phase, kind: kind, changes: changes))
         }
+        for kind in ResourceAddress.Kind.resources.reversed() { add(.deprovision, kind, replacements[kind]) }
         for kind in ResourceAddress.Kind.resources { add(.provision, kind, provisions[kind]) }
         for kind in ResourceAddress.Kind.resources.reversed() { add(.deprovision, kind, deprovisions[kind]) }
 
-        let deletes = deprovisions.values.flatMap { $0 }
+        let deletes = deprovisions.values.flatMap { $0 } + replacements.values.flatMap { $0 }
         return ChangePlan(state: state, waves: waves, summary: summary,
                     refusals: refusals(deletes: deletes, recorded: state.resourceCount, policy: policy),
                     customerResellers: diff.customerResellers)
@@ -69,7 +75,10 @@ public enum Planner {
             }
         }
         for change in deletes.sorted(by: { $0.address < $1.address }) {
-            if change.kind == .customer, change["protect"] == .boolean(true) {
+            if change.kind == .customer, change["protect"] == .boolean(true), case .engineChanged(let from, let to) = change.reason {
+                // Moving is allowed for a protected customer only when deletions are explicitly accepted.
+                if policy.allowedDeletes == nil { refusals.append(.protectedCustomerMoves(change.address, from: from, to: to)) }
+            } else if change.kind == .customer, change["protect"] == .boolean(true) {
                 refusals.append(.protectedCustomer(change.address))
             } else if change.kind == .reseller, change.parent == nil {
                 refusals.append(.rootReseller(change.address))
