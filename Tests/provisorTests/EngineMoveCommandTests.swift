@@ -59,3 +59,33 @@ import Testing
         }
     }
 }
+
+/// An engine that reads back empty (a wrong endpoint, a restored backup) would have its whole
+/// share of the estate provisioned again by `--refresh`: past the safety limits that is refused
+/// like a mass deletion, until `--allow-reprovision N` accepts it.
+@Suite struct RefreshLimitCommandTests {
+    @Test func anEngineThatReadsBackEmptyIsNotReprovisionedPastTheLimits() async throws {
+        try await withRehearsal { rehearsal in
+            #expect(try rehearsal.reconcile().status == 0)
+            try FileManager.default.removeItem(atPath: "\(rehearsal.engines)/platform-eu")
+            let plan = try provisor(["reconcile", "--dry-run", "--refresh", "--config", "provisor.yaml", "--state", rehearsal.state, "--simulate", rehearsal.engines],
+                                    in: rehearsal.directory, environment: Rehearsal.secrets)
+            #expect(plan.status == 1)
+            let line = try #require(plan.stderr.split(separator: "\n").first { $0.hasPrefix("error: the refresh found ") }, "\(plan.stderr)")
+            let count = try #require(Int(line.split(separator: " ")[4]))
+            #expect(line.hasPrefix("error: the refresh found \(count) of 132 recorded resources (") && line.contains("missing from their engines and would provision them all again"))
+            #expect(line.hasSuffix("then rerun with --allow-reprovision \(count) if they really are gone"), "\(line)")
+
+            let refused = try rehearsal.reconcile(["--refresh"])
+            #expect(refused.status == 1 && refused.stderr.contains("error: the refresh found \(count) of 132 recorded resources"))
+            let sent = try rehearsal.log().filter { $0["engine"] as? String == "platform-eu" && $0["outcome"] as? String == "applied" }
+            #expect(sent.isEmpty, "nothing was provisioned again")
+
+            let tooFew = try rehearsal.reconcile(["--refresh", "--allow-reprovision", "\(count - 1)"])
+            #expect(tooFew.status == 1 && tooFew.stderr.contains("but --allow-reprovision allows \(count - 1)"))
+            let accepted = try rehearsal.reconcile(["--refresh", "--allow-reprovision", "\(count)"])
+            #expect(accepted.status == 0, "\(accepted.stdout)\(accepted.stderr)")
+            #expect(accepted.stdout.contains("\(count) missing (provisioned again)"))
+        }
+    }
+}

@@ -52,15 +52,32 @@ public struct SafetyPolicy: Sendable, Hashable {
     public var maxDeletePercent: Int
     /// `--allow-deletes N`: up to N deletions are accepted whatever the limits say.
     public var allowedDeletes: Int?
+    /// `--allow-reprovision N`: up to N resources a refresh found missing are provisioned again
+    /// whatever the limits say.
+    public var allowedReprovisions: Int?
 
-    public init(maxDeletes: Int = 50, maxDeletePercent: Int = 20, allowedDeletes: Int? = nil) {
+    public init(maxDeletes: Int = 50, maxDeletePercent: Int = 20, allowedDeletes: Int? = nil, allowedReprovisions: Int? = nil) {
         self.maxDeletes = maxDeletes
         self.maxDeletePercent = maxDeletePercent
         self.allowedDeletes = allowedDeletes
+        self.allowedReprovisions = allowedReprovisions
     }
 
-    public init(_ safety: RepositoryConfig.Safety, allowedDeletes: Int?) {
-        self.init(maxDeletes: safety.maxDeletes, maxDeletePercent: safety.maxDeletePercent, allowedDeletes: allowedDeletes)
+    public init(_ safety: RepositoryConfig.Safety, allowedDeletes: Int?, allowedReprovisions: Int? = nil) {
+        self.init(maxDeletes: safety.maxDeletes, maxDeletePercent: safety.maxDeletePercent, allowedDeletes: allowedDeletes,
+                  allowedReprovisions: allowedReprovisions)
+    }
+
+    /// Why provisioning again the `count` resources a refresh found missing (of `recorded`)
+    /// must not go ahead: an engine that reads back empty (a wrong endpoint, a restored backup)
+    /// would otherwise have its whole share of the estate provisioned again.
+    public func reprovisionRefusals(count: Int, recorded: Int) -> [Refusal] {
+        guard count > 0 else { return [] }
+        if let allowed = allowedReprovisions {
+            return count > allowed ? [.reprovisionAllowanceTooSmall(count: count, allowed: allowed)] : []
+        }
+        guard count > maxDeletes || count * 100 > maxDeletePercent * recorded else { return [] }
+        return [.tooManyReprovisions(count: count, recorded: recorded)]
     }
 }
 
@@ -74,6 +91,9 @@ public enum Refusal: Sendable, Hashable, CustomStringConvertible {
     /// A protected customer whose engine changed: moving deprovisions it on the old engine.
     case protectedCustomerMoves(ResourceAddress, from: String, to: String)
     case rootReseller(ResourceAddress)
+    /// A refresh found more resources missing than the delete limits allow.
+    case tooManyReprovisions(count: Int, recorded: Int)
+    case reprovisionAllowanceTooSmall(count: Int, allowed: Int)
 
     public var description: String {
         switch self {
@@ -89,6 +109,10 @@ public enum Refusal: Sendable, Hashable, CustomStringConvertible {
             return "\(address) is protected (protect: true in the recorded state) and is never deleted; to remove it, first apply its manifest with protect: false, then delete it"
         case .protectedCustomerMoves(let address, let from, let to):
             return "\(address) is protected and its engine changed from \(from) to \(to): moving it deprovisions it on \(from), everything under it included, and provisions it again on \(to); review that, then rerun with --allow-deletes N (N the plan's deletions) to move it"
+        case .tooManyReprovisions(let count, let recorded):
+            return "the refresh found \(count) of \(recorded) recorded resources (\(Self.percent(count, of: recorded))) missing from their engines and would provision them all again, past safety.maxDeletes or safety.maxDeletePercent; check that each engine reads the right place (provisor drift shows which), then rerun with --allow-reprovision \(count) if they really are gone"
+        case .reprovisionAllowanceTooSmall(let count, let allowed):
+            return "the refresh would provision \(count) missing resources again but --allow-reprovision allows \(allowed); check them with provisor drift, then rerun with --allow-reprovision \(count) if they really are gone"
         case .rootReseller(let address):
             return "\(address) is the root reseller and cannot be deleted; a new root must take over its code, or restore its manifest"
         }

@@ -117,17 +117,21 @@ private func applyLocked(_ options: PlanOptions, workspace: Workspace, saved: Sa
     }
 
     var snapshot = try await store.snapshot()
+    var reprovisions = 0
+    let recordedCount = snapshot.header.resourceCount
     if options.refresh {
         let readings = await EngineReadings.read(adapters, recorded: snapshot)
         try await readings.keep(in: store, at: workspace.clock.now())
         let refresh = try Refresh(readings, desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore, store: store.description)
         snapshot = refresh.snapshot
+        reprovisions = refresh.missing
         output.write(refresh.summary)
     }
     // A saved plan's deletions were accepted when it was reviewed; the protections that no
     // allowance lifts still apply.
-    var plan = try Planner.plan(desired: report.desired, state: snapshot,
-                                policy: SafetyPolicy(workspace.config.safety, allowedDeletes: saved?.deletes ?? options.allowDeletes), store: store.description)
+    let policy = SafetyPolicy(workspace.config.safety, allowedDeletes: saved?.deletes ?? options.allowDeletes, allowedReprovisions: options.allowReprovision)
+    var plan = try Planner.plan(desired: report.desired, state: snapshot, policy: policy, store: store.description)
+    plan.refusals += policy.reprovisionRefusals(count: reprovisions, recorded: recordedCount)
     plan.commit = applier.options.commit
     if let saved { try saved.check(against: plan, store: store.description) }
     if plan.isRefused {

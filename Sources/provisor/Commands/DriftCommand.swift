@@ -148,6 +148,9 @@ struct Refresh {
         snapshot = try recorded.refreshed(by: drifts, store: store)
     }
 
+    /// The recorded resources the engines no longer hold, which the plan provisions again.
+    var missing: Int { drifts.count { $0.kind == .missing } }
+
     /// What the refresh found, for the lines before the plan.
     var summary: String {
         let count = { (kind: Drift.Kind) in drifts.count { $0.kind == kind } }

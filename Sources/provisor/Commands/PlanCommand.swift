@@ -17,6 +17,9 @@ struct PlanOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Accept up to N deletions, past safety.maxDeletes and safety.maxDeletePercent.", valueName: "N"))
     var allowDeletes: Int?
 
+    @Option(name: .long, help: ArgumentHelp("With --refresh, accept provisioning up to N missing resources again, past safety.maxDeletes and safety.maxDeletePercent.", valueName: "N"))
+    var allowReprovision: Int?
+
     @Option(name: .long, help: ArgumentHelp("Longest markdown output before sections are left out (GitHub allows 65536 per comment).", valueName: "CHARS"))
     var maxCommentSize: Int = PlanView.defaultCommentLimit
 
@@ -29,6 +32,8 @@ struct PlanOptions: ParsableArguments {
     func validate() throws {
         if format == .github { throw ValidationError("a plan prints human, json or markdown") }
         if let allowDeletes, allowDeletes < 0 { throw ValidationError("--allow-deletes must be 0 or more") }
+        if let allowReprovision, allowReprovision < 0 { throw ValidationError("--allow-reprovision must be 0 or more") }
+        if allowReprovision != nil, !refresh { throw ValidationError("--allow-reprovision goes with --refresh") }
         if maxCommentSize < 1_000 { throw ValidationError("--max-comment-size must be at least 1000") }
     }
 }
@@ -100,17 +105,21 @@ func makePlan(_ options: PlanOptions, simulate: String? = nil) async throws -> I
 
     var start = clock.now
     var preamble = ""
+    var reprovisions = 0
+    let recordedCount = snapshot.header.resourceCount
     if options.refresh {
         // A plan writes nothing, so this reading is not kept (drift and reconcile keep theirs).
         let readings = try await EngineReadings.read(report.estate.engines, workspace: workspace, recorded: snapshot, simulate: simulate)
         let refresh = try Refresh(readings, desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore, store: recorded.description)
         snapshot = refresh.snapshot
+        reprovisions = refresh.missing
         preamble = refresh.summary + (options.format == .markdown ? "\n" : "")
         timings.append(("read engines", clock.now - start))
         start = clock.now
     }
-    let policy = SafetyPolicy(workspace.config.safety, allowedDeletes: options.allowDeletes)
+    let policy = SafetyPolicy(workspace.config.safety, allowedDeletes: options.allowDeletes, allowedReprovisions: options.allowReprovision)
     var plan = try Planner.plan(desired: report.desired, state: snapshot, policy: policy, store: recorded.description)
+    plan.refusals += policy.reprovisionRefusals(count: reprovisions, recorded: recordedCount)
     plan.commit = workspace.commit
     timings.append(("plan", clock.now - start))
 
