@@ -50,6 +50,35 @@ public final class SQLiteStateStore: StateStore, OutboxStore, StateArchiving {
         }
     }
 
+    /// Opens an existing state for reading only (a plan, history, state list): nothing is
+    /// written to it, not even a checkpoint or a migration, so a plan writes nothing and works
+    /// on a state it may not write. Checked like a state opened for writing.
+    public init(readingOnly path: String, busyTimeout: TimeInterval = 10) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.readonly = true
+        do {
+            guard try Self.checkHeader(path) else {
+                // Not in WAL mode: not as Provisor leaves a state; the contents say why.
+                try DatabaseQueue(path: path, configuration: configuration).read { try Self.checkContents($0, path: path) }
+                throw StateError.notAState(path: path, reason: "it is not in WAL mode, as every Provisor state is")
+            }
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try pool.read { db in
+                try Self.checkContents(db, path: path)
+                if try Self.migrator.hasBeenSuperseded(db) { throw StateError.newerSchema(path: path) }
+                if try !Self.migrator.hasCompletedMigrations(db) { throw StateError.olderSchema(path: path) }
+            }
+        } catch let error as StateError {
+            throw error
+        } catch let error as DatabaseError {
+            throw StateError.unreadable(path: path, reason: error.message ?? "\(error.resultCode)")
+        } catch {
+            throw StateError.unreadable(path: path, reason: error.localizedDescription)
+        }
+    }
+
     /// An existing file must start as an SQLite database does; its bytes are read, never
     /// written. Returns whether it is in WAL mode (byte 18 of the header is 2).
     static func checkHeader(_ path: String) throws -> Bool {

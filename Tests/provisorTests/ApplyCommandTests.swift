@@ -248,7 +248,7 @@ func startProvisor(_ arguments: [String], in directory: URL, environment: [Strin
 
     @Test func killedMidApplyTheLockStaysUntilUnlockedAndTheRerunSendsNoDuplicate() async throws {
         try await withRehearsal { rehearsal in
-            let (process, _) = try await rehearsal.startSlowReconcile(delay: 15, after: 40)
+            let (process, _) = try await rehearsal.startSlowReconcile(delay: 40, after: 40)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal)

@@ -18,4 +18,36 @@ import Testing
             #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("engines").path), "nothing was sent")
         }
     }
+
+    /// A plan only reads: the state's bytes are the same afterwards, and a state the run may not
+    /// write (immutable, where the file system allows marking it so) can still be planned against.
+    @Test func aPlanWritesNothingToTheStateAndWorksOnOneItMayNotWrite() async throws {
+        try await withRehearsal { rehearsal in
+            #expect(try rehearsal.reconcile().status == 0)
+            try rehearsal.edit("customers/att/customer.yaml") { $0.replacingOccurrences(of: "name: Acme Test Tenant", with: "name: Acme Test Tenant 2") }
+            let before = try Data(contentsOf: URL(fileURLWithPath: rehearsal.state))
+            for command in [["plan"], ["history"], ["state", "list"]] {
+                let run = try provisor(command + (command == ["plan"] ? ["--config", "provisor.yaml"] : []) + ["--state", rehearsal.state], in: rehearsal.directory)
+                #expect(run.status == (command == ["plan"] ? 2 : 0), "\(command): \(run.stderr)")
+            }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: rehearsal.state)) == before, "not a byte of the state changed")
+
+            let locked = Process()
+            locked.executableURL = URL(fileURLWithPath: "/usr/bin/chattr")
+            locked.arguments = ["+i", rehearsal.state]
+            locked.standardError = FileHandle.nullDevice
+            guard (try? locked.run()) != nil else { return }
+            locked.waitUntilExit()
+            guard locked.terminationStatus == 0 else { return }  // no immutable files here
+            defer {
+                let unlock = Process()
+                unlock.executableURL = URL(fileURLWithPath: "/usr/bin/chattr")
+                unlock.arguments = ["-i", rehearsal.state]
+                try? unlock.run()
+                unlock.waitUntilExit()
+            }
+            let plan = try provisor(["plan", "--config", "provisor.yaml", "--state", rehearsal.state], in: rehearsal.directory)
+            #expect(plan.status == 2 && plan.stdout.contains("~ customer/ATT"), "\(plan.stdout)\(plan.stderr)")
+        }
+    }
 }

@@ -31,7 +31,7 @@ struct PostgresCommandTests {
 
     @Test func killedMidApplyTheServerReleasesTheLockAndTheRerunSendsNoDuplicate() async throws {
         try await withPostgresRehearsal { rehearsal in
-            let (process, _) = try await rehearsal.startSlowReconcile(delay: 15, after: 40)
+            let (process, _) = try await rehearsal.startSlowReconcile(delay: 40, after: 40)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal)

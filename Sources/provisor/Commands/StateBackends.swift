@@ -74,9 +74,15 @@ extension Workspace {
 }
 
 extension RecordedState {
-    /// Opens the configured state without creating it: a state not created yet is empty.
-    static func open(_ workspace: Workspace) async throws -> RecordedState {
-        let store = try await workspace.state.openExisting(directory: workspace.directory)
+    /// Opens the configured state without creating it (a state not created yet is empty): to
+    /// read it only, unless `writing` (breaking its lock).
+    static func open(_ workspace: Workspace, writing: Bool = false) async throws -> RecordedState {
+        let store: (any StateStore)?
+        if case .sqlite(let path) = workspace.state, !writing {
+            store = FileManager.default.fileExists(atPath: path) ? try SQLiteStateStore(readingOnly: path) : nil
+        } else {
+            store = try await workspace.state.openExisting(directory: workspace.directory)
+        }
         return RecordedState(store: store, description: try store?.description ?? workspace.state.describe(directory: workspace.directory))
     }
 }

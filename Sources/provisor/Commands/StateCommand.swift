@@ -26,8 +26,9 @@ struct StateReadOptions: ParsableArguments {
         if format != .human && format != .json { throw ValidationError("state commands print human or json") }
     }
 
-    func open() async throws -> RecordedState {
-        try await RecordedState.open(Workspace.open(config: config, manifests: nil, state: state.state))
+    /// The state, to read it only, unless `writing`.
+    func open(writing: Bool = false) async throws -> RecordedState {
+        try await RecordedState.open(Workspace.open(config: config, manifests: nil, state: state.state), writing: writing)
     }
 }
 
@@ -110,7 +111,7 @@ struct StateUnlockCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingFailures {
-            let recorded = try await options.open()
+            let recorded = try await options.open(writing: true)
             guard let store = recorded.store, let lock = try await store.breakLock() else {
                 Terminal.standardOutput.write("The state (\(recorded.description)) is not locked.\n")
                 return 0
