@@ -180,8 +180,9 @@ public final class PostgresStateStore: StateStore, OutboxStore, StateArchiving {
     // MARK: Writing
 
     public func commit(_ write: StateWrite) async throws -> StateHeader {
-        let store = description
+        let store = description, held = await sessions.heldID
         return try await transaction { connection in
+            try await Self.check(held, connection, store: store)
             let current = try await Self.lockedSerial(connection)
             if let expected = write.expectedSerial, expected != current {
                 throw StateError.serialMismatch(expected: expected, found: current, store: store)
@@ -336,7 +337,19 @@ public final class PostgresStateStore: StateStore, OutboxStore, StateArchiving {
 
     public func appendJournal(_ entries: [JournalEntry]) async throws -> [JournalEntry] {
         guard !entries.isEmpty else { return [] }
-        return try await transaction { connection in try await Self.append(entries, connection) }
+        let store = description, held = await sessions.heldID
+        return try await transaction { connection in
+            try await Self.check(held, connection, store: store)
+            return try await Self.append(entries, connection)
+        }
+    }
+
+    /// Refuses a write when this store acquired a lock whose row is gone or another's (someone
+    /// broke it with state unlock): a run whose lock was broken writes nothing more.
+    private static func check(_ held: String?, _ connection: PostgresConnection, store: String) async throws {
+        guard let held else { return }
+        let current = try await single(connection.query("SELECT lock_id FROM state_lock", logger: logger), as: String.self)
+        guard current == held else { throw StateError.lockNotHeld(id: held, store: store) }
     }
 
     /// Appends journal entries in their order and returns them with their sequences (kept when
@@ -502,7 +515,11 @@ public final class PostgresStateStore: StateStore, OutboxStore, StateArchiving {
 
     public func enqueue(_ messages: [OutboxMessage]) async throws -> Set<String> {
         guard !messages.isEmpty else { return [] }
-        return try await transaction { connection in try await Self.enqueue(messages, connection) }
+        let store = description, held = await sessions.heldID
+        return try await transaction { connection in
+            try await Self.check(held, connection, store: store)
+            return try await Self.enqueue(messages, connection)
+        }
     }
 
     /// The identity column's name for an insert's column and select lists when the batch keeps
@@ -707,6 +724,8 @@ private actor LockSessions {
     }
 
     func insert(_ session: PostgresConnection, for id: String) { sessions[id] = session }
+    /// The lock this store holds, if any (a run holds one at a time).
+    var heldID: String? { sessions.keys.first }
     func remove(_ id: String) -> PostgresConnection? { sessions.removeValue(forKey: id) }
     func removeAll() -> [PostgresConnection] {
         defer { sessions.removeAll() }

@@ -8,6 +8,9 @@ import ProvisorCore
 public final class SQLiteStateStore: StateStore, OutboxStore, StateArchiving {
     public let path: String
     private let pool: DatabasePool
+    /// The lock this store acquired and has not released: while it is set, every write checks
+    /// that the lock is still that one, so a run whose lock was broken writes nothing more.
+    private let held = HeldLock()
 
     public var description: String { "SQLite \(path)" }
 
@@ -282,7 +285,9 @@ public final class SQLiteStateStore: StateStore, OutboxStore, StateArchiving {
 
     public func commit(_ write: StateWrite) async throws -> StateHeader {
         let store = description
+        let held = held.id
         return try await transaction { db in
+            try Self.check(held, db, store: store)
             let current = try Self.header(db)
             if let expected = write.expectedSerial, expected != current.serial {
                 throw StateError.serialMismatch(expected: expected, found: current.serial, store: store)
@@ -323,17 +328,26 @@ public final class SQLiteStateStore: StateStore, OutboxStore, StateArchiving {
 
     public func acquireLock(_ request: LockRequest) async throws -> StateLock {
         let store = description
-        return try await transaction { db in
+        let acquired = try await transaction { db in
             if let holder = try Self.lock(db) { throw StateError.locked(holder, store: store) }
             let lock = StateLock(request)
             try db.execute(sql: "INSERT INTO state_lock (id, lock_id, holder, process_id, operation, acquired_at) VALUES (1, ?, ?, ?, ?, ?)",
                            arguments: [lock.id, lock.holder, lock.processID, lock.operation, lock.acquiredAt.timeIntervalSince1970])
             return lock
         }
+        held.id = acquired.id
+        return acquired
+    }
+
+    /// Refuses a write when this store acquired a lock that is no longer the state's.
+    private static func check(_ held: String?, _ db: Database, store: String) throws {
+        guard let held else { return }
+        guard try String.fetchOne(db, sql: "SELECT lock_id FROM state_lock") == held else { throw StateError.lockNotHeld(id: held, store: store) }
     }
 
     public func releaseLock(_ lock: StateLock) async throws {
         let store = description
+        defer { if held.id == lock.id { held.id = nil } }
         try await transaction { db in
             try db.execute(sql: "DELETE FROM state_lock WHERE lock_id = ?", arguments: [lock.id])
             if db.changesCount == 0 { throw StateError.lockNotHeld(id: lock.id, store: store) }
@@ -359,7 +373,11 @@ public final class SQLiteStateStore: StateStore, OutboxStore, StateArchiving {
     }
 
     public func appendJournal(_ entries: [JournalEntry]) async throws -> [JournalEntry] {
-        try await transaction { db in try Self.append(entries, db) }
+        let held = held.id, store = description
+        return try await transaction { db in
+            try Self.check(held, db, store: store)
+            return try Self.append(entries, db)
+        }
     }
 
     private static func append(_ entries: [JournalEntry], _ db: Database) throws -> [JournalEntry] {
@@ -492,7 +510,11 @@ public final class SQLiteStateStore: StateStore, OutboxStore, StateArchiving {
     // MARK: Outbox
 
     public func enqueue(_ messages: [OutboxMessage]) async throws -> Set<String> {
-        try await transaction { db in try Self.enqueue(messages, db) }
+        let held = held.id, store = description
+        return try await transaction { db in
+            try Self.check(held, db, store: store)
+            return try Self.enqueue(messages, db)
+        }
     }
 
     /// Stores the messages not stored yet, at their own position when they have one.
@@ -585,5 +607,16 @@ public final class SQLiteStateStore: StateStore, OutboxStore, StateArchiving {
             }
             return result!
         }
+    }
+}
+
+/// The id of the lock a store holds, shared by its concurrent calls.
+final class HeldLock: @unchecked Sendable {
+    private let guardLock = NSLock()
+    private var value: String?
+
+    var id: String? {
+        get { guardLock.withLock { value } }
+        set { guardLock.withLock { value = newValue } }
     }
 }

@@ -8,6 +8,8 @@ public actor InMemoryStateStore: StateStore, OutboxStore {
     private var serial = 0
     private var records: [ResourceAddress: RecordedResource] = [:]
     private var lock: StateLock?
+    /// The lock acquired through this store and not released.
+    private var heldID: String?
     private var journalEntries: [JournalEntry] = []
     private var auditEntries: [AuditEntry] = []
     private var outboxMessages: [OutboxMessage] = []
@@ -35,6 +37,7 @@ public actor InMemoryStateStore: StateStore, OutboxStore {
     }
 
     public func commit(_ write: StateWrite) throws -> StateHeader {
+        try checkHeld()
         if let expected = write.expectedSerial, expected != serial {
             throw StateError.serialMismatch(expected: expected, found: serial, store: description)
         }
@@ -49,7 +52,7 @@ public actor InMemoryStateStore: StateStore, OutboxStore {
             entry.serial = serial
             auditEntries.append(entry)
         }
-        _ = appendJournal(write.journal)
+        _ = try appendJournal(write.journal)
         return header()
     }
 
@@ -66,12 +69,19 @@ public actor InMemoryStateStore: StateStore, OutboxStore {
         if let lock { throw StateError.locked(lock, store: description) }
         let acquired = StateLock(request)
         lock = acquired
+        heldID = acquired.id
         return acquired
     }
 
     public func releaseLock(_ held: StateLock) throws {
+        if heldID == held.id { heldID = nil }
         guard lock?.id == held.id else { throw StateError.lockNotHeld(id: held.id, store: description) }
         lock = nil
+    }
+
+    /// Refuses a write once the lock this store acquired was broken, as the others do.
+    private func checkHeld() throws {
+        if let heldID, lock?.id != heldID { throw StateError.lockNotHeld(id: heldID, store: description) }
     }
 
     public func currentLock() -> StateLock? { lock }
@@ -81,8 +91,9 @@ public actor InMemoryStateStore: StateStore, OutboxStore {
         return lock
     }
 
-    public func appendJournal(_ entries: [JournalEntry]) -> [JournalEntry] {
-        entries.map { entry in
+    public func appendJournal(_ entries: [JournalEntry]) throws -> [JournalEntry] {
+        try checkHeld()
+        return entries.map { entry in
             var stored = entry
             stored.sequence = Int64(journalEntries.count + 1)
             journalEntries.append(stored)
@@ -108,7 +119,8 @@ public actor InMemoryStateStore: StateStore, OutboxStore {
         return unresolved.reversed()
     }
 
-    public func enqueue(_ messages: [OutboxMessage]) -> Set<String> {
+    public func enqueue(_ messages: [OutboxMessage]) throws -> Set<String> {
+        try checkHeld()
         var added = Set<String>()
         for var message in messages where outboxIDs.insert(message.id).inserted {
             message.position = Int64(outboxMessages.count + 1)

@@ -14,6 +14,7 @@ public enum StateStoreConformance {
         case filtersByKindAndCustomerInAddressOrder
         case lockIsExclusive
         case brokenLockCannotBeReleased
+        case brokenLockStopsWrites
         case journalIsAppendOnlyAndOrdered
         case auditCarriesTheCommitSerial
         case auditKeepsTheCommitAuthorAndMessage
@@ -118,6 +119,28 @@ public enum StateStoreConformance {
                 try expect(id == held.id, "the refusal names the lock")
             }
             try expect(try await store.breakLock() == nil, "breaking no lock returns nil")
+
+        case .brokenLockStopsWrites:
+            // The run holding the lock writes; once the lock is broken (state unlock from another
+            // process) and another run takes it, the first run's writes are refused.
+            let held = try await store.acquireLock(LockRequest(holder: "ann@ci", processID: 41, operation: "reconcile", at: PinnedTime.date))
+            _ = try await store.commit(StateWrite(upserts: [samples[0]], at: PinnedTime.date))
+            _ = try await store.breakLock()
+            let entry = JournalEntry(run: "r1", address: samples[1].address, action: "create", status: .pending, messageID: "m-late", at: PinnedTime.date)
+            do {
+                _ = try await store.commit(StateWrite(upserts: [samples[1]], at: PinnedTime.date))
+                throw ConformanceFailure("a commit was written after the lock was broken")
+            } catch StateError.lockNotHeld(let id, _) {
+                try expect(id == held.id, "the refusal names the broken lock")
+            }
+            do {
+                _ = try await store.appendJournal([entry])
+                throw ConformanceFailure("a journal entry was written after the lock was broken")
+            } catch StateError.lockNotHeld(let id, _) {
+                try expect(id == held.id, "the refusal names the broken lock")
+            }
+            try expect(try await store.resource(at: samples[1].address) == nil, "nothing of the refused commit landed")
+            try expect(try await store.journal(run: "r1").isEmpty, "nothing of the refused journal entry landed")
 
         case .journalIsAppendOnlyAndOrdered:
             let written = try await store.appendJournal([

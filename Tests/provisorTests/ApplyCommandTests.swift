@@ -270,6 +270,27 @@ func startProvisor(_ arguments: [String], in directory: URL, environment: [Strin
         }
     }
 
+    /// `state unlock` while a run is still working: that run's next write is refused, so it
+    /// stops; the next run resumes what it had sent, and nothing is provisioned twice.
+    @Test func aRunWhoseLockWasBrokenWritesNothingMoreAndStops() async throws {
+        try await withRehearsal { rehearsal in
+            let (process, out) = try await rehearsal.startSlowReconcile(delay: 40, after: 20)
+            let unlock = try provisor(["state", "unlock", "--state", rehearsal.state], in: rehearsal.directory)
+            #expect(unlock.stdout.hasPrefix("Removed the lock on SQLite \(rehearsal.state) held by"), "\(unlock.stdout)\(unlock.stderr)")
+            process.waitUntilExit()
+            let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(process.terminationStatus == 1, "\(output)")
+            let sentBefore = try rehearsal.log().count
+            #expect(sentBefore < Self.total, "it stopped instead of applying everything")
+
+            let rerun = try rehearsal.reconcile()
+            #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
+            let counts = try rehearsal.appliedCounts()
+            #expect(counts.count == Self.total)
+            #expect(counts.filter { $0.value > 1 }.isEmpty, "no duplicate provision: \(counts.filter { $0.value > 1 })")
+        }
+    }
+
     @Test(arguments: [SIGINT, SIGTERM])
     func anInterruptStopsSendingRecordsWhatWasDoneAndReleasesTheLock(_ signal: Int32) async throws {
         try await withRehearsal { rehearsal in
