@@ -29,8 +29,8 @@ public final class SQLiteStateStore: StateStore, OutboxStore, StateArchiving {
             try db.execute(sql: "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 8192")
         }
         do {
-            let exists = FileManager.default.fileExists(atPath: path)
-            let inWAL = exists ? try Self.checkHeader(path) : true
+            if !FileManager.default.fileExists(atPath: path) { try Self.create(path, configuration: configuration) }
+            let inWAL = try Self.checkHeader(path)
             if !inWAL {
                 // Not in WAL mode, so not as Provisor leaves a state: opening the pool would
                 // switch the file to WAL, a write. It is checked read-only first.
@@ -38,18 +38,51 @@ public final class SQLiteStateStore: StateStore, OutboxStore, StateArchiving {
                 readOnly.readonly = true
                 try DatabaseQueue(path: path, configuration: readOnly).read { try Self.checkContents($0, path: path) }
             }
-            let directory = (path as NSString).deletingLastPathComponent
-            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
             pool = try DatabasePool(path: path, configuration: configuration)
-            if exists && inWAL { try pool.read { try Self.checkContents($0, path: path) } }
+            if inWAL { try pool.read { try Self.checkContents($0, path: path) } }
             if try pool.read({ try Self.migrator.hasBeenSuperseded($0) }) { throw StateError.newerSchema(path: path) }
-            try Self.migrator.migrate(pool)
+            try Self.migrate(pool)
         } catch let error as StateError {
             throw error
         } catch let error as DatabaseError {
             throw StateError.unreadable(path: path, reason: error.message ?? "\(error.resultCode)")
         } catch {
             throw StateError.unreadable(path: path, reason: error.localizedDescription)
+        }
+    }
+
+    /// Creates a new state whole, or leaves the one another run created meanwhile: the schema
+    /// is made in a file of its own, which is then linked into place only if nothing is there
+    /// yet. Nobody ever sees a half-made state (an empty file would be refused as not a state).
+    private static func create(_ path: String, configuration: Configuration) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        let temporary = path + ".new-" + UUID().uuidString.lowercased()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: temporary + suffix) } }
+        let pool = try DatabasePool(path: temporary, configuration: configuration)
+        try migrator.migrate(pool)
+        try pool.close()
+        guard link(temporary, path) == 0 || errno == EEXIST else {
+            throw StateError.unreadable(path: path, reason: "it cannot be created: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Brings the schema up to date. Runs starting together on a new state race to migrate it
+    /// (GRDB reads which migrations are applied before it takes the write lock): the loser's
+    /// transaction fails and rolls back, so it waits and looks again, done once the schema is
+    /// complete, whoever completed it.
+    private static func migrate(_ pool: DatabasePool) throws {
+        var attempts = 0
+        while true {
+            do {
+                try migrator.migrate(pool)
+                return
+            } catch let error as DatabaseError {
+                attempts += 1
+                if try pool.read({ try migrator.hasCompletedMigrations($0) }) { return }
+                if attempts == 50 { throw error }
+                usleep(UInt32.random(in: 20_000...100_000))
+            }
         }
     }
 

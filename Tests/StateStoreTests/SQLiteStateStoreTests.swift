@@ -68,6 +68,23 @@ import ProvisorTesting
         }
     }
 
+    /// Runs starting together on a new state all open it: one creates the schema, the others
+    /// find it made, and none fails with a migration error.
+    @Test func storesOpenedTogetherOnANewFileAllSucceed() async throws {
+        try await withTemporaryDirectory { directory in
+            for round in 0..<5 {
+                let path = directory.appendingPathComponent("state-\(round).db").path
+                let lineages = try await withThrowingTaskGroup(of: String?.self) { group in
+                    for _ in 0..<6 { group.addTask { try await SQLiteStateStore(path: path).header().lineage } }
+                    var all: [String?] = []
+                    for try await lineage in group { all.append(lineage) }
+                    return all
+                }
+                #expect(lineages.count == 6 && Set(lineages).count == 1 && lineages[0] != nil, "one schema, one lineage: \(lineages)")
+            }
+        }
+    }
+
     @Test func aStateThatFailsTheIntegrityCheckIsRefused() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("state.db").path
