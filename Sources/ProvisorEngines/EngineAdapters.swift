@@ -33,8 +33,12 @@ public enum EngineAdapters {
             self.simulatedDate = simulatedDate
         }
 
+        /// `relative` from `directory`, written once: `./engines/x.sh`, never `././engines/x.sh`.
         func path(_ relative: String) -> String {
-            relative.hasPrefix("/") ? relative : (directory as NSString).appendingPathComponent(relative)
+            guard !relative.hasPrefix("/") else { return relative }
+            var relative = relative
+            while relative.hasPrefix("./") { relative.removeFirst(2) }
+            return directory == "." || directory.isEmpty ? "./" + relative : (directory as NSString).appendingPathComponent(relative)
         }
     }
 

@@ -38,7 +38,7 @@ public final class ExecAdapter: EngineAdapter {
         do {
             worker = try await pool.checkOut()
         } catch {
-            return .terminal("cannot start engine '\(engine)' (\(command.joined(separator: " "))): \(error)")
+            return .terminal(startFailure(error))
         }
         let (result, healthy) = await exchange(message, with: worker)
         await pool.checkIn(worker, healthy: healthy)
@@ -62,6 +62,27 @@ public final class ExecAdapter: EngineAdapter {
         case .timedOut:
             return (.retryable("engine '\(engine)' did not answer within \(Self.seconds(timeout)); it was stopped"), false)
         }
+    }
+
+    /// Why the program could not be started, as a sentence saying what to check.
+    func startFailure(_ error: Error) -> String {
+        let start = "cannot start engine '\(engine)' (\(command.joined(separator: " ")))"
+        guard let program = command.first else { return "\(start): its exec.command is empty; name the program to run" }
+        let located = ExecWorker.locate(program)
+        var isFolder: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: located, isDirectory: &isFolder) {
+            return program.contains("/")
+                ? "\(start): the program '\(located)' does not exist; check exec.command in its Engine manifest (a relative path starts at the folder of provisor.yaml)"
+                : "\(start): no program '\(program)' on PATH; install it, or give its path in exec.command"
+        }
+        if isFolder.boolValue || !FileManager.default.isExecutableFile(atPath: located) {
+            return "\(start): '\(located)' is not an executable program; make it executable (chmod +x) or name its interpreter first in exec.command, as in [python3, engine.py]"
+        }
+        if let workingDirectory, !FileManager.default.fileExists(atPath: workingDirectory) {
+            return "\(start): its working directory '\(workingDirectory)' does not exist; check exec.workingDirectory"
+        }
+        let reason = (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? error.localizedDescription
+        return "\(start): the system refused to run it (\(reason))"
     }
 
     /// Asks the program for everything it holds: one `observe` request line; the program
@@ -93,7 +114,7 @@ public final class ExecAdapter: EngineAdapter {
         do {
             worker = try await pool.checkOut()
         } catch {
-            return .failure(.init(reason: "cannot start engine '\(engine)' (\(command.joined(separator: " "))): \(error)"))
+            return .failure(.init(reason: startFailure(error)))
         }
         let id = action + "-" + UUID().uuidString.lowercased()
         let (result, healthy) = await read(action, id: id, item: item, noun: noun, with: worker, parse)

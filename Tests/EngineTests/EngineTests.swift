@@ -189,7 +189,15 @@ func schemaCheck(_ files: [String], schema: String) throws -> [String: Bool] {
         let engine = ExecAdapter(engine: "test", command: ["/nonexistent/engine.sh"], clock: PinnedTime.clock)
         let result = await engine.send(try secrets.prepare(sampleMessage()))
         guard case .terminal(let text) = result else { Issue.record("expected a terminal failure, got \(result)"); return }
-        #expect(text.hasPrefix("cannot start engine 'test' (/nonexistent/engine.sh): "))
+        #expect(text == "cannot start engine 'test' (/nonexistent/engine.sh): the program '/nonexistent/engine.sh' does not exist; check exec.command in its Engine manifest (a relative path starts at the folder of provisor.yaml)")
+        #expect(!text.contains("Error Domain") && !text.contains("NSCocoaErrorDomain"))
+
+        let notExecutable = ExecAdapter(engine: "test", command: [servers.path], clock: PinnedTime.clock)
+        let refused = await notExecutable.observe()
+        #expect(refused == .unreadable("cannot start engine 'test' (\(servers.path)): '\(servers.path)' is not an executable program; make it executable (chmod +x) or name its interpreter first in exec.command, as in [python3, engine.py]"))
+        let missing = ExecAdapter(engine: "test", command: ["no-such-engine-program"], clock: PinnedTime.clock)
+        let none = await missing.send(try secrets.prepare(sampleMessage()))
+        #expect(none == .terminal("cannot start engine 'test' (no-such-engine-program): no program 'no-such-engine-program' on PATH; install it, or give its path in exec.command"))
     }
 }
 
