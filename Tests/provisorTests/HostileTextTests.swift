@@ -33,4 +33,18 @@ import Testing
             #expect(human.stdout.contains(#"jbl\n```\n## Approved\u{1B}[2J\u{7}\r"#) && !human.stdout.contains("\u{1B}") && !human.stdout.contains("\r"))
         }
     }
+
+    @Test func aDiagnosticQuotingAHostileValueStaysOneInertLine() throws {
+        try withExampleCopy { directory in
+            let customer = directory.appendingPathComponent("manifests/customers/jbl/customer.yaml")
+            let text = try String(contentsOf: customer, encoding: .utf8)
+            try text.replacingOccurrences(of: "properties: { dbName: jbl_prod }", with: #"properties: { dbName: jbl_prod, edition: "ent\u001B[2J\nerprise" }"#)
+                .write(to: customer, atomically: true, encoding: .utf8)
+            let run = try provisor(["validate", "--config", "provisor.yaml"], in: directory)
+            #expect(run.status == 1)
+            let line = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("manifests/customers/jbl/customer.yaml:") }, "\(run.stdout)")
+            #expect(line.contains(#"ent\u{1B}[2J\nerprise"#), "\(line)")
+            #expect(!run.stdout.contains("\u{1B}"))
+        }
+    }
 }

@@ -6,7 +6,8 @@ import ProvisorGit
 enum DiagnosticsView {
     static func line(_ diagnostic: Diagnostic, colour: Bool) -> String {
         let severity = diagnostic.severity == .error ? Style.red.apply("error:", colour) : Style.yellow.apply("warning:", colour)
-        return "\(Style.bold.apply("\(diagnostic.location):", colour)) \(severity) \(diagnostic.text)"
+        // A message may quote a value from a reseller's file: it is one line, and drives no terminal.
+        return "\(Style.bold.apply("\(diagnostic.location):", colour)) \(severity) \(diagnostic.text.controlCharactersEscaped)"
     }
 
     /// What `validate --changed-since` reports on.
