@@ -28,20 +28,26 @@ public final class SQLiteStateStore: StateStore, OutboxStore, StateArchiving {
             // checkpointing every 8192 pages (not 1000) writes each page back once, not often.
             try db.execute(sql: "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 8192")
         }
-        do {
+        pool = try Self.opening(path) {
             if !FileManager.default.fileExists(atPath: path) { try Self.create(path, configuration: configuration) }
             let inWAL = try Self.checkHeader(path)
             if !inWAL {
                 // Not in WAL mode, so not as Provisor leaves a state: opening the pool would
                 // switch the file to WAL, a write. It is checked read-only first.
-                var readOnly = Configuration()
-                readOnly.readonly = true
-                try DatabaseQueue(path: path, configuration: readOnly).read { try Self.checkContents($0, path: path) }
+                try Self.checkReadOnly(path)
             }
-            pool = try DatabasePool(path: path, configuration: configuration)
+            let pool = try DatabasePool(path: path, configuration: configuration)
             if inWAL { try pool.read { try Self.checkContents($0, path: path) } }
             if try pool.read({ try Self.migrator.hasBeenSuperseded($0) }) { throw StateError.newerSchema(path: path) }
             try Self.migrate(pool)
+            return pool
+        }
+    }
+
+    /// Runs `body`, turning GRDB's and Foundation's errors into one naming the state's path.
+    private static func opening<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
         } catch let error as StateError {
             throw error
         } catch let error as DatabaseError {
@@ -49,6 +55,13 @@ public final class SQLiteStateStore: StateStore, OutboxStore, StateArchiving {
         } catch {
             throw StateError.unreadable(path: path, reason: error.localizedDescription)
         }
+    }
+
+    /// Checks the contents of a file not in WAL mode through a read-only connection.
+    private static func checkReadOnly(_ path: String) throws {
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        try DatabaseQueue(path: path, configuration: readOnly).read { try checkContents($0, path: path) }
     }
 
     /// Creates a new state whole, or leaves the one another run created meanwhile: the schema
@@ -94,24 +107,19 @@ public final class SQLiteStateStore: StateStore, OutboxStore, StateArchiving {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.readonly = true
-        do {
+        pool = try Self.opening(path) {
             guard try Self.checkHeader(path) else {
-                // Not in WAL mode: not as Provisor leaves a state; the contents say why.
-                try DatabaseQueue(path: path, configuration: configuration).read { try Self.checkContents($0, path: path) }
-                throw StateError.notAState(path: path, reason: "it is not in WAL mode, as every Provisor state is")
+                // Not in WAL mode (a copy made by another tool): a write converts it first.
+                try Self.checkReadOnly(path)
+                throw StateError.olderSchema(path: path)
             }
-            pool = try DatabasePool(path: path, configuration: configuration)
+            let pool = try DatabasePool(path: path, configuration: configuration)
             try pool.read { db in
                 try Self.checkContents(db, path: path)
                 if try Self.migrator.hasBeenSuperseded(db) { throw StateError.newerSchema(path: path) }
                 if try !Self.migrator.hasCompletedMigrations(db) { throw StateError.olderSchema(path: path) }
             }
-        } catch let error as StateError {
-            throw error
-        } catch let error as DatabaseError {
-            throw StateError.unreadable(path: path, reason: error.message ?? "\(error.resultCode)")
-        } catch {
-            throw StateError.unreadable(path: path, reason: error.localizedDescription)
+            return pool
         }
     }
 

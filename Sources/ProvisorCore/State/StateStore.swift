@@ -317,7 +317,8 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
     case corruptRecord(address: String, reason: String, store: String)
     case unreadable(path: String, reason: String)
     case newerSchema(path: String)
-    /// Opened for reading only, a state whose schema a newer Provisor would first upgrade.
+    /// Opened for reading only, a state a write would first upgrade (its schema, or its
+    /// journal mode when another tool copied it).
     case olderSchema(path: String)
     case notEmpty(store: String, serial: Int, resources: Int)
     /// A file that is not a Provisor state: empty, not SQLite, or another program's database.
@@ -339,7 +340,7 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unreadable(let path, let reason):
             return "error: cannot open the state database '\(path)': \(reason) (check --state, or 'state:' in provisor.yaml)"
         case .olderSchema(let path):
-            return "error: the state database '\(path)' was written by an older Provisor and needs its schema upgraded, which reading alone does not do; run provisor reconcile (or drift) once to upgrade it"
+            return "error: the state database '\(path)' needs upgrading (an older Provisor's schema, or a copy not in WAL mode), which reading alone does not do; run provisor reconcile (or drift) once to upgrade it"
         case .newerSchema(let path):
             return "error: the state database '\(path)' was written by a newer Provisor; upgrade provisor before using it"
         case .notAState(let path, let reason):
