@@ -650,14 +650,3 @@ public final class SQLiteStateStore: StateStore, OutboxStore, StateArchiving {
         }
     }
 }
-
-/// The id of the lock a store holds, shared by its concurrent calls.
-final class HeldLock: @unchecked Sendable {
-    private let guardLock = NSLock()
-    private var value: String?
-
-    var id: String? {
-        get { guardLock.withLock { value } }
-        set { guardLock.withLock { value = newValue } }
-    }
-}

@@ -68,7 +68,7 @@ final class DecodeContext {
         }
         switch scalar.resolved {
         case .string(let text):
-            if let control = text.unicodeScalars.first(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+            if let control = text.unicodeScalars.first(where: \.isControl) {
                 error(node, "'\(field)' holds the control character U+\(String(control.value, radix: 16, uppercase: true).leftPadded(to: 4)) (a line break, tab, ESC or the like), which a one-line value cannot hold",
                       hint: "write it on one line, without control characters")
                 return nil

@@ -114,30 +114,7 @@ enum ExplainView {
     }
 }
 
-extension Unicode.Scalar {
-    /// C0 controls, DEL and the C1 controls.
-    var isControl: Bool { value < 0x20 || (0x7F...0x9F).contains(value) }
-}
-
 extension String {
-    /// Control characters (line breaks, ESC, BEL, CR, DEL, C1) written as `\n`, `\r`, `\t` or
-    /// `\u{1B}`: a value from a reseller's file can neither start a line of its own in a
-    /// markdown comment nor drive the terminal.
-    var controlCharactersEscaped: String {
-        guard unicodeScalars.contains(where: \.isControl) else { return self }
-        var out = ""
-        for scalar in unicodeScalars {
-            switch scalar {
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.isControl: out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
-
     var trailingSpacesRemoved: String {
         var text = self
         while text.last == " " { text.removeLast() }
