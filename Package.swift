@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "ProvisorPostgres", targets: ["ProvisorPostgres"]),
         .library(name: "ProvisorGit", targets: ["ProvisorGit"]),
         .library(name: "ProvisorEngines", targets: ["ProvisorEngines"]),
+        .library(name: "ProvisorRuntime", targets: ["ProvisorRuntime"]),
+        .library(name: "ProvisorViews", targets: ["ProvisorViews"]),
         .executable(name: "provisor-simulated-engine", targets: ["provisor-simulated-engine"]),
         .library(name: "ProvisorTesting", targets: ["ProvisorTesting"]),
     ],
@@ -68,6 +70,14 @@ let package = Package(
             ]
         ),
         .target(
+            name: "ProvisorRuntime",
+            dependencies: ["ProvisorCore", "ProvisorSQLite", "ProvisorPostgres", "ProvisorEngines", "ProvisorGit"]
+        ),
+        .target(
+            name: "ProvisorViews",
+            dependencies: ["ProvisorCore", "ProvisorRuntime", "ProvisorGit"]
+        ),
+        .target(
             name: "ProvisorTesting",
             dependencies: ["ProvisorCore", "ProvisorPostgres", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
@@ -75,9 +85,8 @@ let package = Package(
             name: "provisor",
             dependencies: [
                 "ProvisorCore",
-                "ProvisorSQLite",
-                "ProvisorPostgres",
-                "ProvisorEngines",
+                "ProvisorRuntime",
+                "ProvisorViews",
                 "ProvisorGit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

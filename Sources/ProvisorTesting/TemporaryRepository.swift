@@ -48,7 +48,7 @@ public final class TemporaryRepository {
         let errors = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw GitCommandFailure(arguments: arguments, status: process.terminationStatus, stderr: String(decoding: errors, as: UTF8.self))
+            throw GitRunError(arguments: arguments, status: process.terminationStatus, stderr: String(decoding: errors, as: UTF8.self))
         }
         return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -85,7 +85,7 @@ public final class TemporaryRepository {
     }
 }
 
-public struct GitCommandFailure: Error, CustomStringConvertible {
+public struct GitRunError: Error, CustomStringConvertible {
     public var arguments: [String]
     public var status: Int32
     public var stderr: String

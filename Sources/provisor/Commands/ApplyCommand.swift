@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import ProvisorCore
-import ProvisorEngines
-import ProvisorSQLite
+import ProvisorRuntime
+import ProvisorViews
 
 /// Options `provisor reconcile` adds for applying.
 struct ApplyOptions: ParsableArguments {
@@ -27,46 +27,64 @@ struct ApplyOptions: ParsableArguments {
 /// apply, and report. Returns 0 when everything applied, 1 when anything failed or was skipped.
 func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions) async throws -> Int32 {
     guard options.format == .human else {
-        throw CommandFailure(description: "error: reconcile prints its progress and results as text; --format json or markdown needs --dry-run")
+        throw RunError(description: "error: reconcile prints its progress and results as text; --format json or markdown needs --dry-run")
     }
     if apply.simulate != nil, options.state.state == nil {
-        throw CommandFailure(description: "error: --simulate records the rehearsal in a state of its own; give it one with --state, so the real state is never touched")
+        throw RunError(description: "error: --simulate records the rehearsal in a state of its own; give it one with --state, so the real state is never touched")
     }
-    let workspace = try Workspace.open(options.manifests, state: options.state)
-    let report = try workspace.validate()
-    guard report.isValid else {
-        throw CommandFailure(description: "error: the manifests are not valid, so nothing was applied (run provisor validate and fix the errors above)",
-                             diagnostics: report.diagnostics)
-    }
-    let saved = try apply.plan.map(SavedPlan.read)
-    let store = try await workspace.openState()
-
-    let lock = try await store.acquireLock(.thisProcess(operation: "reconcile", clock: workspace.clock))
-    let secrets = SecretResolver(directory: workspace.directory)
-    let adapters = EngineAdapters.make(report.estate.engines, settings: .init(
-        directory: workspace.directory, processes: apply.concurrency, secrets: secrets, outbox: store,
-        simulateInto: apply.simulate, clock: workspace.clock))
-    let applier = Applier(store: store, adapters: adapters, secrets: secrets,
-                          options: .init(concurrency: apply.concurrency, actor: apply.actor ?? LockRequest.currentUser, commit: workspace.commit,
-                                         clock: workspace.clock))
+    let workspace = try options.manifests.workspace(state: options.state)
+    let run = ReconcileRun(allowedDeletes: options.allowDeletes, allowedReprovisions: options.allowReprovision, refresh: options.refresh,
+                           saved: try apply.plan.map(SavedPlan.read), concurrency: apply.concurrency,
+                           actor: apply.actor ?? LockRequest.currentUser, simulate: apply.simulate)
+    let output = Terminal.standardOutput
+    let observer = ReconcileObserver(output: output, progress: ApplyProgress(output: Terminal.standardError))
     // Ctrl-C or SIGTERM stops sending and lets what is in flight be recorded; the lock is
     // released either way. A second signal ends the process at once.
-    let work = Task {
-        try await applyLocked(options, workspace: workspace, saved: saved, report: report, store: store, adapters: adapters, applier: applier,
-                              output: Terminal.standardOutput)
-    }
+    let work = Task { try await run.run(in: workspace, observer: observer) }
     let interruption = Interruption.watch(cancelling: work)
-    let outcome = await work.result
+    let result = await work.result
     interruption.cancel()
-    for adapter in adapters.values { await adapter.shutdown() }
-    var releaseFailure: Error?
-    do { try await store.releaseLock(lock) } catch { releaseFailure = error }
-    if case .failure(let error) = outcome, error is CancellationError {
-        throw CommandFailure(description: "Interrupted before the changes were sent; nothing more was applied. Run provisor reconcile again to carry on.")
+    observer.progress.finish()
+    if case .failure(let error) = result, error is CancellationError {
+        throw RunError(description: "Interrupted before the changes were sent; nothing more was applied. Run provisor reconcile again to carry on.")
     }
-    let status = try outcome.get()
-    if let releaseFailure { throw releaseFailure }
-    return status
+    let outcome = try result.get()
+    if outcome.planned == 0 {
+        output.write(outcome.results.isEmpty ? "No changes: the recorded state matches the manifests.\n" : ApplyView.summary(outcome.results, colour: output.isColour))
+    } else {
+        output.write(ApplyView.summary(outcome.results, colour: output.isColour))
+        if outcome.attempted < outcome.planned {
+            let left = outcome.planned - outcome.attempted
+            output.write("Interrupted: \(left) of \(outcome.planned) changes were not attempted; what was done is recorded. Run provisor reconcile again to carry on.\n")
+        }
+    }
+    return outcome.succeeded ? 0 : 1
+}
+
+/// What reconcile prints while it works: the resumed actions, the refresh, the plan's
+/// headline on standard output; the progress line on standard error.
+struct ReconcileObserver: RunObserver {
+    let output: Terminal
+    let progress: ApplyProgress
+
+    func resumed(_ results: [Applier.Result]) {
+        progress.finish()
+        output.write("Resumed \(results.count) action\(results.count == 1 ? "" : "s") an interrupted run left pending.\n")
+    }
+
+    func refreshed(_ refresh: Refresh) {
+        output.write(refresh.summary)
+    }
+
+    func applying(_ plan: ChangePlan, changes: Int, store: String) {
+        if let commit = plan.commit { output.write(PlanView.commitLine(commit) + "\n") }
+        output.write("Applying to \(store): \(PlanView.summaryLine(plan))\n")
+        progress.start(total: changes)
+    }
+
+    func finished(_ result: Applier.Result) {
+        progress.record(result)
+    }
 }
 
 /// Turns SIGINT and SIGTERM into cancelling a task.
@@ -74,7 +92,7 @@ enum Interruption {
     nonisolated(unsafe) private static var received: sig_atomic_t = 0
 
     /// Installs the handlers and polls for a signal until cancelled.
-    static func watch(cancelling work: Task<Int32, Error>) -> Task<Void, Never> {
+    static func watch<Success: Sendable>(cancelling work: Task<Success, Error>) -> Task<Void, Never> {
         received = 0
         var signals = sigset_t()
         sigemptyset(&signals)
@@ -99,60 +117,4 @@ enum Interruption {
             }
         }
     }
-}
-
-private func applyLocked(_ options: PlanOptions, workspace: Workspace, saved: SavedPlan?, report: ManifestValidation.Report, store: ProvisorState,
-                         adapters: [String: any EngineAdapter], applier: Applier, output: Terminal) async throws -> Int32 {
-    let progress = ApplyProgress(output: Terminal.standardError)
-    var results: [Applier.Result] = []
-
-    // What an interrupted run sent (or was about to) goes again first, with the same ids.
-    if saved == nil {
-        let resumed = try await applier.resume(desired: report.desired, recorded: try await store.snapshot(), progress: progress.record)
-        if !resumed.isEmpty {
-            progress.finish()
-            output.write("Resumed \(resumed.count) action\(resumed.count == 1 ? "" : "s") an interrupted run left pending.\n")
-            results += resumed
-        }
-    }
-
-    var snapshot = try await store.snapshot()
-    var reprovisions = 0
-    let recordedCount = snapshot.header.resourceCount
-    if options.refresh {
-        let readings = await EngineReadings.read(adapters, recorded: snapshot)
-        try await readings.keep(in: store, at: workspace.clock.now())
-        let refresh = try Refresh(readings, desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore, store: store.description)
-        snapshot = refresh.snapshot
-        reprovisions = refresh.missing
-        output.write(refresh.summary)
-    }
-    // A saved plan's deletions were accepted when it was reviewed; the protections that no
-    // allowance lifts still apply.
-    let policy = SafetyPolicy(workspace.config.safety, allowedDeletes: saved?.deletes ?? options.allowDeletes, allowedReprovisions: options.allowReprovision)
-    var plan = try Planner.plan(desired: report.desired, state: snapshot, policy: policy, store: store.description)
-    plan.refusals += policy.reprovisionRefusals(count: reprovisions, recorded: recordedCount)
-    plan.commit = applier.options.commit
-    if let saved { try saved.check(against: plan, store: store.description) }
-    if plan.isRefused {
-        let errors = plan.refusals.map { "error: \($0)" }.joined(separator: "\n")
-        throw CommandFailure(description: errors + "\nThe plan is refused: nothing was applied. Review it with provisor plan.")
-    }
-    let total = plan.summary.create + plan.summary.update + plan.summary.delete
-    guard total > 0 else {
-        output.write(results.isEmpty ? "No changes: the recorded state matches the manifests.\n" : ApplyView.summary(results, colour: output.isColour))
-        return results.contains { $0.outcome != .succeeded } ? 1 : 0
-    }
-    if let commit = plan.commit { output.write(PlanView.commitLine(commit) + "\n") }
-    output.write("Applying to \(store.description): \(PlanView.summaryLine(plan))\n")
-    progress.start(total: total)
-    let applied = try await applier.apply(plan, desired: report.desired, recorded: snapshot, progress: progress.record)
-    results += applied
-    progress.finish()
-    output.write(ApplyView.summary(results, colour: output.isColour))
-    if applied.count < total {
-        output.write("Interrupted: \(total - applied.count) of \(total) changes were not attempted; what was done is recorded. Run provisor reconcile again to carry on.\n")
-        return 1
-    }
-    return results.contains { $0.outcome != .succeeded } ? 1 : 0
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import ProvisorCore
+import ProvisorRuntime
+import ProvisorViews
 import ProvisorGit
 
 struct DiffCommand: ParsableCommand {
@@ -40,16 +42,16 @@ struct DiffCommand: ParsableCommand {
             let repository = try GitRepository(path: options.repo ?? ".")
             if head == nil, repository.workingTree == nil { throw GitError.noWorkingTree(repository.path) }
             let headSide = try Workspace.open(config: options.config, manifests: options.manifests, state: nil, repository: repository, revision: head)
-            let baseSide = try BaseRevision(base, of: headSide, options: options)
+            let baseSide = try BaseRevision(base, of: headSide, config: options.config, manifests: options.manifests)
             let headReport = try headSide.validate()
             guard headReport.isValid else {
-                throw CommandFailure(description: "error: the manifests of \(head.map { "head \($0)" } ?? "the working tree") are not valid, so there is nothing to compare (run provisor validate\(head.map { " --ref \($0)" } ?? "") and fix the errors above)",
+                throw RunError(description: "error: the manifests of \(head.map { "head \($0)" } ?? "the working tree") are not valid, so there is nothing to compare (run provisor validate\(head.map { " --ref \($0)" } ?? "") and fix the errors above)",
                                      diagnostics: headReport.diagnostics)
             }
             // No manifests folder at base: everything is new.
             let baseReport = try baseSide.workspace?.validate()
             if let baseReport, !baseReport.isValid {
-                throw CommandFailure(description: "error: the manifests at base \(base) (\(baseSide.commit.shortSHA)) are not valid, so there is nothing to compare with (run provisor validate --ref \(base) to see the errors above)",
+                throw RunError(description: "error: the manifests at base \(base) (\(baseSide.commit.shortSHA)) are not valid, so there is nothing to compare with (run provisor validate --ref \(base) to see the errors above)",
                                      diagnostics: baseReport.diagnostics)
             }
             let recorded = baseReport.map { report in

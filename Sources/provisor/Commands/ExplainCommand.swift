@@ -1,5 +1,7 @@
 import ArgumentParser
 import ProvisorCore
+import ProvisorRuntime
+import ProvisorViews
 
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,18 +30,18 @@ struct ExplainCommand: ParsableCommand {
     func run() throws {
         try runReportingFailures {
             guard let parsed = ResourceAddress(parsing: address) else {
-                throw CommandFailure(description: "error: '\(address)' is not a resource address (addresses look like \(ResourceAddress.forms))")
+                throw RunError(description: "error: '\(address)' is not a resource address (addresses look like \(ResourceAddress.forms))")
             }
-            let workspace = try Workspace.open(options)
+            let workspace = try options.workspace()
             let report = try workspace.validate()
             guard report.isValid else {
-                throw CommandFailure(description: "error: the manifests are not valid, so nothing can be explained (run provisor validate and fix the errors above)",
+                throw RunError(description: "error: the manifests are not valid, so nothing can be explained (run provisor validate and fix the errors above)",
                                      diagnostics: report.diagnostics)
             }
             guard let explanation = report.resolution.explain(parsed) else {
                 let closest = report.resolution.closestAddresses(to: address)
                 let hint = closest.isEmpty ? "" : " (closest existing: \(closest.joined(separator: ", ")))"
-                throw CommandFailure(description: "error: no resource at '\(parsed)'\(hint)")
+                throw RunError(description: "error: no resource at '\(parsed)'\(hint)")
             }
             let grant = workspace.ownership.grant(covering: parsed, in: report.estate)
             let output = Terminal.standardOutput

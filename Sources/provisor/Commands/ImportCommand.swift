@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import ProvisorCore
-import ProvisorEngines
-import ProvisorSQLite
+import ProvisorRuntime
+import ProvisorViews
 
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -60,144 +60,18 @@ struct ImportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingFailures {
-            let workspace = try Workspace.open(manifests, state: state)
-            let report = try workspace.validate()
-            guard report.isValid else {
-                throw CommandFailure(description: "error: the manifests are not valid, so nothing was imported (run provisor validate and fix the errors above)",
-                                     diagnostics: report.diagnostics)
-            }
-            let known = report.estate.engines.map(\.name.value)
-            for name in engine where !known.contains(name) {
-                let hint = Suggestions.closest(to: name, in: known).map { "did you mean '\($0)'?" } ?? "known engines: \(known.sorted().joined(separator: ", "))"
-                throw CommandFailure(description: "error: no Engine manifest names '\(name)' (\(hint))")
-            }
-            let folder = try outputFolder(workspace)
-            let clock = ContinuousClock()
-            var stages = report.timings
-            var start = clock.now
-            func lap(_ stage: String) {
-                stages.append((stage, clock.now - start))
-                start = clock.now
-            }
-
-            let engines = Array(Set(engine)).sorted()
-            let readings = try await EngineReadings.read(report.estate.engines.filter { engines.contains($0.name.value) }, workspace: workspace,
-                                                         recorded: .empty, simulate: simulate)
-            var observed: [ObservedResource] = []
-            for name in engines {
-                switch readings.observations[name] {
-                case .observed(let resources, _)?: observed += resources
-                case .unreadable(let reason)?, .unsupported(let reason)?:
-                    throw CommandFailure(description: "error: engine \(name) cannot be read, so there is nothing to import from it: \(reason); nothing was written or recorded")
-                case nil:
-                    throw CommandFailure(description: "error: engine \(name) was not read; nothing was written or recorded")
-                }
-            }
-            lap("read engines")
-            let found = Set(observed.compactMap(\.address.customer))
-            for code in customer where !found.contains(code) {
-                throw CommandFailure(description: "error: no customer '\(code)' on \(engines.joined(separator: ", ")) (check --customer; codes are case-sensitive)")
-            }
-            let request = Importer.Request(engines: engines, observed: observed, customers: Set(customer), folder: folder)
-            func prepare(_ snapshot: StateSnapshot) throws -> ImportResult {
-                do {
-                    return try Importer.prepare(request, source: workspace.source, ownership: workspace.ownership, existing: report, recorded: snapshot)
-                } catch let invalid as ImportDraftInvalid {
-                    throw CommandFailure(description: "error: the manifests import would write do not validate, so nothing was written or recorded; fix the engine's data, or leave those customers out with --customer",
-                                         diagnostics: invalid.diagnostics)
-                }
-            }
-            // Decided against the state as it is, read without creating it: a dry run, a failure or
-            // nothing to do leaves no trace. Adopting takes the lock and decides again if the
-            // state moved on meanwhile.
-            let recorded = try await RecordedState.open(workspace)
-            var snapshot = try await recorded.timedSnapshot().0
-            var result = try prepare(snapshot)
-            var description = recorded.description
-            lap("draft and resolve")
-            if !dryRun, !result.adopted.isEmpty || !result.files.isEmpty {
-                let store = try await workspace.openState()
-                description = store.description
-                let lock = try await store.acquireLock(.thisProcess(operation: "import", clock: workspace.clock))
-                do {
-                    let header = try await store.header()
-                    // A state created just now has its lineage and serial 0: nothing moved on.
-                    if header.serial != snapshot.header.serial || (snapshot.header.lineage != nil && header.lineage != snapshot.header.lineage) {
-                        snapshot = try await store.snapshot()
-                        result = try prepare(snapshot)
-                    }
-                    try await adopt(result, into: store, expectedSerial: snapshot.header.serial, commit: workspace.commit, at: workspace.clock.now())
-                } catch {
-                    try await store.releaseLock(lock)
-                    throw error
-                }
-                try await store.releaseLock(lock)
-                lap("write and adopt")
-            }
+            let run = ImportRun(engines: engine, customers: customer, out: out, dryRun: dryRun, simulate: simulate,
+                                actor: actor ?? LockRequest.currentUser)
+            let outcome = try await run.run(in: manifests.workspace(state: state))
+            var stopwatch = outcome.stopwatch
             let output = Terminal.standardOutput
             switch format {
-            case .json: output.write(ImportView.json(result, dryRun: dryRun))
-            case .human: output.write(ImportView.human(result, dryRun: dryRun, state: description, colour: output.isColour))
+            case .json: output.write(ImportView.json(outcome.result, dryRun: dryRun))
+            case .human: output.write(ImportView.human(outcome.result, dryRun: dryRun, state: outcome.store, colour: output.isColour))
             }
-            lap("render")
-            if timings { Terminal.standardError.write(timingLine(stages)) }
+            stopwatch.lap("render")
+            printTimings(stopwatch, if: timings)
             return 0
-        }
-    }
-
-    /// Where new customer folders go, as the manifests source lists paths: `--out`, which must
-    /// be inside the manifests directory (or the next reconcile would not read what it adopted).
-    private func outputFolder(_ workspace: Workspace) throws -> String {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: workspace.manifests, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CommandFailure(description: "error: import writes new files into the manifests directory, but '\(workspace.manifests)' is not a directory (check --manifests)")
-        }
-        // Written as DirectorySource lists paths, so drafted files are found among the existing ones.
-        let prefix = DirectorySource(root: workspace.manifests).listingPrefix
-        let listed = { (relative: Substring) in String((prefix + relative).reversed().drop { $0 == "/" }.reversed()) }
-        guard let out else { return listed("customers") }
-        let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
-        let base = absolute(workspace.manifests), target = absolute(out)
-        guard target == base || target.hasPrefix(base + "/") else {
-            throw CommandFailure(description: "error: --out '\(out)' is outside the manifests directory '\(workspace.manifests)'; the next reconcile would not read what import adopts, and would deprovision it (choose a folder inside it)")
-        }
-        return listed(target.dropFirst(base.count).drop { $0 == "/" })
-    }
-
-    /// Writes the new files, then records the adoption in one commit; when the commit fails,
-    /// the files are removed again, so nothing is half-imported.
-    private func adopt(_ result: ImportResult, into store: ProvisorState, expectedSerial: Int, commit: CommitInfo?, at date: Date) async throws {
-        // Every file written and every folder made, to remove again on failure.
-        var written: [String] = []
-        func removeWritten() { for path in written.reversed() { try? FileManager.default.removeItem(atPath: path) } }
-        for file in result.files {
-            guard !FileManager.default.fileExists(atPath: file.path) else {
-                removeWritten()
-                throw CommandFailure(description: "error: \(file.path) appeared while import worked; nothing was written or recorded (run import again)")
-            }
-            do {
-                var missing: [String] = []
-                var folder = (file.path as NSString).deletingLastPathComponent
-                while !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
-                    missing.append(folder)
-                    folder = (folder as NSString).deletingLastPathComponent
-                }
-                for folder in missing.reversed() {
-                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
-                    written.append(folder)
-                }
-                try Data(file.text.utf8).write(to: URL(fileURLWithPath: file.path), options: .withoutOverwriting)
-                written.append(file.path)
-            } catch {
-                removeWritten()
-                throw CommandFailure(description: "error: cannot write \(file.path): \(error.localizedDescription); nothing was written or recorded")
-            }
-        }
-        do {
-            try await store.commit(result.adoption(actor: actor ?? LockRequest.currentUser, commit: commit, expectedSerial: expectedSerial, at: date))
-        } catch {
-            removeWritten()
-            throw error
         }
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import ProvisorCore
+import ProvisorRuntime
+import ProvisorViews
 
 struct NewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -49,30 +51,30 @@ struct NewCustomerCommand: ParsableCommand {
     func run() throws {
         try runReportingFailures {
             guard let customerType = Customer.CustomerType(rawValue: type) else {
-                throw CommandFailure(description: "error: invalid --type '\(type)' (expected one of: standard, test, demo)")
+                throw RunError(description: "error: invalid --type '\(type)' (expected one of: standard, test, demo)")
             }
             if let domain, !Format.domain.matches(domain) {
-                throw CommandFailure(description: "error: --domain '\(domain)' is not a valid domain (use \(Format.domain.explanation))")
+                throw RunError(description: "error: --domain '\(domain)' is not a valid domain (use \(Format.domain.explanation))")
             }
             if let email, !Format.email.matches(email) {
-                throw CommandFailure(description: "error: --email '\(email)' is not a valid email address (use \(Format.email.explanation))")
+                throw RunError(description: "error: --email '\(email)' is not a valid email address (use \(Format.email.explanation))")
             }
-            let workspace = try Workspace.open(options)
+            let workspace = try options.workspace()
             let estate = try ManifestLoader.load(from: workspace.source).estate
             let taken = Set(estate.customers.map(\.code.value))
             let resellers = estate.resellers.map(\.code.value)
             guard resellers.contains(reseller) else {
                 let hint = Suggestions.closest(to: reseller, in: resellers).map { "did you mean '\($0)'?" }
                     ?? "known resellers: \(resellers.sorted().joined(separator: ", "))"
-                throw CommandFailure(description: "error: unknown reseller '\(reseller)' in \(workspace.manifests) (\(hint))")
+                throw RunError(description: "error: unknown reseller '\(reseller)' in \(workspace.manifests) (\(hint))")
             }
             let customerCode: String
             if let code {
                 guard Format.code.matches(code) else {
-                    throw CommandFailure(description: "error: --code '\(code)' is not a valid customer code (use \(Format.code.explanation))")
+                    throw RunError(description: "error: --code '\(code)' is not a valid customer code (use \(Format.code.explanation))")
                 }
                 guard !taken.contains(code) else {
-                    throw CommandFailure(description: "error: customer code '\(code)' is already taken (omit --code to generate a free one)")
+                    throw RunError(description: "error: customer code '\(code)' is already taken (omit --code to generate a free one)")
                 }
                 customerCode = code
             } else {
@@ -89,10 +91,10 @@ struct NewCustomerCommand: ParsableCommand {
             let directory = FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) && isDirectory.boolValue ? folder : workspace.manifests
             let path = (directory as NSString).appendingPathComponent("\(customerCode).yaml")
             guard !FileManager.default.fileExists(atPath: path) else {
-                throw CommandFailure(description: "error: \(path) already exists; nothing was written (choose another --code)")
+                throw RunError(description: "error: \(path) already exists; nothing was written (choose another --code)")
             }
             guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
-                throw CommandFailure(description: "error: cannot write \(path) (check the directory exists and is writable)")
+                throw RunError(description: "error: cannot write \(path) (check the directory exists and is writable)")
             }
             Terminal.standardOutput.write("Wrote \(path) (customer \(customerCode)).\n")
             return 0

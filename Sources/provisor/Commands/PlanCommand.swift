@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import ProvisorCore
-import ProvisorSQLite
+import ProvisorRuntime
+import ProvisorViews
 
 /// Options of `provisor plan` and `provisor reconcile --dry-run`.
 struct PlanOptions: ParsableArguments {
@@ -88,46 +89,17 @@ struct ReconcileCommand: AsyncParsableCommand {
 /// Plans, renders and saves; returns the exit status. With `--refresh`, the engines (the
 /// simulated ones under `simulate`) are read first.
 func makePlan(_ options: PlanOptions, simulate: String? = nil) async throws -> Int32 {
-    let clock = ContinuousClock()
-    if simulate != nil, options.refresh, options.state.state == nil { throw CommandFailure(description: "error: " + Refresh.simulateNeedsState) }
-    let workspace = try Workspace.open(options.manifests, state: options.state)
-    // Read the recorded state while the manifests load: the two are independent.
-    let recorded = try await RecordedState.open(workspace)
-    async let reading = recorded.timedSnapshot()
-    let report = try workspace.validate()
-    guard report.isValid else {
-        throw CommandFailure(description: "error: the manifests are not valid, so there is no plan (run provisor validate and fix the errors above)",
-                             diagnostics: report.diagnostics)
-    }
-    var (snapshot, readTime) = try await reading
-    var timings = report.timings
-    timings.append(("read state (alongside loading)", readTime))
+    if simulate != nil, options.refresh, options.state.state == nil { throw RunError(description: "error: " + Refresh.simulateNeedsState) }
+    let workspace = try options.manifests.workspace(state: options.state)
+    let run = PlanRun(allowedDeletes: options.allowDeletes, allowedReprovisions: options.allowReprovision, refresh: options.refresh, simulate: simulate)
+    let outcome = try await run.run(in: workspace)
+    let plan = outcome.plan
+    var stopwatch = outcome.stopwatch
 
-    var start = clock.now
-    var preamble = ""
-    var reprovisions = 0
-    let recordedCount = snapshot.header.resourceCount
-    if options.refresh {
-        // A plan writes nothing, so this reading is not kept (drift and reconcile keep theirs).
-        let readings = try await EngineReadings.read(report.estate.engines, workspace: workspace, recorded: snapshot, simulate: simulate)
-        let refresh = try Refresh(readings, desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore, store: recorded.description)
-        snapshot = refresh.snapshot
-        reprovisions = refresh.missing
-        preamble = refresh.summary + (options.format == .markdown ? "\n" : "")
-        timings.append(("read engines", clock.now - start))
-        start = clock.now
-    }
-    let policy = SafetyPolicy(workspace.config.safety, allowedDeletes: options.allowDeletes, allowedReprovisions: options.allowReprovision)
-    var plan = try Planner.plan(desired: report.desired, state: snapshot, policy: policy, store: recorded.description)
-    plan.refusals += policy.reprovisionRefusals(count: reprovisions, recorded: recordedCount)
-    plan.commit = workspace.commit
-    timings.append(("plan", clock.now - start))
-
-    start = clock.now
     let output = Terminal.standardOutput
     if let out = options.out {
         guard FileManager.default.createFile(atPath: out, contents: nil), let file = FileHandle(forWritingAtPath: out) else {
-            throw CommandFailure(description: "error: cannot write the plan to '\(out)' (check that its folder exists and is writable)")
+            throw RunError(description: "error: cannot write the plan to '\(out)' (check that its folder exists and is writable)")
         }
         defer { try? file.close() }
         plan.writeJSON { piece in
@@ -137,41 +109,19 @@ func makePlan(_ options: PlanOptions, simulate: String? = nil) async throws -> I
     } else if options.format == .json {
         plan.writeJSON(to: output.write)
     }
-    let context = PlanView.Context(store: recorded.description, stateExists: recorded.store != nil, preamble: preamble)
+    let preamble = outcome.refresh.map { $0.summary + (options.format == .markdown ? "\n" : "") } ?? ""
+    let context = PlanView.Context(store: outcome.recorded.description, stateExists: outcome.recorded.store != nil, preamble: preamble)
     switch options.format {
     case .json: break
     case .markdown: output.write(PlanView.markdown(plan, context: context, limit: options.maxCommentSize))
     default: PlanView.human(plan, context: context, colour: output.isColour, to: output.write)
     }
-    timings.append(("render", clock.now - start))
-    if options.timings { Terminal.standardError.write(timingLine(timings)) }
+    stopwatch.lap("render")
+    printTimings(stopwatch, if: options.timings)
 
     if plan.isRefused {
         let errors = plan.refusals.map { "error: \($0)" }.joined(separator: "\n")
-        throw CommandFailure(description: errors + "\nThe plan is refused: nothing may be applied until these are resolved.")
+        throw RunError(description: errors + "\nThe plan is refused: nothing may be applied until these are resolved.")
     }
     return plan.hasChanges ? 2 : 0
-}
-
-/// "timings: load 0.123 s, validate …" for `--timings`.
-func timingLine(_ timings: [(stage: String, duration: Duration)]) -> String {
-    let stages = timings.map { timing in
-        let seconds = Double(timing.duration.components.seconds) + Double(timing.duration.components.attoseconds) / 1e18
-        return "\(timing.stage) \(String(format: "%.3f", seconds)) s"
-    }
-    return "timings: \(stages.joined(separator: ", "))\n"
-}
-
-/// The recorded state a command reads: the store, when one has been created.
-struct RecordedState {
-    var store: (any StateStore)?
-    var description: String
-
-    /// The snapshot (empty when there is no state yet) and how long reading it took.
-    func timedSnapshot() async throws -> (StateSnapshot, Duration) {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let snapshot = try await store?.snapshot() ?? .empty
-        return (snapshot, clock.now - start)
-    }
 }

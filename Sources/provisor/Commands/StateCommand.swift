@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import ProvisorCore
+import ProvisorRuntime
+import ProvisorViews
 
 struct StateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -77,14 +79,14 @@ struct StateShowCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReportingFailures {
             guard let parsed = ResourceAddress(parsing: address) else {
-                throw CommandFailure(description: "error: '\(address)' is not a resource address (addresses look like \(ResourceAddress.forms))")
+                throw RunError(description: "error: '\(address)' is not a resource address (addresses look like \(ResourceAddress.forms))")
             }
             let recorded = try await options.open()
             guard let store = recorded.store else {
-                throw CommandFailure(description: "error: no state recorded yet (\(recorded.description)), so nothing is recorded at \(parsed)")
+                throw RunError(description: "error: no state recorded yet (\(recorded.description)), so nothing is recorded at \(parsed)")
             }
             guard let resource = try await store.resource(at: parsed) else {
-                throw CommandFailure(description: "error: nothing is recorded at \(parsed) in \(store.description) (provisor state list shows what is)")
+                throw RunError(description: "error: nothing is recorded at \(parsed) in \(store.description) (provisor state list shows what is)")
             }
             let attributes = try resource.decodedAttributes(store: store.description)
             let output = Terminal.standardOutput
@@ -143,50 +145,11 @@ struct StateMigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingFailures {
-            let directory = FileManager.default.currentDirectoryPath
-            let source = RepositoryConfig.StateBackend(option: from), target = RepositoryConfig.StateBackend(option: to)
-            guard try source.describe(directory: directory) != target.describe(directory: directory) else {
-                throw CommandFailure(description: "error: --from and --to name the same state; give --to a new, empty one")
-            }
-            guard let from = try await source.openExisting(directory: directory) else {
-                throw CommandFailure(description: "error: there is no state at \(try source.describe(directory: directory)) to copy (check --from)")
-            }
-            // Checked before the target is created, so a refused copy leaves no new file behind.
-            if case .sqlite(let path) = target, FileManager.default.fileExists(atPath: path), let existing = try await target.openExisting(directory: directory) {
-                let header = try await existing.header()
-                if header.serial > 0 || header.resourceCount > 0 { throw StateError.notEmpty(store: existing.description, serial: header.serial, resources: header.resourceCount) }
-            }
-            // A SQLite file this copy creates is removed again when the copy fails.
-            var created: String?
-            if case .sqlite(let path) = target, !FileManager.default.fileExists(atPath: path) { created = path }
-            let clock = WallClock.system
-            let sourceLock = try await from.acquireLock(.thisProcess(operation: "state migrate", clock: clock))
-            do {
-                let to = try await target.open(directory: directory)
-                let targetLock = try await to.acquireLock(.thisProcess(operation: "state migrate", clock: clock))
-                do {
-                    let archive = try await from.archive()
-                    let expected = archive.summary
-                    try await to.restore(archive) { copy in
-                        let found = copy.summary
-                        guard found == expected else {
-                            let differing = zip(expected, found).filter { $0 != $1 }.map { "\($0.name) (\($0.count) → \($1.count))" }
-                            throw CommandFailure(description: "error: the copy does not match the source in \(differing.joined(separator: ", ")); nothing was copied")
-                        }
-                    }
-                    try await to.releaseLock(targetLock)
-                    try await from.releaseLock(sourceLock)
-                    Terminal.standardOutput.write(StateView.migrated(from: from.description, to: to.description, archive: archive, summary: expected))
-                    return 0
-                } catch {
-                    try? await to.releaseLock(targetLock)
-                    throw error
-                }
-            } catch {
-                try? await from.releaseLock(sourceLock)
-                for path in created.map({ [$0, $0 + "-wal", $0 + "-shm"] }) ?? [] { try? FileManager.default.removeItem(atPath: path) }
-                throw error
-            }
+            let migration = StateMigration(from: RepositoryConfig.StateBackend(option: from), to: RepositoryConfig.StateBackend(option: to),
+                                           directory: FileManager.default.currentDirectoryPath)
+            let outcome = try await migration.run()
+            Terminal.standardOutput.write(StateView.migrated(from: outcome.source, to: outcome.target, archive: outcome.archive, summary: outcome.summary))
+            return 0
         }
     }
 }
@@ -210,13 +173,13 @@ struct HistoryCommand: AsyncParsableCommand {
         try await runReportingFailures {
             let prefix = try address.map { text in
                 guard let parsed = ResourceAddress(parsing: text) else {
-                    throw CommandFailure(description: "error: '\(text)' is not a resource address (addresses look like \(ResourceAddress.forms))")
+                    throw RunError(description: "error: '\(text)' is not a resource address (addresses look like \(ResourceAddress.forms))")
                 }
                 return parsed.description
             }
             let start = try since.map { text in
                 guard let date = ISODate.parse(text) else {
-                    throw CommandFailure(description: "error: --since '\(text)' is not a date; write 2026-11-01 or 2026-11-01T09:00:00Z")
+                    throw RunError(description: "error: --since '\(text)' is not a date; write 2026-11-01 or 2026-11-01T09:00:00Z")
                 }
                 return date
             }

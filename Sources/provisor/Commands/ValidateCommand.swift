@@ -1,6 +1,8 @@
 import Foundation
 import ArgumentParser
 import ProvisorCore
+import ProvisorRuntime
+import ProvisorViews
 
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,12 +33,12 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         try runReportingFailures {
-            let workspace = try Workspace.open(options, positional: directory)
+            let workspace = try options.workspace(positional: directory)
             var report = try workspace.validate()
-            if timings { Terminal.standardError.write(timingLine(report.timings)) }
+            if timings { Terminal.standardError.write(TimingsView.line(report.timings)) }
             var scope: DiagnosticsView.Scope?
             if let changedSince {
-                let base = try BaseRevision(changedSince, of: workspace, options: options)
+                let base = try BaseRevision(changedSince, of: workspace, config: options.config, manifests: options.manifests)
                 let (diagnostics, earlierErrors) = base.newProblems(in: report)
                 report.diagnostics = diagnostics
                 scope = DiagnosticsView.Scope(revision: changedSince, commit: base.commit, files: base.files, earlierErrors: earlierErrors)

@@ -1,22 +1,30 @@
 import Foundation
 import ProvisorCore
 import ProvisorGit
+import ProvisorRuntime
 
 /// Renders validation results as human text, JSON or GitHub workflow annotations.
-enum DiagnosticsView {
-    static func line(_ diagnostic: Diagnostic, colour: Bool) -> String {
+public enum DiagnosticsView {
+    public static func line(_ diagnostic: Diagnostic, colour: Bool) -> String {
         let severity = diagnostic.severity == .error ? Style.red.apply("error:", colour) : Style.yellow.apply("warning:", colour)
         // A message may quote a value from a reseller's file: it is one line, and drives no terminal.
         return "\(Style.bold.apply("\(diagnostic.location):", colour)) \(severity) \(diagnostic.text.controlCharactersEscaped)"
     }
 
     /// What `validate --changed-since` reports on.
-    struct Scope {
+    public struct Scope {
         var revision: String
         var commit: CommitInfo
         var files: [ManifestFileChange]
         /// Errors in unchanged files that the base revision already had, left out.
         var earlierErrors: Int
+
+        public init(revision: String, commit: CommitInfo, files: [ManifestFileChange], earlierErrors: Int) {
+            self.revision = revision
+            self.commit = commit
+            self.files = files
+            self.earlierErrors = earlierErrors
+        }
 
         var description: String {
             let changed = files.filter { $0.status != .deleted }.count
@@ -24,7 +32,7 @@ enum DiagnosticsView {
         }
     }
 
-    static func human(_ report: ManifestValidation.Report, colour: Bool, scope: Scope? = nil) -> String {
+    public static func human(_ report: ManifestValidation.Report, colour: Bool, scope: Scope? = nil) -> String {
         var lines = report.diagnostics.map { line($0, colour: colour) }
         let estate = report.estate
         if let scope {
@@ -76,7 +84,7 @@ enum DiagnosticsView {
         var diagnostics: [Entry]
     }
 
-    static func json(_ report: ManifestValidation.Report, scope: Scope? = nil) throws -> String {
+    public static func json(_ report: ManifestValidation.Report, scope: Scope? = nil) throws -> String {
         let estate = report.estate
         let value = JSONReport(
             valid: report.isValid,
@@ -96,7 +104,7 @@ enum DiagnosticsView {
     }
 
     /// GitHub Actions workflow commands: `::error file=…,line=…,col=…::message`.
-    static func github(_ report: ManifestValidation.Report) -> String {
+    public static func github(_ report: ManifestValidation.Report) -> String {
         var lines = report.diagnostics.map { diagnostic in
             let location = diagnostic.location
             var properties = "file=\(escapeProperty(location.file))"
@@ -108,11 +116,11 @@ enum DiagnosticsView {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func escapeData(_ text: String) -> String {
+    public static func escapeData(_ text: String) -> String {
         text.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D").replacingOccurrences(of: "\n", with: "%0A")
     }
 
-    static func escapeProperty(_ text: String) -> String {
+    public static func escapeProperty(_ text: String) -> String {
         escapeData(text).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
     }
 }

@@ -3,23 +3,23 @@ import ProvisorGit
 
 /// The same manifests at an earlier revision, next to a workspace: what `diff --base` and
 /// `validate --changed-since` compare with.
-struct BaseRevision {
-    var revision: String
-    var commit: CommitInfo
+public struct BaseRevision {
+    public var revision: String
+    public var commit: CommitInfo
     /// nil when the manifests folder does not exist at that revision: everything is new.
-    var workspace: Workspace?
+    public var workspace: Workspace?
     /// Every manifest file that differs, by its path from the repository's top folder.
-    var files: [ManifestFileChange]
-    let repository: GitRepository
+    public var files: [ManifestFileChange]
+    public let repository: GitRepository
 
     /// Reads `revision` from the workspace's repository (the current folder's when the
-    /// workspace is a plain directory), with the same --config and --manifests.
-    init(_ revision: String, of workspace: Workspace, options: ManifestOptions) throws {
+    /// workspace is a plain directory), with the same `config` and `manifests` options.
+    public init(_ revision: String, of workspace: Workspace, config: String?, manifests: String?) throws {
         repository = try workspace.repository ?? GitRepository(path: ".")
         self.revision = revision
         commit = try repository.commit(revision)
         do {
-            self.workspace = try Workspace.open(config: options.config, manifests: options.manifests, state: nil, repository: repository, revision: revision)
+            self.workspace = try Workspace.open(config: config, manifests: manifests, state: nil, repository: repository, revision: revision)
         } catch GitError.pathNotInTree {
             self.workspace = nil
         }
@@ -31,7 +31,7 @@ struct BaseRevision {
     /// The problems of `report` that the change brought: every one in a changed file, and any
     /// elsewhere that the base revision did not have (a removed plan breaks an unchanged
     /// customer). Returns them and how many errors were already there before.
-    func newProblems(in report: ManifestValidation.Report) -> (diagnostics: [Diagnostic], earlierErrors: Int) {
+    public func newProblems(in report: ManifestValidation.Report) -> (diagnostics: [Diagnostic], earlierErrors: Int) {
         struct Key: Hashable {
             var file: String
             var line: Int

@@ -1,9 +1,10 @@
 import Foundation
 import ProvisorCore
+import ProvisorRuntime
 
 /// Renders recorded resources for `provisor state list` and `provisor state show`.
-enum StateView {
-    static func list(_ resources: [RecordedResource], header: StateHeader, store: RecordedState, colour: Bool) -> String {
+public enum StateView {
+    public static func list(_ resources: [RecordedResource], header: StateHeader, store: RecordedState, colour: Bool) -> String {
         guard store.store != nil else { return "No state recorded yet (\(store.description)).\n" }
         var out = ""
         if !resources.isEmpty {
@@ -19,7 +20,7 @@ enum StateView {
         return out + "\(shown) resources recorded in \(store.description) at serial \(header.serial).\n"
     }
 
-    static func show(_ resource: RecordedResource, attributes: [Attribute], colour: Bool) -> String {
+    public static func show(_ resource: RecordedResource, attributes: [Attribute], colour: Bool) -> String {
         var lines = [Style.bold.apply(resource.address.description, colour) + " (\(resource.kind.rawValue))"]
         if let parent = resource.parent { lines.append("  parent    \(parent)") }
         lines.append("  engine    \(resource.engine)")
@@ -32,7 +33,7 @@ enum StateView {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func listJSON(_ resources: [RecordedResource], header: StateHeader) -> String {
+    public static func listJSON(_ resources: [RecordedResource], header: StateHeader) -> String {
         var writer = JSONWriter()
         writer.beginObject()
         writer.member("format_version", "1")
@@ -50,7 +51,7 @@ enum StateView {
         return writer.text + "\n"
     }
 
-    static func showJSON(_ resource: RecordedResource, attributes: [Attribute]) -> String {
+    public static func showJSON(_ resource: RecordedResource, attributes: [Attribute]) -> String {
         var writer = JSONWriter()
         writer.beginObject()
         writer.member("format_version", "1")
@@ -71,7 +72,7 @@ enum StateView {
     }
 
     /// What `state migrate` copied: each part's count and digest, the same in both stores.
-    static func migrated(from source: String, to target: String, archive: StateArchive, summary: [StateArchive.Part]) -> String {
+    public static func migrated(from source: String, to target: String, archive: StateArchive, summary: [StateArchive.Part]) -> String {
         var text = "Copied the state from \(source) to \(target) (lineage \(archive.lineage), serial \(archive.serial)):\n"
         for part in summary where part.name != "header" {
             text += "  " + part.name.padding(toLength: 13, withPad: " ", startingAt: 0) + String(repeating: " ", count: max(0, 9 - String(part.count).count)) + String(part.count) + "  sha256 \(part.digest)\n"
@@ -80,12 +81,12 @@ enum StateView {
         return text
     }
 
-    static func timestamp(_ date: Date) -> String {
+    public static func timestamp(_ date: Date) -> String {
         date.formatted(.iso8601)
     }
 
     /// The audit log, one line per change: time, serial, actor, action, address, then the detail.
-    static func history(_ entries: [AuditEntry], store: String, colour: Bool) -> String {
+    public static func history(_ entries: [AuditEntry], store: String, colour: Bool) -> String {
         guard !entries.isEmpty else { return "No changes recorded in \(store).\n" }
         var out = ""
         for entry in entries {
@@ -97,7 +98,7 @@ enum StateView {
         return out + "\(entries.count) change\(entries.count == 1 ? "" : "s") in \(store).\n"
     }
 
-    static func historyJSON(_ entries: [AuditEntry]) -> String {
+    public static func historyJSON(_ entries: [AuditEntry]) -> String {
         var writer = JSONWriter()
         writer.beginObject()
         writer.member("format_version", "1")

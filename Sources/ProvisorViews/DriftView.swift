@@ -1,9 +1,10 @@
 import Foundation
 import ProvisorCore
+import ProvisorRuntime
 
 /// Renders `provisor drift` (and the refresh line of `reconcile --refresh`).
-enum DriftView {
-    struct Context {
+public enum DriftView {
+    public struct Context {
         /// "SQLite .provisor/state.db".
         var store: String
         var customer: String?
@@ -11,11 +12,18 @@ enum DriftView {
         var readings: [String: EngineObservation]
         /// The recorded resources compared, narrowed to the customer.
         var recorded: [RecordedResource]
+
+        public init(store: String, customer: String?, readings: [String: EngineObservation], recorded: [RecordedResource]) {
+            self.store = store
+            self.customer = customer
+            self.readings = readings
+            self.recorded = recorded
+        }
     }
 
     // MARK: Human
 
-    static func human(_ drifts: [Drift], _ context: Context, colour: Bool) -> String {
+    public static func human(_ drifts: [Drift], _ context: Context, colour: Bool) -> String {
         var out = "Drift of \(context.store)\(context.customer.map { ", customer \($0)" } ?? ""), against the engines as read now:\n"
         if !drifts.isEmpty { out += "\n" }
         for drift in drifts {
@@ -33,7 +41,7 @@ enum DriftView {
     }
 
     /// "changed out of band on platform-eu", "missing in engine csp-eu", ….
-    static func headline(_ drift: Drift) -> String {
+    public static func headline(_ drift: Drift) -> String {
         switch drift.kind {
         case .changed: return "changed out of band on \(drift.engine)"
         case .missing: return "missing in engine \(drift.engine)"
@@ -44,11 +52,11 @@ enum DriftView {
     }
 
     /// "recorded → observed", as a reviewer reads values.
-    static func values(_ change: Change.AttributeChange) -> String {
+    public static func values(_ change: Change.AttributeChange) -> String {
         (change.old.map { PlanView.text($0, name: change.name) } ?? "(not recorded)") + " → " + PlanView.text(change.new, name: change.name)
     }
 
-    static func marker(_ kind: Drift.Kind) -> (String, Style) {
+    public static func marker(_ kind: Drift.Kind) -> (String, Style) {
         switch kind {
         case .changed: return ("~", .yellow)
         case .missing: return ("-", .red)
@@ -58,7 +66,7 @@ enum DriftView {
     }
 
     /// One phrase per engine, in name order: "platform-eu read (57 resources)".
-    static func engineLines(_ context: Context) -> [String] {
+    public static func engineLines(_ context: Context) -> [String] {
         context.readings.sorted { $0.key < $1.key }.map { engine, observation in
             switch observation {
             case .observed(let resources, _): return "\(engine) read (\(resources.count) resource\(resources.count == 1 ? "" : "s"))"
@@ -69,7 +77,7 @@ enum DriftView {
     }
 
     /// "Drift: 1 changed, …" or "No drift: …".
-    static func summary(_ drifts: [Drift], _ context: Context) -> String {
+    public static func summary(_ drifts: [Drift], _ context: Context) -> String {
         guard !drifts.isEmpty else {
             return "No drift: the engines hold what the state records (\(context.recorded.count) recorded resource\(context.recorded.count == 1 ? "" : "s"))."
         }
@@ -78,13 +86,13 @@ enum DriftView {
     }
 
     /// "1 changed, 1 missing, 1 unmanaged, 0 unknown".
-    static func counts(_ drifts: [Drift]) -> String {
+    public static func counts(_ drifts: [Drift]) -> String {
         Drift.Kind.allCases.map { kind in "\(drifts.count { $0.kind == kind }) \(kind.rawValue)" }.joined(separator: ", ")
     }
 
     // MARK: Markdown
 
-    static func markdown(_ drifts: [Drift], _ context: Context) -> String {
+    public static func markdown(_ drifts: [Drift], _ context: Context) -> String {
         var out = "### Provisor drift\n\n"
         out += "**\(drifts.isEmpty ? "No drift" : counts(drifts))** in \(context.store)\(context.customer.map { ", customer `\($0)`" } ?? "").\n\n"
         if !drifts.isEmpty {
@@ -112,7 +120,7 @@ enum DriftView {
     // MARK: JSON
 
     /// `schemas/drift.schema.json`.
-    static func json(_ drifts: [Drift], _ context: Context) -> String {
+    public static func json(_ drifts: [Drift], _ context: Context) -> String {
         var writer = JSONWriter()
         writer.beginObject()
         writer.member("format_version", "1")

@@ -1,11 +1,12 @@
 import Foundation
 import ProvisorCore
+import ProvisorRuntime
 
 /// Renders an explanation: each effective value, the level and file:line that set it, the
 /// values it replaced and the lock that holds it; for a delegated resource, the grant that
 /// covers it.
-enum ExplainView {
-    static func human(_ explanation: Explanation, grant: Grant?, colour: Bool) -> String {
+public enum ExplainView {
+    public static func human(_ explanation: Explanation, grant: Grant?, colour: Bool) -> String {
         let resource = explanation.resource
         var lines = [Style.bold.apply(resource.address.description, colour) + " (\(resource.kind.rawValue))"]
         if let parent = resource.parent { lines.append("  parent  \(parent)") }
@@ -73,7 +74,7 @@ enum ExplainView {
         var attributes: [Entry]
     }
 
-    static func json(_ explanation: Explanation, grant: Grant?) throws -> String {
+    public static func json(_ explanation: Explanation, grant: Grant?) throws -> String {
         let resource = explanation.resource
         func value(_ value: AttributeValue?, _ origin: Origin) -> JSONExplanation.Value {
             JSONExplanation.Value(value: value, level: origin.level.description,
@@ -99,7 +100,7 @@ enum ExplainView {
 
     /// A value as text, on one line and with no character a terminal or markdown would act on
     /// (control characters are written as escapes); prices keep two decimals.
-    static func text(_ value: AttributeValue, name: String) -> String {
+    public static func text(_ value: AttributeValue, name: String) -> String {
         guard case .number(let number) = value, name.hasSuffix("Price") else { return value.description.controlCharactersEscaped }
         let plain = "\(number)"
         guard let dot = plain.firstIndex(of: ".") else { return plain + ".00" }
@@ -107,15 +108,15 @@ enum ExplainView {
         return decimals >= 2 ? plain : plain + String(repeating: "0", count: 2 - decimals)
     }
 
-    static func source(_ origin: Origin) -> String { origin.location?.fileAndLine ?? "" }
+    public static func source(_ origin: Origin) -> String { origin.location?.fileAndLine ?? "" }
 
-    static func pad(_ text: String, _ width: Int) -> String {
+    public static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 }
 
 extension String {
-    var trailingSpacesRemoved: String {
+    public var trailingSpacesRemoved: String {
         var text = self
         while text.last == " " { text.removeLast() }
         return text

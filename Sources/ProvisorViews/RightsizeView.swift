@@ -1,20 +1,27 @@
 import Foundation
 import ProvisorCore
+import ProvisorRuntime
 
 /// Renders `provisor rightsize`: the decisions, then the monthly margin before and after per
 /// customer, per reseller (its whole subtree) and for the provider.
-enum RightsizeView {
-    struct Context {
+public enum RightsizeView {
+    public struct Context {
         var readings: Rightsizing.Readings
         /// What applying gave (empty for a dry run).
         var results: [SubscriptionAdjuster.Result]
         var dryRun: Bool
+
+        public init(readings: Rightsizing.Readings, results: [SubscriptionAdjuster.Result], dryRun: Bool) {
+            self.readings = readings
+            self.results = results
+            self.dryRun = dryRun
+        }
     }
 
-    static func day(_ date: Date) -> String { ISODate.day(date) }
+    public static func day(_ date: Date) -> String { ISODate.day(date) }
 
     /// Two decimal places, exactly.
-    static func money(_ value: Decimal) -> String {
+    public static func money(_ value: Decimal) -> String {
         var exact = value, rounded = Decimal()
         NSDecimalRound(&rounded, &exact, 2, .plain)
         let text = NSDecimalNumber(decimal: rounded).stringValue
@@ -22,34 +29,34 @@ enum RightsizeView {
         return text + String(repeating: "0", count: max(0, 2 - text[text.index(after: dot)...].count))
     }
 
-    static func percent(_ margin: Margin) -> String { margin.marginPercent.map(money) ?? "-" }
+    public static func percent(_ margin: Margin) -> String { margin.marginPercent.map(money) ?? "-" }
 
     /// "13 → 10", "13 (renews with 10)".
-    static func quantities(_ decision: RightsizingDecision) -> String {
+    public static func quantities(_ decision: RightsizingDecision) -> String {
         let before = decision.subscription.quantity
         var text = decision.quantityNow == before ? "\(before)" : "\(before) → \(decision.quantityNow)"
         if let renewal = decision.renewalQuantity, renewal != decision.quantityNow { text += ", renews with \(renewal)" }
         return text
     }
 
-    static func counts(_ report: RightsizingReport) -> String {
+    public static func counts(_ report: RightsizingReport) -> String {
         let decisions = report.outcomes.flatMap(\.decisions)
         return RightsizingDecision.Action.allCases.map { action in "\(decisions.count { $0.action == action }) \(action.rawValue)" }.joined(separator: ", ")
     }
 
-    static func engineLine(_ readings: Rightsizing.Readings) -> String {
+    public static func engineLine(_ readings: Rightsizing.Readings) -> String {
         var parts = readings.subscriptions.sorted { $0.key < $1.key }.map { "\($0.key) read (\($0.value.count) subscription\($0.value.count == 1 ? "" : "s"))" }
         parts += readings.failures.map { "\($0.engine) NOT read" }
         return parts.isEmpty ? "no engine holds licensed services" : parts.joined(separator: "; ")
     }
 
     /// The outcomes worth showing a person: those with a decision other than none.
-    static func notable(_ report: RightsizingReport) -> [RightsizingOutcome] {
+    public static func notable(_ report: RightsizingReport) -> [RightsizingOutcome] {
         report.outcomes.filter { $0.decisions.contains { $0.action != .none } }
     }
 
     /// What applying did: counts, then each failure.
-    static func applied(_ results: [SubscriptionAdjuster.Result]) -> [String] {
+    public static func applied(_ results: [SubscriptionAdjuster.Result]) -> [String] {
         guard !results.isEmpty else { return [] }
         var lines = ["Applied: \(results.count { $0.outcome == .succeeded }) adjusted, \(results.count { $0.outcome != .succeeded }) failed."]
         for result in results {
@@ -60,7 +67,7 @@ enum RightsizeView {
 
     // MARK: Human
 
-    static func human(_ report: RightsizingReport, _ context: Context, colour: Bool) -> String {
+    public static func human(_ report: RightsizingReport, _ context: Context, colour: Bool) -> String {
         var out = "Right-sizing licences as of \(day(report.at))" + (context.dryRun ? " (dry run: nothing is changed)" : "") + "\n"
         out += "Engines: \(engineLine(context.readings)).\n"
         let notable = notable(report)
@@ -85,12 +92,12 @@ enum RightsizeView {
     }
 
     /// The margin lines: each notable customer, each reseller, the provider.
-    static func lines(_ report: RightsizingReport, customers: Set<String>?) -> [(String, RightsizingReport.Line)] {
+    public static func lines(_ report: RightsizingReport, customers: Set<String>?) -> [(String, RightsizingReport.Line)] {
         report.customers.filter { customers?.contains($0.name) ?? true }.map { ("customer", $0) }
             + report.resellers.map { ("reseller", $0) } + [("provider", report.provider)]
     }
 
-    static func table(_ lines: [(String, RightsizingReport.Line)]) -> String {
+    public static func table(_ lines: [(String, RightsizingReport.Line)]) -> String {
         let header = ["", "", "purchased", "assigned", "billed", "cost", "revenue", "margin", "margin %"]
         var rows: [[String]] = [header]
         for (level, line) in lines {
@@ -110,7 +117,7 @@ enum RightsizeView {
 
     // MARK: Markdown
 
-    static func markdown(_ report: RightsizingReport, _ context: Context) -> String {
+    public static func markdown(_ report: RightsizingReport, _ context: Context) -> String {
         var out = "### Licence right-sizing as of \(day(report.at))\(context.dryRun ? " (dry run)" : "")\n\nEngines: \(engineLine(context.readings)).\n\n"
         let notable = notable(report)
         if notable.isEmpty {
@@ -144,7 +151,7 @@ enum RightsizeView {
 
     /// One row per decision, then one per customer, reseller and the provider, with the margin
     /// before and after (a decision's row carries its customer-and-SKU group's margin).
-    static func csv(_ report: RightsizingReport) -> String {
+    public static func csv(_ report: RightsizingReport) -> String {
         var out = "level,name,sku,subscription,action,quantity_before,quantity_after,renewal_quantity,purchased_before,purchased_after,assigned,billed,cost_before,cost_after,revenue_before,revenue_after,margin_before,margin_after,margin_percent_before,margin_percent_after,reason\n"
         func row(_ fields: [String]) { out += fields.map(field).joined(separator: ",") + "\n" }
         func figures(_ before: Margin, _ after: Margin) -> [String] {
@@ -172,7 +179,7 @@ enum RightsizeView {
     // MARK: JSON
 
     /// `schemas/rightsize.schema.json`.
-    static func json(_ report: RightsizingReport, _ context: Context) -> String {
+    public static func json(_ report: RightsizingReport, _ context: Context) -> String {
         var writer = JSONWriter()
         func amount(_ name: String, _ value: Decimal) { writer.key(name); writer.raw(money(value)) }
         func margin(_ name: String, _ figures: Margin) {

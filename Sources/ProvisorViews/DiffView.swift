@@ -1,15 +1,24 @@
 import ProvisorCore
 import ProvisorGit
+import ProvisorRuntime
 
 /// Renders `provisor diff`: the changed manifest files, then the resource changes as a plan.
-enum DiffView {
-    struct Comparison {
+public enum DiffView {
+    public struct Comparison {
         var base: String
         var baseCommit: CommitInfo
         /// nil for the working tree.
         var head: String?
         var headCommit: CommitInfo?
         var files: [ManifestFileChange]
+
+        public init(base: String, baseCommit: CommitInfo, head: String?, headCommit: CommitInfo?, files: [ManifestFileChange]) {
+            self.base = base
+            self.baseCommit = baseCommit
+            self.head = head
+            self.headCommit = headCommit
+            self.files = files
+        }
 
         /// "base main (1a2b3c4d5e6f) with head feature (…)" or "… with the working tree".
         var description: String {
@@ -18,7 +27,7 @@ enum DiffView {
         }
     }
 
-    static func human(_ plan: ChangePlan, _ comparison: Comparison, colour: Bool, to sink: (String) -> Void) {
+    public static func human(_ plan: ChangePlan, _ comparison: Comparison, colour: Bool, to sink: (String) -> Void) {
         var preamble = "\n" + filesHeading(comparison.files) + (comparison.files.isEmpty ? "" : ":") + "\n"
         for file in comparison.files { preamble += "  " + fileLine(file) + "\n" }
         PlanView.human(plan, context: context(comparison, preamble: preamble), colour: colour, to: sink)
@@ -27,7 +36,7 @@ enum DiffView {
         }
     }
 
-    static func markdown(_ plan: ChangePlan, _ comparison: Comparison, limit: Int) -> String {
+    public static func markdown(_ plan: ChangePlan, _ comparison: Comparison, limit: Int) -> String {
         var preamble = "<details><summary>\(filesHeading(comparison.files))</summary>\n\n"
         for file in comparison.files { preamble += "- `" + fileLine(file) + "`\n" }
         preamble += "\n</details>\n\n"
@@ -35,7 +44,7 @@ enum DiffView {
     }
 
     /// `{ "format_version", "base", "head", "files", "plan" }`, the plan in its own JSON form.
-    static func json(_ plan: ChangePlan, _ comparison: Comparison, to sink: (String) -> Void) {
+    public static func json(_ plan: ChangePlan, _ comparison: Comparison, to sink: (String) -> Void) {
         var writer = JSONWriter()
         writer.beginObject()
         writer.member("format_version", "1")
@@ -75,12 +84,12 @@ enum DiffView {
         PlanView.Context(store: "", stateExists: true, comparison: comparison.description, preamble: preamble)
     }
 
-    static func filesHeading(_ files: [ManifestFileChange]) -> String {
+    public static func filesHeading(_ files: [ManifestFileChange]) -> String {
         files.isEmpty ? "No manifest files changed." : "Manifest files changed (\(files.count))"
     }
 
     /// "modified  manifests/customers/jbl/users.yaml", "renamed   new.yaml (from old.yaml)".
-    static func fileLine(_ file: ManifestFileChange) -> String {
+    public static func fileLine(_ file: ManifestFileChange) -> String {
         let status = file.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
         return status + " " + file.path + (file.oldPath.map { " (from \($0))" } ?? "")
     }

@@ -1,10 +1,11 @@
 import ProvisorCore
+import ProvisorRuntime
 
 extension String {
     /// Control characters (line breaks, ESC, BEL, CR, DEL, C1) written as `\n`, `\r`, `\t` or
     /// `\u{1B}`: a value from a reseller's file can neither start a line of its own in a
     /// markdown comment nor drive the terminal.
-    var controlCharactersEscaped: String {
+    public var controlCharactersEscaped: String {
         guard unicodeScalars.contains(where: \.isControl) else { return self }
         var out = ""
         for scalar in unicodeScalars {

@@ -1,11 +1,12 @@
 import Foundation
 import ProvisorCore
+import ProvisorRuntime
 
 /// Renders `provisor import`.
-enum ImportView {
+public enum ImportView {
     // MARK: Human
 
-    static func human(_ result: ImportResult, dryRun: Bool, state: String, colour: Bool) -> String {
+    public static func human(_ result: ImportResult, dryRun: Bool, state: String, colour: Bool) -> String {
         var out = "Import from \(result.engines.joined(separator: ", ")) into \(state)"
         out += dryRun ? " (dry run: nothing is written or recorded):\n" : ":\n"
         func lines(adopted: [ResourceAddress], notes: [ImportNote]) {
@@ -31,7 +32,7 @@ enum ImportView {
         return out
     }
 
-    static func headline(_ customer: ImportedCustomer) -> String {
+    public static func headline(_ customer: ImportedCustomer) -> String {
         switch customer.status {
         case .new: return "new: its manifests are written"
         case .described: return "described in the manifests, not recorded yet"
@@ -41,7 +42,7 @@ enum ImportView {
     }
 
     /// "1 customer, 14 users, 20 services".
-    static func counts(_ addresses: [ResourceAddress]) -> String {
+    public static func counts(_ addresses: [ResourceAddress]) -> String {
         let resellers = addresses.count { $0.kind == .reseller }
         let customers = addresses.count { $0.kind == .customer }
         let users = addresses.count { $0.kind == .user }
@@ -50,7 +51,7 @@ enum ImportView {
             .map { "\($0.0) \($0.1)\($0.0 == 1 ? "" : "s")" }.joined(separator: ", ")
     }
 
-    static func marker(_ kind: ImportNote.Kind) -> (String, Style) {
+    public static func marker(_ kind: ImportNote.Kind) -> (String, Style) {
         switch kind {
         case .guessed: return ("?", .yellow)
         case .matched: return ("=", .dim)
@@ -61,7 +62,7 @@ enum ImportView {
         }
     }
 
-    static func summary(_ result: ImportResult, dryRun: Bool) -> String {
+    public static func summary(_ result: ImportResult, dryRun: Bool) -> String {
         let imported = result.customers.count { !$0.adopted.isEmpty || !$0.files.isEmpty }
         let notes = result.notes
         let left = [(notes.count { $0.kind == .unmapped }, "not mapped"), (notes.count { $0.kind == .conflict }, "in conflict"),
@@ -80,7 +81,7 @@ enum ImportView {
 
     // MARK: JSON
 
-    static func json(_ result: ImportResult, dryRun: Bool) -> String {
+    public static func json(_ result: ImportResult, dryRun: Bool) -> String {
         var writer = JSONWriter()
         writer.beginObject()
         writer.member("format_version", "1")

@@ -1,10 +1,11 @@
 import Foundation
 import ProvisorCore
+import ProvisorRuntime
 
 /// Renders a plan for people (a terminal, a pull-request comment) and for programs (JSON).
-enum PlanView {
+public enum PlanView {
     /// Where the plan was made against, for its first line.
-    struct Context {
+    public struct Context {
         /// "SQLite .provisor/state.db".
         var store: String
         /// False when no state exists yet.
@@ -14,12 +15,19 @@ enum PlanView {
         var comparison: String? = nil
         /// Shown after the headline (a diff's changed files).
         var preamble = ""
+
+        public init(store: String, stateExists: Bool, comparison: String? = nil, preamble: String = "") {
+            self.store = store
+            self.stateExists = stateExists
+            self.comparison = comparison
+            self.preamble = preamble
+        }
     }
 
     // MARK: Human
 
     /// Writes the human plan to `sink` in pieces, so a large plan is never held whole.
-    static func human(_ plan: ChangePlan, context: Context, colour: Bool, to sink: (String) -> Void) {
+    public static func human(_ plan: ChangePlan, context: Context, colour: Bool, to sink: (String) -> Void) {
         var out = (plan.commit.map { commitLine($0) + "\n" } ?? "") + headline(plan, context) + "\n" + context.preamble
         func flush() {
             if out.utf8.count >= 1 << 20 { sink(out); out.removeAll(keepingCapacity: true) }
@@ -39,7 +47,7 @@ enum PlanView {
 
     /// One change: its symbol, address and reason, then for a create every attribute and for an
     /// update every changed one, names aligned.
-    static func appendHuman(_ change: Change, indent: String, colour: Bool, to out: inout String) {
+    public static func appendHuman(_ change: Change, indent: String, colour: Bool, to out: inout String) {
         let (symbol, style) = marker(change.action)
         out += indent + style.apply("\(symbol) \(change.address)", colour) + "  " + Style.dim.apply(change.reason.description, colour) + "\n"
         let rows: [(name: String, value: String)]
@@ -61,7 +69,7 @@ enum PlanView {
         }
     }
 
-    static func headline(_ plan: ChangePlan, _ context: Context) -> String {
+    public static func headline(_ plan: ChangePlan, _ context: Context) -> String {
         if let comparison = context.comparison {
             return "Comparing \(comparison): \(plan.state.resourceCount) resources at base, \(plan.summary.unchanged) unchanged."
         }
@@ -73,12 +81,12 @@ enum PlanView {
     }
 
     /// "Manifests at commit 1a2b3c4d5e6f by Ana Lima <ana@…>: Add JBL's users".
-    static func commitLine(_ commit: CommitInfo) -> String {
+    public static func commitLine(_ commit: CommitInfo) -> String {
         "Manifests at commit \(commit.shortSHA) by \(commit.author): \(commit.summary)"
     }
 
     /// "Plan: 12 to provision, 3 to update, 1 to deprovision." or "No changes. …".
-    static func summaryLine(_ plan: ChangePlan, _ context: Context? = nil) -> String {
+    public static func summaryLine(_ plan: ChangePlan, _ context: Context? = nil) -> String {
         let summary = plan.summary
         let diff = context?.comparison != nil
         guard plan.hasChanges else {
@@ -88,7 +96,7 @@ enum PlanView {
         return (diff ? "Diff" : "Plan") + ": \(summary.create) to provision, \(summary.update) to update, \(summary.delete) to deprovision."
     }
 
-    static func marker(_ action: Change.Action) -> (String, Style) {
+    public static func marker(_ action: Change.Action) -> (String, Style) {
         switch action {
         case .create: return ("+", .green)
         case .update: return ("~", .yellow)
@@ -97,7 +105,7 @@ enum PlanView {
     }
 
     /// A value as a reviewer reads it: prices with two decimals, an empty string as "".
-    static func text(_ value: AttributeValue, name: String) -> String {
+    public static func text(_ value: AttributeValue, name: String) -> String {
         if case .string(let string) = value, string.isEmpty || string.first == " " || string.last == " " { return "\"\(string)\"" }
         return ExplainView.text(value, name: name)
     }
@@ -106,9 +114,9 @@ enum PlanView {
 
     /// GitHub's limit for one comment is 65,536 characters; stay under it with room for a
     /// heading a workflow may add.
-    static let defaultCommentLimit = 60_000
+    public static let defaultCommentLimit = 60_000
 
-    static func markdown(_ plan: ChangePlan, context: Context, limit: Int = defaultCommentLimit) -> String {
+    public static func markdown(_ plan: ChangePlan, context: Context, limit: Int = defaultCommentLimit) -> String {
         var head = (context.comparison == nil ? "### Provisor plan\n\n" : "### Provisor diff\n\n")
             + (plan.commit.map { commitLine($0) + "\n\n" } ?? "") + headline(plan, context) + "\n\n" + context.preamble
         if plan.hasChanges {
@@ -156,7 +164,7 @@ enum PlanView {
         return head + body + tail
     }
 
-    static func markdownSection(_ title: String, _ changes: [Change]) -> String {
+    public static func markdownSection(_ title: String, _ changes: [Change]) -> String {
         let counts = Change.Action.allCases.compactMap { action -> String? in
             let count = changes.filter { $0.action == action }.count
             return count == 0 ? nil : "\(count) to \(verb(action))"
@@ -178,7 +186,7 @@ enum PlanView {
         return out + "```\n\n</details>\n\n"
     }
 
-    static func verb(_ action: Change.Action) -> String {
+    public static func verb(_ action: Change.Action) -> String {
         switch action {
         case .create: return "provision"
         case .update: return "update"
@@ -186,7 +194,7 @@ enum PlanView {
         }
     }
 
-    static func escapeHTML(_ text: String) -> String {
+    public static func escapeHTML(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 

@@ -1,35 +1,36 @@
 import Foundation
+import ProvisorRuntime
 
 /// Standard output or standard error, and whether it wants colour: only on a terminal, and
 /// never when NO_COLOR is set.
-struct Terminal: Sendable {
-    let descriptor: Int32
+public struct Terminal: Sendable {
+    public let descriptor: Int32
 
-    static let standardOutput = Terminal(descriptor: STDOUT_FILENO)
-    static let standardError = Terminal(descriptor: STDERR_FILENO)
+    public static let standardOutput = Terminal(descriptor: STDOUT_FILENO)
+    public static let standardError = Terminal(descriptor: STDERR_FILENO)
 
-    var isColour: Bool {
+    public var isColour: Bool {
         isatty(descriptor) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
     }
 
-    func write(_ text: String) {
+    public func write(_ text: String) {
         write(Data(text.utf8))
     }
 
-    func write(_ data: Data) {
+    public func write(_ data: Data) {
         FileHandle(fileDescriptor: descriptor, closeOnDealloc: false).write(data)
     }
 }
 
 /// ANSI styling that is a no-op when colour is off.
-enum Style: String {
+public enum Style: String {
     case red = "31"
     case green = "32"
     case yellow = "33"
     case bold = "1"
     case dim = "2"
 
-    func apply(_ text: String, _ enabled: Bool) -> String {
+    public func apply(_ text: String, _ enabled: Bool) -> String {
         enabled ? "\u{1B}[\(rawValue)m\(text)\u{1B}[0m" : text
     }
 }

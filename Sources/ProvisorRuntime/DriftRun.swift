@@ -1,0 +1,46 @@
+import ProvisorCore
+
+/// `provisor drift`: read every engine, keep each reading in the state, and compare the
+/// manifests, the recorded state and what the engines hold. Sends nothing to the engines.
+public struct DriftRun: Sendable {
+    /// Only this customer's resources (all when nil).
+    public var customer: String?
+    /// A rehearsal's folder, whose simulated engines are read.
+    public var simulate: String?
+
+    public init(customer: String? = nil, simulate: String? = nil) {
+        self.customer = customer
+        self.simulate = simulate
+    }
+
+    public struct Outcome: Sendable {
+        public var drifts: [Drift]
+        /// The readings and the recorded resources, both scoped to the customer.
+        public var observations: [String: EngineObservation]
+        public var recorded: [RecordedResource]
+        public var store: String
+        public var stopwatch: Stopwatch
+    }
+
+    public func run(in workspace: Workspace) async throws -> Outcome {
+        let report = try workspace.validReport("so drift cannot tell what is wanted")
+        var stopwatch = Stopwatch(after: report.timings)
+        let store = try await workspace.openState()
+        let snapshot = try await store.snapshot()
+        if let customer, !report.desired.resources.contains(where: { $0.address.customer == customer }),
+           !snapshot.resources.contains(where: { $0.address.customer == customer }) {
+            throw RunError(description: "error: no customer '\(customer)' in the manifests or the recorded state (check --customer; codes are case-sensitive)")
+        }
+        stopwatch.lap("read state")
+        let readings = try await EngineReadings.read(report.estate.engines, workspace: workspace, recorded: snapshot, simulate: simulate)
+        stopwatch.lap("read engines")
+        try await readings.keep(in: store, at: workspace.clock.now())
+        stopwatch.lap("keep readings")
+        let drifts = try readings.drifts(desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore,
+                                         customer: customer, store: store.description)
+        stopwatch.lap("compare")
+        return Outcome(drifts: drifts, observations: readings.scoped(to: customer),
+                       recorded: snapshot.resources.filter { customer == nil || $0.address.customer == customer },
+                       store: store.description, stopwatch: stopwatch)
+    }
+}

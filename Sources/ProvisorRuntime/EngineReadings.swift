@@ -1,0 +1,58 @@
+import Foundation
+import ProvisorCore
+import ProvisorEngines
+
+/// What reading the engines gave, one observation per engine, each kept in the state.
+public struct EngineReadings: Sendable {
+    public var observations: [String: EngineObservation]
+
+    /// Reads every engine the manifests name, at once, through adapters made for the purpose.
+    public static func read(_ engines: [Engine], workspace: Workspace, recorded: StateSnapshot, simulate: String?) async throws -> EngineReadings {
+        try await workspace.withEngines(engines, simulate: simulate) { adapters in await read(adapters, recorded: recorded) }
+    }
+
+    /// Reads every engine in `adapters` at once. An engine the state records resources on but
+    /// no manifest names any more cannot be read, and says so.
+    public static func read(_ adapters: [String: any EngineAdapter], recorded: StateSnapshot) async -> EngineReadings {
+        var observations = await ask(adapters) { await $0.observe() }
+        for engine in Set(recorded.resources.map(\.engine)) where observations[engine] == nil {
+            observations[engine] = .unreadable("no Engine manifest names '\(engine)' any more, so it cannot be read; its recorded resources stay as they are")
+        }
+        return EngineReadings(observations: observations)
+    }
+
+    /// Asks every engine in `adapters` at once: the one place engines are read concurrently.
+    public static func ask<Answer: Sendable>(_ adapters: [String: any EngineAdapter],
+                                             _ question: @escaping @Sendable (any EngineAdapter) async -> Answer) async -> [String: Answer] {
+        await withTaskGroup(of: (String, Answer).self) { group in
+            for (name, adapter) in adapters { group.addTask { (name, await question(adapter)) } }
+            var all: [String: Answer] = [:]
+            for await (name, answer) in group { all[name] = answer }
+            return all
+        }
+    }
+
+    /// Keeps each reading in the state, as read at `now` (engines that cannot read back have none).
+    public func keep(in store: any StateStore, at now: Date) async throws {
+        for (engine, observation) in observations.sorted(by: { $0.key < $1.key }) {
+            if case .unsupported = observation { continue }
+            try await store.recordObservation(observation, engine: engine, at: now)
+        }
+    }
+
+    /// Only what belongs to `customer` (everything when nil).
+    public func scoped(to customer: String?) -> [String: EngineObservation] {
+        guard let customer else { return observations }
+        return observations.mapValues { observation in
+            guard case .observed(let resources, let at) = observation else { return observation }
+            return .observed(resources.filter { $0.address.customer == customer }, at: at)
+        }
+    }
+
+    public func drifts(desired: DesiredState, recorded: StateSnapshot, ignore: [DriftIgnoreRule], customer: String?, store: String) throws -> [Drift] {
+        let belongs = { (address: ResourceAddress) in customer == nil || address.customer == customer }
+        return try DriftDetector.detect(desired: Set(desired.resources.map(\.address).filter(belongs)),
+                                        recorded: recorded.resources.filter { belongs($0.address) },
+                                        observations: scoped(to: customer), ignore: ignore, store: store)
+    }
+}

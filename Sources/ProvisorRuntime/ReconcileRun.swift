@@ -1,0 +1,92 @@
+import ProvisorCore
+
+/// `provisor reconcile`: under the state lock, send again what an interrupted run left pending,
+/// read the engines (with `refresh`), plan, check a saved plan is still what planning gives,
+/// and apply wave by wave.
+///
+/// Cancelling the task that runs it (an interrupt) stops sending: what is in flight finishes
+/// and is recorded, the engines are shut down and the lock is released.
+public struct ReconcileRun: Sendable {
+    public var allowedDeletes: Int?
+    public var allowedReprovisions: Int?
+    public var refresh: Bool
+    /// A plan saved with `plan --out`, applied exactly: refused when the state or the
+    /// manifests moved since it was made.
+    public var saved: SavedPlan?
+    /// How many customers are worked on at once.
+    public var concurrency: Int
+    /// Who the audit log names.
+    public var actor: String
+    /// A rehearsal's folder: every engine is the simulated engine there.
+    public var simulate: String?
+
+    public init(allowedDeletes: Int? = nil, allowedReprovisions: Int? = nil, refresh: Bool = false, saved: SavedPlan? = nil,
+                concurrency: Int = 8, actor: String = LockRequest.currentUser, simulate: String? = nil) {
+        self.allowedDeletes = allowedDeletes
+        self.allowedReprovisions = allowedReprovisions
+        self.refresh = refresh
+        self.saved = saved
+        self.concurrency = concurrency
+        self.actor = actor
+        self.simulate = simulate
+    }
+
+    public struct Outcome: Sendable {
+        /// Every result: the resumed actions first, then the plan's changes.
+        public var results: [Applier.Result]
+        /// How many changes the plan held, and how many of them were attempted (fewer when
+        /// the run was interrupted).
+        public var planned: Int
+        public var attempted: Int
+
+        /// Whether everything planned was attempted and succeeded.
+        public var succeeded: Bool { attempted == planned && !results.contains { $0.outcome != .succeeded } }
+    }
+
+    public func run(in workspace: Workspace, observer: some RunObserver = SilentObserver()) async throws -> Outcome {
+        let report = try workspace.validReport("so nothing was applied")
+        let store = try await workspace.openState()
+        return try await store.withLock("reconcile", clock: workspace.clock) {
+            try await workspace.withEngines(report.estate.engines, processes: concurrency, outbox: store, simulate: simulate) { adapters in
+                let applier = Applier(store: store, adapters: adapters, secrets: workspace.secrets,
+                                      options: .init(concurrency: concurrency, actor: actor, commit: workspace.commit, clock: workspace.clock))
+                return try await apply(report, store: store, applier: applier, adapters: adapters, workspace: workspace, observer: observer)
+            }
+        }
+    }
+
+    private func apply(_ report: ManifestValidation.Report, store: ProvisorState, applier: Applier, adapters: [String: any EngineAdapter],
+                       workspace: Workspace, observer: some RunObserver) async throws -> Outcome {
+        var results: [Applier.Result] = []
+        // What an interrupted run sent (or was about to) goes again first, with the same ids.
+        if saved == nil {
+            let resumed = try await applier.resume(desired: report.desired, recorded: try await store.snapshot(), progress: observer.finished)
+            if !resumed.isEmpty { observer.resumed(resumed) }
+            results += resumed
+        }
+        let snapshot = try await store.snapshot()
+        var refreshed: Refresh?
+        if refresh {
+            let readings = await EngineReadings.read(adapters, recorded: snapshot)
+            try await readings.keep(in: store, at: workspace.clock.now())
+            let found = try Refresh(readings, desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore, store: store.description)
+            observer.refreshed(found)
+            refreshed = found
+        }
+        // A saved plan's deletions were accepted when it was reviewed; the protections that no
+        // allowance lifts still apply.
+        let plan = try PlanRun.plan(report.desired, against: snapshot, refresh: refreshed, in: workspace,
+                                    allowedDeletes: saved?.deletes ?? allowedDeletes, allowedReprovisions: allowedReprovisions,
+                                    store: store.description)
+        if let saved { try saved.check(against: plan, store: store.description) }
+        if plan.isRefused {
+            let errors = plan.refusals.map { "error: \($0)" }.joined(separator: "\n")
+            throw RunError(description: errors + "\nThe plan is refused: nothing was applied. Review it with provisor plan.")
+        }
+        let planned = plan.summary.create + plan.summary.update + plan.summary.delete
+        guard planned > 0 else { return Outcome(results: results, planned: 0, attempted: 0) }
+        observer.applying(plan, changes: planned, store: store.description)
+        let applied = try await applier.apply(plan, desired: report.desired, recorded: refreshed?.snapshot ?? snapshot, progress: observer.finished)
+        return Outcome(results: results + applied, planned: planned, attempted: applied.count)
+    }
+}
