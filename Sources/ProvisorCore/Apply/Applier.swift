@@ -43,6 +43,14 @@ public final class Applier: Sendable {
         case failed(String)
         /// Not attempted because `because` failed or was skipped.
         case skipped(because: ResourceAddress)
+
+        /// An engine's answer as an outcome.
+        init(_ result: DeliveryResult) {
+            switch result {
+            case .succeeded: self = .succeeded
+            case .retryable(let text, _), .terminal(let text): self = .failed(text)
+            }
+        }
     }
 
     public struct Result: Sendable, Hashable {
@@ -58,6 +66,10 @@ public final class Applier: Sendable {
     public let secrets: SecretResolver
     public let options: Options
     public let run: String
+
+    var delivery: JournalledDelivery {
+        JournalledDelivery(store: store, adapters: adapters, secrets: secrets, retry: options.retry, concurrency: options.concurrency, run: run)
+    }
 
     public init(store: any StateStore, adapters: [String: any EngineAdapter], secrets: SecretResolver, options: Options,
                 run: String = UUID().uuidString.lowercased()) {
@@ -159,76 +171,50 @@ private struct Session {
         if change.action == .delete, let parent = change.parent, blockedDeletes[parent] == nil { blockedDeletes[parent] = cause }
     }
 
-    /// Applies `changes` (one chunk of a wave): journal, send, record.
+    /// Applies `changes` (one chunk of a wave) through the journalled delivery: journal, send,
+    /// record.
     mutating func apply(_ changes: [Change], ids: [String]?, progress: @escaping @Sendable (Applier.Result) -> Void) async throws -> [Applier.Result] {
-        let run = applier.run
+        let clock = applier.options.clock, delivery = applier.delivery
         var results: [Applier.Result?] = Array(repeating: nil, count: changes.count)
-        var closing: [JournalEntry] = []
+        var skipped: [JournalEntry] = []
         var waiting: [(position: Int, change: Change)] = []
         for (position, change) in changes.enumerated() {
             if let cause = obstacle(to: change) {
                 stop(change, cause: cause)
                 results[position] = .init(address: change.address, action: change.action, engine: change.engine, outcome: .skipped(because: cause), attempts: 0)
-                closing.append(JournalEntry(run: run, address: change.address, action: change.action.rawValue, status: .skipped,
+                skipped.append(JournalEntry(run: applier.run, address: change.address, action: change.action.rawValue, status: .skipped,
                                             messageID: builder.message(for: change, id: ids?[position]).id, detail: "skipped: \(cause) failed",
-                                            at: applier.options.clock.now()))
+                                            at: clock.now()))
             } else {
                 waiting.append((position, change))
             }
         }
 
-        // Messages are built and their secrets read on every core; each is independent.
-        let builder = builder, secrets = applier.secrets, known = Set(applier.adapters.keys), candidates = waiting
-        let prepared = parallelChunks(candidates.count, chunkSize: 64) { range in
-            range.map { index -> (AttributeDocument, ProvisioningMessage, Result<OutgoingMessage, SecretResolver.Failure>?) in
+        // Messages are built on every core; each is independent.
+        let builder = builder, candidates = waiting
+        let parcels = parallelChunks(candidates.count, chunkSize: 64) { range in
+            range.map { index -> (document: AttributeDocument, parcel: JournalledDelivery.Parcel) in
                 let (position, change) = candidates[index]
                 let document = AttributeDocument(change.attributes)
-                let message = builder.message(for: change, id: ids?[position], document: document)
-                guard known.contains(change.engine) else { return (document, message, nil) }
-                return (document, message, Result { () throws(SecretResolver.Failure) in try secrets.prepare(message) })
+                let previous = change.changedAttributes.compactMap { changed in changed.old.map { Attribute(name: changed.name, value: $0) } }
+                return (document, JournalledDelivery.Parcel(
+                    message: builder.message(for: change, id: ids?[position], document: document), action: change.action.rawValue,
+                    payload: .init(parent: change.parent, engine: change.engine, attributes: document,
+                                   previous: change.action == .update ? AttributeDocument(previous) : nil)))
             }
-        }.joined()
+        }.joined().map { $0 }
 
-        var ready: [(position: Int, change: Change, document: AttributeDocument, outgoing: OutgoingMessage)] = []
-        for ((position, change), (document, message, outcome)) in zip(candidates, prepared) {
-            switch outcome {
-            case nil:
-                fail(change, at: position, id: message.id, "no engine named '\(change.engine)' is configured; add an Engine manifest with that name",
-                     results: &results, closing: &closing)
-            case .failure(let error):
-                fail(change, at: position, id: message.id, "nothing sent: \(error)", results: &results, closing: &closing)
-            case .success(let outgoing):
-                ready.append((position, change, document, outgoing))
-            }
+        let answers = try await delivery.send(parcels.map(\.parcel), clock: clock) { index, result, attempts in
+            let change = candidates[index].change
+            progress(.init(address: change.address, action: change.action, engine: change.engine, outcome: Applier.Outcome(result), attempts: attempts))
         }
 
-        // Write ahead: every message about to be sent is journalled as pending first.
-        if !ready.isEmpty {
-            let store = applier.store, now = applier.options.clock.now()
-            let pending = ready.map { item in
-                let previous = item.change.changedAttributes.compactMap { changed in changed.old.map { Attribute(name: changed.name, value: $0) } }
-                return JournalEntry(run: run, address: item.change.address, action: item.change.action.rawValue, status: .pending, messageID: item.outgoing.id,
-                                    payload: .init(parent: item.change.parent, engine: item.change.engine, attributes: item.document,
-                                                   previous: item.change.action == .update ? AttributeDocument(previous) : nil),
-                                    at: now)
-            }
-            try await Self.shielded { try await store.appendJournal(pending) }
-        }
-
-        let answers = await deliver(ready.map { ($0.change, $0.outgoing) }, progress: progress)
-
-        let answered = applier.options.clock.now()
+        let answered = clock.now()
         var write = StateWrite(expectedSerial: serial, at: answered)
-        for (item, answer) in zip(ready, answers) {
-            let change = item.change
-            guard let answer else {
-                // Interrupted before it was sent: closed in the journal, planned again next run.
-                closing.append(JournalEntry(run: run, address: change.address, action: change.action.rawValue, status: .skipped,
-                                            messageID: item.outgoing.id, detail: "interrupted before it was sent", at: answered))
-                continue
-            }
-            switch answer.result {
-            case .succeeded(let outputs):
+        for ((position, change), (item, answer)) in zip(candidates, zip(parcels, answers)) {
+            write.journal.append(delivery.closing(item.parcel, answer, at: answered))
+            switch answer {
+            case .answered(.succeeded(let outputs), let attempts):
                 switch change.action {
                 case .create, .update:
                     let document = outputs.isEmpty ? item.document : AttributeDocument(Self.merging(outputs, into: change.attributes))
@@ -237,87 +223,22 @@ private struct Session {
                     write.deletes.append(change.address)
                 }
                 write.audit.append(AuditEntry(at: answered, actor: applier.options.actor, address: change.address, action: ProvisioningMessage.Action(change.action).rawValue,
-                                              detail: Self.auditDetail(change, id: item.outgoing.id), commit: applier.options.commit))
-                write.journal.append(JournalEntry(run: run, address: change.address, action: change.action.rawValue, status: .succeeded,
-                                                  messageID: item.outgoing.id, detail: answer.attempts > 1 ? "after \(answer.attempts) attempts" : nil,
-                                                  at: answered))
-                results[item.position] = .init(address: change.address, action: change.action, engine: change.engine, outcome: .succeeded, attempts: answer.attempts)
-            case .retryable(let text, _), .terminal(let text):
-                let attempts = answer.attempts
-                let detail = attempts > 1 ? "\(text) (after \(attempts) attempts)" : text
-                fail(change, at: item.position, id: item.outgoing.id, detail, results: &results, closing: &closing, attempts: attempts)
+                                              detail: Self.auditDetail(change, id: item.parcel.message.id), commit: applier.options.commit))
+                results[position] = .init(address: change.address, action: change.action, engine: change.engine, outcome: .succeeded, attempts: attempts)
+            case .interrupted:
+                // Closed in the journal; planned again next run.
+                continue
+            case .notSent, .answered:
+                stop(change, cause: change.address)
+                results[position] = .init(address: change.address, action: change.action, engine: change.engine, outcome: .failed(answer.failure ?? ""),
+                                          attempts: answer.attempts)
             }
         }
-        write.journal += closing
-        let store = applier.store
-        if !write.upserts.isEmpty || !write.deletes.isEmpty {
-            let written = write
-            serial = try await Self.shielded { try await store.commit(written) }.serial
-        } else if !write.journal.isEmpty {
-            let entries = write.journal
-            try await Self.shielded { try await store.appendJournal(entries) }
-        }
+        write.journal += skipped
+        if let committed = try await delivery.record(write) { serial = committed }
         let finished = results.compactMap { $0 }
         for result in finished where result.attempts == 0 { progress(result) }
         return finished
-    }
-
-    /// Runs a state write to its end even when the run is being interrupted: what the engines
-    /// already did must be recorded (the store would otherwise refuse a cancelled task).
-    @discardableResult
-    private static func shielded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await Task { try await body() }.value
-    }
-
-    private mutating func fail(_ change: Change, at position: Int, id: String, _ text: String, results: inout [Applier.Result?],
-                               closing: inout [JournalEntry], attempts: Int = 0) {
-        stop(change, cause: change.address)
-        results[position] = .init(address: change.address, action: change.action, engine: change.engine, outcome: .failed(text), attempts: attempts)
-        closing.append(JournalEntry(run: applier.run, address: change.address, action: change.action.rawValue, status: .failed, messageID: id, detail: text,
-                                    at: applier.options.clock.now()))
-    }
-
-    /// Sends each message through its engine's adapter: batches for adapters that prefer them,
-    /// otherwise one task per customer (at most `concurrency` at once), each customer in order.
-    /// Once the run is interrupted nothing more is sent; those answers stay nil.
-    private func deliver(_ items: [(Change, OutgoingMessage)], progress: @escaping @Sendable (Applier.Result) -> Void) async -> [(result: DeliveryResult, attempts: Int)?] {
-        var answers: [(result: DeliveryResult, attempts: Int)?] = Array(repeating: nil, count: items.count)
-        var batched: [String: [Int]] = [:]
-        var groups: [String: [Int]] = [:]
-        var groupOrder: [String] = []
-        for (position, item) in items.enumerated() {
-            let adapter = applier.adapters[item.0.engine]!
-            if adapter.prefersBatches {
-                batched[item.0.engine, default: []].append(position)
-            } else {
-                let key = item.0.address.customer ?? ""
-                if groups[key] == nil { groupOrder.append(key) }
-                groups[key, default: []].append(position)
-            }
-        }
-        let report: @Sendable (Change, DeliveryResult, Int) -> Void = { change, result, attempts in
-            let outcome: Applier.Outcome
-            switch result {
-            case .succeeded: outcome = .succeeded
-            case .retryable(let text, _), .terminal(let text): outcome = .failed(text)
-            }
-            progress(.init(address: change.address, action: change.action, engine: change.engine, outcome: outcome, attempts: attempts))
-        }
-        for (engine, positions) in batched.sorted(by: { $0.key < $1.key }) where !Task.isCancelled {
-            let results = await applier.adapters[engine]!.send(batch: positions.map { items[$0].1 })
-            for (position, answer) in zip(positions, results) {
-                let result = items[position].1.sanitised(answer)
-                answers[position] = (result, 1)
-                report(items[position].0, result, 1)
-            }
-        }
-        let adapters = applier.adapters
-        let queues = groupOrder.map { key in groups[key]!.map { (position: $0, message: items[$0].1, adapter: adapters[items[$0].0.engine]!) } }
-        let sent = await applier.options.retry.send(queues: queues, concurrency: applier.options.concurrency) { position, result, attempts in
-            report(items[position].0, result, attempts)
-        }
-        for answer in sent { answers[answer.position] = (answer.result, answer.attempts) }
-        return answers
     }
 
     /// The resolved attributes plus what the engine reported back, by name.

@@ -104,67 +104,31 @@ public struct SubscriptionAdjuster: Sendable {
                               context: .init(actor: options.actor, commit: options.commit?.sha, run: run)) { desired.resource(at: $0)?.attributes }
     }
 
-    /// Journal, send, record: one chunk of messages.
+    /// Journal, send, record: one chunk of messages, through the journalled delivery.
     private func send(_ messages: [ProvisioningMessage]) async throws -> [Result] {
-        var results: [Result?] = Array(repeating: nil, count: messages.count)
-        var closing: [JournalEntry] = []
-        var ready: [(position: Int, outgoing: OutgoingMessage)] = []
-        func close(_ position: Int, _ status: JournalEntry.Status, _ detail: String?, attempts: Int = 0) {
-            let message = messages[position]
-            closing.append(JournalEntry(run: run, address: message.address, action: Self.action, status: status, messageID: message.id, detail: detail,
-                                        at: options.clock.now()))
-            results[position] = Result(address: message.address, engine: message.engine,
-                                       outcome: status == .succeeded ? .succeeded : .failed(detail ?? "failed"), attempts: attempts)
+        let delivery = JournalledDelivery(store: store, adapters: adapters, secrets: secrets, retry: options.retry, concurrency: options.concurrency,
+                                          run: run)
+        let parcels = messages.map { message in
+            JournalledDelivery.Parcel(message: message, action: Self.action, payload: .init(
+                parent: message.parent, engine: message.engine, attributes: AttributeDocument(message.attributes),
+                previous: AttributeDocument(message.previous.compactMap { name, value in value.map { Attribute(name: name, value: $0) } })))
         }
-        for (position, message) in messages.enumerated() {
-            guard adapters[message.engine] != nil else {
-                close(position, .failed, "no engine named '\(message.engine)' is configured; add an Engine manifest with that name")
-                continue
-            }
-            do { ready.append((position, try secrets.prepare(message))) } catch { close(position, .failed, "nothing sent: \(error)") }
-        }
-        let now = options.clock.now()
-        let pending = ready.map { item in
-            let message = messages[item.position]
-            return JournalEntry(run: run, address: message.address, action: Self.action, status: .pending, messageID: message.id,
-                                payload: .init(parent: message.parent, engine: message.engine, attributes: AttributeDocument(message.attributes),
-                                               previous: AttributeDocument(message.previous.compactMap { name, value in value.map { Attribute(name: name, value: $0) } })),
-                                at: now)
-        }
-        if !pending.isEmpty { try await store.appendJournal(pending) }
-
-        // Each customer's adjustments one after another, at most `concurrency` customers at once.
-        let queues = Dictionary(grouping: ready) { messages[$0.position].address.owner }.sorted { $0.key < $1.key }.map { _, items in
-            items.map { (position: $0.position, message: $0.outgoing, adapter: adapters[$0.outgoing.message.engine]!) }
-        }
-        let answers = await options.retry.send(queues: queues, concurrency: options.concurrency)
-
-        var audit: [AuditEntry] = []
-        var answered = Set<Int>()
-        let answeredAt = options.clock.now()
-        for (position, result, attempts) in answers {
-            answered.insert(position)
-            let message = messages[position]
-            switch result {
-            case .succeeded:
-                audit.append(AuditEntry(at: answeredAt, actor: options.actor, address: message.address, action: Self.action, detail: Self.auditDetail(message),
-                                        commit: options.commit))
-                close(position, .succeeded, attempts > 1 ? "after \(attempts) attempts" : nil, attempts: attempts)
-            case .retryable(let text, _), .terminal(let text):
-                close(position, .failed, attempts > 1 ? "\(text) (after \(attempts) attempts)" : text, attempts: attempts)
+        let answers = try await delivery.send(parcels, clock: options.clock)
+        let answered = options.clock.now()
+        var write = StateWrite(at: answered)
+        var results: [Result] = []
+        for (parcel, answer) in zip(parcels, answers) {
+            let message = parcel.message
+            write.journal.append(delivery.closing(parcel, answer, at: answered))
+            if let failure = answer.failure {
+                results.append(Result(address: message.address, engine: message.engine, outcome: .failed(failure), attempts: answer.attempts))
+            } else {
+                write.audit.append(AuditEntry(at: answered, actor: options.actor, address: message.address, action: Self.action, detail: Self.auditDetail(message),
+                                              commit: options.commit))
+                results.append(Result(address: message.address, engine: message.engine, outcome: .succeeded, attempts: answer.attempts))
             }
         }
-        for item in ready where !answered.contains(item.position) {
-            close(item.position, .skipped, "interrupted before it was sent")
-        }
-        let entries = closing, store = store
-        // What the engines did is recorded even when the run is being interrupted.
-        if audit.isEmpty {
-            _ = try await Task { try await store.appendJournal(entries) }.value
-        } else {
-            let write = StateWrite(audit: audit, journal: entries, at: answeredAt)
-            _ = try await Task { try await store.commit(write) }.value
-        }
-        return results.compactMap { $0 }
+        try await delivery.record(write)
+        return results
     }
 }
