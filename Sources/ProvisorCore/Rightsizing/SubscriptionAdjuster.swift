@@ -14,19 +14,14 @@ public struct SubscriptionAdjuster: Sendable {
         public var attempts: Int
     }
 
-    public let store: any StateStore
-    public let adapters: [String: any EngineAdapter]
-    public let secrets: SecretResolver
     public let options: Applier.Options
-    public let run: String
+    let delivery: JournalledDelivery
+    var store: any StateStore { delivery.store }
 
     public init(store: any StateStore, adapters: [String: any EngineAdapter], secrets: SecretResolver, options: Applier.Options,
                 run: String = UUID().uuidString.lowercased()) {
-        self.store = store
-        self.adapters = adapters
-        self.secrets = secrets
         self.options = options
-        self.run = run
+        delivery = JournalledDelivery(store: store, adapters: adapters, secrets: secrets, retry: options.retry, concurrency: options.concurrency, run: run)
     }
 
     static let action = ProvisioningMessage.Action.adjustSubscription.rawValue
@@ -101,13 +96,11 @@ public struct SubscriptionAdjuster: Sendable {
     private func builder(_ desired: DesiredState) async throws -> MessageBuilder {
         let header = try await store.header()
         return MessageBuilder(lineage: header.lineage ?? "none", serial: header.serial,
-                              context: .init(actor: options.actor, commit: options.commit?.sha, run: run)) { desired.resource(at: $0)?.attributes }
+                              context: .init(actor: options.actor, commit: options.commit?.sha, run: delivery.run)) { desired.resource(at: $0)?.attributes }
     }
 
     /// Journal, send, record: one chunk of messages, through the journalled delivery.
     private func send(_ messages: [ProvisioningMessage]) async throws -> [Result] {
-        let delivery = JournalledDelivery(store: store, adapters: adapters, secrets: secrets, retry: options.retry, concurrency: options.concurrency,
-                                          run: run)
         let parcels = messages.map { message in
             JournalledDelivery.Parcel(message: message, action: Self.action, payload: .init(
                 parent: message.parent, engine: message.engine, attributes: AttributeDocument(message.attributes),

@@ -1,0 +1,60 @@
+import Foundation
+
+/// One message on its way to an engine, with its secrets already read. Its two JSON forms are
+/// rendered when an adapter asks for one: the wire form (secrets as their values) and the form
+/// that may be stored (secrets as `{"secretRef": ...}`).
+public struct OutgoingMessage: Sendable {
+    public var message: ProvisioningMessage
+    /// Reference → value, for the secrets the message carries.
+    let secrets: [String: String]
+
+    public init(message: ProvisioningMessage, secrets: [String: String] = [:]) {
+        self.message = message
+        self.secrets = secrets
+    }
+
+    public var id: String { message.id }
+
+    /// The JSON sent to the engine. Never stored or logged.
+    public func body() -> String { message.json(secrets: secrets.isEmpty ? nil : secrets) }
+
+    /// The JSON that may be stored.
+    public func restingBody() -> String { message.json() }
+
+    /// The most of an engine's error text that is printed, journalled and audited.
+    public static let answerLimit = 4_096
+
+    /// `result` as it may be printed and stored: every secret value this message carries
+    /// (as sent, or JSON-escaped as an engine quoting the message would write it) replaced by
+    /// `(sensitive)`, and the text cut to `answerLimit` bytes.
+    public func sanitised(_ result: DeliveryResult) -> DeliveryResult {
+        switch result {
+        case .succeeded: return result
+        case .retryable(let text, let retryAfter): return .retryable(sanitised(text), retryAfter: retryAfter)
+        case .terminal(let text): return .terminal(sanitised(text))
+        }
+    }
+
+    func sanitised(_ text: String) -> String {
+        var text = text
+        for value in secrets.values where !value.isEmpty {
+            var writer = JSONWriter()
+            writer.string(value)
+            let escaped = String(writer.text.dropFirst().dropLast())
+            // As ASCII-only JSON writers (Python's json.dumps) write it: \u00fc for ü.
+            var ascii = ""
+            for unit in escaped.utf16 {
+                if unit < 0x7F { ascii.unicodeScalars.append(Unicode.Scalar(UInt8(unit))) } else {
+                    let hex = String(unit, radix: 16)
+                    ascii += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                }
+            }
+            for form in Set([value, escaped, ascii]) { text = text.replacingOccurrences(of: form, with: "(sensitive)") }
+        }
+        let bytes = text.utf8.count
+        guard bytes > Self.answerLimit else { return text }
+        var cut = text.utf8.index(text.utf8.startIndex, offsetBy: Self.answerLimit)
+        while cut.samePosition(in: text.unicodeScalars) == nil { cut = text.utf8.index(before: cut) }
+        return String(text[..<cut]) + "… (\(bytes - text.utf8.distance(from: text.startIndex, to: cut)) more bytes left out)"
+    }
+}
