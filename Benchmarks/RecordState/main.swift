@@ -10,7 +10,7 @@ guard arguments.count == 3 else {
     FileHandle.standardError.write(Data("usage: provisor-record-state MANIFESTS_DIR STATE_DB\n".utf8))
     exit(1)
 }
-let report = try ManifestValidation.run(DirectorySource(root: arguments[1]))
+let report = try ManifestPipeline.run(DirectorySource(root: arguments[1]))
 guard report.isValid else {
     FileHandle.standardError.write(Data("error: the manifests are not valid (run provisor validate)\n".utf8))
     exit(1)

@@ -109,7 +109,7 @@ public final class ExecAdapter: EngineAdapter {
     /// Sends one read request (`action`) and collects the `item` of every answer line up to the
     /// final status line.
     private func read<Item: Sendable>(_ action: String, item: String, noun: String,
-                                      _ parse: @escaping @Sendable (Any, String) throws(ObservedJSON.Problem) -> Item) async -> Result<[Item], ObservedJSON.Problem> {
+                                      _ parse: @escaping @Sendable (Any, String) throws(ObservedJSON.ParseError) -> Item) async -> Result<[Item], ObservedJSON.ParseError> {
         let worker: ExecWorker
         do {
             worker = try await pool.checkOut()
@@ -119,12 +119,12 @@ public final class ExecAdapter: EngineAdapter {
         let id = action + "-" + UUID().uuidString.lowercased()
         let (result, healthy) = await read(action, id: id, item: item, noun: noun, with: worker, parse)
         await pool.checkIn(worker, healthy: healthy)
-        return result.mapError { ObservedJSON.Problem(reason: $0.reason) }
+        return result.mapError { ObservedJSON.ParseError(reason: $0.reason) }
     }
 
     private func read<Item: Sendable>(_ action: String, id: String, item: String, noun: String, with worker: ExecWorker,
-                                      _ parse: @escaping @Sendable (Any, String) throws(ObservedJSON.Problem) -> Item) async -> (Result<[Item], ObservedJSON.Problem>, healthy: Bool) {
-        func failed(_ reason: String, healthy: Bool = false) -> (Result<[Item], ObservedJSON.Problem>, healthy: Bool) {
+                                      _ parse: @escaping @Sendable (Any, String) throws(ObservedJSON.ParseError) -> Item) async -> (Result<[Item], ObservedJSON.ParseError>, healthy: Bool) {
+        func failed(_ reason: String, healthy: Bool = false) -> (Result<[Item], ObservedJSON.ParseError>, healthy: Bool) {
             (.failure(.init(reason: reason)), healthy)
         }
         var request = JSONWriter(pretty: false)

@@ -11,7 +11,7 @@ enum ReadLine<Item: Sendable>: Sendable {
     /// Not an answer to this request.
     case other
 
-    init(_ line: String, id: String, item: String, engine: String, _ parse: (Any, String) throws(ObservedJSON.Problem) -> Item) {
+    init(_ line: String, id: String, item: String, engine: String, _ parse: (Any, String) throws(ObservedJSON.ParseError) -> Item) {
         guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any], object["id"] as? String == id else {
             self = .other
             return

@@ -3,15 +3,15 @@ import ProvisorCore
 
 /// A result line as the exec protocol defines it (docs/engines.md).
 enum ExecResult {
-    struct Problem: Error { var reason: String }
+    struct ParseError: Error { var reason: String }
 
-    static func parse(_ line: String, expecting id: String) -> Result<DeliveryResult, Problem> {
+    static func parse(_ line: String, expecting id: String) -> Result<DeliveryResult, ParseError> {
         guard let data = line.data(using: .utf8),
               let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            return .failure(Problem(reason: "not a JSON object"))
+            return .failure(ParseError(reason: "not a JSON object"))
         }
-        guard let answered = object["id"] as? String else { return .failure(Problem(reason: "no \"id\"")) }
-        guard answered == id else { return .failure(Problem(reason: "it answers message \(answered), not \(id)")) }
+        guard let answered = object["id"] as? String else { return .failure(ParseError(reason: "no \"id\"")) }
+        guard answered == id else { return .failure(ParseError(reason: "it answers message \(answered), not \(id)")) }
         let error = object["error"] as? String
         switch object["status"] as? String {
         case "succeeded":
@@ -21,7 +21,7 @@ enum ExecResult {
                     switch value {
                     case let text as String: outputs.append(Attribute(name: name, value: .string(text)))
                     case let number as NSNumber: outputs.append(Attribute(name: name, value: .string(number.stringValue)))
-                    default: return .failure(Problem(reason: "output \"\(name)\" is not a string or number"))
+                    default: return .failure(ParseError(reason: "output \"\(name)\" is not a string or number"))
                     }
                 }
             }
@@ -31,9 +31,9 @@ enum ExecResult {
         case "failed":
             return .success(.terminal(error ?? "the engine refused the message without saying why"))
         case let other?:
-            return .failure(Problem(reason: "unknown status '\(other)'; use succeeded, retryable or failed"))
+            return .failure(ParseError(reason: "unknown status '\(other)'; use succeeded, retryable or failed"))
         case nil:
-            return .failure(Problem(reason: "no \"status\""))
+            return .failure(ParseError(reason: "no \"status\""))
         }
     }
 }

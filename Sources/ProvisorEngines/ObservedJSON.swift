@@ -11,23 +11,23 @@ import ProvisorCore
 /// Attribute values are written as in a provisioning message: a string, a number, a boolean or
 /// a list of strings. Secrets are never reported.
 enum ObservedJSON {
-    struct Problem: Error, CustomStringConvertible {
+    struct ParseError: Error, CustomStringConvertible {
         var reason: String
         var description: String { reason }
     }
 
-    static func resource(_ object: Any, engine: String) throws(Problem) -> ObservedResource {
-        guard let object = object as? [String: Any] else { throw Problem(reason: "a resource must be a JSON object {\"address\", \"attributes\"}") }
-        guard let text = object["address"] as? String else { throw Problem(reason: "a resource has no \"address\"") }
+    static func resource(_ object: Any, engine: String) throws(ParseError) -> ObservedResource {
+        guard let object = object as? [String: Any] else { throw ParseError(reason: "a resource must be a JSON object {\"address\", \"attributes\"}") }
+        guard let text = object["address"] as? String else { throw ParseError(reason: "a resource has no \"address\"") }
         guard let address = ResourceAddress(parsing: text) else {
-            throw Problem(reason: "'\(text)' is not a resource address; addresses take the forms \(ResourceAddress.forms)")
+            throw ParseError(reason: "'\(text)' is not a resource address; addresses take the forms \(ResourceAddress.forms)")
         }
         var attributes: [Attribute] = []
         if let given = object["attributes"] {
-            guard let given = given as? [String: Any] else { throw Problem(reason: "the \"attributes\" of \(text) must be a JSON object") }
+            guard let given = given as? [String: Any] else { throw ParseError(reason: "the \"attributes\" of \(text) must be a JSON object") }
             for (name, raw) in given {
                 guard let value = value(raw) else {
-                    throw Problem(reason: "attribute '\(name)' of \(text) is \(describe(raw)); report a string, a number, a boolean or a list of strings")
+                    throw ParseError(reason: "attribute '\(name)' of \(text) is \(describe(raw)); report a string, a number, a boolean or a list of strings")
                 }
                 attributes.append(Attribute(name: name, value: value))
             }
@@ -75,48 +75,48 @@ extension ObservedJSON {
     /// `{"id", "customer", "sku", "quantity", "term", "termEnd", "billingCycle"?, "autoRenew"?,
     /// "trial"?, "costPrice"?, "renewalQuantity"?, "batches"?: [{"quantity", "addedAt",
     /// "refundableUntil"?}]}`; dates as `2026-12-31` or `2026-12-31T00:00:00Z`.
-    static func subscription(_ object: Any, engine: String) throws(Problem) -> Subscription {
-        guard let object = object as? [String: Any] else { throw Problem(reason: "a subscription must be a JSON object") }
+    static func subscription(_ object: Any, engine: String) throws(ParseError) -> Subscription {
+        guard let object = object as? [String: Any] else { throw ParseError(reason: "a subscription must be a JSON object") }
         let name = (object["id"] as? String).map { "subscription \($0)" } ?? "a subscription"
-        func text(_ key: String) throws(Problem) -> String {
-            guard let value = object[key] as? String, !value.isEmpty else { throw Problem(reason: "\(name) has no \"\(key)\" text") }
+        func text(_ key: String) throws(ParseError) -> String {
+            guard let value = object[key] as? String, !value.isEmpty else { throw ParseError(reason: "\(name) has no \"\(key)\" text") }
             return value
         }
-        func count(_ key: String, in source: [String: Any]) throws(Problem) -> Int? {
+        func count(_ key: String, in source: [String: Any]) throws(ParseError) -> Int? {
             guard let raw = source[key] else { return nil }
-            guard case .integer(let value)? = value(raw), value >= 0 else { throw Problem(reason: "\"\(key)\" of \(name) must be a whole number of 0 or more") }
+            guard case .integer(let value)? = value(raw), value >= 0 else { throw ParseError(reason: "\"\(key)\" of \(name) must be a whole number of 0 or more") }
             return value
         }
-        func date(_ key: String, in source: [String: Any]) throws(Problem) -> Date? {
+        func date(_ key: String, in source: [String: Any]) throws(ParseError) -> Date? {
             guard let raw = source[key] else { return nil }
             guard let written = raw as? String, let date = ISODate.parse(written) else {
-                throw Problem(reason: "\"\(key)\" of \(name) must be a date like 2026-12-31 or 2026-12-31T00:00:00Z")
+                throw ParseError(reason: "\"\(key)\" of \(name) must be a date like 2026-12-31 or 2026-12-31T00:00:00Z")
             }
             return date
         }
-        func flag(_ key: String) throws(Problem) -> Bool? {
+        func flag(_ key: String) throws(ParseError) -> Bool? {
             guard let raw = object[key] else { return nil }
-            guard case .boolean(let value)? = value(raw) else { throw Problem(reason: "\"\(key)\" of \(name) must be true or false") }
+            guard case .boolean(let value)? = value(raw) else { throw ParseError(reason: "\"\(key)\" of \(name) must be true or false") }
             return value
         }
         let id = try text("id"), customer = try text("customer"), sku = try text("sku")
-        guard let quantity = try count("quantity", in: object) else { throw Problem(reason: "\(name) has no \"quantity\"") }
-        guard let term = Subscription.Term(rawValue: try text("term")) else { throw Problem(reason: "\"term\" of \(name) must be P1M, P1Y or P3Y") }
-        guard let termEnd = try date("termEnd", in: object) else { throw Problem(reason: "\(name) has no \"termEnd\"") }
+        guard let quantity = try count("quantity", in: object) else { throw ParseError(reason: "\(name) has no \"quantity\"") }
+        guard let term = Subscription.Term(rawValue: try text("term")) else { throw ParseError(reason: "\"term\" of \(name) must be P1M, P1Y or P3Y") }
+        guard let termEnd = try date("termEnd", in: object) else { throw ParseError(reason: "\(name) has no \"termEnd\"") }
         var costPrice: Decimal?
         if let raw = object["costPrice"] {
             switch value(raw) {
             case .number(let number)?: costPrice = number
             case .integer(let number)?: costPrice = Decimal(number)
-            default: throw Problem(reason: "\"costPrice\" of \(name) must be a number")
+            default: throw ParseError(reason: "\"costPrice\" of \(name) must be a number")
             }
         }
         var batches: [Subscription.Batch] = []
         if let raw = object["batches"] {
-            guard let list = raw as? [Any] else { throw Problem(reason: "\"batches\" of \(name) must be a list") }
+            guard let list = raw as? [Any] else { throw ParseError(reason: "\"batches\" of \(name) must be a list") }
             for item in list {
                 guard let batch = item as? [String: Any], let size = try count("quantity", in: batch), let added = try date("addedAt", in: batch) else {
-                    throw Problem(reason: "each batch of \(name) needs \"quantity\" and \"addedAt\"")
+                    throw ParseError(reason: "each batch of \(name) needs \"quantity\" and \"addedAt\"")
                 }
                 batches.append(Subscription.Batch(quantity: size, addedAt: added, refundableUntil: try date("refundableUntil", in: batch)))
             }

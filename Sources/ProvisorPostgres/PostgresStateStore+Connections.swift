@@ -38,7 +38,7 @@ extension PostgresStateStore {
         do {
             return try await body()
         } catch let error as PSQLError {
-            throw StateError.unreadable(path: description, reason: PostgresFailure.reason(error, location: location))
+            throw StateError.unreadable(path: description, reason: PostgresErrorText.reason(error, location: location))
         } catch let error as PostgresDecodingError {
             throw StateError.corruptRecord(address: "a row", reason: "\(error.code): a column of type \(error.postgresType) does not read as \(error.targetType)",
                                            store: description)

@@ -77,7 +77,7 @@ public final class PostgresStateStore: StateStore, OutboxStore, StateArchiving {
         do {
             return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         } catch {
-            throw StateError.unreadable(path: location.description, reason: PostgresFailure.reason(error, location: location))
+            throw StateError.unreadable(path: location.description, reason: PostgresErrorText.reason(error, location: location))
         }
     }
 }

@@ -31,7 +31,7 @@ public struct BaseRevision {
     /// The problems of `report` that the change brought: every one in a changed file, and any
     /// elsewhere that the base revision did not have (a removed plan breaks an unchanged
     /// customer). Returns them and how many errors were already there before.
-    public func newProblems(in report: ManifestValidation.Report) -> (diagnostics: [Diagnostic], earlierErrors: Int) {
+    public func newProblems(in report: ManifestPipeline.Report) -> (diagnostics: [Diagnostic], earlierErrors: Int) {
         struct Key: Hashable {
             var file: String
             var line: Int

@@ -65,7 +65,7 @@ public struct ImportRun: Sendable {
         func prepare(_ snapshot: StateSnapshot) throws -> ImportResult {
             do {
                 return try Importer.prepare(request, source: workspace.source, ownership: workspace.ownership, existing: report, recorded: snapshot)
-            } catch let invalid as ImportDraftInvalid {
+            } catch let invalid as ImportDraftError {
                 throw RunError(description: "error: the manifests import would write do not validate, so nothing was written or recorded; fix the engine's data, or leave those customers out with --customer",
                                diagnostics: invalid.diagnostics)
             }

@@ -55,7 +55,7 @@ public struct ReconcileRun: Sendable {
         }
     }
 
-    private func apply(_ report: ManifestValidation.Report, store: ProvisorState, applier: Applier, adapters: [String: any EngineAdapter],
+    private func apply(_ report: ManifestPipeline.Report, store: ProvisorState, applier: Applier, adapters: [String: any EngineAdapter],
                        workspace: Workspace, observer: some RunObserver) async throws -> Outcome {
         var results: [Applier.Result] = []
         // What an interrupted run sent (or was about to) goes again first, with the same ids.

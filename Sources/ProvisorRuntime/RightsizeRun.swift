@@ -56,7 +56,7 @@ public struct RightsizeRun: Sendable {
         }
     }
 
-    private func decide(_ report: ManifestValidation.Report, engines: Set<String>, adapters: [String: any EngineAdapter],
+    private func decide(_ report: ManifestPipeline.Report, engines: Set<String>, adapters: [String: any EngineAdapter],
                         adjuster: SubscriptionAdjuster?, in workspace: Workspace) async throws -> Outcome {
         var stopwatch = Stopwatch(after: report.timings)
         var results: [SubscriptionAdjuster.Result] = []

@@ -46,9 +46,9 @@ public enum Rightsizing {
         return readings
     }
 
-    public static func decide(_ manifests: ManifestValidation.Report, readings: Readings, customer: String?, at date: Date) -> RightsizingReport {
+    public static func decide(_ manifests: ManifestPipeline.Report, readings: Readings, customer: String?, at date: Date) -> RightsizingReport {
         let subscriptions = readings.subscriptions.values.joined().filter { customer == nil || $0.customer == customer }
-        let groups = LicenceBook.groups(manifests.resolution, subscriptions: Array(subscriptions), observed: readings.observed)
+        let groups = LicenseBook.groups(manifests.resolution, subscriptions: Array(subscriptions), observed: readings.observed)
         let outcomes = parallelMap(groups.count) { Rightsizer.decide(groups[$0], at: date) }
         return RightsizingReport(outcomes, at: date, desired: manifests.desired)
     }

@@ -58,7 +58,7 @@ extension RepositoryConfig.StateBackend {
             }
             let secret = try password.map { try secrets.resolve($0) } ?? ProcessInfo.processInfo.environment["PGPASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
             return try PostgresLocation(url: text, password: secret)
-        } catch let failure as SecretResolver.Failure {
+        } catch let failure as SecretError {
             throw RunError(description: "error: the PostgreSQL state's \(failure) (\(fix))")
         } catch let error as PostgresURLError {
             throw RunError(description: "error: \(error) (\(fix))")

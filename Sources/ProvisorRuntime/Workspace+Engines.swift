@@ -13,7 +13,7 @@ extension Workspace {
     public func withEngines<Result: Sendable>(_ engines: [Engine], processes: Int = 1, outbox: (any OutboxStore)? = nil, simulate: String?,
                                               simulatedDate: Date? = nil,
                                               _ body: ([String: any EngineAdapter]) async throws -> Result) async throws -> Result {
-        let adapters = EngineAdapters.make(engines, settings: .init(
+        let adapters = EngineAdapterFactory.make(engines, settings: .init(
             directory: directory, processes: processes, secrets: secrets, outbox: outbox, simulateInto: simulate,
             clock: clock, simulatedDate: simulatedDate))
         let outcome: Swift.Result<Result, Error>

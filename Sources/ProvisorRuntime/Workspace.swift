@@ -36,8 +36,8 @@ public struct Workspace: Sendable {
     }
 
     /// Loads, validates (ownership included) and resolves the manifests.
-    public func validate() throws -> ManifestValidation.Report {
-        try ManifestValidation.run(source, ownership: ownership)
+    public func validate() throws -> ManifestPipeline.Report {
+        try ManifestPipeline.run(source, ownership: ownership)
     }
 
     /// Paths in provisor.yaml are relative to its folder.
@@ -109,7 +109,7 @@ public struct Workspace: Sendable {
 extension Workspace {
     /// The manifests validated and resolved, or an error saying what a run cannot do because
     /// they are not valid (`consequence`: "so there is no plan").
-    public func validReport(_ consequence: String) throws -> ManifestValidation.Report {
+    public func validReport(_ consequence: String) throws -> ManifestPipeline.Report {
         let report = try validate()
         guard report.isValid else {
             throw RunError(description: "error: the manifests are not valid, \(consequence) (run provisor validate and fix the errors above)",

@@ -2,7 +2,7 @@ import Foundation
 import ProvisorCore
 
 /// What every `StateStore` must do, as checks a test target runs against each store (one
-/// fresh, empty store per check). A failed check throws `ConformanceFailure` saying what
+/// fresh, empty store per check). A failed check throws `ConformanceError` saying what
 /// differed.
 public enum StateStoreConformance {
     public enum Check: String, CaseIterable, Sendable, CustomStringConvertible {
@@ -51,7 +51,7 @@ public enum StateStoreConformance {
         case .attributesRoundTripExactly:
             try await store.commit(StateWrite(upserts: samples, at: PinnedTime.date))
             for sample in samples {
-                guard let read = try await store.resource(at: sample.address) else { throw ConformanceFailure("\(sample.address) was not recorded") }
+                guard let read = try await store.resource(at: sample.address) else { throw ConformanceError("\(sample.address) was not recorded") }
                 try expect(read.attributes == sample.attributes, "\(sample.address) reads back \(read.attributes), wrote \(sample.attributes)")
                 try expect(read.parent == sample.parent && read.engine == sample.engine, "\(sample.address) keeps its parent and engine")
                 try expect(try read.attributes.decode() == sample.attributes.decode(), "\(sample.address) decodes to the same values")
@@ -74,7 +74,7 @@ public enum StateStoreConformance {
             let header = try await store.commit(StateWrite(upserts: samples, at: PinnedTime.date))
             do {
                 try await store.commit(StateWrite(deletes: samples.map(\.address), expectedSerial: header.serial - 1, at: PinnedTime.date))
-                throw ConformanceFailure("a commit expecting an old serial was accepted")
+                throw ConformanceError("a commit expecting an old serial was accepted")
             } catch StateError.serialMismatch(let expected, let found, _) {
                 try expect(expected == header.serial - 1 && found == header.serial, "the mismatch names both serials")
             }
@@ -96,7 +96,7 @@ public enum StateStoreConformance {
             let first = try await store.acquireLock(LockRequest(holder: "ann@ci", processID: 41, operation: "reconcile", at: PinnedTime.date))
             do {
                 _ = try await store.acquireLock(LockRequest(holder: "bob@laptop", processID: 42, operation: "rightsize", at: PinnedTime.date))
-                throw ConformanceFailure("a second lock was granted while the first was held")
+                throw ConformanceError("a second lock was granted while the first was held")
             } catch StateError.locked(let holder, _) {
                 try expect(holder.holder == "ann@ci" && holder.processID == 41 && holder.operation == "reconcile" && holder.id == first.id,
                            "the refusal names who holds the lock, found \(holder)")
@@ -114,7 +114,7 @@ public enum StateStoreConformance {
             try expect(broken?.id == held.id, "breaking the lock returns what it removed")
             do {
                 try await store.releaseLock(held)
-                throw ConformanceFailure("a broken lock was released as if still held")
+                throw ConformanceError("a broken lock was released as if still held")
             } catch StateError.lockNotHeld(let id, _) {
                 try expect(id == held.id, "the refusal names the lock")
             }
@@ -129,13 +129,13 @@ public enum StateStoreConformance {
             let entry = JournalEntry(run: "r1", address: samples[1].address, action: "create", status: .pending, messageID: "m-late", at: PinnedTime.date)
             do {
                 _ = try await store.commit(StateWrite(upserts: [samples[1]], at: PinnedTime.date))
-                throw ConformanceFailure("a commit was written after the lock was broken")
+                throw ConformanceError("a commit was written after the lock was broken")
             } catch StateError.lockNotHeld(let id, _) {
                 try expect(id == held.id, "the refusal names the broken lock")
             }
             do {
                 _ = try await store.appendJournal([entry])
-                throw ConformanceFailure("a journal entry was written after the lock was broken")
+                throw ConformanceError("a journal entry was written after the lock was broken")
             } catch StateError.lockNotHeld(let id, _) {
                 try expect(id == held.id, "the refusal names the broken lock")
             }
@@ -257,12 +257,12 @@ public enum StateStoreConformance {
     ]
 
     static func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {
-        if !condition { throw ConformanceFailure(message()) }
+        if !condition { throw ConformanceError(message()) }
     }
 }
 
 /// A state store that does not behave as `StateStore` requires.
-public struct ConformanceFailure: Error, CustomStringConvertible {
+public struct ConformanceError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
 }

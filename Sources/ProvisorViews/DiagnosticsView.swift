@@ -32,7 +32,7 @@ public enum DiagnosticsView {
         }
     }
 
-    public static func human(_ report: ManifestValidation.Report, colour: Bool, scope: Scope? = nil) -> String {
+    public static func human(_ report: ManifestPipeline.Report, colour: Bool, scope: Scope? = nil) -> String {
         var lines = report.diagnostics.map { line($0, colour: colour) }
         let estate = report.estate
         if let scope {
@@ -84,7 +84,7 @@ public enum DiagnosticsView {
         var diagnostics: [Entry]
     }
 
-    public static func json(_ report: ManifestValidation.Report, scope: Scope? = nil) throws -> String {
+    public static func json(_ report: ManifestPipeline.Report, scope: Scope? = nil) throws -> String {
         let estate = report.estate
         let value = JSONReport(
             valid: report.isValid,
@@ -104,7 +104,7 @@ public enum DiagnosticsView {
     }
 
     /// GitHub Actions workflow commands: `::error file=…,line=…,col=…::message`.
-    public static func github(_ report: ManifestValidation.Report) -> String {
+    public static func github(_ report: ManifestPipeline.Report) -> String {
         var lines = report.diagnostics.map { diagnostic in
             let location = diagnostic.location
             var properties = "file=\(escapeProperty(location.file))"

@@ -78,12 +78,12 @@ let secrets = SecretResolver(environment: ["PW": "hunter2"])
     @Test func aMissingSecretIsAClearFailure() {
         var message = sampleMessage()
         message.attributes.append(Attribute(name: "properties.adminPassword", value: .secret(reference: "env:MISSING_PW")))
-        #expect(throws: SecretResolver.Failure.self) { try secrets.prepare(message) }
+        #expect(throws: SecretError.self) { try secrets.prepare(message) }
         do { _ = try secrets.prepare(message) } catch {
             #expect(error.description == "secret env:MISSING_PW is not set: the environment variable MISSING_PW is missing or empty; set it in the environment of provisor")
         }
         let file = SecretResolver(environment: [:], directory: "/nonexistent")
-        #expect(throws: SecretResolver.Failure.self) { try file.resolve("file:key.txt") }
+        #expect(throws: SecretError.self) { try file.resolve("file:key.txt") }
     }
 
     @Test func generatedMessagesMatchTheirSchema() throws {

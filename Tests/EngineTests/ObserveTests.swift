@@ -99,8 +99,8 @@ import ProvisorTesting
     /// `provisor drift` makes its adapters without the state's outbox table: the example's outbox
     /// engine must still be "not checked", never unknown (which would make every run exit 2).
     @Test func anOutboxEngineMadeWithoutAStoreIsStillNotChecked() async throws {
-        let report = try ManifestValidation.run(DirectorySource(root: packageRoot.appendingPathComponent("examples/manifests").path))
-        let adapters = EngineAdapters.make(report.estate.engines, settings: .init(directory: packageRoot.appendingPathComponent("examples").path,
+        let report = try ManifestPipeline.run(DirectorySource(root: packageRoot.appendingPathComponent("examples/manifests").path))
+        let adapters = EngineAdapterFactory.make(report.estate.engines, settings: .init(directory: packageRoot.appendingPathComponent("examples").path,
                                                                                    secrets: SecretResolver(environment: [:]), outbox: nil, clock: PinnedTime.clock))
         let observation = await adapters["hosting-queue"]!.observe()
         #expect(observation == .unsupported("engine 'hosting-queue' is an outbox: messages go one way to a queue, so what the engine holds cannot be read back"))

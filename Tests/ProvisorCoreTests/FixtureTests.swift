@@ -37,7 +37,7 @@ struct InvalidFixture: CustomTestStringConvertible, Sendable {
     }
 
     @Test func theExamplesAreValid() throws {
-        let report = try ManifestValidation.run(DirectorySource(root: repoPath("examples/manifests")))
+        let report = try ManifestPipeline.run(DirectorySource(root: repoPath("examples/manifests")))
         #expect(report.diagnostics.map(\.description) == [])
         #expect(report.estate.customers.count >= 8)
         #expect(report.estate.users.count >= 40)
@@ -51,7 +51,7 @@ struct InvalidFixture: CustomTestStringConvertible, Sendable {
     @Test(arguments: InvalidFixture.all)
     func fixtureReportsExactlyItsDefect(_ fixture: InvalidFixture) throws {
         let source = CombinedSource(sources: [DirectorySource(root: repoPath("examples/manifests")), DirectorySource(root: fixture.path)])
-        let report = try ManifestValidation.run(source)
+        let report = try ManifestPipeline.run(source)
         #expect(!report.isValid)
         #expect(report.diagnostics.allSatisfy { $0.location.file == fixture.path }, "diagnostics outside the fixture: \(report.diagnostics)")
         // The corpus writes the example estate's folder as m/ and the fixture as m/fixture.yaml.

@@ -55,7 +55,7 @@ import ProvisorTesting
 
     static func prepare(_ observed: [ObservedResource], files: [String: String] = estate) throws -> ImportResult {
         let source = MemorySource(files: files)
-        let existing = try ManifestValidation.run(source)
+        let existing = try ManifestPipeline.run(source)
         #expect(existing.isValid, "\(existing.diagnostics)")
         return try Importer.prepare(Importer.Request(engines: ["e1"], observed: observed, customers: [], folder: "m/customers"),
                                     source: source, ownership: nil, existing: existing, recorded: .empty)
@@ -65,7 +65,7 @@ import ProvisorTesting
         let texts = ["plain", "ops@x.example", "@start", "a: b", "ends:", "a #b", "true", "null", "~", "010", "12", "1.5", "-dash", "with, comma",
                      "[x]", "{y}", "quote\"s", "back\\slash", "tab\there", "line\nbreak", " lead", "trail ", "", "Café au lait", "#8B4513", "*star"]
         for text in texts {
-            let scalar = CustomerScaffold.yamlString(text)
+            let scalar = YAMLWriter.string(text)
             let yaml = "a: \(scalar)\nb: [\(scalar), x]\nc: { k: \(scalar), l: x }\n"
             let parsed = YAMLParser.parse(Array(yaml.utf8), file: "t.yaml")
             #expect(parsed.diagnostics.isEmpty, "\(text.debugDescription) as \(scalar): \(parsed.diagnostics)")
@@ -78,13 +78,13 @@ import ProvisorTesting
             if case .mapping(let inner) = entries[2].value.content { values.append(inner.first?.value.scalar) }
             #expect(values.count == 3 && values.allSatisfy { $0?.resolved == .string(text) }, "\(text.debugDescription) written as \(scalar)")
         }
-        #expect(CustomerScaffold.yamlString("alice@jonesbaker.example") == "alice@jonesbaker.example", "an @ inside needs no quotes")
-        #expect(CustomerScaffold.yamlString("true") == "\"true\"")
+        #expect(YAMLWriter.string("alice@jonesbaker.example") == "alice@jonesbaker.example", "an @ inside needs no quotes")
+        #expect(YAMLWriter.string("true") == "\"true\"")
     }
 
     @Test func plansAreMatchedBySkuThenTermThenName() throws {
         let files = Self.estate
-        let service = try ManifestValidation.run(MemorySource(files: files)).estate.services[0]
+        let service = try ManifestPipeline.run(MemorySource(files: files)).estate.services[0]
         func best(_ attributes: [String: AttributeValue]) -> String {
             switch PlanMatch.best(for: Self.observed("customer/CUS/user/ann/service/lic", attributes), among: service.plans, of: "lic") {
             case .found(let plan, let how): return plan.code.value + (how.map { " (\($0))" } ?? "")
@@ -174,12 +174,12 @@ import ProvisorTesting
     }
 
     @Test func invalidDataFromTheEngineWritesNothingAndSaysWhere() throws {
-        #expect(throws: ImportDraftInvalid.self) {
+        #expect(throws: ImportDraftError.self) {
             try Self.prepare([Self.observed("customer/BAD", ["name": .string("Bad"), "contact.email": .string("not-an-email")])])
         }
         do {
             _ = try Self.prepare([Self.observed("customer/BAD", ["name": .string("Bad"), "contact.email": .string("not-an-email")])])
-        } catch let invalid as ImportDraftInvalid {
+        } catch let invalid as ImportDraftError {
             #expect(invalid.diagnostics.map(\.location.file) == ["m/customers/bad/customer.yaml"])
             #expect(invalid.diagnostics.first?.message.contains("not-an-email") == true, "\(invalid.diagnostics)")
         }

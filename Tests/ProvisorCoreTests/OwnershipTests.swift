@@ -39,7 +39,7 @@ import Testing
             path.hasPrefix(Self.examples) ? String(path.dropFirst(Self.examples.utf8.count)) : path
         }
         let source = CombinedSource(sources: [DirectorySource(root: repoPath("examples/manifests")), MemorySource(files: files)])
-        return try ManifestValidation.run(source, ownership: ownership).diagnostics
+        return try ManifestPipeline.run(source, ownership: ownership).diagnostics
     }
 
     /// Grants of paths alone (no engines, no secrets), each to a reseller where the example

@@ -45,7 +45,7 @@ import Testing
     static func resolve(_ directory: URL, _ side: String) throws -> DesiredState {
         let own = directory.appendingPathComponent(side)
         let folder = FileManager.default.fileExists(atPath: own.path) ? own : root.appendingPathComponent("_estate")
-        let report = try ManifestValidation.run(CombinedSource(sources: [DirectorySource(root: root.appendingPathComponent("shared").path),
+        let report = try ManifestPipeline.run(CombinedSource(sources: [DirectorySource(root: root.appendingPathComponent("shared").path),
                                                                          DirectorySource(root: folder.path)]))
         try #require(report.isValid, "\(folder.path): \(report.diagnostics)")
         return report.desired

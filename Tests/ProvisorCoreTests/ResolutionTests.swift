@@ -121,10 +121,10 @@ enum Ladder {
         ["engines.yaml": engines, "services.yaml": service, "resellers.yaml": resellers, "customer.yaml": customer]
     }
 
-    static func run(_ extra: [String: String] = [:], replacing: [String: String] = [:]) throws -> ManifestValidation.Report {
+    static func run(_ extra: [String: String] = [:], replacing: [String: String] = [:]) throws -> ManifestPipeline.Report {
         var files = files.merging(replacing) { $1 }
         files.merge(extra) { $1 }
-        return try ManifestValidation.run(MemorySource(files: files))
+        return try ManifestPipeline.run(MemorySource(files: files))
     }
 }
 
@@ -403,7 +403,7 @@ extension DesiredResource {
     }
 
     @Test func theExampleEstateResolvesWithRebrandingAndPrices() throws {
-        let report = try ManifestValidation.run(DirectorySource(root: repoPath("examples/manifests")))
+        let report = try ManifestPipeline.run(DirectorySource(root: repoPath("examples/manifests")))
         #expect(report.isValid)
         let alice = try #require(report.desired.resource(at: .service("m365", instance: nil, customer: "JBL", user: "alice")))
         #expect(alice.text("plan.name") == "Acme Premium")
@@ -411,7 +411,7 @@ extension DesiredResource {
         #expect(alice.engine == "csp-eu")
         #expect(alice.text("properties.mailbox") == "alice@jonesbaker.example")
         // The same resolution twice gives the same desired state.
-        let again = try ManifestValidation.run(DirectorySource(root: repoPath("examples/manifests")))
+        let again = try ManifestPipeline.run(DirectorySource(root: repoPath("examples/manifests")))
         #expect(again.desired.resources == report.desired.resources)
     }
 }

@@ -15,7 +15,7 @@ import Testing
     }
 
     func decide(_ subscriptions: [Subscription], assigned: Int, billed: Int? = nil, policy: RightsizingPolicy? = RightsizingPolicy()) -> RightsizingOutcome {
-        Rightsizer.decide(LicenceGroup(customer: "JBL", sku: subscriptions[0].sku, subscriptions: subscriptions, assigned: assigned, billed: billed,
+        Rightsizer.decide(LicenseGroup(customer: "JBL", sku: subscriptions[0].sku, subscriptions: subscriptions, assigned: assigned, billed: billed,
                                        salesPrice: 20, policy: policy), at: Self.now)
     }
 
@@ -161,7 +161,7 @@ import Testing
     ]
 
     @Test func thePolicyIsInheritedLikeAnyProperty() throws {
-        let report = try ManifestValidation.run(MemorySource(files: Self.manifests))
+        let report = try ManifestPipeline.run(MemorySource(files: Self.manifests))
         #expect(report.diagnostics.isEmpty, "\(report.diagnostics)")
         let policy = { (customer: String, plan: String) in report.resolution.rightsizingPolicy(customer: customer, service: "m365", plan: plan)! }
         #expect(policy("AAA", "premium") == RightsizingPolicy(buffer: 1, minimum: 2, automaticDecreases: true))
@@ -172,7 +172,7 @@ import Testing
     }
 
     @Test func licencesAssignedByHandCountButAreNotBilled() throws {
-        let report = try ManifestValidation.run(MemorySource(files: Self.manifests))
+        let report = try ManifestPipeline.run(MemorySource(files: Self.manifests))
         let spb = Subscription(id: "sub-spb", customer: "AAA", engine: "csp", sku: "SPB", quantity: 13, term: .P1M,
                                termEnd: RightsizingTests.renewal, costPrice: nil,
                                batches: [Subscription.Batch(quantity: 13, addedAt: RightsizingTests.now.addingTimeInterval(-RightsizingTests.day))])
@@ -183,7 +183,7 @@ import Testing
             ObservedResource(address: .service("m365", instance: nil, customer: "AAA", user: user), engine: "csp",
                              attributes: [Attribute(name: "plan.license.sku", value: .string("SPB"))])
         }
-        let groups = LicenceBook.groups(report.resolution, subscriptions: [spb, alien], observed: observed)
+        let groups = LicenseBook.groups(report.resolution, subscriptions: [spb, alien], observed: observed)
         #expect(groups.count == 1, "a customer the manifests do not have is left out")
         let group = try #require(groups.first)
         #expect(group.assigned == 11 && group.billed == 10 && group.plan == "m365/premium" && group.salesPrice == 20)

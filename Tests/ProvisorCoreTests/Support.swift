@@ -45,7 +45,7 @@ func decode(_ yaml: String, file: String = "test.yaml") -> (manifests: [Manifest
 
 /// Validates in-memory files on top of the example estate.
 func validateWithExamples(_ files: [String: String]) throws -> [Diagnostic] {
-    try ManifestValidation.run(CombinedSource(sources: [DirectorySource(root: repoPath("examples/manifests")), MemorySource(files: files)])).diagnostics
+    try ManifestPipeline.run(CombinedSource(sources: [DirectorySource(root: repoPath("examples/manifests")), MemorySource(files: files)])).diagnostics
 }
 
 /// The diagnostics as the CLI prints them, without the file.

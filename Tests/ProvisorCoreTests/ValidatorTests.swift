@@ -89,7 +89,7 @@ import Testing
             spec: { parent: AAA }
 
             """])
-        let messages = try ManifestValidation.run(source).diagnostics.map(\.message)
+        let messages = try ManifestPipeline.run(source).diagnostics.map(\.message)
         #expect(messages == ["no root reseller: every reseller has a parent", "reseller hierarchy has a cycle: AAA → BBB → AAA"])
     }
 
@@ -138,9 +138,9 @@ import Testing
 
     @Test func anUnreadableSourceIsAnErrorNotACrash() {
         #expect(throws: SourceError.notFound("/nonexistent/manifests")) {
-            try ManifestValidation.run(DirectorySource(root: "/nonexistent/manifests"))
+            try ManifestPipeline.run(DirectorySource(root: "/nonexistent/manifests"))
         }
-        #expect(throws: SourceError.noManifests("memory")) { try ManifestValidation.run(MemorySource(files: [:])) }
+        #expect(throws: SourceError.noManifests("memory")) { try ManifestPipeline.run(MemorySource(files: [:])) }
     }
 }
 
@@ -157,7 +157,7 @@ import Testing
             for cut in stride(from: 1, to: bytes.count, by: max(1, bytes.count / 12)) {
                 var damaged = Array(bytes[..<cut])
                 if cut % 3 == 0 { damaged[cut / 2] = [UInt8(ascii: ":"), UInt8(ascii: "-"), UInt8(ascii: "{"), 0xFF][cut % 4] }
-                let report = try ManifestValidation.run(MemorySource(files: others.merging([path: String(decoding: damaged, as: UTF8.self)]) { $1 }))
+                let report = try ManifestPipeline.run(MemorySource(files: others.merging([path: String(decoding: damaged, as: UTF8.self)]) { $1 }))
                 #expect(report.diagnostics == report.diagnostics.sorted())
                 #expect(report.diagnostics.allSatisfy { !$0.message.isEmpty && $0.location.line >= 0 })
                 checked += 1

@@ -111,7 +111,7 @@ struct PostgresStateStoreTests {
                 }
                 // A copy that does not verify is rolled back whole.
                 try await withPostgresStore { refused, _ in
-                    await #expect(throws: ConformanceFailure.self) { try await refused.restore(original) { _ in throw ConformanceFailure("differs") } }
+                    await #expect(throws: ConformanceError.self) { try await refused.restore(original) { _ in throw ConformanceError("differs") } }
                     let left = try await refused.archive()
                     #expect(left.serial == 0 && left.resources.isEmpty && left.journal.isEmpty && left.audit.isEmpty && left.outbox.isEmpty)
                 }

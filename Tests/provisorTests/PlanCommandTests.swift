@@ -7,7 +7,7 @@ import ProvisorTesting
 /// Records the example estate in a SQLite state at `path`, as if it had been applied, then
 /// `edit`s the records (to make the manifests differ from what is recorded).
 func recordExamples(at path: String, edit: (inout [StateWrite.Resource]) -> Void = { _ in }) async throws {
-    let report = try ManifestValidation.run(DirectorySource(root: packageRoot.appendingPathComponent("examples/manifests").path))
+    let report = try ManifestPipeline.run(DirectorySource(root: packageRoot.appendingPathComponent("examples/manifests").path))
     var resources = report.desired.resources.map(StateWrite.Resource.init)
     edit(&resources)
     try await SQLiteStateStore(path: path).commit(StateWrite(upserts: resources, at: PinnedTime.date))

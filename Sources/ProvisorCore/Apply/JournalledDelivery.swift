@@ -63,10 +63,10 @@ struct JournalledDelivery: Sendable {
         // Secrets are read on every core; each message is independent.
         let secrets = secrets, known = Set(adapters.keys)
         let prepared = parallelChunks(parcels.count, chunkSize: 64) { range in
-            range.map { index -> Result<OutgoingMessage, SecretResolver.Failure>? in
+            range.map { index -> Result<OutgoingMessage, SecretError>? in
                 let message = parcels[index].message
                 guard known.contains(message.engine) else { return nil }
-                return Result { () throws(SecretResolver.Failure) in try secrets.prepare(message) }
+                return Result { () throws(SecretError) in try secrets.prepare(message) }
             }
         }.joined()
         var ready: [(index: Int, outgoing: OutgoingMessage)] = []

@@ -11,18 +11,12 @@ public struct SecretResolver: Sendable {
         self.directory = directory
     }
 
-    public struct Failure: Error, Sendable, Hashable, CustomStringConvertible {
-        public var reference: String
-        public var reason: String
-        public var description: String { "secret \(reference) \(reason)" }
-    }
-
     /// The value of one reference.
-    public func resolve(_ reference: String) throws(Failure) -> String {
+    public func resolve(_ reference: String) throws(SecretError) -> String {
         if reference.hasPrefix("env:") {
             let name = String(reference.dropFirst(4))
             guard let value = environment[name], !value.isEmpty else {
-                throw Failure(reference: reference, reason: "is not set: the environment variable \(name) is missing or empty; set it in the environment of provisor")
+                throw SecretError(reference: reference, reason: "is not set: the environment variable \(name) is missing or empty; set it in the environment of provisor")
             }
             return value
         }
@@ -30,17 +24,17 @@ public struct SecretResolver: Sendable {
             var path = String(reference.dropFirst(5))
             if !path.hasPrefix("/") { path = (directory as NSString).appendingPathComponent(path) }
             guard let data = FileManager.default.contents(atPath: path), var value = String(data: data, encoding: .utf8) else {
-                throw Failure(reference: reference, reason: "cannot be read: \(path) is missing or unreadable; create it or fix the path")
+                throw SecretError(reference: reference, reason: "cannot be read: \(path) is missing or unreadable; create it or fix the path")
             }
             while value.hasSuffix("\n") || value.hasSuffix("\r") { value.removeLast() }
-            guard !value.isEmpty else { throw Failure(reference: reference, reason: "is empty: \(path) holds nothing") }
+            guard !value.isEmpty else { throw SecretError(reference: reference, reason: "is empty: \(path) holds nothing") }
             return value
         }
-        throw Failure(reference: reference, reason: "has an unknown provider; use env:NAME or file:PATH")
+        throw SecretError(reference: reference, reason: "has an unknown provider; use env:NAME or file:PATH")
     }
 
     /// The message ready to send, with every secret it carries read.
-    public func prepare(_ message: ProvisioningMessage) throws(Failure) -> OutgoingMessage {
+    public func prepare(_ message: ProvisioningMessage) throws(SecretError) -> OutgoingMessage {
         var secrets: [String: String] = [:]
         for reference in message.secretReferences { secrets[reference] = try resolve(reference) }
         return OutgoingMessage(message: message, secrets: secrets)

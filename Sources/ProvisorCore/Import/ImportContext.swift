@@ -2,7 +2,7 @@ import Foundation
 
 /// What the import knows while it drafts: the existing manifests and the recorded state.
 struct ImportContext: Sendable {
-    let existing: ManifestValidation.Report
+    let existing: ManifestPipeline.Report
     let recorded: Set<ResourceAddress>
     let recordedCustomers: Set<String>
     let customers: [String: Customer]
@@ -12,7 +12,7 @@ struct ImportContext: Sendable {
     /// Every manifest path there is.
     let taken: Set<String>
 
-    init(existing: ManifestValidation.Report, recorded: StateSnapshot, folder: String) {
+    init(existing: ManifestPipeline.Report, recorded: StateSnapshot, folder: String) {
         self.existing = existing
         self.recorded = Set(recorded.resources.map(\.address))
         recordedCustomers = Set(recorded.resources.compactMap(\.address.customer))
@@ -23,14 +23,14 @@ struct ImportContext: Sendable {
         taken = Set(existing.estate.files)
     }
 
-    func draft(_ code: String, observed all: [ObservedResource]) -> CustomerDraft {
+    func draft(_ code: String, observed all: [ObservedResource]) -> CustomerImport {
         // What is recorded is managed already: never rewritten, never adopted again.
         let observed = all.filter { !recorded.contains($0.address) }
         let described = customers[code]
         let status: ImportedCustomer.Status = recordedCustomers.contains(code) ? .managed : described != nil ? .described : .new
         // New files go in the folder of the customer's manifest, else in a new folder named after it.
         let home = described.map { ($0.location.file as NSString).deletingLastPathComponent } ?? (folder.isEmpty ? "" : folder + "/") + code.lowercased()
-        var draft = CustomerDraft(code: code, status: status, folder: home, taken: taken)
+        var draft = CustomerImport(code: code, status: status, folder: home, taken: taken)
         if observed.isEmpty { return draft }
         let tenant = observed.first { $0.address.kind == .customer }
         if status == .new {
@@ -131,7 +131,7 @@ struct ImportContext: Sendable {
     }
 
     /// The Customer manifest for a tenant the manifests do not describe.
-    func newCustomer(_ tenant: ObservedResource, users: [ObservedResource], notes: inout [ImportNote]) -> DraftCustomer {
+    func newCustomer(_ tenant: ObservedResource, users: [ObservedResource], notes: inout [ImportNote]) -> CustomerManifestDraft {
         let code = tenant.address.owner
         func guessed(_ name: String, _ value: AttributeValue, _ why: String) -> DraftValue {
             notes.append(ImportNote(.guessed, tenant.address, "\(name): \(value) (\(why))"))
@@ -203,7 +203,7 @@ struct ImportContext: Sendable {
         } else {
             fields.append(DraftValue(name: "protect", value: .boolean(true), comment: "set by import: an onboarded customer is never deleted until you decide so"))
         }
-        return DraftCustomer(code: code, observed: tenant, name: name, domains: domains, fields: fields, services: [])
+        return CustomerManifestDraft(code: code, observed: tenant, name: name, domains: domains, fields: fields, services: [])
     }
 
     static let contactFields = ["contact.name", "contact.email", "contact.phone",
@@ -223,7 +223,7 @@ struct ImportContext: Sendable {
 
     /// The User manifest for an engine user the manifests do not describe, or nil (with a
     /// note) when it cannot be written.
-    func newUser(_ user: ObservedResource, customer drafted: DraftCustomer?, described: Customer?, notes: inout [ImportNote]) -> DraftUser? {
+    func newUser(_ user: ObservedResource, customer drafted: CustomerManifestDraft?, described: Customer?, notes: inout [ImportNote]) -> UserManifestDraft? {
         let code = user.address.owner
         let domains = drafted?.domains ?? described?.domains?.all.map(\.value) ?? []
         var fields: [DraftValue] = []
@@ -243,7 +243,7 @@ struct ImportContext: Sendable {
             return nil
         }
         for name in Self.userFields { if let value = user[name] { fields.append(DraftValue(name: name, value: value, comment: nil)) } }
-        return DraftUser(username: user.address.user!, customer: code, observed: user, fields: fields, services: [])
+        return UserManifestDraft(username: user.address.user!, customer: code, observed: user, fields: fields, services: [])
     }
 
     /// The assignment for an engine's service, mapped to a plan of the service by SKU, then by

@@ -9,7 +9,7 @@ public struct ImportResult: Sendable {
     public var resellers: (adopted: [ResourceAddress], notes: [ImportNote])
     public var customers: [ImportedCustomer]
     /// The manifests with the new files, validated and resolved.
-    public var manifests: ManifestValidation.Report
+    public var manifests: ManifestPipeline.Report
 
     public var files: [ManifestFile] { customers.flatMap(\.files) }
     public var adopted: [ResourceAddress] { resellers.adopted + customers.flatMap(\.adopted) }

@@ -24,9 +24,9 @@ public enum Importer {
     /// Drafts the manifests, validates and resolves them with the existing ones (twice: the
     /// second time with the property values that make each assignment resolve to what the
     /// engine holds), and settles what is adopted. Reads the manifests through `source` and
-    /// writes nothing. Throws `ImportDraftInvalid` when the written manifests would not validate.
+    /// writes nothing. Throws `ImportDraftError` when the written manifests would not validate.
     public static func prepare(_ request: Request, source: some ManifestSource, ownership: Ownership?,
-                               existing: ManifestValidation.Report, recorded: StateSnapshot) throws -> ImportResult {
+                               existing: ManifestPipeline.Report, recorded: StateSnapshot) throws -> ImportResult {
         let context = ImportContext(existing: existing, recorded: recorded, folder: request.folder)
         let byCustomer = Dictionary(grouping: request.observed.filter { $0.address.customer != nil && $0.address.kind != .subscription }) { $0.address.customer! }
         var drafts = byCustomer.keys.sorted().filter { request.customers.isEmpty || request.customers.contains($0) }.map { code in
@@ -97,10 +97,10 @@ public enum Importer {
         return (adopted, notes)
     }
 
-    static func validate(_ drafts: [CustomerDraft], source: some ManifestSource, ownership: Ownership?) throws -> ManifestValidation.Report {
+    static func validate(_ drafts: [CustomerImport], source: some ManifestSource, ownership: Ownership?) throws -> ManifestPipeline.Report {
         let files = Dictionary(drafts.flatMap(\.files).map { ($0.path, $0.text) }, uniquingKeysWith: { first, _ in first })
-        let report = try ManifestValidation.run(OverlaySource(source, adding: files), ownership: ownership)
-        guard report.isValid else { throw ImportDraftInvalid(diagnostics: report.diagnostics.filter { $0.severity == .error }) }
+        let report = try ManifestPipeline.run(OverlaySource(source, adding: files), ownership: ownership)
+        guard report.isValid else { throw ImportDraftError(diagnostics: report.diagnostics.filter { $0.severity == .error }) }
         return report
     }
 }

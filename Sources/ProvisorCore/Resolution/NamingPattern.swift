@@ -45,30 +45,30 @@ struct NamingPattern: Sendable, Hashable {
     }
 
     /// Why a pattern cannot be parsed: a message and a hint.
-    struct Problem: Error {
+    struct ParseError: Error {
         var message: String
         var hint: String
     }
 
     let segments: [Segment]
 
-    init(parsing pattern: String) throws(Problem) {
+    init(parsing pattern: String) throws(ParseError) {
         var segments: [Segment] = []
         var rest = Substring(pattern)
         while let open = rest.firstIndex(where: { $0 == "{" || $0 == "}" }) {
             if rest[open] == "}" {
-                throw Problem(message: "has a '}' without a matching '{'", hint: "placeholders are written {name}; remove the stray '}'")
+                throw ParseError(message: "has a '}' without a matching '{'", hint: "placeholders are written {name}; remove the stray '}'")
             }
             if open > rest.startIndex { segments.append(.text(String(rest[..<open]))) }
             let inside = rest[rest.index(after: open)...]
             guard let close = inside.firstIndex(where: { $0 == "}" || $0 == "{" }), inside[close] == "}" else {
-                throw Problem(message: "has an unclosed '{'", hint: "close the placeholder with '}'")
+                throw ParseError(message: "has an unclosed '{'", hint: "close the placeholder with '}'")
             }
             let name = inside[..<close]
             guard let placeholder = Placeholder(name) else {
                 let known = ["customer.code", "customer.domain", "user.username", "instance", "service.code", "plan.code"]
                 let suggestion = Suggestions.closest(to: String(name), in: known).map { "did you mean {\($0)}? " } ?? ""
-                throw Problem(message: "has the unknown placeholder {\(name)}", hint: "\(suggestion)placeholders are \(Placeholder.all)")
+                throw ParseError(message: "has the unknown placeholder {\(name)}", hint: "\(suggestion)placeholders are \(Placeholder.all)")
             }
             segments.append(.placeholder(placeholder))
             rest = inside[inside.index(after: close)...]

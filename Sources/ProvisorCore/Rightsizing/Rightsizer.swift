@@ -2,7 +2,7 @@ import Foundation
 
 /// One customer's licences of one SKU: its subscriptions (Microsoft pools assignments across
 /// the subscriptions of a SKU), how many are in use, and how right-sizing may treat them.
-public struct LicenceGroup: Sendable, Hashable {
+public struct LicenseGroup: Sendable, Hashable {
     public var customer: String
     public var sku: String
     public var subscriptions: [Subscription]
@@ -69,7 +69,7 @@ public struct RightsizingDecision: Sendable, Hashable {
 
 /// The decisions for one licence group with its margin before and after them.
 public struct RightsizingOutcome: Sendable, Hashable {
-    public var group: LicenceGroup
+    public var group: LicenseGroup
     /// One per subscription, in the group's order.
     public var decisions: [RightsizingDecision]
 
@@ -86,7 +86,7 @@ public enum Rightsizer {
     /// buys the difference now. Above target, licences still inside a 7-day refund window are
     /// taken back now (never below target, never below one per subscription); what is left over
     /// is scheduled as renewal quantities, the subscription renewing first taking it first.
-    public static func decide(_ group: LicenceGroup, at date: Date) -> RightsizingOutcome {
+    public static func decide(_ group: LicenseGroup, at date: Date) -> RightsizingOutcome {
         var decisions = group.subscriptions.map { subscription in
             RightsizingDecision(action: .none, subscription: subscription, quantityNow: subscription.quantity,
                                 renewalQuantity: subscription.renewalQuantity, reason: "")

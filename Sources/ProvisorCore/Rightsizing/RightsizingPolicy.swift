@@ -32,7 +32,7 @@ public struct RightsizingPolicy: Sendable, Hashable {
 }
 
 /// A plan whose licence is one SKU.
-public struct LicencePlan: Sendable, Hashable {
+public struct LicensePlan: Sendable, Hashable {
     public var service: String
     public var plan: String
     public var term: Plan.Term
@@ -61,11 +61,11 @@ extension Resolution {
     }
 
     /// Every plan in the catalogue whose licence is `sku`, by service and plan code.
-    public func licencePlans(sku: String) -> [LicencePlan] {
+    public func licencePlans(sku: String) -> [LicensePlan] {
         resolver.index.services.values.flatMap { service in
-            service.plans.compactMap { plan -> LicencePlan? in
+            service.plans.compactMap { plan -> LicensePlan? in
                 guard let license = plan.license, license.sku == sku else { return nil }
-                return LicencePlan(service: service.code.value, plan: plan.code.value, term: license.term,
+                return LicensePlan(service: service.code.value, plan: plan.code.value, term: license.term,
                                    costPrice: plan.costPrice?.value, salesPrice: plan.salesPrice?.value)
             }
         }.sorted { ($0.service, $0.plan) < ($1.service, $1.plan) }

@@ -37,7 +37,7 @@ public enum CustomerScaffold {
             "kind: Customer",
             "metadata:",
             "  code: \(code)",
-            "  name: \(yamlString(name))",
+            "  name: \(YAMLWriter.string(name))",
             "spec:",
             "  reseller: \(reseller)",
             "  type: \(type.rawValue)",
@@ -49,28 +49,5 @@ public enum CustomerScaffold {
         if let contactEmail { lines += ["  contact:", "    email: \(contactEmail)"] }
         lines += ["  services: []"]
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// A YAML scalar that reads back as exactly `text`, in block and in flow collections,
-    /// quoted only when needed (an indicator first, a flow indicator, ": " or " #" inside, a
-    /// value YAML would read as another type).
-    static func yamlString(_ text: String) -> String {
-        let plain = YAMLScalar(text, style: .plain)
-        let special = text.isEmpty || "-?:,[]{}#&*!|>'\"%@`".contains(text.first!) || text.unicodeScalars.contains { ",[]{}\"\\".unicodeScalars.contains($0) || $0.value < 0x20 }
-            || text.contains(": ") || text.hasSuffix(":") || text.contains(" #") || text.first == " " || text.last == " "
-        if case .string = plain.resolved, !special { return text }
-        var quoted = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\\": quoted += "\\\\"
-            case "\"": quoted += "\\\""
-            case "\n": quoted += "\\n"
-            case "\r": quoted += "\\r"
-            case "\t": quoted += "\\t"
-            case _ where scalar.value < 0x20: quoted += String(format: "\\x%02X", scalar.value)
-            default: quoted.unicodeScalars.append(scalar)
-            }
-        }
-        return quoted + "\""
     }
 }

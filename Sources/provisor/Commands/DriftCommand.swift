@@ -26,20 +26,18 @@ struct DriftCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Output format: human, json or markdown.")
     var format: OutputFormat = .human
 
-    @Option(name: .long, help: ArgumentHelp("Read the simulated engines a rehearsal (reconcile --simulate DIR) keeps under DIR/<engine>.", valueName: "DIR"))
-    var simulate: String?
+    @OptionGroup var rehearsal: RehearsalOption
 
-    @Flag(name: .long, help: "Print how long each stage took, on standard error.")
-    var timings = false
+    @OptionGroup var timing: TimingsOption
 
     func validate() throws {
         if format == .github { throw ValidationError("drift prints human, json or markdown") }
-        if simulate != nil, state.state == nil { throw ValidationError(Refresh.simulateNeedsState) }
+        if rehearsal.simulate != nil, state.state == nil { throw ValidationError(Refresh.simulateNeedsState) }
     }
 
     func run() async throws {
         try await runReportingFailures {
-            let outcome = try await DriftRun(customer: customer, simulate: simulate).run(in: manifests.workspace(state: state))
+            let outcome = try await DriftRun(customer: customer, simulate: rehearsal.simulate).run(in: manifests.workspace(state: state))
             var stopwatch = outcome.stopwatch
             let drifts = outcome.drifts
             let context = DriftView.Context(store: outcome.store, customer: customer, readings: outcome.observations, recorded: outcome.recorded)
@@ -50,7 +48,7 @@ struct DriftCommand: AsyncParsableCommand {
             default: output.write(DriftView.human(drifts, context, colour: output.isColour))
             }
             stopwatch.lap("render")
-            printTimings(stopwatch, if: timings)
+            printTimings(stopwatch, if: timing.timings)
             return drifts.isEmpty ? 0 : 2
         }
     }

@@ -41,27 +41,24 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Output format: human or json.")
     var format: Format = .human
 
-    @Option(name: .long, help: ArgumentHelp("Read the simulated engines a rehearsal (reconcile --simulate DIR) keeps under DIR/<engine>; needs --state.", valueName: "DIR"))
-    var simulate: String?
+    @OptionGroup var rehearsal: RehearsalOption
 
-    @Option(name: .long, help: "Who the audit log names for the adoption (default: the OS user).")
-    var actor: String?
+    @OptionGroup var actor: ActorOption
 
-    @Flag(name: .long, help: "Print how long each stage took, on standard error.")
-    var timings = false
+    @OptionGroup var timing: TimingsOption
 
     func validate() throws {
         if engine.isEmpty { throw ValidationError("name the engine to import from with --engine NAME") }
         if manifests.repo != nil || manifests.ref != nil {
             throw ValidationError("import writes new manifests into the manifests folder on disk; it cannot be combined with --repo or --ref")
         }
-        if simulate != nil, state.state == nil { throw ValidationError(Refresh.simulateNeedsState) }
+        if rehearsal.simulate != nil, state.state == nil { throw ValidationError(Refresh.simulateNeedsState) }
     }
 
     func run() async throws {
         try await runReportingFailures {
-            let run = ImportRun(engines: engine, customers: customer, out: out, dryRun: dryRun, simulate: simulate,
-                                actor: actor ?? LockRequest.currentUser)
+            let run = ImportRun(engines: engine, customers: customer, out: out, dryRun: dryRun, simulate: rehearsal.simulate,
+                                actor: actor.name)
             let outcome = try await run.run(in: manifests.workspace(state: state))
             var stopwatch = outcome.stopwatch
             let output = Terminal.standardOutput
@@ -70,7 +67,7 @@ struct ImportCommand: AsyncParsableCommand {
             case .human: output.write(ImportView.human(outcome.result, dryRun: dryRun, state: outcome.store, colour: output.isColour))
             }
             stopwatch.lap("render")
-            printTimings(stopwatch, if: timings)
+            printTimings(stopwatch, if: timing.timings)
             return 0
         }
     }

@@ -37,21 +37,18 @@ struct RightsizeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Output format: human, json, markdown or csv.")
     var format: Format = .human
 
-    @Option(name: .long, help: ArgumentHelp("Rehearse against the simulated engines a rehearsal (reconcile --simulate DIR) keeps under DIR/<engine>; needs --state.", valueName: "DIR"))
-    var simulate: String?
+    @OptionGroup var rehearsal: RehearsalOption
 
-    @Option(name: .long, help: "Who the audit log names for these changes (default: the OS user).")
-    var actor: String?
+    @OptionGroup var actor: ActorOption
 
     @Option(name: .long, help: "How many customers are worked on at once.")
     var concurrency: Int = 8
 
-    @Flag(name: .long, help: "Print how long each stage took, on standard error.")
-    var timings = false
+    @OptionGroup var timing: TimingsOption
 
     func validate() throws {
-        if simulate != nil, state.state == nil { throw ValidationError(Refresh.simulateNeedsState) }
-        if at != nil, !dryRun, simulate == nil {
+        if rehearsal.simulate != nil, state.state == nil { throw ValidationError(Refresh.simulateNeedsState) }
+        if at != nil, !dryRun, rehearsal.simulate == nil {
             throw ValidationError("--at decides for another date; a real run decides for now, so use --at with --dry-run or in a rehearsal (--simulate)")
         }
         if concurrency < 1 { throw ValidationError("--concurrency must be 1 or more") }
@@ -65,8 +62,8 @@ struct RightsizeCommand: AsyncParsableCommand {
                 }
                 return parsed
             }
-            let run = RightsizeRun(dryRun: dryRun, pinned: pinned, customer: customer, simulate: simulate,
-                                   actor: actor ?? LockRequest.currentUser, concurrency: concurrency)
+            let run = RightsizeRun(dryRun: dryRun, pinned: pinned, customer: customer, simulate: rehearsal.simulate,
+                                   actor: actor.name, concurrency: concurrency)
             let outcome = try await run.run(in: manifests.workspace(state: state))
             var stopwatch = outcome.stopwatch
             let decided = outcome.decided, readings = outcome.readings
@@ -79,7 +76,7 @@ struct RightsizeCommand: AsyncParsableCommand {
             case .human: output.write(RightsizeView.human(decided, context, colour: output.isColour))
             }
             stopwatch.lap("render")
-            printTimings(stopwatch, if: timings)
+            printTimings(stopwatch, if: timing.timings)
             if !readings.failures.isEmpty {
                 throw RunError(description: readings.failures.map { "error: \($0.engine): \($0.reason)" }.joined(separator: "\n")
                                + "\nThe customers on \(readings.failures.count == 1 ? "that engine were" : "those engines were") not right-sized.")

@@ -22,8 +22,7 @@ struct ValidateCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Report only what changed since this git revision: problems in the files that changed (ownership included) and problems the change causes elsewhere.", valueName: "REV"))
     var changedSince: String?
 
-    @Flag(name: .long, help: "Print how long loading, validation and resolution took, on standard error.")
-    var timings = false
+    @OptionGroup var timing: TimingsOption
 
     func validate() throws {
         if format == .markdown {
@@ -35,7 +34,7 @@ struct ValidateCommand: ParsableCommand {
         try runReportingFailures {
             let workspace = try options.workspace(positional: directory)
             var report = try workspace.validate()
-            if timings { Terminal.standardError.write(TimingsView.line(report.timings)) }
+            if timing.timings { Terminal.standardError.write(TimingsView.line(report.timings)) }
             var scope: DiagnosticsView.Scope?
             if let changedSince {
                 let base = try BaseRevision(changedSince, of: workspace, config: options.config, manifests: options.manifests)

@@ -5,7 +5,7 @@ import ProvisorCore
 
 /// Turns postgres-nio's errors (which describe themselves only generically) into a reason a
 /// person can act on, without the password.
-enum PostgresFailure {
+enum PostgresErrorText {
     static func reason(_ error: any Error, location: PostgresLocation) -> String {
         guard let error = error as? PSQLError else { return "\(error)" }
         if let info = error.serverInfo, let message = info[.message] {

@@ -1,15 +1,15 @@
 import Foundation
 
 /// One customer while it is imported: what is written, what is adopted, and the notes.
-struct CustomerDraft: Sendable {
+struct CustomerImport: Sendable {
     var code: String
     var status: ImportedCustomer.Status
     /// The folder its new files go in.
     var folder: String
     /// The Customer manifest written for a new customer.
-    var customer: DraftCustomer?
+    var customer: CustomerManifestDraft?
     /// The User manifests written.
-    var users: [DraftUser] = []
+    var users: [UserManifestDraft] = []
     /// Resources the existing manifests describe, to adopt.
     var candidates: [ObservedResource] = []
     var notes: [ImportNote] = []
@@ -39,7 +39,7 @@ struct CustomerDraft: Sendable {
     /// Writes the files: the Customer manifest, and the User manifests in one file, sorted by
     /// username. A path a manifest has already is never used: the next free name is.
     mutating func render() {
-        let header = ManifestText.header(engines: engines)
+        let header = YAMLWriter.header(engines: engines)
         files = []
         var used = taken
         func free(_ name: String) -> String {

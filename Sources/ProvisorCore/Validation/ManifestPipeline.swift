@@ -1,6 +1,6 @@
 /// Load + structural checks + semantic checks + resolution: what `provisor validate` runs, and
 /// the first step of every command that reads manifests.
-public enum ManifestValidation {
+public enum ManifestPipeline {
     public struct Report: Sendable {
         public var estate: Estate
         /// Every problem, structural, semantic and from resolution, sorted by file, line and column.

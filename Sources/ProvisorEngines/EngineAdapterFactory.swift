@@ -2,7 +2,7 @@ import Foundation
 import ProvisorCore
 
 /// Builds one adapter per Engine manifest.
-public enum EngineAdapters {
+public enum EngineAdapterFactory {
     public struct Settings: Sendable {
         /// Relative commands, working directories and files are taken from here (the folder of
         /// provisor.yaml).

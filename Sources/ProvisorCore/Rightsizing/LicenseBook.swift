@@ -12,10 +12,10 @@ public enum SubscriptionReading: Sendable, Hashable {
 /// Puts together what right-sizing decides from: each customer's subscriptions per SKU, the
 /// assignments the engines hold (licences assigned by hand count) and the ones the manifests
 /// make (those are billed), the prices and the policy of the plan that sells the SKU.
-public enum LicenceBook {
+public enum LicenseBook {
     /// One group per managed customer and SKU that has a subscription, in customer and SKU
     /// order. Subscriptions of customers the manifests do not have are left out.
-    public static func groups(_ resolution: Resolution, subscriptions: [Subscription], observed: [ObservedResource]) -> [LicenceGroup] {
+    public static func groups(_ resolution: Resolution, subscriptions: [Subscription], observed: [ObservedResource]) -> [LicenseGroup] {
         struct Key: Hashable { var customer: String, sku: String }
         func sku(_ value: AttributeValue?) -> String? {
             if case .string(let text) = value { return text }
@@ -45,8 +45,8 @@ public enum LicenceBook {
             if wanted.contains(key) { inUse[key, default: []].insert(resource.address) }
         }
 
-        var catalogue: [String: [LicencePlan]] = [:]
-        var groups: [LicenceGroup] = []
+        var catalogue: [String: [LicensePlan]] = [:]
+        var groups: [LicenseGroup] = []
         let bySKU = Dictionary(grouping: subscriptions) { Key(customer: $0.customer, sku: $0.sku) }
         for (key, members) in bySKU.sorted(by: { ($0.key.customer, $0.key.sku) < ($1.key.customer, $1.key.sku) }) {
             guard resolution.desired.resource(at: .customer(key.customer)) != nil else { continue }
@@ -70,7 +70,7 @@ public enum LicenceBook {
                 priced[position].costPrice = price(ofTerm?["plan.costPrice"]) ?? plans.first { $0.term == term }?.costPrice
                     ?? price(assigned?["plan.costPrice"]) ?? catalogued?.costPrice
             }
-            groups.append(LicenceGroup(
+            groups.append(LicenseGroup(
                 customer: key.customer, sku: key.sku, subscriptions: priced, assigned: inUse[key]?.count ?? 0, billed: billed[key]?.count ?? 0,
                 salesPrice: price(assigned?["plan.salesPrice"]) ?? catalogued?.salesPrice ?? 0,
                 plan: plan.map { "\($0.service)/\($0.plan)" },

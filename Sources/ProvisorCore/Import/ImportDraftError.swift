@@ -1,6 +1,6 @@
 import Foundation
 
 /// The generated manifests do not validate: nothing is written.
-public struct ImportDraftInvalid: Error, Sendable {
+public struct ImportDraftError: Error, Sendable {
     public var diagnostics: [Diagnostic]
 }

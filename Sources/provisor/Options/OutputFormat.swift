@@ -1,0 +1,14 @@
+import ArgumentParser
+import Foundation
+import ProvisorCore
+import ProvisorGit
+import ProvisorRuntime
+import ProvisorViews
+
+/// Output formats; each command accepts the ones it can render.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case human
+    case json
+    case markdown
+    case github
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import ProvisorCore
+import ProvisorGit
+import ProvisorRuntime
+import ProvisorViews
+
+/// Prints `--timings` on standard error when asked.
+func printTimings(_ stopwatch: Stopwatch, if wanted: Bool) {
+    if wanted { Terminal.standardError.write(TimingsView.line(stopwatch.stages)) }
+}
+
+/// Runs a command body, turning failures into their message and exit code 1.
+func runReportingFailures(_ body: () throws -> Int32) throws {
+    let status: Int32
+    do {
+        status = try body()
+    } catch {
+        throw report(error)
+    }
+    if status != 0 { throw ExitCode(status) }
+}
+
+/// Runs an asynchronous command body, turning failures into their message and exit code 1.
+func runReportingFailures(_ body: () async throws -> Int32) async throws {
+    let status: Int32
+    do {
+        status = try await body()
+    } catch {
+        throw report(error)
+    }
+    if status != 0 { throw ExitCode(status) }
+}
+
+/// Prints a failure's message on standard error; returns the exit to throw (1, or the
+/// original error when it is not one of Provisor's).
+private func report(_ error: Error) -> Error {
+    switch error {
+    case let failure as RunError:
+        for diagnostic in failure.diagnostics { Terminal.standardError.write(DiagnosticsView.line(diagnostic, colour: Terminal.standardError.isColour) + "\n") }
+        Terminal.standardError.write(failure.description + "\n")
+    case let error as SourceError:
+        Terminal.standardError.write("\(error)\n")
+    case let error as StateError:
+        Terminal.standardError.write("\(error)\n")
+    case let error as GitError:
+        Terminal.standardError.write("\(error)\n")
+    default:
+        return error
+    }
+    return ExitCode(1)
+}
