@@ -51,8 +51,10 @@ public struct EngineReadings: Sendable {
 
     public func drifts(desired: DesiredState, recorded: StateSnapshot, ignore: [DriftIgnoreRule], customer: String?, store: String) throws -> [Drift] {
         let belongs = { (address: ResourceAddress) in customer == nil || address.customer == customer }
-        return try DriftDetector.detect(desired: Set(desired.resources.map(\.address).filter(belongs)),
-                                        recorded: recorded.resources.filter { belongs($0.address) },
-                                        observations: scoped(to: customer), ignore: ignore, store: store)
+        return try StateError.reading(store) {
+            try DriftDetector.detect(desired: Set(desired.resources.map(\.address).filter(belongs)),
+                                     recorded: recorded.resources.filter { belongs($0.address) },
+                                     observations: scoped(to: customer), ignore: ignore)
+        }
     }
 }

@@ -54,7 +54,7 @@ public struct PlanRun: Sendable {
     static func plan(_ desired: DesiredState, against recorded: StateSnapshot, refresh: Refresh?, in workspace: Workspace,
                      allowedDeletes: Int?, allowedReprovisions: Int?, store: String) throws -> ChangePlan {
         let policy = SafetyPolicy(workspace.config.safety, allowedDeletes: allowedDeletes, allowedReprovisions: allowedReprovisions)
-        var plan = try Planner.plan(desired: desired, state: refresh?.snapshot ?? recorded, policy: policy, store: store)
+        var plan = try StateError.reading(store) { try Planner.plan(desired: desired, state: refresh?.snapshot ?? recorded, policy: policy) }
         plan.refusals += policy.reprovisionRefusals(count: refresh?.missing ?? 0, recorded: recorded.header.resourceCount)
         plan.commit = workspace.commit
         return plan

@@ -9,8 +9,9 @@ public struct Refresh: Sendable {
     public static let simulateNeedsState = "--simulate reads a rehearsal's engines; give the rehearsal's state with --state, so the real state is never touched"
 
     public init(_ readings: EngineReadings, desired: DesiredState, recorded: StateSnapshot, ignore: [DriftIgnoreRule], store: String) throws {
-        drifts = try readings.drifts(desired: desired, recorded: recorded, ignore: ignore, customer: nil, store: store)
-        snapshot = try recorded.refreshed(by: drifts, store: store)
+        let drifts = try readings.drifts(desired: desired, recorded: recorded, ignore: ignore, customer: nil, store: store)
+        self.drifts = drifts
+        snapshot = try StateError.reading(store) { try recorded.refreshed(by: drifts) }
     }
 
     /// The recorded resources the engines no longer hold, which the plan provisions again.

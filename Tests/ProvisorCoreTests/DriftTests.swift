@@ -34,7 +34,7 @@ import ProvisorTesting
             observed(Self.carol, ["displayName": .string("Carol")]),
         ], at: PinnedTime.date)
         let drifts = try DriftDetector.detect(desired: [Self.alice, Self.bob, Self.mailbox, Self.carol], recorded: recorded,
-                                              observations: ["csp": observation], store: "test")
+                                              observations: ["csp": observation])
         #expect(drifts == [
             Drift(kind: .changed, engine: "csp", address: Self.alice,
                   changes: [Change.AttributeChange(name: "displayName", old: .string("Alice Jones"), new: .string("Alice J."))]),
@@ -45,13 +45,12 @@ import ProvisorTesting
 
     @Test func anUnreadableEngineIsUnknownNeverMissing() throws {
         let drifts = try DriftDetector.detect(desired: [], recorded: recorded + [record(Self.carol, engine: "hosting", ["x": .integer(1)])],
-                                              observations: ["csp": .unreadable("connection refused"), "hosting": .observed([], at: PinnedTime.date)],
-                                              store: "test")
+                                              observations: ["csp": .unreadable("connection refused"), "hosting": .observed([], at: PinnedTime.date)])
         #expect(drifts == [
             Drift(kind: .unknown, engine: "csp", address: nil, reason: "connection refused", affected: 3),
             Drift(kind: .missing, engine: "hosting", address: Self.carol),
         ])
-        let notRead = try DriftDetector.detect(desired: [], recorded: recorded, observations: [:], store: "test")
+        let notRead = try DriftDetector.detect(desired: [], recorded: recorded, observations: [:])
         #expect(notRead == [Drift(kind: .unknown, engine: "csp", address: nil, reason: DriftDetector.notRead, affected: 3)])
     }
 
@@ -62,7 +61,7 @@ import ProvisorTesting
             observed(Self.mailbox, ["quotaGB": .integer(55)]),
         ], at: PinnedTime.date)
         let rules = [DriftIgnoreRule(kind: .user, attribute: "displayName"), DriftIgnoreRule(kind: nil, attribute: "quotaGB")]
-        let drifts = try DriftDetector.detect(desired: [], recorded: recorded, observations: ["csp": observation], ignore: rules, store: "test")
+        let drifts = try DriftDetector.detect(desired: [], recorded: recorded, observations: ["csp": observation], ignore: rules)
         #expect(drifts == [Drift(kind: .changed, engine: "csp", address: Self.alice,
                                  changes: [Change.AttributeChange(name: "status", old: .string("active"), new: .string("suspended"))])])
     }
@@ -70,11 +69,11 @@ import ProvisorTesting
     @Test func numbersCompareByValueAndUnsupportedEnginesAreNotChecked() throws {
         let priced = record(Self.mailbox, ["price": .number(16), "quotaGB": .integer(50)])
         let same = EngineObservation.observed([observed(Self.mailbox, ["price": .integer(16), "quotaGB": .number(50)])], at: PinnedTime.date)
-        #expect(try DriftDetector.detect(desired: [], recorded: [priced], observations: ["csp": same], store: "test").isEmpty,
+        #expect(try DriftDetector.detect(desired: [], recorded: [priced], observations: ["csp": same]).isEmpty,
                 "16 and 16.0 are the same price")
         let other = EngineObservation.observed([observed(Self.mailbox, ["price": .number(Decimal(string: "16.5")!), "quotaGB": .integer(50)])], at: PinnedTime.date)
-        #expect(try DriftDetector.detect(desired: [], recorded: [priced], observations: ["csp": other], store: "test").map(\.kind) == [.changed])
-        #expect(try DriftDetector.detect(desired: [], recorded: recorded, observations: ["csp": .unsupported("an outbox")], store: "test").isEmpty)
+        #expect(try DriftDetector.detect(desired: [], recorded: [priced], observations: ["csp": other]).map(\.kind) == [.changed])
+        #expect(try DriftDetector.detect(desired: [], recorded: recorded, observations: ["csp": .unsupported("an outbox")]).isEmpty)
     }
 
     @Test func aRefreshedSnapshotHoldsWhatTheEnginesHold() throws {
@@ -86,7 +85,7 @@ import ProvisorTesting
             Drift(kind: .unmanaged, engine: "csp", address: Self.stranger),
             Drift(kind: .unknown, engine: "hosting", address: nil, reason: "down", affected: 1),
         ]
-        let refreshed = try snapshot.refreshed(by: drifts, store: "test")
+        let refreshed = try snapshot.refreshed(by: drifts)
         #expect(refreshed.header == snapshot.header, "the plan is still made against the recorded serial")
         #expect(refreshed.resources.map(\.address) == [Self.alice, Self.bob], "the missing mailbox is left out, the unmanaged user not added")
         #expect(try refreshed.resources[0].attributes.decode() == [

@@ -30,7 +30,7 @@ import Testing
 
         let allowed = try? String(contentsOf: directory.appendingPathComponent("allow-deletes"), encoding: .utf8)
         let policy = SafetyPolicy(allowedDeletes: allowed.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
-        let plan = try Planner.plan(desired: try Self.resolve(directory, "desired"), state: try await store.snapshot(), policy: policy, store: store.description)
+        let plan = try Planner.plan(desired: try Self.resolve(directory, "desired"), state: try await store.snapshot(), policy: policy)
 
         let rendered = Self.render(plan)
         let expectedFile = directory.appendingPathComponent("expected-plan.txt")

@@ -53,7 +53,7 @@ import ProvisorTesting
     @Test func aDamagedRecordNamesTheResourceAndTheStore() {
         let record = RecordedResource(address: .customer("CUS"), parent: nil, engine: "e", attributes: AttributeDocument(json: "{"), serial: 1, updatedAt: PinnedTime.date)
         #expect(throws: StateError.corruptRecord(address: "customer/CUS", reason: "unexpected end at byte 1", store: "SQLite s.db")) {
-            try record.decodedAttributes(store: "SQLite s.db")
+            try StateError.reading("SQLite s.db") { try record.decodedAttributes() }
         }
         #expect(StateError.corruptRecord(address: "customer/CUS", reason: "x", store: "SQLite s.db").description
             == "error: the recorded attributes of customer/CUS in SQLite s.db are damaged (x); restore the state from a backup")
@@ -74,7 +74,7 @@ import ProvisorTesting
         let result = try Differ.diff(desired: state, recorded: [recorded(.customer("A"), [
             Attribute(name: "legacy", value: .string("kept")),
             Attribute(name: "price", value: .number(16)),
-        ])], store: "memory")
+        ])])
         #expect(result.changes.isEmpty)
         #expect(result.unchanged == 1)
     }
@@ -89,7 +89,7 @@ import ProvisorTesting
             Attribute(name: "name", value: .string("Old")),
             Attribute(name: "same", value: .boolean(true)),
             Attribute(name: "unmanaged", value: .string("x")),
-        ])], store: "memory")
+        ])])
         #expect(result.changes.map(\.action) == [.update])
         #expect(result.changes.first?.changedAttributes == [
             Change.AttributeChange(name: "added", old: nil, new: .integer(1)),

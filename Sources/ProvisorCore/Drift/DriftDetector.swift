@@ -43,7 +43,7 @@ public enum DriftDetector {
     /// names. A resource an engine holds that the manifests want but the state has not
     /// recorded yet is no drift: the plan will provision it.
     public static func detect(desired: Set<ResourceAddress>, recorded: [RecordedResource], observations: [String: EngineObservation],
-                              ignore: [DriftIgnoreRule] = [], store: String) throws -> [Drift] {
+                              ignore: [DriftIgnoreRule] = []) throws -> [Drift] {
         let recordedByEngine = Dictionary(grouping: recorded, by: \.engine)
         var drifts: [Drift] = []
         for engine in Set(recordedByEngine.keys).union(observations.keys).sorted() {
@@ -65,7 +65,7 @@ public enum DriftDetector {
                     found.append(Drift(kind: .missing, engine: engine, address: record.address))
                     continue
                 }
-                let changes = try compare(record, now, ignore: ignore, store: store)
+                let changes = try compare(record, now, ignore: ignore)
                 if !changes.isEmpty { found.append(Drift(kind: .changed, engine: engine, address: record.address, changes: changes)) }
             }
             let known = Set(records.map(\.address))
@@ -89,8 +89,8 @@ public enum DriftDetector {
     }
 
     /// The attributes both sides have whose values differ, recorded → observed.
-    static func compare(_ record: RecordedResource, _ observed: ObservedResource, ignore: [DriftIgnoreRule], store: String) throws -> [Change.AttributeChange] {
-        let recorded = Dictionary(try record.decodedAttributes(store: store).map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+    static func compare(_ record: RecordedResource, _ observed: ObservedResource, ignore: [DriftIgnoreRule]) throws -> [Change.AttributeChange] {
+        let recorded = Dictionary(try record.decodedAttributes().map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
         return observed.attributes.compactMap { attribute in
             guard let old = recorded[attribute.name], !same(old, attribute.value) else { return nil }
             if case .secret = old { return nil }
@@ -106,7 +106,7 @@ extension StateSnapshot {
     /// from its engine is left out, so planning against it restores the one and re-provisions
     /// the other. Unknown engines and unmanaged resources change nothing: the first is never
     /// taken as absent, the second is never deleted.
-    public func refreshed(by drifts: [Drift], store: String) throws -> StateSnapshot {
+    public func refreshed(by drifts: [Drift]) throws -> StateSnapshot {
         var changed: [ResourceAddress: [Change.AttributeChange]] = [:]
         var missing = Set<ResourceAddress>()
         for drift in drifts {
@@ -124,7 +124,7 @@ extension StateSnapshot {
             guard let changes = changed[record.address] else { return record }
             let observed = Dictionary(changes.map { ($0.name, $0.new) }, uniquingKeysWith: { first, _ in first })
             var record = record
-            record.attributes = AttributeDocument(try record.decodedAttributes(store: store).map { attribute in
+            record.attributes = AttributeDocument(try record.decodedAttributes().map { attribute in
                 guard let value = observed[attribute.name] else { return attribute }
                 return Attribute(name: attribute.name, value: value)
             })

@@ -18,7 +18,7 @@ public enum Differ {
 
     /// A resource whose engine changed is a replace: a delete of the recorded resource on its
     /// old engine and a create on the new one, both with the reason `engineChanged`.
-    public static func diff(desired: DesiredState, recorded: [RecordedResource], store: String) throws -> Result {
+    public static func diff(desired: DesiredState, recorded: [RecordedResource]) throws -> Result {
         let byAddress = Dictionary(uniqueKeysWithValues: recorded.enumerated().map { ($1.address, $0) })
 
         let resources = desired.resources
@@ -28,7 +28,7 @@ public enum Differ {
                     let resource = resources[position]
                     guard let index = byAddress[resource.address] else { return .create }
                     if recorded[index].engine != resource.engine { return .replace(index) }
-                    return try compare(resource, recorded[index], store: store).map { .update($0, index) } ?? .unchanged(index)
+                    return try compare(resource, recorded[index]).map { .update($0, index) } ?? .unchanged(index)
                 }
             }
         }
@@ -60,7 +60,7 @@ public enum Differ {
                     changes.append(Change(action: .create, address: resource.address, parent: resource.parent, engine: resource.engine,
                                           reason: reason, attributes: resource.attributes))
                     replaced.append(Change(action: .delete, address: old.address, parent: old.parent, engine: old.engine,
-                                           reason: reason, attributes: try old.decodedAttributes(store: store)))
+                                           reason: reason, attributes: try old.decodedAttributes()))
                 }
             }
         }
@@ -71,7 +71,7 @@ public enum Differ {
         for resource in removed {
             let reason: Change.Reason = resource.parent.map { removedAddresses.contains($0) } == true ? .parentRemoved(resource.parent!) : .removedFromManifests
             changes.append(Change(action: .delete, address: resource.address, parent: resource.parent, engine: resource.engine,
-                                  reason: reason, attributes: try resource.decodedAttributes(store: store)))
+                                  reason: reason, attributes: try resource.decodedAttributes()))
         }
         var resellerParents: [ResourceAddress: ResourceAddress] = [:]
         for resource in recorded where resource.kind == .reseller { resellerParents[resource.address] = resource.parent }
@@ -96,9 +96,9 @@ public enum Differ {
     }
 
     /// The attributes that differ, or nil when the resource is unchanged.
-    static func compare(_ desired: DesiredResource, _ recorded: RecordedResource, store: String) throws -> [Change.AttributeChange]? {
+    static func compare(_ desired: DesiredResource, _ recorded: RecordedResource) throws -> [Change.AttributeChange]? {
         if AttributeDocument(desired.attributes) == recorded.attributes { return nil }
-        let old = try recorded.decodedAttributes(store: store)
+        let old = try recorded.decodedAttributes()
         var changes: [Change.AttributeChange] = []
         var oldPosition = 0
         // Both lists are sorted by name: walk them together.

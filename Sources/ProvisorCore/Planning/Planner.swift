@@ -8,8 +8,8 @@
 /// the new engine with the provision waves.
 public enum Planner {
     /// Diffs `desired` against `state` and plans the result.
-    public static func plan(desired: DesiredState, state: StateSnapshot, policy: SafetyPolicy, store: String) throws -> ChangePlan {
-        let diff = try Differ.diff(desired: desired, recorded: state.resources, store: store)
+    public static func plan(desired: DesiredState, state: StateSnapshot, policy: SafetyPolicy) throws -> ChangePlan {
+        let diff = try Differ.diff(desired: desired, recorded: state.resources)
         return plan(diff, state: state.header, policy: policy)
     }
 

@@ -23,12 +23,12 @@ public struct RecordedResource: Sendable, Hashable {
 }
 
 extension RecordedResource {
-    /// The decoded attributes; a damaged record is a `StateError.corruptRecord`.
-    public func decodedAttributes(store: String) throws -> [Attribute] {
+    /// The decoded attributes; a damaged record is a ``CorruptRecordError``.
+    public func decodedAttributes() throws -> [Attribute] {
         do {
             return try attributes.decode()
         } catch {
-            throw StateError.corruptRecord(address: address.description, reason: error.description, store: store)
+            throw CorruptRecordError(address: address.description, reason: error.description)
         }
     }
 }

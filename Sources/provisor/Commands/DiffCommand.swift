@@ -3,7 +3,6 @@ import Foundation
 import ProvisorCore
 import ProvisorRuntime
 import ProvisorViews
-import ProvisorGit
 
 struct DiffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,33 +38,9 @@ struct DiffCommand: ParsableCommand {
 
     func run() throws {
         try runReportingFailures {
-            let repository = try GitRepository(path: options.repo ?? ".")
-            if head == nil, repository.workingTree == nil { throw GitError.noWorkingTree(repository.path) }
-            let headSide = try Workspace.open(config: options.config, manifests: options.manifests, state: nil, repository: repository, revision: head)
-            let baseSide = try BaseRevision(base, of: headSide, config: options.config, manifests: options.manifests)
-            let headReport = try headSide.validate()
-            guard headReport.isValid else {
-                throw RunError(description: "error: the manifests of \(head.map { "head \($0)" } ?? "the working tree") are not valid, so there is nothing to compare (run provisor validate\(head.map { " --ref \($0)" } ?? "") and fix the errors above)",
-                                     diagnostics: headReport.diagnostics)
-            }
-            // No manifests folder at base: everything is new.
-            let baseReport = try baseSide.workspace?.validate()
-            if let baseReport, !baseReport.isValid {
-                throw RunError(description: "error: the manifests at base \(base) (\(baseSide.commit.shortSHA)) are not valid, so there is nothing to compare with (run provisor validate --ref \(base) to see the errors above)",
-                                     diagnostics: baseReport.diagnostics)
-            }
-            let recorded = baseReport.map { report in
-                report.desired.resources.map { resource in
-                    RecordedResource(address: resource.address, parent: resource.parent, engine: resource.engine,
-                                     attributes: AttributeDocument(resource.attributes), serial: 0, updatedAt: .distantPast)
-                }
-            } ?? []
-            let differences = try Differ.diff(desired: headReport.desired, recorded: recorded, store: "base \(base)")
-            var plan = Planner.plan(differences, state: StateHeader(lineage: nil, serial: 0, resourceCount: recorded.count),
-                                    policy: SafetyPolicy(headSide.config.safety, allowedDeletes: nil))
-            plan.commit = headSide.commit
-
-            let comparison = DiffView.Comparison(base: base, baseCommit: baseSide.commit, head: head, headCommit: headSide.commit, files: baseSide.files)
+            let outcome = try DiffRun(base: base, head: head, config: options.config, manifests: options.manifests, repository: options.repo).run()
+            let plan = outcome.plan
+            let comparison = DiffView.Comparison(base: base, baseCommit: outcome.baseCommit, head: head, headCommit: outcome.headCommit, files: outcome.files)
             let output = Terminal.standardOutput
             switch format {
             case .json: DiffView.json(plan, comparison, to: output.write)

@@ -28,7 +28,7 @@ struct StateShowCommand: AsyncParsableCommand {
             guard let resource = try await store.resource(at: parsed) else {
                 throw RunError(description: "error: nothing is recorded at \(parsed) in \(store.description) (provisor state list shows what is)")
             }
-            let attributes = try resource.decodedAttributes(store: store.description)
+            let attributes = try StateError.reading(store.description) { try resource.decodedAttributes() }
             let output = Terminal.standardOutput
             switch options.format {
             case .json: output.write(StateView.showJSON(resource, attributes: attributes))
