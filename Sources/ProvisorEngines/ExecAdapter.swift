@@ -1,8 +1,8 @@
 import Foundation
 import ProvisorCore
 
-/// The `exec` adapter: runs the engine's program and speaks JSON lines with it (README
-/// "The exec protocol", `schemas/engine-result.schema.json`). Provisor writes one message as one
+/// The `exec` adapter: runs the engine's program and speaks JSON lines with it (docs/engines.md,
+/// "Engine adapters", `schemas/engine-result.schema.json`). Provisor writes one message as one
 /// line on the program's stdin and reads one result line from its stdout; the program stays
 /// running for the next message. Up to `processes` copies run at once, one message each.
 ///
@@ -87,7 +87,7 @@ public final class ExecAdapter: EngineAdapter {
 
     /// Asks the program for everything it holds: one `observe` request line; the program
     /// answers with one `{"id", "resource": {...}}` line per resource and ends with
-    /// `{"id", "status": "succeeded", "count": N}` (README "Reading engines back"). Any failure
+    /// `{"id", "status": "succeeded", "count": N}` (docs/engines.md "Reading engines back"). Any failure
     /// (a refusal, a timeout, a malformed line, a count that does not match) makes the engine
     /// unreadable, never empty.
     public func observe() async -> EngineObservation {

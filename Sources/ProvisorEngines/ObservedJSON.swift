@@ -1,7 +1,7 @@
 import Foundation
 import ProvisorCore
 
-/// One observed resource as engines write it (README "Reading engines back",
+/// One observed resource as engines write it (docs/engines.md "Reading engines back",
 /// `schemas/observation.schema.json`), the same for exec and http:
 ///
 /// ```json
@@ -71,7 +71,7 @@ enum ObservedJSON {
 }
 
 extension ObservedJSON {
-    /// A licence subscription as an engine reports it (README "Right-sizing licences"):
+    /// A licence subscription as an engine reports it (docs/rightsizing.md):
     /// `{"id", "customer", "sku", "quantity", "term", "termEnd", "billingCycle"?, "autoRenew"?,
     /// "trial"?, "costPrice"?, "renewalQuantity"?, "batches"?: [{"quantity", "addedAt",
     /// "refundableUntil"?}]}`; dates as `2026-12-31` or `2026-12-31T00:00:00Z`.

@@ -26,7 +26,7 @@ import Testing
             "1:1: error: unknown field 'manifest' in provisor.yaml (did you mean 'manifests'?)",
             "2:27: error: the PostgreSQL url must be a secret reference, not an inline address (write url: \"env:PROVISOR_DATABASE_URL\" and put the address in that variable; it may hold a password)",
             "3:23: error: 'maxDeletes' must be at least 0, found -1",
-            "4:9: error: 'owners' gave paths to resellers without saying which engines and secrets their files may use, so it is no longer read (rewrite it as delegation: { CODE: { parent: PARENT, paths: [...], engines: [...], secrets: [...] } }, as the README's Delegation section shows)",
+            "4:9: error: 'owners' gave paths to resellers without saying which engines and secrets their files may use, so it is no longer read (rewrite it as delegation: { CODE: { parent: PARENT, paths: [...], engines: [...], secrets: [...] } }, as docs/manifests.md shows under Delegation)",
             "5:15: error: 'delegation' names 'acme', which is not a reseller code (use 2 to 16 upper-case letters and digits, starting with a letter, like JBL)",
             "5:43: error: missing required field 'paths' in delegation.KIWI (add 'paths:')",
             "5:69: error: 'file:../x' in delegation.KIWI.secrets is not a secret reference pattern (write env:NAME or env:PREFIX_* for environment variables, file:FOLDER/ for files in a folder (no '..'))",

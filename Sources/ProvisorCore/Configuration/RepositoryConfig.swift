@@ -90,7 +90,7 @@ public struct RepositoryConfig: Sendable, Hashable {
         }
         if let node = reader["owners"] {
             context.error(node, "'owners' gave paths to resellers without saying which engines and secrets their files may use, so it is no longer read",
-                          hint: "rewrite it as delegation: { CODE: { parent: PARENT, paths: [...], engines: [...], secrets: [...] } }, as the README's Delegation section shows")
+                          hint: "rewrite it as delegation: { CODE: { parent: PARENT, paths: [...], engines: [...], secrets: [...] } }, as docs/manifests.md shows under Delegation")
         }
         if let node = reader["delegation"] {
             config.grants = context.namedEntries(node, "delegation").compactMap { code, value in
