@@ -79,7 +79,7 @@ let package = Package(
         ),
         .target(
             name: "ProvisorTesting",
-            dependencies: ["ProvisorCore", "ProvisorPostgres", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: ["ProvisorCore", "ProvisorPostgres", "ProvisorRuntime", "ProvisorEngines", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .executableTarget(
             name: "provisor",
@@ -113,6 +113,15 @@ let package = Package(
         .testTarget(
             name: "GitTests",
             dependencies: ["ProvisorGit", "ProvisorCore", "ProvisorTesting"]
+        ),
+        .testTarget(
+            name: "ProvisorRuntimeTests",
+            dependencies: ["ProvisorRuntime", "ProvisorCore", "ProvisorSQLite", "ProvisorTesting"]
+        ),
+        .testTarget(
+            name: "ProvisorViewsTests",
+            dependencies: ["ProvisorViews", "ProvisorRuntime", "ProvisorCore", "ProvisorTesting"],
+            exclude: ["Golden"]
         ),
         .testTarget(
             name: "provisorTests",

@@ -24,6 +24,7 @@ extension Workspace {
         return try outcome.get()
     }
 
-    /// Secret references in provisor.yaml and engine settings resolve from its folder.
-    public var secrets: SecretResolver { SecretResolver(directory: directory) }
+    /// Secret references resolve from the workspace's environment, and relative `file:` paths
+    /// from provisor.yaml's folder.
+    public var secrets: SecretResolver { SecretResolver(environment: environment, directory: directory) }
 }

@@ -21,6 +21,9 @@ public struct Workspace: Sendable {
     /// The time this run's journal, audit log, lock and readings record: the machine's, unless
     /// the command pins it (`rightsize --at` in a rehearsal).
     public var clock = WallClock.system
+    /// The environment `env:` secret references are read from: the process's, unless a caller
+    /// (a test) passes another.
+    public var environment = ProcessInfo.processInfo.environment
 
     /// The git commit the manifests come from; nil for files on disk.
     public var commit: CommitInfo? { source.commit }
