@@ -84,12 +84,12 @@ public enum DiffView {
         PlanView.Context(store: "", stateExists: true, comparison: comparison.description, preamble: preamble)
     }
 
-    public static func filesHeading(_ files: [ManifestFileChange]) -> String {
+    static func filesHeading(_ files: [ManifestFileChange]) -> String {
         files.isEmpty ? "No manifest files changed." : "Manifest files changed (\(files.count))"
     }
 
     /// "modified  manifests/customers/jbl/users.yaml", "renamed   new.yaml (from old.yaml)".
-    public static func fileLine(_ file: ManifestFileChange) -> String {
+    static func fileLine(_ file: ManifestFileChange) -> String {
         let status = file.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
         return status + " " + file.path + (file.oldPath.map { " (from \($0))" } ?? "")
     }

@@ -41,7 +41,7 @@ public enum DriftView {
     }
 
     /// "changed out of band on platform-eu", "missing in engine csp-eu", ….
-    public static func headline(_ drift: Drift) -> String {
+    static func headline(_ drift: Drift) -> String {
         switch drift.kind {
         case .changed: return "changed out of band on \(drift.engine)"
         case .missing: return "missing in engine \(drift.engine)"
@@ -52,11 +52,11 @@ public enum DriftView {
     }
 
     /// "recorded → observed", as a reviewer reads values.
-    public static func values(_ change: Change.AttributeChange) -> String {
+    static func values(_ change: Change.AttributeChange) -> String {
         (change.old.map { PlanView.text($0, name: change.name) } ?? "(not recorded)") + " → " + PlanView.text(change.new, name: change.name)
     }
 
-    public static func marker(_ kind: Drift.Kind) -> (String, Style) {
+    static func marker(_ kind: Drift.Kind) -> (String, Style) {
         switch kind {
         case .changed: return ("~", .yellow)
         case .missing: return ("-", .red)
@@ -66,7 +66,7 @@ public enum DriftView {
     }
 
     /// One phrase per engine, in name order: "platform-eu read (57 resources)".
-    public static func engineLines(_ context: Context) -> [String] {
+    static func engineLines(_ context: Context) -> [String] {
         context.readings.sorted { $0.key < $1.key }.map { engine, observation in
             switch observation {
             case .observed(let resources, _): return "\(engine) read (\(resources.count) resource\(resources.count == 1 ? "" : "s"))"
@@ -77,7 +77,7 @@ public enum DriftView {
     }
 
     /// "Drift: 1 changed, …" or "No drift: …".
-    public static func summary(_ drifts: [Drift], _ context: Context) -> String {
+    static func summary(_ drifts: [Drift], _ context: Context) -> String {
         guard !drifts.isEmpty else {
             return "No drift: the engines hold what the state records (\(context.recorded.count) recorded resource\(context.recorded.count == 1 ? "" : "s"))."
         }
@@ -86,7 +86,7 @@ public enum DriftView {
     }
 
     /// "1 changed, 1 missing, 1 unmanaged, 0 unknown".
-    public static func counts(_ drifts: [Drift]) -> String {
+    static func counts(_ drifts: [Drift]) -> String {
         Drift.Kind.allCases.map { kind in "\(drifts.count { $0.kind == kind }) \(kind.rawValue)" }.joined(separator: ", ")
     }
 

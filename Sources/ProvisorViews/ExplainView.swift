@@ -100,7 +100,7 @@ public enum ExplainView {
 
     /// A value as text, on one line and with no character a terminal or markdown would act on
     /// (control characters are written as escapes); prices keep two decimals.
-    public static func text(_ value: AttributeValue, name: String) -> String {
+    static func text(_ value: AttributeValue, name: String) -> String {
         guard case .number(let number) = value, name.hasSuffix("Price") else { return value.description.controlCharactersEscaped }
         let plain = "\(number)"
         guard let dot = plain.firstIndex(of: ".") else { return plain + ".00" }
@@ -108,9 +108,9 @@ public enum ExplainView {
         return decimals >= 2 ? plain : plain + String(repeating: "0", count: 2 - decimals)
     }
 
-    public static func source(_ origin: Origin) -> String { origin.location?.fileAndLine ?? "" }
+    static func source(_ origin: Origin) -> String { origin.location?.fileAndLine ?? "" }
 
-    public static func pad(_ text: String, _ width: Int) -> String {
+    static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 }

@@ -32,7 +32,7 @@ public enum ImportView {
         return out
     }
 
-    public static func headline(_ customer: ImportedCustomer) -> String {
+    static func headline(_ customer: ImportedCustomer) -> String {
         switch customer.status {
         case .new: return "new: its manifests are written"
         case .described: return "described in the manifests, not recorded yet"
@@ -42,7 +42,7 @@ public enum ImportView {
     }
 
     /// "1 customer, 14 users, 20 services".
-    public static func counts(_ addresses: [ResourceAddress]) -> String {
+    static func counts(_ addresses: [ResourceAddress]) -> String {
         let resellers = addresses.count { $0.kind == .reseller }
         let customers = addresses.count { $0.kind == .customer }
         let users = addresses.count { $0.kind == .user }
@@ -51,7 +51,7 @@ public enum ImportView {
             .map { "\($0.0) \($0.1)\($0.0 == 1 ? "" : "s")" }.joined(separator: ", ")
     }
 
-    public static func marker(_ kind: ImportNote.Kind) -> (String, Style) {
+    static func marker(_ kind: ImportNote.Kind) -> (String, Style) {
         switch kind {
         case .guessed: return ("?", .yellow)
         case .matched: return ("=", .dim)
@@ -62,7 +62,7 @@ public enum ImportView {
         }
     }
 
-    public static func summary(_ result: ImportResult, dryRun: Bool) -> String {
+    static func summary(_ result: ImportResult, dryRun: Bool) -> String {
         let imported = result.customers.count { !$0.adopted.isEmpty || !$0.files.isEmpty }
         let notes = result.notes
         let left = [(notes.count { $0.kind == .unmapped }, "not mapped"), (notes.count { $0.kind == .conflict }, "in conflict"),

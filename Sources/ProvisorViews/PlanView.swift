@@ -47,7 +47,7 @@ public enum PlanView {
 
     /// One change: its symbol, address and reason, then for a create every attribute and for an
     /// update every changed one, names aligned.
-    public static func appendHuman(_ change: Change, indent: String, colour: Bool, to out: inout String) {
+    static func appendHuman(_ change: Change, indent: String, colour: Bool, to out: inout String) {
         let (symbol, style) = marker(change.action)
         out += indent + style.apply("\(symbol) \(change.address)", colour) + "  " + Style.dim.apply(change.reason.description, colour) + "\n"
         let rows: [(name: String, value: String)]
@@ -69,7 +69,7 @@ public enum PlanView {
         }
     }
 
-    public static func headline(_ plan: ChangePlan, _ context: Context) -> String {
+    static func headline(_ plan: ChangePlan, _ context: Context) -> String {
         if let comparison = context.comparison {
             return "Comparing \(comparison): \(plan.state.resourceCount) resources at base, \(plan.summary.unchanged) unchanged."
         }
@@ -96,7 +96,7 @@ public enum PlanView {
         return (diff ? "Diff" : "Plan") + ": \(summary.create) to provision, \(summary.update) to update, \(summary.delete) to deprovision."
     }
 
-    public static func marker(_ action: Change.Action) -> (String, Style) {
+    static func marker(_ action: Change.Action) -> (String, Style) {
         switch action {
         case .create: return ("+", .green)
         case .update: return ("~", .yellow)
@@ -105,7 +105,7 @@ public enum PlanView {
     }
 
     /// A value as a reviewer reads it: prices with two decimals, an empty string as "".
-    public static func text(_ value: AttributeValue, name: String) -> String {
+    static func text(_ value: AttributeValue, name: String) -> String {
         if case .string(let string) = value, string.isEmpty || string.first == " " || string.last == " " { return "\"\(string)\"" }
         return ExplainView.text(value, name: name)
     }
@@ -164,7 +164,7 @@ public enum PlanView {
         return head + body + tail
     }
 
-    public static func markdownSection(_ title: String, _ changes: [Change]) -> String {
+    static func markdownSection(_ title: String, _ changes: [Change]) -> String {
         let counts = Change.Action.allCases.compactMap { action -> String? in
             let count = changes.filter { $0.action == action }.count
             return count == 0 ? nil : "\(count) to \(verb(action))"
@@ -186,7 +186,7 @@ public enum PlanView {
         return out + "```\n\n</details>\n\n"
     }
 
-    public static func verb(_ action: Change.Action) -> String {
+    static func verb(_ action: Change.Action) -> String {
         switch action {
         case .create: return "provision"
         case .update: return "update"
@@ -194,7 +194,7 @@ public enum PlanView {
         }
     }
 
-    public static func escapeHTML(_ text: String) -> String {
+    static func escapeHTML(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 

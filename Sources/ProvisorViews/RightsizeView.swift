@@ -18,10 +18,10 @@ public enum RightsizeView {
         }
     }
 
-    public static func day(_ date: Date) -> String { ISODate.day(date) }
+    static func day(_ date: Date) -> String { ISODate.day(date) }
 
     /// Two decimal places, exactly.
-    public static func money(_ value: Decimal) -> String {
+    static func money(_ value: Decimal) -> String {
         var exact = value, rounded = Decimal()
         NSDecimalRound(&rounded, &exact, 2, .plain)
         let text = NSDecimalNumber(decimal: rounded).stringValue
@@ -29,34 +29,34 @@ public enum RightsizeView {
         return text + String(repeating: "0", count: max(0, 2 - text[text.index(after: dot)...].count))
     }
 
-    public static func percent(_ margin: Margin) -> String { margin.marginPercent.map(money) ?? "-" }
+    static func percent(_ margin: Margin) -> String { margin.marginPercent.map(money) ?? "-" }
 
     /// "13 → 10", "13 (renews with 10)".
-    public static func quantities(_ decision: RightsizingDecision) -> String {
+    static func quantities(_ decision: RightsizingDecision) -> String {
         let before = decision.subscription.quantity
         var text = decision.quantityNow == before ? "\(before)" : "\(before) → \(decision.quantityNow)"
         if let renewal = decision.renewalQuantity, renewal != decision.quantityNow { text += ", renews with \(renewal)" }
         return text
     }
 
-    public static func counts(_ report: RightsizingReport) -> String {
+    static func counts(_ report: RightsizingReport) -> String {
         let decisions = report.outcomes.flatMap(\.decisions)
         return RightsizingDecision.Action.allCases.map { action in "\(decisions.count { $0.action == action }) \(action.rawValue)" }.joined(separator: ", ")
     }
 
-    public static func engineLine(_ readings: Rightsizing.Readings) -> String {
+    static func engineLine(_ readings: Rightsizing.Readings) -> String {
         var parts = readings.subscriptions.sorted { $0.key < $1.key }.map { "\($0.key) read (\($0.value.count) subscription\($0.value.count == 1 ? "" : "s"))" }
         parts += readings.failures.map { "\($0.engine) NOT read" }
         return parts.isEmpty ? "no engine holds licensed services" : parts.joined(separator: "; ")
     }
 
     /// The outcomes worth showing a person: those with a decision other than none.
-    public static func notable(_ report: RightsizingReport) -> [RightsizingOutcome] {
+    static func notable(_ report: RightsizingReport) -> [RightsizingOutcome] {
         report.outcomes.filter { $0.decisions.contains { $0.action != .none } }
     }
 
     /// What applying did: counts, then each failure.
-    public static func applied(_ results: [SubscriptionAdjuster.Result]) -> [String] {
+    static func applied(_ results: [SubscriptionAdjuster.Result]) -> [String] {
         guard !results.isEmpty else { return [] }
         var lines = ["Applied: \(results.count { $0.outcome == .succeeded }) adjusted, \(results.count { $0.outcome != .succeeded }) failed."]
         for result in results {
@@ -92,12 +92,12 @@ public enum RightsizeView {
     }
 
     /// The margin lines: each notable customer, each reseller, the provider.
-    public static func lines(_ report: RightsizingReport, customers: Set<String>?) -> [(String, RightsizingReport.Line)] {
+    static func lines(_ report: RightsizingReport, customers: Set<String>?) -> [(String, RightsizingReport.Line)] {
         report.customers.filter { customers?.contains($0.name) ?? true }.map { ("customer", $0) }
             + report.resellers.map { ("reseller", $0) } + [("provider", report.provider)]
     }
 
-    public static func table(_ lines: [(String, RightsizingReport.Line)]) -> String {
+    static func table(_ lines: [(String, RightsizingReport.Line)]) -> String {
         let header = ["", "", "purchased", "assigned", "billed", "cost", "revenue", "margin", "margin %"]
         var rows: [[String]] = [header]
         for (level, line) in lines {
