@@ -11,17 +11,6 @@ func printTimings(_ stopwatch: Stopwatch, if wanted: Bool) {
 }
 
 /// Runs a command body, turning failures into their message and exit code 1.
-func runReportingFailures(_ body: () throws -> Int32) throws {
-    let status: Int32
-    do {
-        status = try body()
-    } catch {
-        throw report(error)
-    }
-    if status != 0 { throw ExitCode(status) }
-}
-
-/// Runs an asynchronous command body, turning failures into their message and exit code 1.
 func runReportingFailures(_ body: () async throws -> Int32) async throws {
     let status: Int32
     do {

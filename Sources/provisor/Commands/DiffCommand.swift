@@ -4,7 +4,7 @@ import ProvisorCore
 import ProvisorRuntime
 import ProvisorViews
 
-struct DiffCommand: ParsableCommand {
+struct DiffCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "Compare the manifests of two git revisions: the provisioning messages merging would cause. No state needed.",
@@ -36,8 +36,8 @@ struct DiffCommand: ParsableCommand {
         if maxCommentSize < 1_000 { throw ValidationError("--max-comment-size must be at least 1000") }
     }
 
-    func run() throws {
-        try runReportingFailures {
+    func run() async throws {
+        try await runReportingFailures {
             let outcome = try DiffRun(base: base, head: head, config: options.config, manifests: options.manifests, repository: options.repo).run()
             let plan = outcome.plan
             let comparison = DiffView.Comparison(base: base, baseCommit: outcome.baseCommit, head: head, headCommit: outcome.headCommit, files: outcome.files)

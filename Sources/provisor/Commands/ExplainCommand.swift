@@ -3,7 +3,7 @@ import ProvisorCore
 import ProvisorRuntime
 import ProvisorViews
 
-struct ExplainCommand: ParsableCommand {
+struct ExplainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
         abstract: "Show every effective value of one resource, with the level and file:line that set it.",
@@ -27,8 +27,8 @@ struct ExplainCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        try runReportingFailures {
+    func run() async throws {
+        try await runReportingFailures {
             guard let parsed = ResourceAddress(parsing: address) else {
                 throw RunError(description: "error: '\(address)' is not a resource address (addresses look like \(ResourceAddress.forms))")
             }

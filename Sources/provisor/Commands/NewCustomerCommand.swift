@@ -4,7 +4,7 @@ import ProvisorCore
 import ProvisorRuntime
 import ProvisorViews
 
-struct NewCustomerCommand: ParsableCommand {
+struct NewCustomerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "customer",
         abstract: "Print (or --write) a Customer manifest with a generated unique code.",
@@ -40,8 +40,8 @@ struct NewCustomerCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        try runReportingFailures {
+    func run() async throws {
+        try await runReportingFailures {
             guard let customerType = Customer.CustomerType(rawValue: type) else {
                 throw RunError(description: "error: invalid --type '\(type)' (expected one of: standard, test, demo)")
             }

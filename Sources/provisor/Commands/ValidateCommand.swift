@@ -4,7 +4,7 @@ import ProvisorCore
 import ProvisorRuntime
 import ProvisorViews
 
-struct ValidateCommand: ParsableCommand {
+struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Load, check and resolve the manifests; print every problem as file:line:col.",
@@ -30,8 +30,8 @@ struct ValidateCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        try runReportingFailures {
+    func run() async throws {
+        try await runReportingFailures {
             let workspace = try options.workspace(positional: directory)
             var report = try workspace.validate()
             if timing.timings { Terminal.standardError.write(TimingsView.line(report.timings)) }
