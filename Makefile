@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libyaml-dev libgit2-dev libsqlite3-dev pkg-config git faketime
 PROVISOR := .build/debug/provisor
 
-.PHONY: deps build demo test estate bench
+.PHONY: deps build demo test lint estate bench
 
 ## Install missing Debian packages (as root, or through sudo) and the Python schema checker.
 deps:
@@ -92,6 +92,12 @@ demo: build
 ## Run every test, then the suites that deal in dates again with the machine's clock moved to
 ## each of TEST_DATES (scripts/test-at-dates.sh, through libfaketime; TEST_DATES= skips that).
 TEST_DATES ?= 2027-02-28T23:59:59Z 2028-02-29T12:00:00Z
+## Check the layout and the rules in .swift-format (swift format ships with the toolchain);
+## `swift format -i -r Sources Tests Benchmarks Package.swift` fixes what it reports.
+lint:
+	@$(SWIFT) format --version >/dev/null 2>&1 || { echo "error: swift format is not available; it ships with Swift 6 toolchains"; exit 1; }
+	$(SWIFT) format lint --strict --recursive Sources Tests Benchmarks Package.swift
+
 test: deps
 	$(SWIFT) test
 	@[ -z "$(TEST_DATES)" ] || scripts/test-at-dates.sh $(TEST_DATES)

@@ -22,8 +22,10 @@ public enum EngineAdapterFactory {
         /// or the machine's.
         public var simulatedDate: Date?
 
-        public init(directory: String, processes: Int = 8, secrets: SecretResolver, outbox: (any OutboxStore)?, simulateInto: String? = nil,
-                    clock: WallClock, simulatedDate: Date? = nil) {
+        public init(
+            directory: String, processes: Int = 8, secrets: SecretResolver, outbox: (any OutboxStore)?, simulateInto: String? = nil,
+            clock: WallClock, simulatedDate: Date? = nil
+        ) {
             self.directory = directory
             self.processes = processes
             self.secrets = secrets
@@ -64,8 +66,9 @@ public enum EngineAdapterFactory {
                 return UnavailableAdapter(reason: "engine '\(name)' has no exec command")
             }
             let command = [program.contains("/") ? settings.path(program) : program] + exec.command.dropFirst()
-            return ExecAdapter(engine: name, command: command, workingDirectory: settings.path(exec.workingDirectory ?? "."),
-                               timeout: Double(exec.timeoutSeconds ?? 60), processes: settings.processes, clock: settings.clock)
+            return ExecAdapter(
+                engine: name, command: command, workingDirectory: settings.path(exec.workingDirectory ?? "."),
+                timeout: Double(exec.timeoutSeconds ?? 60), processes: settings.processes, clock: settings.clock)
         case .http:
             guard let http = engine.http else { return UnavailableAdapter(reason: "engine '\(name)' has no http settings") }
             var secret: String?
@@ -74,13 +77,16 @@ public enum EngineAdapterFactory {
                     return UnavailableAdapter(reason: "nothing sent: the signing key of engine '\(name)': \(error)")
                 }
             }
-            return HTTPAdapter(engine: name, url: http.url, observeURL: http.observeURL, timeout: Double(http.timeoutSeconds ?? 30), maxRetries: http.maxRetries ?? 5, signingSecret: secret,
-                               clock: settings.clock)
+            return HTTPAdapter(
+                engine: name, url: http.url, observeURL: http.observeURL, timeout: Double(http.timeoutSeconds ?? 30), maxRetries: http.maxRetries ?? 5,
+                signingSecret: secret,
+                clock: settings.clock)
         case .outbox:
             guard let store = settings.outbox else {
                 // Reading back needs no store: an outbox is never read, whatever the backend.
-                return UnavailableAdapter(reason: "engine '\(name)' is an outbox, and this state backend has no outbox table",
-                                          observation: .unsupported(OutboxAdapter.cannotReadBack(name)))
+                return UnavailableAdapter(
+                    reason: "engine '\(name)' is an outbox, and this state backend has no outbox table",
+                    observation: .unsupported(OutboxAdapter.cannotReadBack(name)))
             }
             return OutboxAdapter(engine: name, store: store, export: engine.outbox?.export.map(settings.path), clock: settings.clock)
         case .simulated:

@@ -19,8 +19,10 @@ public final class ExecAdapter: EngineAdapter {
     /// Dates its readings.
     private let clock: WallClock
 
-    public init(engine: String, command: [String], workingDirectory: String? = nil, timeout: Double = 60, processes: Int = 8, maxRetries: Int = 3,
-                environment: [String: String]? = nil, clock: WallClock) {
+    public init(
+        engine: String, command: [String], workingDirectory: String? = nil, timeout: Double = 60, processes: Int = 8, maxRetries: Int = 3,
+        environment: [String: String]? = nil, clock: WallClock
+    ) {
         self.engine = engine
         self.clock = clock
         self.command = command
@@ -55,7 +57,11 @@ public final class ExecAdapter: EngineAdapter {
             switch ExecResult.parse(line, expecting: message.id) {
             case .success(let result): return (result, true)
             case .failure(let problem):
-                return (.terminal("engine '\(engine)' answered with something that is not a result (\(problem.reason)): '\(Self.excerpt(line))'; an exec engine must answer each message with one JSON line {\"id\", \"status\"}"), false)
+                return (
+                    .terminal(
+                        "engine '\(engine)' answered with something that is not a result (\(problem.reason)): '\(Self.excerpt(line))'; an exec engine must answer each message with one JSON line {\"id\", \"status\"}"
+                    ), false
+                )
             }
         case .closed:
             return (.retryable("engine '\(engine)' exited before answering\(worker.exitDescription)"), false)
@@ -76,7 +82,8 @@ public final class ExecAdapter: EngineAdapter {
                 : "\(start): no program '\(program)' on PATH; install it, or give its path in exec.command"
         }
         if isFolder.boolValue || !FileManager.default.isExecutableFile(atPath: located) {
-            return "\(start): '\(located)' is not an executable program; make it executable (chmod +x) or name its interpreter first in exec.command, as in [python3, engine.py]"
+            return
+                "\(start): '\(located)' is not an executable program; make it executable (chmod +x) or name its interpreter first in exec.command, as in [python3, engine.py]"
         }
         if let workingDirectory, !FileManager.default.fileExists(atPath: workingDirectory) {
             return "\(start): its working directory '\(workingDirectory)' does not exist; check exec.workingDirectory"
@@ -108,8 +115,10 @@ public final class ExecAdapter: EngineAdapter {
 
     /// Sends one read request (`action`) and collects the `item` of every answer line up to the
     /// final status line.
-    private func read<Item: Sendable>(_ action: String, item: String, noun: String,
-                                      _ parse: @escaping @Sendable (Any, String) throws(ObservedJSON.ParseError) -> Item) async -> Result<[Item], ObservedJSON.ParseError> {
+    private func read<Item: Sendable>(
+        _ action: String, item: String, noun: String,
+        _ parse: @escaping @Sendable (Any, String) throws(ObservedJSON.ParseError) -> Item
+    ) async -> Result<[Item], ObservedJSON.ParseError> {
         let worker: ExecWorker
         do {
             worker = try await pool.checkOut()
@@ -122,8 +131,10 @@ public final class ExecAdapter: EngineAdapter {
         return result.mapError { ObservedJSON.ParseError(reason: $0.reason) }
     }
 
-    private func read<Item: Sendable>(_ action: String, id: String, item: String, noun: String, with worker: ExecWorker,
-                                      _ parse: @escaping @Sendable (Any, String) throws(ObservedJSON.ParseError) -> Item) async -> (Result<[Item], ObservedJSON.ParseError>, healthy: Bool) {
+    private func read<Item: Sendable>(
+        _ action: String, id: String, item: String, noun: String, with worker: ExecWorker,
+        _ parse: @escaping @Sendable (Any, String) throws(ObservedJSON.ParseError) -> Item
+    ) async -> (Result<[Item], ObservedJSON.ParseError>, healthy: Bool) {
         func failed(_ reason: String, healthy: Bool = false) -> (Result<[Item], ObservedJSON.ParseError>, healthy: Bool) {
             (.failure(.init(reason: reason)), healthy)
         }
@@ -155,7 +166,9 @@ public final class ExecAdapter: EngineAdapter {
                 case .unreadable(let problem):
                     return failed("engine '\(engine)' reported a \(item) Provisor cannot read: \(problem)")
                 case .other:
-                    return failed("engine '\(engine)' answered the \(action) request with something else: '\(Self.excerpt(line))'; an exec engine that can be read answers {\"id\", \"\(item)\"} lines and a final {\"id\", \"status\"}")
+                    return failed(
+                        "engine '\(engine)' answered the \(action) request with something else: '\(Self.excerpt(line))'; an exec engine that can be read answers {\"id\", \"\(item)\"} lines and a final {\"id\", \"status\"}"
+                    )
                 case .status("succeeded", let count, _):
                     if let count, count != items.count {
                         return failed("engine '\(engine)' said it holds \(count) \(noun) but reported \(items.count)", healthy: true)

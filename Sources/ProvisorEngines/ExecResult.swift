@@ -7,7 +7,8 @@ enum ExecResult {
 
     static func parse(_ line: String, expecting id: String) -> Result<DeliveryResult, ParseError> {
         guard let data = line.data(using: .utf8),
-              let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        else {
             return .failure(ParseError(reason: "not a JSON object"))
         }
         guard let answered = object["id"] as? String else { return .failure(ParseError(reason: "no \"id\"")) }

@@ -3,7 +3,10 @@ import ProvisorCore
 
 /// One running engine process: its stdin, and its stdout split into lines by a reader thread.
 final class ExecWorker: @unchecked Sendable {
-    enum Read { case line(String), closed, timedOut }
+    enum Read {
+        case line(String)
+        case closed, timedOut
+    }
 
     private let process: Process
     private let input: FileHandle
@@ -75,7 +78,10 @@ final class ExecWorker: @unchecked Sendable {
     }
 
     func readLine(timeout: Double) async -> Read {
-        let token: Int = lock.withLock { waiterToken += 1; return waiterToken }
+        let token: Int = lock.withLock {
+            waiterToken += 1
+            return waiterToken
+        }
         // The timer runs on a dispatch queue, not on Swift's cooperative threads: it fires on
         // time even while those are all busy.
         let timer = DispatchWorkItem { [weak self] in self?.expire(token) }
@@ -98,7 +104,10 @@ final class ExecWorker: @unchecked Sendable {
 
     private func expire(_ token: Int) {
         lock.lock()
-        guard token == waiterToken, let waiter else { lock.unlock(); return }
+        guard token == waiterToken, let waiter else {
+            lock.unlock()
+            return
+        }
         self.waiter = nil
         lock.unlock()
         waiter.resume(returning: .timedOut)
@@ -132,7 +141,10 @@ final class ExecWorker: @unchecked Sendable {
     private func deliver(_ read: [String]?) {
         lock.lock()
         if let read { lines += read } else { closed = true }
-        guard let waiter else { lock.unlock(); return }
+        guard let waiter else {
+            lock.unlock()
+            return
+        }
         self.waiter = nil
         let next: Read = takeLine().map { .line($0) } ?? .closed
         lock.unlock()
@@ -179,7 +191,9 @@ final class ExecWorker: @unchecked Sendable {
     var exitDescription: String {
         let tail = lock.withLock { String(decoding: stderrTail, as: UTF8.self) }
             .split(separator: "\n").suffix(3).joined(separator: " | ")
-        let status = process.isRunning ? "stopped"
+        let status =
+            process.isRunning
+            ? "stopped"
             : process.terminationReason == .uncaughtSignal ? "killed by signal \(process.terminationStatus)" : "exit status \(process.terminationStatus)"
         return " (\(status)" + (tail.isEmpty ? ")" : "; stderr: \(tail))")
     }

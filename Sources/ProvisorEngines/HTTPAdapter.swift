@@ -26,8 +26,10 @@ public final class HTTPAdapter: EngineAdapter {
     private let clock: WallClock
 
     /// `signingSecret` is the resolved secret (read from its secretRef by the caller).
-    public init(engine: String, url: String, observeURL: String? = nil, timeout: Double = 30, maxRetries: Int = 5, signingSecret: String? = nil,
-                clock: WallClock) {
+    public init(
+        engine: String, url: String, observeURL: String? = nil, timeout: Double = 30, maxRetries: Int = 5, signingSecret: String? = nil,
+        clock: WallClock
+    ) {
         self.engine = engine
         self.clock = clock
         self.url = url
@@ -63,8 +65,9 @@ public final class HTTPAdapter: EngineAdapter {
             case 200..<300:
                 return .succeeded(outputs: Self.outputs(in: body))
             case 408, 429, 500..<600:
-                return .retryable("engine '\(engine)' answered \(code) \(response.status.reasonPhrase)\(Self.excerpt(body))",
-                                  retryAfter: response.headers.first(name: "Retry-After").flatMap { Self.retryAfter($0, now: clock.now()) })
+                return .retryable(
+                    "engine '\(engine)' answered \(code) \(response.status.reasonPhrase)\(Self.excerpt(body))",
+                    retryAfter: response.headers.first(name: "Retry-After").flatMap { Self.retryAfter($0, now: clock.now()) })
             default:
                 return .terminal("engine '\(engine)' refused the message: \(code) \(response.status.reasonPhrase)\(Self.excerpt(body))")
             }
@@ -129,7 +132,8 @@ public final class HTTPAdapter: EngineAdapter {
     /// `outputs` from a JSON response body, when it has them.
     static func outputs(in body: String) -> [Attribute] {
         guard let data = body.data(using: .utf8), let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-              let outputs = object["outputs"] as? [String: Any] else { return [] }
+            let outputs = object["outputs"] as? [String: Any]
+        else { return [] }
         return outputs.sorted { $0.key < $1.key }.compactMap { name, value in
             switch value {
             case let text as String: return Attribute(name: name, value: .string(text))

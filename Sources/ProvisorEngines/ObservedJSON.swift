@@ -84,7 +84,9 @@ extension ObservedJSON {
         }
         func count(_ key: String, in source: [String: Any]) throws(ParseError) -> Int? {
             guard let raw = source[key] else { return nil }
-            guard case .integer(let value)? = value(raw), value >= 0 else { throw ParseError(reason: "\"\(key)\" of \(name) must be a whole number of 0 or more") }
+            guard case .integer(let value)? = value(raw), value >= 0 else {
+                throw ParseError(reason: "\"\(key)\" of \(name) must be a whole number of 0 or more")
+            }
             return value
         }
         func date(_ key: String, in source: [String: Any]) throws(ParseError) -> Date? {
@@ -121,9 +123,10 @@ extension ObservedJSON {
                 batches.append(Subscription.Batch(quantity: size, addedAt: added, refundableUntil: try date("refundableUntil", in: batch)))
             }
         }
-        return Subscription(id: id, customer: customer, engine: engine, sku: sku, quantity: quantity, term: term,
-                            billingCycle: object["billingCycle"] as? String ?? "monthly", termEnd: termEnd,
-                            autoRenew: try flag("autoRenew") ?? true, trial: try flag("trial") ?? false, costPrice: costPrice,
-                            renewalQuantity: try count("renewalQuantity", in: object), batches: batches)
+        return Subscription(
+            id: id, customer: customer, engine: engine, sku: sku, quantity: quantity, term: term,
+            billingCycle: object["billingCycle"] as? String ?? "monthly", termEnd: termEnd,
+            autoRenew: try flag("autoRenew") ?? true, trial: try flag("trial") ?? false, costPrice: costPrice,
+            renewalQuantity: try count("renewalQuantity", in: object), batches: batches)
     }
 }

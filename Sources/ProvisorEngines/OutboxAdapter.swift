@@ -39,8 +39,9 @@ public final class OutboxAdapter: EngineAdapter {
         let engine = engine, now = clock.now()
         let messages = parallelMap(batch.count) { index in
             let outgoing = batch[index]
-            return OutboxMessage(id: outgoing.id, engine: engine, address: outgoing.message.address, action: outgoing.message.action.rawValue, body: outgoing.restingBody(),
-                                 at: now)
+            return OutboxMessage(
+                id: outgoing.id, engine: engine, address: outgoing.message.address, action: outgoing.message.action.rawValue, body: outgoing.restingBody(),
+                at: now)
         }
         do {
             let added = try await store.enqueue(messages)

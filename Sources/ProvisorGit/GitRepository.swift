@@ -41,7 +41,8 @@ public final class GitRepository: Sendable {
         guard status == 0, let pointer else {
             if status == GIT_EOWNER.rawValue { throw GitError.notOwned(path) }
             var isDirectory: ObjCBool = false
-            let reason = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            let reason =
+                FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
                 ? (isDirectory.boolValue ? "no .git folder, and not a bare repository" : "it is a file") : "no such folder"
             throw GitError.notARepository(path, reason: reason)
         }
@@ -60,8 +61,10 @@ public final class GitRepository: Sendable {
     }
 
     /// Runs `body` with the commit a revision names; a tag is peeled to its commit.
-    static func withCommit<T>(_ revision: String, in repository: OpaquePointer, description: String,
-                              _ body: (OpaquePointer) throws -> T) throws -> T {
+    static func withCommit<T>(
+        _ revision: String, in repository: OpaquePointer, description: String,
+        _ body: (OpaquePointer) throws -> T
+    ) throws -> T {
         var object: OpaquePointer?
         let status = git_revparse_single(&object, repository, revision)
         guard status == 0, let object else {
@@ -82,11 +85,12 @@ public final class GitRepository: Sendable {
 
     static func info(_ commit: OpaquePointer) -> CommitInfo {
         let author = git_commit_author(commit)!.pointee
-        return CommitInfo(sha: hex(git_commit_id(commit)!),
-                          authorName: author.name.map { String(cString: $0) } ?? "",
-                          authorEmail: author.email.map { String(cString: $0) } ?? "",
-                          authoredAt: Date(timeIntervalSince1970: TimeInterval(author.when.time)),
-                          message: git_commit_message(commit).map { String(cString: $0) } ?? "")
+        return CommitInfo(
+            sha: hex(git_commit_id(commit)!),
+            authorName: author.name.map { String(cString: $0) } ?? "",
+            authorEmail: author.email.map { String(cString: $0) } ?? "",
+            authoredAt: Date(timeIntervalSince1970: TimeInterval(author.when.time)),
+            message: git_commit_message(commit).map { String(cString: $0) } ?? "")
     }
 
     // MARK: Trees
@@ -121,8 +125,10 @@ public final class GitRepository: Sendable {
                         defer { git_tree_free(subtree) }
                         try Self.collect(subtree, prefix: folder + "/", in: repository, into: &files)
                     default:
-                        files.append(GitSource.File(path: folder, id: ObjectID(git_tree_entry_id(entry)!.pointee),
-                                                    mode: git_tree_entry_filemode(entry)))
+                        files.append(
+                            GitSource.File(
+                                path: folder, id: ObjectID(git_tree_entry_id(entry)!.pointee),
+                                mode: git_tree_entry_filemode(entry)))
                     }
                 }
                 files.sort { $0.path < $1.path }

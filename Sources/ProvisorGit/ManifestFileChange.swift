@@ -28,7 +28,10 @@ public struct ManifestFileChange: Sendable, Hashable {
         var changes: [ManifestFileChange] = []
         var added: [String] = []
         for (path, id) in head {
-            guard let old = base[path] else { added.append(path); continue }
+            guard let old = base[path] else {
+                added.append(path)
+                continue
+            }
             if old != id { changes.append(ManifestFileChange(.modified, path)) }
         }
         var deletedByContent: [ObjectID: [String]] = [:]

@@ -22,11 +22,13 @@ enum PostgresErrorText {
         case .connectionError:
             return "cannot connect to \(address): \(error.underlying.map { "\($0)" } ?? "no answer") (is the server running, and is the address right?)"
         case .sslUnsupported:
-            return "the server at \(address) does not offer TLS, which sslmode=\(location.tls.rawValue) requires (use sslmode=prefer or disable, or enable ssl on the server)"
+            return
+                "the server at \(address) does not offer TLS, which sslmode=\(location.tls.rawValue) requires (use sslmode=prefer or disable, or enable ssl on the server)"
         case .failedToAddSSLHandler:
             return "cannot set up TLS to \(address): \(error.underlying.map { "\($0)" } ?? "unknown reason")"
         case .authMechanismRequiresPassword:
-            return "the server asks for a password and none was given (put it in the URL held by the environment variable, in PGPASSWORD, or in password: in provisor.yaml)"
+            return
+                "the server asks for a password and none was given (put it in the URL held by the environment variable, in PGPASSWORD, or in password: in provisor.yaml)"
         case .unsupportedAuthMechanism:
             return "the server asks for an authentication method Provisor does not support (use scram-sha-256, md5 or password)"
         case .serverClosedConnection, .uncleanShutdown:

@@ -81,8 +81,9 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
 
     /// The postgres-nio configuration: the address, the credentials and the TLS settings.
     public func configuration() throws(PostgresURLError) -> PostgresConnection.Configuration {
-        var configuration = PostgresConnection.Configuration(host: host, port: port, username: username, password: password, database: database,
-                                                             tls: try tlsConfiguration())
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database,
+            tls: try tlsConfiguration())
         configuration.options.connectTimeout = .seconds(Int64(connectTimeout))
         return configuration
     }

@@ -13,26 +13,35 @@ extension PostgresStateStore {
         let header = try await Self.header(connection)
         var resources: [RecordedResource] = []
         for try await row in try await connection.query("SELECT address, parent, engine, attributes, serial, updated_at FROM resource", logger: Self.logger)
-            .decode((String, String?, String, String, Int, Double).self) {
+            .decode((String, String?, String, String, Int, Double).self)
+        {
             resources.append(try Self.resource(row, store: store))
         }
-        let journal = try await Self.journalEntries(try await connection.query("SELECT \(unescaped: Self.journalColumns) FROM journal ORDER BY sequence",
-                                                                                logger: Self.logger), store: store)
-        let audit = try await Self.auditEntries(try await connection.query("""
-            SELECT sequence, at, actor, address, action, detail, serial, commit_sha, author_name, author_email, authored_at, message
-            FROM audit LEFT JOIN git_commit ON git_commit.sha = audit.commit_sha ORDER BY sequence
-            """, logger: Self.logger), store: store)
-        let outbox = try await Self.outboxMessages(try await connection.query("SELECT position, message_id, engine, address, action, body, at FROM outbox ORDER BY position",
-                                                                              logger: Self.logger), store: store)
-        return StateArchive(lineage: header.lineage ?? "", serial: header.serial, resources: resources.sorted { $0.address < $1.address },
-                            journal: journal, audit: audit, outbox: outbox, observations: try await Self.observations(connection, store: store))
+        let journal = try await Self.journalEntries(
+            try await connection.query(
+                "SELECT \(unescaped: Self.journalColumns) FROM journal ORDER BY sequence",
+                logger: Self.logger), store: store)
+        let audit = try await Self.auditEntries(
+            try await connection.query(
+                """
+                SELECT sequence, at, actor, address, action, detail, serial, commit_sha, author_name, author_email, authored_at, message
+                FROM audit LEFT JOIN git_commit ON git_commit.sha = audit.commit_sha ORDER BY sequence
+                """, logger: Self.logger), store: store)
+        let outbox = try await Self.outboxMessages(
+            try await connection.query(
+                "SELECT position, message_id, engine, address, action, body, at FROM outbox ORDER BY position",
+                logger: Self.logger), store: store)
+        return StateArchive(
+            lineage: header.lineage ?? "", serial: header.serial, resources: resources.sorted { $0.address < $1.address },
+            journal: journal, audit: audit, outbox: outbox, observations: try await Self.observations(connection, store: store))
     }
 
     public func restore(_ archive: StateArchive, verify: @escaping @Sendable (StateArchive) throws -> Void) async throws {
         let store = description
         try await transaction { connection in
             let serial = try await Self.lockedSerial(connection)
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT (SELECT count(*) FROM resource), (SELECT count(*) FROM journal), (SELECT count(*) FROM audit), (SELECT count(*) FROM outbox),
                        (SELECT count(*) FROM observed_engine)
                 """, logger: Self.logger)
@@ -44,11 +53,14 @@ extension PostgresStateStore {
             for chunk in archive.resources.chunks(of: 20_000) {
                 var rows = JSONRows()
                 for resource in chunk {
-                    rows.add(["address": resource.address.description, "kind": resource.address.kind.rawValue, "customer": resource.address.customer,
-                              "parent": resource.parent?.description, "engine": resource.engine, "attributes": resource.attributes.json,
-                              "serial": resource.serial, "updated_at": resource.updatedAt.timeIntervalSince1970])
+                    rows.add([
+                        "address": resource.address.description, "kind": resource.address.kind.rawValue, "customer": resource.address.customer,
+                        "parent": resource.parent?.description, "engine": resource.engine, "attributes": resource.attributes.json,
+                        "serial": resource.serial, "updated_at": resource.updatedAt.timeIntervalSince1970,
+                    ])
                 }
-                try await connection.query("""
+                try await connection.query(
+                    """
                     INSERT INTO resource (address, kind, customer, parent, engine, attributes, serial, updated_at)
                     SELECT * FROM jsonb_to_recordset(\(rows.text)::jsonb)
                         AS r(address text, kind text, customer text, parent text, engine text, attributes text, serial bigint, updated_at double precision)
@@ -58,19 +70,23 @@ extension PostgresStateStore {
             for chunk in archive.audit.chunks(of: 20_000) { try await Self.appendAudit(chunk, serial: nil, connection) }
             for chunk in archive.outbox.chunks(of: 20_000) { _ = try await Self.enqueue(chunk, connection) }
             for record in archive.observations {
-                try await connection.query("""
+                try await connection.query(
+                    """
                     INSERT INTO observed_engine (engine, attempted_at, failure, observed_at)
                     VALUES (\(record.engine), \(record.attemptedAt.timeIntervalSince1970), \(record.failure), \(record.observedAt?.timeIntervalSince1970))
                     """, logger: Self.logger)
                 for chunk in record.resources.chunks(of: 20_000) {
-                    try await Self.insertObserved(chunk.map { ($0.address.description, AttributeDocument($0.attributes).json) }, engine: record.engine, connection)
+                    try await Self.insertObserved(
+                        chunk.map { ($0.address.description, AttributeDocument($0.attributes).json) }, engine: record.engine, connection)
                 }
             }
             // Later appends carry on after the copied sequences.
             for (table, column) in [("journal", "sequence"), ("audit", "sequence"), ("outbox", "position")] {
-                try await connection.query(PostgresQuery(unsafeSQL: """
-                    SELECT setval(pg_get_serial_sequence('\(table)', '\(column)'), coalesce(max(\(column)), 0) + 1, false) FROM \(table)
-                    """), logger: Self.logger)
+                try await connection.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            SELECT setval(pg_get_serial_sequence('\(table)', '\(column)'), coalesce(max(\(column)), 0) + 1, false) FROM \(table)
+                            """), logger: Self.logger)
             }
             try verify(try await Self.archive(connection, store: store))
         }

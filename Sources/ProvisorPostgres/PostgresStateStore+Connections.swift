@@ -40,8 +40,9 @@ extension PostgresStateStore {
         } catch let error as PSQLError {
             throw StateError.unreadable(path: description, reason: PostgresErrorText.reason(error, location: location))
         } catch let error as PostgresDecodingError {
-            throw StateError.corruptRecord(address: "a row", reason: "\(error.code): a column of type \(error.postgresType) does not read as \(error.targetType)",
-                                           store: description)
+            throw StateError.corruptRecord(
+                address: "a row", reason: "\(error.code): a column of type \(error.postgresType) does not read as \(error.targetType)",
+                store: description)
         }
     }
 

@@ -6,7 +6,8 @@ import ProvisorCore
 extension PostgresStateStore {
     public func recordObservation(_ observation: EngineObservation, engine: String, at date: Date) async throws {
         try await transaction { connection in
-            try await connection.query("""
+            try await connection.query(
+                """
                 INSERT INTO observed_engine (engine, attempted_at, failure, observed_at) VALUES (\(engine), \(date.timeIntervalSince1970), NULL, NULL)
                 ON CONFLICT (engine) DO UPDATE SET attempted_at = excluded.attempted_at
                 """, logger: Self.logger)
@@ -14,8 +15,9 @@ extension PostgresStateStore {
             case .unreadable(let reason), .unsupported(let reason):
                 try await connection.query("UPDATE observed_engine SET failure = \(reason) WHERE engine = \(engine)", logger: Self.logger)
             case .observed(let resources, let at):
-                try await connection.query("UPDATE observed_engine SET failure = NULL, observed_at = \(at.timeIntervalSince1970) WHERE engine = \(engine)",
-                                           logger: Self.logger)
+                try await connection.query(
+                    "UPDATE observed_engine SET failure = NULL, observed_at = \(at.timeIntervalSince1970) WHERE engine = \(engine)",
+                    logger: Self.logger)
                 try await connection.query("DELETE FROM observed_resource WHERE engine = \(engine)", logger: Self.logger)
                 try await Self.insertObserved(resources.map { ($0.address.description, AttributeDocument($0.attributes).json) }, engine: engine, connection)
             }
@@ -26,7 +28,8 @@ extension PostgresStateStore {
         guard !resources.isEmpty else { return }
         var rows = JSONRows()
         for resource in resources { rows.add(["address": resource.address, "attributes": resource.attributes]) }
-        try await connection.query("""
+        try await connection.query(
+            """
             INSERT INTO observed_resource (engine, address, attributes)
             SELECT \(engine), address, attributes FROM jsonb_to_recordset(\(rows.text)::jsonb) AS o(address text, attributes text)
             ON CONFLICT (engine, address) DO UPDATE SET attributes = excluded.attributes
@@ -41,18 +44,22 @@ extension PostgresStateStore {
     static func observations(_ connection: PostgresConnection, store: String) async throws -> [ObservationRecord] {
         var held: [String: [ObservedResource]] = [:]
         for try await (engine, text, json) in try await connection.query("SELECT engine, address, attributes FROM observed_resource", logger: logger)
-            .decode((String, String, String).self) {
+            .decode((String, String, String).self)
+        {
             guard let address = ResourceAddress(parsing: text), let attributes = try? AttributeDocument(json: json).decode() else {
                 throw StateError.corruptRecord(address: text, reason: "the observation kept for engine \(engine) is damaged", store: store)
             }
             held[engine, default: []].append(ObservedResource(address: address, engine: engine, attributes: attributes))
         }
         var records: [ObservationRecord] = []
-        let rows = try await connection.query("SELECT engine, attempted_at, failure, observed_at FROM observed_engine ORDER BY engine COLLATE \"C\"", logger: logger)
+        let rows = try await connection.query(
+            "SELECT engine, attempted_at, failure, observed_at FROM observed_engine ORDER BY engine COLLATE \"C\"", logger: logger)
         for try await (engine, attempted, failure, observed) in rows.decode((String, Double, String?, Double?).self) {
-            records.append(ObservationRecord(engine: engine, attemptedAt: Date(timeIntervalSince1970: attempted), failure: failure,
-                                             observedAt: observed.map(Date.init(timeIntervalSince1970:)),
-                                             resources: (held[engine] ?? []).sorted { $0.address < $1.address }))
+            records.append(
+                ObservationRecord(
+                    engine: engine, attemptedAt: Date(timeIntervalSince1970: attempted), failure: failure,
+                    observedAt: observed.map(Date.init(timeIntervalSince1970:)),
+                    resources: (held[engine] ?? []).sorted { $0.address < $1.address }))
         }
         return records
     }

@@ -24,10 +24,13 @@ extension PostgresStateStore {
         guard !messages.isEmpty else { return [] }
         var rows = JSONRows()
         for message in messages {
-            rows.add(["position": message.position == 0 ? nil : message.position, "message_id": message.id, "engine": message.engine,
-                      "address": message.address.description, "action": message.action, "body": message.body, "at": message.at.timeIntervalSince1970])
+            rows.add([
+                "position": message.position == 0 ? nil : message.position, "message_id": message.id, "engine": message.engine,
+                "address": message.address.description, "action": message.action, "body": message.body, "at": message.at.timeIntervalSince1970,
+            ])
         }
-        let inserted = try await connection.query("""
+        let inserted = try await connection.query(
+            """
             INSERT INTO outbox (\(unescaped: Self.identity("position", kept: messages[0].position != 0))message_id, engine, address, action, body, at)
             SELECT \(unescaped: Self.identity("position", kept: messages[0].position != 0))message_id, engine, address, action, body, at
             FROM jsonb_to_recordset(\(rows.text)::jsonb)
@@ -44,7 +47,8 @@ extension PostgresStateStore {
     public func outbox(engine: String, after: Int64, limit: Int) async throws -> [OutboxMessage] {
         let store = description
         return try await withConnection { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT position, message_id, engine, address, action, body, at FROM outbox
                 WHERE engine = \(engine) AND position > \(after) ORDER BY position LIMIT \(limit)
                 """, logger: Self.logger)
@@ -58,8 +62,10 @@ extension PostgresStateStore {
             guard let address = ResourceAddress(parsing: row.3) else {
                 throw StateError.corruptRecord(address: row.3, reason: "outbox message \(row.0) is damaged", store: store)
             }
-            messages.append(OutboxMessage(position: row.0, id: row.1, engine: row.2, address: address, action: row.4, body: row.5,
-                                          at: Date(timeIntervalSince1970: row.6)))
+            messages.append(
+                OutboxMessage(
+                    position: row.0, id: row.1, engine: row.2, address: address, action: row.4, body: row.5,
+                    at: Date(timeIntervalSince1970: row.6)))
         }
         return messages
     }

@@ -25,7 +25,8 @@ extension PostgresStateStore {
     public func resources(matching filter: ResourceFilter) async throws -> [RecordedResource] {
         let store = description
         return try await withConnection { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT address, parent, engine, attributes, serial, updated_at FROM resource
                 WHERE (\(filter.kind?.rawValue)::text IS NULL OR kind = \(filter.kind?.rawValue))
                   AND (\(filter.customer)::text IS NULL OR customer = \(filter.customer))
@@ -41,15 +42,17 @@ extension PostgresStateStore {
     public func resource(at address: ResourceAddress) async throws -> RecordedResource? {
         let store = description
         return try await withConnection { connection in
-            let rows = try await connection.query("SELECT address, parent, engine, attributes, serial, updated_at FROM resource WHERE address = \(address.description)",
-                                                  logger: Self.logger)
+            let rows = try await connection.query(
+                "SELECT address, parent, engine, attributes, serial, updated_at FROM resource WHERE address = \(address.description)",
+                logger: Self.logger)
             for try await row in rows.decode((String, String?, String, String, Int, Double).self) { return try Self.resource(row, store: store) }
             return nil
         }
     }
 
     static func header(_ connection: PostgresConnection) async throws -> StateHeader {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT (SELECT value FROM state_meta WHERE key = 'lineage'), (SELECT value FROM state_meta WHERE key = 'serial'), (SELECT count(*) FROM resource)
             """, logger: logger)
         for try await (lineage, serial, count) in rows.decode((String?, String?, Int).self) {
@@ -62,7 +65,8 @@ extension PostgresStateStore {
         guard let address = ResourceAddress(parsing: row.0) else {
             throw StateError.corruptRecord(address: row.0, reason: "not a resource address", store: store)
         }
-        return RecordedResource(address: address, parent: row.1.flatMap(ResourceAddress.init(parsing:)), engine: row.2,
-                                attributes: AttributeDocument(json: row.3), serial: row.4, updatedAt: Date(timeIntervalSince1970: row.5))
+        return RecordedResource(
+            address: address, parent: row.1.flatMap(ResourceAddress.init(parsing:)), engine: row.2,
+            attributes: AttributeDocument(json: row.3), serial: row.4, updatedAt: Date(timeIntervalSince1970: row.5))
     }
 }

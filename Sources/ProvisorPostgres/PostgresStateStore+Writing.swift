@@ -18,11 +18,14 @@ extension PostgresStateStore {
             for (index, resource) in write.upserts.enumerated() { latest[resource.address] = index }
             var rows = JSONRows()
             for (index, resource) in write.upserts.enumerated() where latest[resource.address] == index {
-                rows.add(["address": resource.address.description, "kind": resource.address.kind.rawValue, "customer": resource.address.customer,
-                          "parent": resource.parent?.description, "engine": resource.engine, "attributes": resource.attributes.json])
+                rows.add([
+                    "address": resource.address.description, "kind": resource.address.kind.rawValue, "customer": resource.address.customer,
+                    "parent": resource.parent?.description, "engine": resource.engine, "attributes": resource.attributes.json,
+                ])
             }
             if rows.count > 0 {
-                try await connection.query("""
+                try await connection.query(
+                    """
                     INSERT INTO resource (address, kind, customer, parent, engine, attributes, serial, updated_at)
                     SELECT address, kind, customer, parent, engine, attributes, \(serial), \(write.at.timeIntervalSince1970)
                     FROM jsonb_to_recordset(\(rows.text)::jsonb) AS r(address text, kind text, customer text, parent text, engine text, attributes text)
@@ -54,22 +57,28 @@ extension PostgresStateStore {
         var rows = JSONRows()
         for entry in entries {
             if let commit = entry.commit, seen.insert(commit.sha).inserted {
-                commits.add(["sha": commit.sha, "author_name": commit.authorName, "author_email": commit.authorEmail,
-                             "authored_at": commit.authoredAt.timeIntervalSince1970, "message": commit.message])
+                commits.add([
+                    "sha": commit.sha, "author_name": commit.authorName, "author_email": commit.authorEmail,
+                    "authored_at": commit.authoredAt.timeIntervalSince1970, "message": commit.message,
+                ])
             }
-            rows.add(["sequence": entry.sequence == 0 ? nil : entry.sequence, "at": entry.at.timeIntervalSince1970, "actor": entry.actor,
-                      "address": entry.address.description, "action": entry.action, "detail": entry.detail, "commit_sha": entry.commit?.sha,
-                      "serial": serial ?? entry.serial])
+            rows.add([
+                "sequence": entry.sequence == 0 ? nil : entry.sequence, "at": entry.at.timeIntervalSince1970, "actor": entry.actor,
+                "address": entry.address.description, "action": entry.action, "detail": entry.detail, "commit_sha": entry.commit?.sha,
+                "serial": serial ?? entry.serial,
+            ])
         }
         if commits.count > 0 {
-            try await connection.query("""
+            try await connection.query(
+                """
                 INSERT INTO git_commit (sha, author_name, author_email, authored_at, message)
                 SELECT * FROM jsonb_to_recordset(\(commits.text)::jsonb)
                     AS c(sha text, author_name text, author_email text, authored_at double precision, message text)
                 ON CONFLICT (sha) DO NOTHING
                 """, logger: logger)
         }
-        try await connection.query("""
+        try await connection.query(
+            """
             INSERT INTO audit (\(unescaped: Self.identity("sequence", kept: entries[0].sequence != 0))at, actor, address, action, detail, commit_sha, serial)
             SELECT \(unescaped: Self.identity("sequence", kept: entries[0].sequence != 0))at, actor, address, action, detail, commit_sha, serial
             FROM jsonb_to_recordset(\(rows.text)::jsonb)
@@ -83,12 +92,16 @@ extension PostgresStateStore {
         do {
             let lock = StateLock(request)
             let acquired = try await mapped {
-                guard try await Self.single(session.query("SELECT pg_try_advisory_lock(\(Self.lockKey.0), \(Self.lockKey.1))", logger: Self.logger),
-                                            as: Bool.self) == true else { return false }
+                guard
+                    try await Self.single(
+                        session.query("SELECT pg_try_advisory_lock(\(Self.lockKey.0), \(Self.lockKey.1))", logger: Self.logger),
+                        as: Bool.self) == true
+                else { return false }
                 // A row left beside a lock that nobody holds any more is replaced.
                 try await session.query("BEGIN", logger: Self.logger)
                 try await session.query("DELETE FROM state_lock", logger: Self.logger)
-                try await session.query("""
+                try await session.query(
+                    """
                     INSERT INTO state_lock (id, lock_id, holder, process_id, operation, acquired_at, session_pid)
                     VALUES (1, \(lock.id), \(lock.holder), \(lock.processID), \(lock.operation), \(lock.acquiredAt.timeIntervalSince1970), pg_backend_pid())
                     """, logger: Self.logger)
@@ -111,7 +124,9 @@ extension PostgresStateStore {
             if let lock = try await currentLock() { return lock }
             try await Task.sleep(nanoseconds: 20_000_000)
         }
-        let pid = try await withConnection { connection in try await Self.single(connection.query(PostgresQuery(unsafeSQL: Self.lockHolderPID), logger: Self.logger), as: Int32.self) }
+        let pid = try await withConnection { connection in
+            try await Self.single(connection.query(PostgresQuery(unsafeSQL: Self.lockHolderPID), logger: Self.logger), as: Int32.self)
+        }
         return StateLock(id: "", holder: "another PostgreSQL session", processID: pid ?? 0, operation: "unknown", acquiredAt: date)
     }
 
@@ -137,7 +152,8 @@ extension PostgresStateStore {
 
     /// The lock's row when a session still holds the advisory lock, with that session's pid.
     static func liveLock(_ connection: PostgresConnection) async throws -> (lock: StateLock, pid: Int32)? {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT lock_id, holder, process_id, operation, acquired_at, session_pid FROM state_lock
             WHERE session_pid = (\(unescaped: lockHolderPID))
             """, logger: logger)
@@ -184,12 +200,15 @@ extension PostgresStateStore {
         var rows = JSONRows()
         for entry in entries {
             let payload = entry.payload
-            rows.add(["sequence": entry.sequence == 0 ? nil : entry.sequence, "run": entry.run, "address": entry.address.description,
-                      "action": entry.action, "status": entry.status.rawValue, "message_id": entry.messageID, "detail": entry.detail,
-                      "at": entry.at.timeIntervalSince1970, "parent": payload?.parent?.description, "engine": payload?.engine,
-                      "attributes": payload?.attributes.json, "previous": payload?.previous?.json])
+            rows.add([
+                "sequence": entry.sequence == 0 ? nil : entry.sequence, "run": entry.run, "address": entry.address.description,
+                "action": entry.action, "status": entry.status.rawValue, "message_id": entry.messageID, "detail": entry.detail,
+                "at": entry.at.timeIntervalSince1970, "parent": payload?.parent?.description, "engine": payload?.engine,
+                "attributes": payload?.attributes.json, "previous": payload?.previous?.json,
+            ])
         }
-        let inserted = try await connection.query("""
+        let inserted = try await connection.query(
+            """
             INSERT INTO journal (\(unescaped: Self.identity("sequence", kept: entries[0].sequence != 0))run, address, action, status, message_id, detail, at,
                                  parent, engine, attributes, previous)
             SELECT \(unescaped: Self.identity("sequence", kept: entries[0].sequence != 0))run, address, action, status, message_id, detail, at,
@@ -216,7 +235,8 @@ extension PostgresStateStore {
     public func journal(run: String?) async throws -> [JournalEntry] {
         let store = description
         return try await withConnection { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT \(unescaped: Self.journalColumns) FROM journal WHERE \(run)::text IS NULL OR run = \(run) ORDER BY sequence
                 """, logger: Self.logger)
             return try await Self.journalEntries(rows, store: store)
@@ -226,7 +246,8 @@ extension PostgresStateStore {
     public func unresolvedJournal() async throws -> [JournalEntry] {
         let store = description
         return try await withConnection { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT \(unescaped: Self.journalColumns) FROM journal AS j
                 WHERE j.status = 'pending'
                   AND NOT EXISTS (SELECT 1 FROM journal AS later WHERE later.message_id = j.message_id AND later.sequence > j.sequence)
@@ -244,11 +265,14 @@ extension PostgresStateStore {
             }
             var payload: JournalEntry.Payload?
             if let engine = row.9, let attributes = row.10 {
-                payload = JournalEntry.Payload(parent: row.8.flatMap(ResourceAddress.init(parsing:)), engine: engine,
-                                               attributes: AttributeDocument(json: attributes), previous: row.11.map(AttributeDocument.init(json:)))
+                payload = JournalEntry.Payload(
+                    parent: row.8.flatMap(ResourceAddress.init(parsing:)), engine: engine,
+                    attributes: AttributeDocument(json: attributes), previous: row.11.map(AttributeDocument.init(json:)))
             }
-            entries.append(JournalEntry(sequence: row.0, run: row.1, address: address, action: row.3, status: status, messageID: row.5, detail: row.6,
-                                        payload: payload, at: Date(timeIntervalSince1970: row.7)))
+            entries.append(
+                JournalEntry(
+                    sequence: row.0, run: row.1, address: address, action: row.3, status: status, messageID: row.5, detail: row.6,
+                    payload: payload, at: Date(timeIntervalSince1970: row.7)))
         }
         return entries
     }
@@ -256,7 +280,8 @@ extension PostgresStateStore {
     public func audit(address: ResourceAddress?) async throws -> [AuditEntry] {
         let store = description
         return try await withConnection { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT sequence, at, actor, address, action, detail, serial, commit_sha, author_name, author_email, authored_at, message
                 FROM audit LEFT JOIN git_commit ON git_commit.sha = audit.commit_sha
                 WHERE \(address?.description)::text IS NULL OR address = \(address?.description)
@@ -273,10 +298,13 @@ extension PostgresStateStore {
                 throw StateError.corruptRecord(address: row.3, reason: "audit entry \(row.0) is damaged", store: store)
             }
             let commit = row.7.map { sha in
-                CommitInfo(sha: sha, authorName: row.8 ?? "", authorEmail: row.9 ?? "", authoredAt: Date(timeIntervalSince1970: row.10 ?? 0), message: row.11 ?? "")
+                CommitInfo(
+                    sha: sha, authorName: row.8 ?? "", authorEmail: row.9 ?? "", authoredAt: Date(timeIntervalSince1970: row.10 ?? 0), message: row.11 ?? "")
             }
-            entries.append(AuditEntry(sequence: row.0, at: Date(timeIntervalSince1970: row.1), actor: row.2, address: address, action: row.4,
-                                      detail: row.5, commit: commit, serial: row.6))
+            entries.append(
+                AuditEntry(
+                    sequence: row.0, at: Date(timeIntervalSince1970: row.1), actor: row.2, address: address, action: row.4,
+                    detail: row.5, commit: commit, serial: row.6))
         }
         return entries
     }

@@ -39,7 +39,9 @@ public struct BaseRevision {
             var text: String
         }
         func key(_ diagnostic: Diagnostic) -> Key {
-            Key(file: repository.relativePath(diagnostic.location.file), line: diagnostic.location.line, column: diagnostic.location.column, text: diagnostic.text)
+            Key(
+                file: repository.relativePath(diagnostic.location.file), line: diagnostic.location.line, column: diagnostic.location.column,
+                text: diagnostic.text)
         }
         let before = (try? workspace?.validate())?.diagnostics ?? []
         let known = Set(before.map(key))

@@ -38,24 +38,31 @@ public struct DiffRun: Sendable {
         let baseSide = try BaseRevision(base, of: headSide, config: config, manifests: manifests)
         let headReport = try headSide.validate()
         guard headReport.isValid else {
-            throw RunError(description: "error: the manifests of \(head.map { "head \($0)" } ?? "the working tree") are not valid, so there is nothing to compare (run provisor validate\(head.map { " --ref \($0)" } ?? "") and fix the errors above)",
-                           diagnostics: headReport.diagnostics)
+            throw RunError(
+                description:
+                    "error: the manifests of \(head.map { "head \($0)" } ?? "the working tree") are not valid, so there is nothing to compare (run provisor validate\(head.map { " --ref \($0)" } ?? "") and fix the errors above)",
+                diagnostics: headReport.diagnostics)
         }
         // No manifests folder at base: everything is new.
         let baseReport = try baseSide.workspace?.validate()
         if let baseReport, !baseReport.isValid {
-            throw RunError(description: "error: the manifests at base \(base) (\(baseSide.commit.shortSHA)) are not valid, so there is nothing to compare with (run provisor validate --ref \(base) to see the errors above)",
-                           diagnostics: baseReport.diagnostics)
+            throw RunError(
+                description:
+                    "error: the manifests at base \(base) (\(baseSide.commit.shortSHA)) are not valid, so there is nothing to compare with (run provisor validate --ref \(base) to see the errors above)",
+                diagnostics: baseReport.diagnostics)
         }
-        let recorded = baseReport.map { report in
-            report.desired.resources.map { resource in
-                RecordedResource(address: resource.address, parent: resource.parent, engine: resource.engine,
-                                 attributes: AttributeDocument(resource.attributes), serial: 0, updatedAt: .distantPast)
-            }
-        } ?? []
+        let recorded =
+            baseReport.map { report in
+                report.desired.resources.map { resource in
+                    RecordedResource(
+                        address: resource.address, parent: resource.parent, engine: resource.engine,
+                        attributes: AttributeDocument(resource.attributes), serial: 0, updatedAt: .distantPast)
+                }
+            } ?? []
         let differences = try StateError.reading("base \(base)") { try Differ.diff(desired: headReport.desired, recorded: recorded) }
-        var plan = Planner.plan(differences, state: StateHeader(lineage: nil, serial: 0, resourceCount: recorded.count),
-                                policy: SafetyPolicy(headSide.config.safety, allowedDeletes: nil))
+        var plan = Planner.plan(
+            differences, state: StateHeader(lineage: nil, serial: 0, resourceCount: recorded.count),
+            policy: SafetyPolicy(headSide.config.safety, allowedDeletes: nil))
         plan.commit = headSide.commit
         return Outcome(plan: plan, baseCommit: baseSide.commit, headCommit: headSide.commit, files: baseSide.files)
     }

@@ -28,7 +28,8 @@ public struct DriftRun: Sendable {
         let store = try await workspace.openState()
         let snapshot = try await store.snapshot()
         if let customer, !report.desired.resources.contains(where: { $0.address.customer == customer }),
-           !snapshot.resources.contains(where: { $0.address.customer == customer }) {
+            !snapshot.resources.contains(where: { $0.address.customer == customer })
+        {
             throw RunError(description: "error: no customer '\(customer)' in the manifests or the recorded state (check --customer; codes are case-sensitive)")
         }
         stopwatch.lap("read state")
@@ -36,11 +37,13 @@ public struct DriftRun: Sendable {
         stopwatch.lap("read engines")
         try await readings.keep(in: store, at: workspace.clock.now())
         stopwatch.lap("keep readings")
-        let drifts = try readings.drifts(desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore,
-                                         customer: customer, store: store.description)
+        let drifts = try readings.drifts(
+            desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore,
+            customer: customer, store: store.description)
         stopwatch.lap("compare")
-        return Outcome(drifts: drifts, observations: readings.scoped(to: customer),
-                       recorded: snapshot.resources.filter { customer == nil || $0.address.customer == customer },
-                       store: store.description, stopwatch: stopwatch)
+        return Outcome(
+            drifts: drifts, observations: readings.scoped(to: customer),
+            recorded: snapshot.resources.filter { customer == nil || $0.address.customer == customer },
+            store: store.description, stopwatch: stopwatch)
     }
 }

@@ -22,8 +22,10 @@ public struct EngineReadings: Sendable {
     }
 
     /// Asks every engine in `adapters` at once: the one place engines are read concurrently.
-    public static func ask<Answer: Sendable>(_ adapters: [String: any EngineAdapter],
-                                             _ question: @escaping @Sendable (any EngineAdapter) async -> Answer) async -> [String: Answer] {
+    public static func ask<Answer: Sendable>(
+        _ adapters: [String: any EngineAdapter],
+        _ question: @escaping @Sendable (any EngineAdapter) async -> Answer
+    ) async -> [String: Answer] {
         await withTaskGroup(of: (String, Answer).self) { group in
             for (name, adapter) in adapters { group.addTask { (name, await question(adapter)) } }
             var all: [String: Answer] = [:]
@@ -52,9 +54,10 @@ public struct EngineReadings: Sendable {
     public func drifts(desired: DesiredState, recorded: StateSnapshot, ignore: [DriftIgnoreRule], customer: String?, store: String) throws -> [Drift] {
         let belongs = { (address: ResourceAddress) in customer == nil || address.customer == customer }
         return try StateError.reading(store) {
-            try DriftDetector.detect(desired: Set(desired.resources.map(\.address).filter(belongs)),
-                                     recorded: recorded.resources.filter { belongs($0.address) },
-                                     observations: scoped(to: customer), ignore: ignore)
+            try DriftDetector.detect(
+                desired: Set(desired.resources.map(\.address).filter(belongs)),
+                recorded: recorded.resources.filter { belongs($0.address) },
+                observations: scoped(to: customer), ignore: ignore)
         }
     }
 }

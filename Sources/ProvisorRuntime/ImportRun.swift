@@ -16,8 +16,10 @@ public struct ImportRun: Sendable {
     public var simulate: String?
     public var actor: String
 
-    public init(engines: [String], customers: [String] = [], out: String? = nil, dryRun: Bool = false, simulate: String? = nil,
-                actor: String = LockRequest.currentUser) {
+    public init(
+        engines: [String], customers: [String] = [], out: String? = nil, dryRun: Bool = false, simulate: String? = nil,
+        actor: String = LockRequest.currentUser
+    ) {
         self.engines = engines
         self.customers = customers
         self.out = out
@@ -44,14 +46,16 @@ public struct ImportRun: Sendable {
         var stopwatch = Stopwatch(after: report.timings)
 
         let engines = Array(Set(self.engines)).sorted()
-        let readings = try await EngineReadings.read(report.estate.engines.filter { engines.contains($0.name.value) }, workspace: workspace,
-                                                     recorded: .empty, simulate: simulate)
+        let readings = try await EngineReadings.read(
+            report.estate.engines.filter { engines.contains($0.name.value) }, workspace: workspace,
+            recorded: .empty, simulate: simulate)
         var observed: [ObservedResource] = []
         for name in engines {
             switch readings.observations[name] {
             case .observed(let resources, _)?: observed += resources
             case .unreadable(let reason)?, .unsupported(let reason)?:
-                throw RunError(description: "error: engine \(name) cannot be read, so there is nothing to import from it: \(reason); nothing was written or recorded")
+                throw RunError(
+                    description: "error: engine \(name) cannot be read, so there is nothing to import from it: \(reason); nothing was written or recorded")
             case nil:
                 throw RunError(description: "error: engine \(name) was not read; nothing was written or recorded")
             }
@@ -66,8 +70,10 @@ public struct ImportRun: Sendable {
             do {
                 return try Importer.prepare(request, source: workspace.source, ownership: workspace.ownership, existing: report, recorded: snapshot)
             } catch let invalid as ImportDraftError {
-                throw RunError(description: "error: the manifests import would write do not validate, so nothing was written or recorded; fix the engine's data, or leave those customers out with --customer",
-                               diagnostics: invalid.diagnostics)
+                throw RunError(
+                    description:
+                        "error: the manifests import would write do not validate, so nothing was written or recorded; fix the engine's data, or leave those customers out with --customer",
+                    diagnostics: invalid.diagnostics)
             }
         }
         // Decided against the state as it is, read without creating it: a dry run, a failure or
@@ -100,7 +106,8 @@ public struct ImportRun: Sendable {
     private func outputFolder(_ workspace: Workspace) throws -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: workspace.manifests, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw RunError(description: "error: import writes new files into the manifests directory, but '\(workspace.manifests)' is not a directory (check --manifests)")
+            throw RunError(
+                description: "error: import writes new files into the manifests directory, but '\(workspace.manifests)' is not a directory (check --manifests)")
         }
         // Written as DirectorySource lists paths, so drafted files are found among the existing ones.
         let prefix = DirectorySource(root: workspace.manifests).listingPrefix
@@ -109,7 +116,10 @@ public struct ImportRun: Sendable {
         let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
         let base = absolute(workspace.manifests), target = absolute(out)
         guard target == base || target.hasPrefix(base + "/") else {
-            throw RunError(description: "error: --out '\(out)' is outside the manifests directory '\(workspace.manifests)'; the next reconcile would not read what import adopts, and would deprovision it (choose a folder inside it)")
+            throw RunError(
+                description:
+                    "error: --out '\(out)' is outside the manifests directory '\(workspace.manifests)'; the next reconcile would not read what import adopts, and would deprovision it (choose a folder inside it)"
+            )
         }
         return listed(target.dropFirst(base.count).drop { $0 == "/" })
     }

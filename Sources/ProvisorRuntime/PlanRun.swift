@@ -42,8 +42,9 @@ public struct PlanRun: Sendable {
             refreshed = try Refresh(readings, desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore, store: recorded.description)
             stopwatch.lap("read engines")
         }
-        let plan = try Self.plan(report.desired, against: snapshot, refresh: refreshed, in: workspace, allowedDeletes: allowedDeletes,
-                                 allowedReprovisions: allowedReprovisions, store: recorded.description)
+        let plan = try Self.plan(
+            report.desired, against: snapshot, refresh: refreshed, in: workspace, allowedDeletes: allowedDeletes,
+            allowedReprovisions: allowedReprovisions, store: recorded.description)
         stopwatch.lap("plan")
         return Outcome(plan: plan, refresh: refreshed, recorded: recorded, stopwatch: stopwatch)
     }
@@ -51,8 +52,10 @@ public struct PlanRun: Sendable {
     /// The plan from `recorded` (as the refresh found it, when there was one) to `desired`,
     /// under provisor.yaml's safety rules and the allowances given: the one planning step
     /// planning and applying share.
-    static func plan(_ desired: DesiredState, against recorded: StateSnapshot, refresh: Refresh?, in workspace: Workspace,
-                     allowedDeletes: Int?, allowedReprovisions: Int?, store: String) throws -> ChangePlan {
+    static func plan(
+        _ desired: DesiredState, against recorded: StateSnapshot, refresh: Refresh?, in workspace: Workspace,
+        allowedDeletes: Int?, allowedReprovisions: Int?, store: String
+    ) throws -> ChangePlan {
         let policy = SafetyPolicy(workspace.config.safety, allowedDeletes: allowedDeletes, allowedReprovisions: allowedReprovisions)
         var plan = try StateError.reading(store) { try Planner.plan(desired: desired, state: refresh?.snapshot ?? recorded, policy: policy) }
         plan.refusals += policy.reprovisionRefusals(count: refresh?.missing ?? 0, recorded: recorded.header.resourceCount)

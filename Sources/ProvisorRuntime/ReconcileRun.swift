@@ -20,8 +20,10 @@ public struct ReconcileRun: Sendable {
     /// A rehearsal's folder: every engine is the simulated engine there.
     public var simulate: String?
 
-    public init(allowedDeletes: Int? = nil, allowedReprovisions: Int? = nil, refresh: Bool = false, saved: SavedPlan? = nil,
-                concurrency: Int = 8, actor: String = LockRequest.currentUser, simulate: String? = nil) {
+    public init(
+        allowedDeletes: Int? = nil, allowedReprovisions: Int? = nil, refresh: Bool = false, saved: SavedPlan? = nil,
+        concurrency: Int = 8, actor: String = LockRequest.currentUser, simulate: String? = nil
+    ) {
         self.allowedDeletes = allowedDeletes
         self.allowedReprovisions = allowedReprovisions
         self.refresh = refresh
@@ -48,15 +50,18 @@ public struct ReconcileRun: Sendable {
         let store = try await workspace.openState()
         return try await store.withLock("reconcile", clock: workspace.clock) {
             try await workspace.withEngines(report.estate.engines, processes: concurrency, outbox: store, simulate: simulate) { adapters in
-                let applier = Applier(store: store, adapters: adapters, secrets: workspace.secrets,
-                                      options: .init(concurrency: concurrency, actor: actor, commit: workspace.commit, clock: workspace.clock))
+                let applier = Applier(
+                    store: store, adapters: adapters, secrets: workspace.secrets,
+                    options: .init(concurrency: concurrency, actor: actor, commit: workspace.commit, clock: workspace.clock))
                 return try await apply(report, store: store, applier: applier, adapters: adapters, workspace: workspace, observer: observer)
             }
         }
     }
 
-    private func apply(_ report: ManifestPipeline.Report, store: ProvisorState, applier: Applier, adapters: [String: any EngineAdapter],
-                       workspace: Workspace, observer: some RunObserver) async throws -> Outcome {
+    private func apply(
+        _ report: ManifestPipeline.Report, store: ProvisorState, applier: Applier, adapters: [String: any EngineAdapter],
+        workspace: Workspace, observer: some RunObserver
+    ) async throws -> Outcome {
         var results: [Applier.Result] = []
         // What an interrupted run sent (or was about to) goes again first, with the same ids.
         if saved == nil {
@@ -75,9 +80,10 @@ public struct ReconcileRun: Sendable {
         }
         // A saved plan's deletions were accepted when it was reviewed; the protections that no
         // allowance lifts still apply.
-        let plan = try PlanRun.plan(report.desired, against: snapshot, refresh: refreshed, in: workspace,
-                                    allowedDeletes: saved?.deletes ?? allowedDeletes, allowedReprovisions: allowedReprovisions,
-                                    store: store.description)
+        let plan = try PlanRun.plan(
+            report.desired, against: snapshot, refresh: refreshed, in: workspace,
+            allowedDeletes: saved?.deletes ?? allowedDeletes, allowedReprovisions: allowedReprovisions,
+            store: store.description)
         if let saved { try saved.check(against: plan, store: store.description) }
         if plan.isRefused {
             let errors = plan.refusals.map { "error: \($0)" }.joined(separator: "\n")

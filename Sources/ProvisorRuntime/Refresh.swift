@@ -20,9 +20,13 @@ public struct Refresh: Sendable {
     /// What the refresh found, for the lines before the plan.
     public var summary: String {
         let count = { (kind: Drift.Kind) in drifts.count { $0.kind == kind } }
-        var lines = ["Refreshed from the engines: \(count(.changed)) changed out of band (restored), \(count(.missing)) missing (provisioned again), \(count(.unmanaged)) unmanaged (left alone), \(count(.unknown)) unknown."]
+        var lines = [
+            "Refreshed from the engines: \(count(.changed)) changed out of band (restored), \(count(.missing)) missing (provisioned again), \(count(.unmanaged)) unmanaged (left alone), \(count(.unknown)) unknown."
+        ]
         for drift in drifts where drift.kind == .unknown {
-            lines.append("Engine \(drift.engine) is unknown (\(drift.reason ?? "it could not be read")): its \(drift.affected) recorded resource\(drift.affected == 1 ? " is" : "s are") planned as recorded, never as absent.")
+            lines.append(
+                "Engine \(drift.engine) is unknown (\(drift.reason ?? "it could not be read")): its \(drift.affected) recorded resource\(drift.affected == 1 ? " is" : "s are") planned as recorded, never as absent."
+            )
         }
         return lines.joined(separator: "\n") + "\n"
     }

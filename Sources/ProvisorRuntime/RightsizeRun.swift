@@ -14,8 +14,10 @@ public struct RightsizeRun: Sendable {
     public var actor: String
     public var concurrency: Int
 
-    public init(dryRun: Bool, pinned: Date? = nil, customer: String? = nil, simulate: String? = nil, actor: String = LockRequest.currentUser,
-                concurrency: Int = 8) {
+    public init(
+        dryRun: Bool, pinned: Date? = nil, customer: String? = nil, simulate: String? = nil, actor: String = LockRequest.currentUser,
+        concurrency: Int = 8
+    ) {
         self.dryRun = dryRun
         self.pinned = pinned
         self.customer = customer
@@ -49,15 +51,19 @@ public struct RightsizeRun: Sendable {
         let store = try await workspace.openState()
         return try await store.withLock("rightsize", clock: workspace.clock) {
             try await workspace.withEngines(licensed, outbox: store, simulate: simulate, simulatedDate: pinned) { adapters in
-                let adjuster = SubscriptionAdjuster(store: store, adapters: adapters, secrets: workspace.secrets, options: .init(
-                    concurrency: concurrency, actor: actor, commit: workspace.commit, clock: workspace.clock))
+                let adjuster = SubscriptionAdjuster(
+                    store: store, adapters: adapters, secrets: workspace.secrets,
+                    options: .init(
+                        concurrency: concurrency, actor: actor, commit: workspace.commit, clock: workspace.clock))
                 return try await decide(report, engines: engines, adapters: adapters, adjuster: adjuster, in: workspace)
             }
         }
     }
 
-    private func decide(_ report: ManifestPipeline.Report, engines: Set<String>, adapters: [String: any EngineAdapter],
-                        adjuster: SubscriptionAdjuster?, in workspace: Workspace) async throws -> Outcome {
+    private func decide(
+        _ report: ManifestPipeline.Report, engines: Set<String>, adapters: [String: any EngineAdapter],
+        adjuster: SubscriptionAdjuster?, in workspace: Workspace
+    ) async throws -> Outcome {
         var stopwatch = Stopwatch(after: report.timings)
         var results: [SubscriptionAdjuster.Result] = []
         if let adjuster { results = try await adjuster.resume(desired: report.desired) }

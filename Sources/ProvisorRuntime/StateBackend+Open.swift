@@ -54,7 +54,10 @@ extension RepositoryConfig.StateBackend {
                     throw RunError(description: "error: \(url) does not hold a postgres:// URL (\(fix))")
                 }
             } else if URLComponents(string: url)?.password != nil {
-                throw RunError(description: "error: --state holds a password, which would show in the process list and the shell's history; set PGPASSWORD instead, or pass --state env:NAME with the whole URL in the variable NAME")
+                throw RunError(
+                    description:
+                        "error: --state holds a password, which would show in the process list and the shell's history; set PGPASSWORD instead, or pass --state env:NAME with the whole URL in the variable NAME"
+                )
             }
             let secret = try password.map { try secrets.resolve($0) } ?? ProcessInfo.processInfo.environment["PGPASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
             return try PostgresLocation(url: text, password: secret)

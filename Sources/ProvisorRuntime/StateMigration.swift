@@ -37,7 +37,9 @@ public struct StateMigration: Sendable {
         // Checked before the target is created, so a refused copy leaves no new file behind.
         if case .sqlite(let path) = target, FileManager.default.fileExists(atPath: path), let existing = try await target.openExisting(directory: directory) {
             let header = try await existing.header()
-            if header.serial > 0 || header.resourceCount > 0 { throw StateError.notEmpty(store: existing.description, serial: header.serial, resources: header.resourceCount) }
+            if header.serial > 0 || header.resourceCount > 0 {
+                throw StateError.notEmpty(store: existing.description, serial: header.serial, resources: header.resourceCount)
+            }
         }
         // A SQLite file this copy creates is removed again when the copy fails.
         var created: String?

@@ -10,12 +10,16 @@ extension Workspace {
     /// - `outbox`: the state's outbox, for `outbox` engines (nil when nothing is sent).
     /// - `simulate`: a rehearsal's folder; every engine is then the simulated engine.
     /// - `simulatedDate`: the date the simulated engines stand at for the run.
-    public func withEngines<Result: Sendable>(_ engines: [Engine], processes: Int = 1, outbox: (any OutboxStore)? = nil, simulate: String?,
-                                              simulatedDate: Date? = nil,
-                                              _ body: ([String: any EngineAdapter]) async throws -> Result) async throws -> Result {
-        let adapters = EngineAdapterFactory.make(engines, settings: .init(
-            directory: directory, processes: processes, secrets: secrets, outbox: outbox, simulateInto: simulate,
-            clock: clock, simulatedDate: simulatedDate))
+    public func withEngines<Result: Sendable>(
+        _ engines: [Engine], processes: Int = 1, outbox: (any OutboxStore)? = nil, simulate: String?,
+        simulatedDate: Date? = nil,
+        _ body: ([String: any EngineAdapter]) async throws -> Result
+    ) async throws -> Result {
+        let adapters = EngineAdapterFactory.make(
+            engines,
+            settings: .init(
+                directory: directory, processes: processes, secrets: secrets, outbox: outbox, simulateInto: simulate,
+                clock: clock, simulatedDate: simulatedDate))
         let outcome: Swift.Result<Result, Error>
         do { outcome = .success(try await body(adapters)) } catch { outcome = .failure(error) }
         // Shut down even when the run was interrupted: no engine process outlives it.

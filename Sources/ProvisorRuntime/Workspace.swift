@@ -49,8 +49,10 @@ public struct Workspace: Sendable {
     /// with `--repo`) when present, and the manifests are `--manifests`, else `manifests:`,
     /// else ./manifests. With a revision, `--config` (default provisor.yaml) and `--manifests`
     /// are paths from the repository's top folder, read from that revision's tree.
-    public static func open(config configOption: String?, manifests manifestsOption: String?, state stateOption: String?,
-                     repository: GitRepository? = nil, revision: String? = nil) throws -> Workspace {
+    public static func open(
+        config configOption: String?, manifests manifestsOption: String?, state stateOption: String?,
+        repository: GitRepository? = nil, revision: String? = nil
+    ) throws -> Workspace {
         let top = repository?.prefix ?? ""
         var configPath: String?
         var parsed: (config: RepositoryConfig, diagnostics: [Diagnostic])?
@@ -62,7 +64,9 @@ public struct Workspace: Sendable {
                 configPath = path
                 parsed = RepositoryConfig.parse(bytes, file: path)
             } else if configOption != nil {
-                throw RunError(description: "error: configuration file '\(path)' does not exist at \(revision) (with --ref, --config is a path from the repository's top folder)")
+                throw RunError(
+                    description:
+                        "error: configuration file '\(path)' does not exist at \(revision) (with --ref, --config is a path from the repository's top folder)")
             }
             treeFolder = (path as NSString).deletingLastPathComponent
         } else {
@@ -103,11 +107,11 @@ public struct Workspace: Sendable {
         }
         let ownerFolder = revision != nil ? treeFolder : configDirectory
         let ownerBase = ownerFolder.isEmpty || ownerFolder == "." ? "" : (ownerFolder.hasSuffix("/") ? ownerFolder : ownerFolder + "/")
-        return Workspace(config: config, manifests: manifests, source: source, state: backend, directory: directory,
-                         repository: repository, ownerBase: ownerBase)
+        return Workspace(
+            config: config, manifests: manifests, source: source, state: backend, directory: directory,
+            repository: repository, ownerBase: ownerBase)
     }
 }
-
 
 extension Workspace {
     /// The manifests validated and resolved, or an error saying what a run cannot do because
@@ -115,8 +119,9 @@ extension Workspace {
     public func validReport(_ consequence: String) throws -> ManifestPipeline.Report {
         let report = try validate()
         guard report.isValid else {
-            throw RunError(description: "error: the manifests are not valid, \(consequence) (run provisor validate and fix the errors above)",
-                           diagnostics: report.diagnostics)
+            throw RunError(
+                description: "error: the manifests are not valid, \(consequence) (run provisor validate and fix the errors above)",
+                diagnostics: report.diagnostics)
         }
         return report
     }

@@ -15,36 +15,44 @@ extension SQLiteStateStore {
         while let row = try rows.next() { resources.append(try Self.resource(row, store: store)) }
         let journal = try Row.fetchAll(db, sql: "SELECT \(Self.journalColumns) FROM journal ORDER BY sequence").map { try Self.journalEntry($0, store: store) }
         let outbox = try Row.fetchAll(db, sql: "SELECT \(Self.outboxColumns) FROM outbox ORDER BY position").map { try Self.outboxMessage($0, store: store) }
-        return StateArchive(lineage: header.lineage ?? "", serial: header.serial, resources: resources.sorted { $0.address < $1.address },
-                            journal: journal, audit: try Self.auditEntries(db, address: nil, store: store), outbox: outbox,
-                            observations: try Self.observations(db, store: store))
+        return StateArchive(
+            lineage: header.lineage ?? "", serial: header.serial, resources: resources.sorted { $0.address < $1.address },
+            journal: journal, audit: try Self.auditEntries(db, address: nil, store: store), outbox: outbox,
+            observations: try Self.observations(db, store: store))
     }
 
     public func restore(_ archive: StateArchive, verify: @escaping @Sendable (StateArchive) throws -> Void) async throws {
         let store = description
         try await transaction { db in
             let header = try Self.header(db)
-            let used = try Int.fetchOne(db, sql: """
-                SELECT (SELECT COUNT(*) FROM journal) + (SELECT COUNT(*) FROM audit) + (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM observed_engine)
-                """) ?? 0
+            let used =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT (SELECT COUNT(*) FROM journal) + (SELECT COUNT(*) FROM audit) + (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM observed_engine)
+                        """) ?? 0
             guard header.serial == 0, header.resourceCount == 0, used == 0 else {
                 throw StateError.notEmpty(store: store, serial: header.serial, resources: header.resourceCount)
             }
             try db.execute(sql: "UPDATE state_meta SET value = ? WHERE key = 'lineage'", arguments: [archive.lineage])
             try db.execute(sql: "UPDATE state_meta SET value = ? WHERE key = 'serial'", arguments: [String(archive.serial)])
-            let resource = try db.cachedStatement(sql: """
-                INSERT INTO resource (address, kind, customer, parent, engine, attributes, serial, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let resource = try db.cachedStatement(
+                sql: """
+                    INSERT INTO resource (address, kind, customer, parent, engine, attributes, serial, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
             for item in archive.resources {
-                try resource.execute(arguments: [item.address.description, item.address.kind.rawValue, item.address.customer, item.parent?.description,
-                                                 item.engine, item.attributes.json, item.serial, item.updatedAt.timeIntervalSince1970])
+                try resource.execute(arguments: [
+                    item.address.description, item.address.kind.rawValue, item.address.customer, item.parent?.description,
+                    item.engine, item.attributes.json, item.serial, item.updatedAt.timeIntervalSince1970,
+                ])
             }
             _ = try Self.append(archive.journal, db)
             try Self.appendAudit(archive.audit, serial: nil, db)
             _ = try Self.enqueue(archive.outbox, db)
             for record in archive.observations {
-                try db.execute(sql: "INSERT INTO observed_engine (engine, attempted_at, failure, observed_at) VALUES (?, ?, ?, ?)",
-                               arguments: [record.engine, record.attemptedAt.timeIntervalSince1970, record.failure, record.observedAt?.timeIntervalSince1970])
+                try db.execute(
+                    sql: "INSERT INTO observed_engine (engine, attempted_at, failure, observed_at) VALUES (?, ?, ?, ?)",
+                    arguments: [record.engine, record.attemptedAt.timeIntervalSince1970, record.failure, record.observedAt?.timeIntervalSince1970])
                 try Self.insertObserved(record.resources, engine: record.engine, db)
             }
             try verify(try Self.archive(db, store: store))

@@ -5,15 +5,17 @@ import ProvisorCore
 extension SQLiteStateStore {
     public func recordObservation(_ observation: EngineObservation, engine: String, at date: Date) async throws {
         try await transaction { db in
-            try db.execute(sql: """
-                INSERT INTO observed_engine (engine, attempted_at, failure, observed_at) VALUES (?, ?, NULL, NULL)
-                ON CONFLICT (engine) DO UPDATE SET attempted_at = excluded.attempted_at
-                """, arguments: [engine, date.timeIntervalSince1970])
+            try db.execute(
+                sql: """
+                    INSERT INTO observed_engine (engine, attempted_at, failure, observed_at) VALUES (?, ?, NULL, NULL)
+                    ON CONFLICT (engine) DO UPDATE SET attempted_at = excluded.attempted_at
+                    """, arguments: [engine, date.timeIntervalSince1970])
             switch observation {
             case .unreadable(let reason), .unsupported(let reason):
                 try db.execute(sql: "UPDATE observed_engine SET failure = ? WHERE engine = ?", arguments: [reason, engine])
             case .observed(let resources, let at):
-                try db.execute(sql: "UPDATE observed_engine SET failure = NULL, observed_at = ? WHERE engine = ?", arguments: [at.timeIntervalSince1970, engine])
+                try db.execute(
+                    sql: "UPDATE observed_engine SET failure = NULL, observed_at = ? WHERE engine = ?", arguments: [at.timeIntervalSince1970, engine])
                 try db.execute(sql: "DELETE FROM observed_resource WHERE engine = ?", arguments: [engine])
                 try Self.insertObserved(resources, engine: engine, db)
             }
@@ -44,9 +46,10 @@ extension SQLiteStateStore {
         }
         return try Row.fetchAll(db, sql: "SELECT engine, attempted_at, failure, observed_at FROM observed_engine ORDER BY engine").map { row in
             let engine: String = row[0]
-            return ObservationRecord(engine: engine, attemptedAt: Self.date(row, 1), failure: row[2],
-                                     observedAt: (row[3] as Double?).map(Date.init(timeIntervalSince1970:)),
-                                     resources: (held[engine] ?? []).sorted { $0.address < $1.address })
+            return ObservationRecord(
+                engine: engine, attemptedAt: Self.date(row, 1), failure: row[2],
+                observedAt: (row[3] as Double?).map(Date.init(timeIntervalSince1970:)),
+                resources: (held[engine] ?? []).sorted { $0.address < $1.address })
         }
     }
 }

@@ -13,11 +13,14 @@ extension SQLiteStateStore {
 
     /// Stores the messages not stored yet, at their own position when they have one.
     static func enqueue(_ messages: [OutboxMessage], _ db: Database) throws -> Set<String> {
-        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO outbox (position, message_id, engine, address, action, body, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        let insert = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO outbox (position, message_id, engine, address, action, body, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
         var added = Set<String>()
         for message in messages {
-            try insert.execute(arguments: [message.position == 0 ? nil : message.position, message.id, message.engine, message.address.description,
-                                           message.action, message.body, message.at.timeIntervalSince1970])
+            try insert.execute(arguments: [
+                message.position == 0 ? nil : message.position, message.id, message.engine, message.address.description,
+                message.action, message.body, message.at.timeIntervalSince1970,
+            ])
             if db.changesCount > 0 { added.insert(message.id) }
         }
         return added
@@ -28,8 +31,10 @@ extension SQLiteStateStore {
     public func outbox(engine: String, after: Int64, limit: Int) async throws -> [OutboxMessage] {
         let store = description
         return try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.outboxColumns) FROM outbox WHERE engine = ? AND position > ? ORDER BY position LIMIT ?",
-                             arguments: [engine, after, limit]).map { try Self.outboxMessage($0, store: store) }
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.outboxColumns) FROM outbox WHERE engine = ? AND position > ? ORDER BY position LIMIT ?",
+                arguments: [engine, after, limit]
+            ).map { try Self.outboxMessage($0, store: store) }
         }
     }
 

@@ -24,10 +24,17 @@ extension SQLiteStateStore {
         return try await pool.read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
-            if let kind = filter.kind { conditions.append("kind = ?"); arguments += [kind.rawValue] }
-            if let customer = filter.customer { conditions.append("customer = ?"); arguments += [customer] }
+            if let kind = filter.kind {
+                conditions.append("kind = ?")
+                arguments += [kind.rawValue]
+            }
+            if let customer = filter.customer {
+                conditions.append("customer = ?")
+                arguments += [customer]
+            }
             let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-            let rows = try Row.fetchCursor(db, sql: "SELECT address, parent, engine, attributes, serial, updated_at FROM resource" + whereClause, arguments: arguments)
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT address, parent, engine, attributes, serial, updated_at FROM resource" + whereClause, arguments: arguments)
             var resources: [RecordedResource] = []
             while let row = try rows.next() { resources.append(try Self.resource(row, store: store)) }
             return resources.sorted { $0.address < $1.address }
@@ -37,8 +44,10 @@ extension SQLiteStateStore {
     public func resource(at address: ResourceAddress) async throws -> RecordedResource? {
         let store = description
         return try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT address, parent, engine, attributes, serial, updated_at FROM resource WHERE address = ?",
-                             arguments: [address.description]).map { try Self.resource($0, store: store) }
+            try Row.fetchOne(
+                db, sql: "SELECT address, parent, engine, attributes, serial, updated_at FROM resource WHERE address = ?",
+                arguments: [address.description]
+            ).map { try Self.resource($0, store: store) }
         }
     }
 
@@ -55,8 +64,9 @@ extension SQLiteStateStore {
             throw StateError.corruptRecord(address: text, reason: "not a resource address", store: store)
         }
         let parentText: String? = row[1]
-        return RecordedResource(address: address, parent: parentText.flatMap(ResourceAddress.init(parsing:)), engine: row[2],
-                                attributes: AttributeDocument(json: row[3]), serial: row[4], updatedAt: date(row, 5))
+        return RecordedResource(
+            address: address, parent: parentText.flatMap(ResourceAddress.init(parsing:)), engine: row[2],
+            attributes: AttributeDocument(json: row[3]), serial: row[4], updatedAt: date(row, 5))
     }
 
     /// Times are stored as seconds since 1970 (UTC), which keep their precision and read fast.

@@ -13,14 +13,17 @@ extension SQLiteStateStore {
                 throw StateError.serialMismatch(expected: expected, found: current.serial, store: store)
             }
             let serial = current.serial + 1
-            let upsert = try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO resource (address, kind, customer, parent, engine, attributes, serial, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let upsert = try db.cachedStatement(
+                sql: """
+                    INSERT OR REPLACE INTO resource (address, kind, customer, parent, engine, attributes, serial, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
             for resource in write.upserts {
-                try upsert.execute(arguments: [resource.address.description, resource.address.kind.rawValue, resource.address.customer,
-                                               resource.parent?.description, resource.engine, resource.attributes.json, serial,
-                                               write.at.timeIntervalSince1970])
+                try upsert.execute(arguments: [
+                    resource.address.description, resource.address.kind.rawValue, resource.address.customer,
+                    resource.parent?.description, resource.engine, resource.attributes.json, serial,
+                    write.at.timeIntervalSince1970,
+                ])
             }
             let delete = try db.cachedStatement(sql: "DELETE FROM resource WHERE address = ?")
             for address in write.deletes { try delete.execute(arguments: [address.description]) }
@@ -34,15 +37,21 @@ extension SQLiteStateStore {
     /// Appends audit entries (and the commits they name, once each) with `serial`, else their
     /// own serial and sequence (a restored archive's).
     static func appendAudit(_ entries: [AuditEntry], serial: Int?, _ db: Database) throws {
-        let audit = try db.cachedStatement(sql: "INSERT INTO audit (sequence, at, actor, address, action, detail, commit_sha, serial) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        let audit = try db.cachedStatement(
+            sql: "INSERT INTO audit (sequence, at, actor, address, action, detail, commit_sha, serial) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         var commits: Set<String> = []
-        let recordCommit = try db.cachedStatement(sql: "INSERT OR IGNORE INTO git_commit (sha, author_name, author_email, authored_at, message) VALUES (?, ?, ?, ?, ?)")
+        let recordCommit = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO git_commit (sha, author_name, author_email, authored_at, message) VALUES (?, ?, ?, ?, ?)")
         for entry in entries {
             if let commit = entry.commit, commits.insert(commit.sha).inserted {
-                try recordCommit.execute(arguments: [commit.sha, commit.authorName, commit.authorEmail, commit.authoredAt.timeIntervalSince1970, commit.message])
+                try recordCommit.execute(arguments: [
+                    commit.sha, commit.authorName, commit.authorEmail, commit.authoredAt.timeIntervalSince1970, commit.message,
+                ])
             }
-            try audit.execute(arguments: [entry.sequence == 0 ? nil : entry.sequence, entry.at.timeIntervalSince1970, entry.actor, entry.address.description,
-                                          entry.action, entry.detail, entry.commit?.sha, serial ?? entry.serial])
+            try audit.execute(arguments: [
+                entry.sequence == 0 ? nil : entry.sequence, entry.at.timeIntervalSince1970, entry.actor, entry.address.description,
+                entry.action, entry.detail, entry.commit?.sha, serial ?? entry.serial,
+            ])
         }
     }
 
@@ -51,8 +60,9 @@ extension SQLiteStateStore {
         let acquired = try await transaction { db in
             if let holder = try Self.lock(db) { throw StateError.locked(holder, store: store) }
             let lock = StateLock(request)
-            try db.execute(sql: "INSERT INTO state_lock (id, lock_id, holder, process_id, operation, acquired_at) VALUES (1, ?, ?, ?, ?, ?)",
-                           arguments: [lock.id, lock.holder, lock.processID, lock.operation, lock.acquiredAt.timeIntervalSince1970])
+            try db.execute(
+                sql: "INSERT INTO state_lock (id, lock_id, holder, process_id, operation, acquired_at) VALUES (1, ?, ?, ?, ?, ?)",
+                arguments: [lock.id, lock.holder, lock.processID, lock.operation, lock.acquiredAt.timeIntervalSince1970])
             return lock
         }
         held.id = acquired.id
@@ -102,15 +112,19 @@ extension SQLiteStateStore {
 
     static func append(_ entries: [JournalEntry], _ db: Database) throws -> [JournalEntry] {
         guard !entries.isEmpty else { return [] }
-        let insert = try db.cachedStatement(sql: """
-            INSERT INTO journal (sequence, run, address, action, status, message_id, detail, at, parent, engine, attributes, previous)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO journal (sequence, run, address, action, status, message_id, detail, at, parent, engine, attributes, previous)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
         return try entries.map { entry in
             let payload = entry.payload
-            try insert.execute(arguments: [entry.sequence == 0 ? nil : entry.sequence, entry.run, entry.address.description, entry.action, entry.status.rawValue, entry.messageID, entry.detail,
-                                           entry.at.timeIntervalSince1970, payload?.parent?.description, payload?.engine,
-                                           payload?.attributes.json, payload?.previous?.json])
+            try insert.execute(arguments: [
+                entry.sequence == 0 ? nil : entry.sequence, entry.run, entry.address.description, entry.action, entry.status.rawValue, entry.messageID,
+                entry.detail,
+                entry.at.timeIntervalSince1970, payload?.parent?.description, payload?.engine,
+                payload?.attributes.json, payload?.previous?.json,
+            ])
             var stored = entry
             stored.sequence = db.lastInsertedRowID
             return stored
@@ -148,11 +162,13 @@ extension SQLiteStateStore {
         var payload: JournalEntry.Payload?
         if let engine: String = row[9], let attributes: String = row[10] {
             let parent: String? = row[8], previous: String? = row[11]
-            payload = JournalEntry.Payload(parent: parent.flatMap(ResourceAddress.init(parsing:)), engine: engine,
-                                           attributes: AttributeDocument(json: attributes), previous: previous.map(AttributeDocument.init(json:)))
+            payload = JournalEntry.Payload(
+                parent: parent.flatMap(ResourceAddress.init(parsing:)), engine: engine,
+                attributes: AttributeDocument(json: attributes), previous: previous.map(AttributeDocument.init(json:)))
         }
-        return JournalEntry(sequence: row[0], run: row[1], address: address, action: row[3], status: parsed, messageID: row[5], detail: row[6],
-                            payload: payload, at: Self.date(row, 7))
+        return JournalEntry(
+            sequence: row[0], run: row[1], address: address, action: row[3], status: parsed, messageID: row[5], detail: row[6],
+            payload: payload, at: Self.date(row, 7))
     }
 
     public func audit(address: ResourceAddress?) async throws -> [AuditEntry] {
@@ -170,11 +186,13 @@ extension SQLiteStateStore {
                 throw StateError.corruptRecord(address: row[3], reason: "audit entry \(row[0] as Int64) is damaged", store: store)
             }
             let commit = (row[7] as String?).map { sha in
-                CommitInfo(sha: sha, authorName: row[8] ?? "", authorEmail: row[9] ?? "",
-                           authoredAt: Date(timeIntervalSince1970: row[10] ?? 0), message: row[11] ?? "")
+                CommitInfo(
+                    sha: sha, authorName: row[8] ?? "", authorEmail: row[9] ?? "",
+                    authoredAt: Date(timeIntervalSince1970: row[10] ?? 0), message: row[11] ?? "")
             }
-            return AuditEntry(sequence: row[0], at: Self.date(row, 1), actor: row[2], address: parsed, action: row[4], detail: row[5],
-                              commit: commit, serial: row[6])
+            return AuditEntry(
+                sequence: row[0], at: Self.date(row, 1), actor: row[2], address: parsed, action: row[4], detail: row[5],
+                commit: commit, serial: row[6])
         }
     }
 }

@@ -141,7 +141,9 @@ public final class SQLiteStateStore: StateStore, OutboxStore, StateArchiving {
     static func checkContents(_ db: Database, path: String) throws {
         let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         if !tables.contains("state_meta") {
-            let reason = tables.isEmpty ? "it is an SQLite database with no tables, not one Provisor created"
+            let reason =
+                tables.isEmpty
+                ? "it is an SQLite database with no tables, not one Provisor created"
                 : "it is another program's SQLite database (its tables: \(tables.prefix(5).joined(separator: ", "))\(tables.count > 5 ? ", …" : ""))"
             throw StateError.notAState(path: path, reason: reason)
         }

@@ -41,8 +41,9 @@ public final class ExampleRehearsal {
     public init() throws {
         repository = try TemporaryRepository()
         for item in ["provisor.yaml", "manifests"] {
-            try FileManager.default.copyItem(at: Self.packageRoot.appendingPathComponent("examples/\(item)"),
-                                             to: repository.url.appendingPathComponent(item))
+            try FileManager.default.copyItem(
+                at: Self.packageRoot.appendingPathComponent("examples/\(item)"),
+                to: repository.url.appendingPathComponent(item))
         }
         try commit("The example estate")
     }

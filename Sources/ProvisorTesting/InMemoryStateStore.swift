@@ -43,8 +43,9 @@ public actor InMemoryStateStore: StateStore, OutboxStore {
         }
         serial += 1
         for resource in write.upserts {
-            records[resource.address] = RecordedResource(address: resource.address, parent: resource.parent, engine: resource.engine,
-                                                         attributes: resource.attributes, serial: serial, updatedAt: write.at)
+            records[resource.address] = RecordedResource(
+                address: resource.address, parent: resource.parent, engine: resource.engine,
+                attributes: resource.attributes, serial: serial, updatedAt: write.at)
         }
         for address in write.deletes { records[address] = nil }
         for var entry in write.audit {

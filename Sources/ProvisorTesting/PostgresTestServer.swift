@@ -13,7 +13,8 @@ public enum PostgresTestServer {
     public static let certificateAuthority = ProcessInfo.processInfo.environment["PROVISOR_TEST_POSTGRES_CA"]
     public static let required = ProcessInfo.processInfo.environment["PROVISOR_REQUIRE_POSTGRES"] == "1"
     public static var isAvailable: Bool { url != nil }
-    public static let skipped = "no PostgreSQL server: set PROVISOR_TEST_POSTGRES_URL to run the PostgreSQL tests (eval \"$(scripts/postgres-test-cluster.sh start DIR)\" starts one)"
+    public static let skipped =
+        "no PostgreSQL server: set PROVISOR_TEST_POSTGRES_URL to run the PostgreSQL tests (eval \"$(scripts/postgres-test-cluster.sh start DIR)\" starts one)"
 
     /// Runs `body` with the URL of a new, empty database, dropped afterwards.
     public static func withDatabase<T>(_ body: (String) async throws -> T) async throws -> T {

@@ -98,8 +98,9 @@ public enum StateStoreConformance {
                 _ = try await store.acquireLock(LockRequest(holder: "bob@laptop", processID: 42, operation: "rightsize", at: PinnedTime.date))
                 throw ConformanceError("a second lock was granted while the first was held")
             } catch StateError.locked(let holder, _) {
-                try expect(holder.holder == "ann@ci" && holder.processID == 41 && holder.operation == "reconcile" && holder.id == first.id,
-                           "the refusal names who holds the lock, found \(holder)")
+                try expect(
+                    holder.holder == "ann@ci" && holder.processID == 41 && holder.operation == "reconcile" && holder.id == first.id,
+                    "the refusal names who holds the lock, found \(holder)")
                 try expect(abs(holder.acquiredAt.timeIntervalSince(first.acquiredAt)) < 1, "the refusal says since when")
             }
             try expect(try await store.currentLock()?.id == first.id, "the current lock is the first one")
@@ -148,7 +149,8 @@ public enum StateStoreConformance {
                 JournalEntry(run: "r2", address: .customer("OTHER"), action: "create", status: .pending, messageID: "m2", at: PinnedTime.date),
             ])
             let more = try await store.appendJournal([
-                JournalEntry(run: "r1", address: .customer("CUS"), action: "create", status: .succeeded, messageID: "m1", detail: "tenant 42", at: PinnedTime.date),
+                JournalEntry(
+                    run: "r1", address: .customer("CUS"), action: "create", status: .succeeded, messageID: "m1", detail: "tenant 42", at: PinnedTime.date)
             ])
             let sequences = (written + more).map(\.sequence)
             try expect(sequences == sequences.sorted() && Set(sequences).count == 3 && sequences.allSatisfy { $0 > 0 }, "sequences increase: \(sequences)")
@@ -159,8 +161,10 @@ public enum StateStoreConformance {
         case .auditCarriesTheCommitSerial:
             let entry = AuditEntry(at: PinnedTime.date, actor: "ann@ci", address: .customer("CUS"), action: "create", detail: "new in manifests")
             let first = try await store.commit(StateWrite(upserts: samples, audit: [entry], at: PinnedTime.date))
-            let second = try await store.commit(StateWrite(deletes: [samples[3].address],
-                                                           audit: [AuditEntry(at: PinnedTime.date, actor: "ann@ci", address: samples[3].address, action: "delete")], at: PinnedTime.date))
+            let second = try await store.commit(
+                StateWrite(
+                    deletes: [samples[3].address],
+                    audit: [AuditEntry(at: PinnedTime.date, actor: "ann@ci", address: samples[3].address, action: "delete")], at: PinnedTime.date))
             let all = try await store.audit(address: nil)
             try expect(all.map(\.serial) == [first.serial, second.serial], "audit entries carry their commit's serial, found \(all.map(\.serial))")
             try expect(all.map(\.sequence) == all.map(\.sequence).sorted() && all[0].sequence < all[1].sequence, "audit entries in order")
@@ -169,44 +173,71 @@ public enum StateStoreConformance {
             try expect(one[0].commit == nil, "an entry without a commit reads back without one")
 
         case .auditKeepsTheCommitAuthorAndMessage:
-            let commit = CommitInfo(sha: String(repeating: "ab", count: 20), authorName: "Ana Lima", authorEmail: "ana@acme.example",
-                                    authoredAt: Date(timeIntervalSince1970: 1_790_000_000), message: "Add JBL's users\n\nTicket 42: ü ✓\n")
-            let other = CommitInfo(sha: String(repeating: "cd", count: 20), authorName: "Ben", authorEmail: "", authoredAt: Date(timeIntervalSince1970: 0), message: "")
-            try await store.commit(StateWrite(upserts: [samples[0]], audit: [
-                AuditEntry(at: PinnedTime.date, actor: "ci", address: samples[0].address, action: "create", commit: commit),
-                AuditEntry(at: PinnedTime.date, actor: "ci", address: samples[1].address, action: "create", commit: commit),
-            ], at: PinnedTime.date))
-            try await store.commit(StateWrite(audit: [AuditEntry(at: PinnedTime.date, actor: "ci", address: samples[1].address, action: "update", commit: other),
-                                                      AuditEntry(at: PinnedTime.date, actor: "ci", address: samples[2].address, action: "update", commit: commit)], at: PinnedTime.date))
+            let commit = CommitInfo(
+                sha: String(repeating: "ab", count: 20), authorName: "Ana Lima", authorEmail: "ana@acme.example",
+                authoredAt: Date(timeIntervalSince1970: 1_790_000_000), message: "Add JBL's users\n\nTicket 42: ü ✓\n")
+            let other = CommitInfo(
+                sha: String(repeating: "cd", count: 20), authorName: "Ben", authorEmail: "", authoredAt: Date(timeIntervalSince1970: 0), message: "")
+            try await store.commit(
+                StateWrite(
+                    upserts: [samples[0]],
+                    audit: [
+                        AuditEntry(at: PinnedTime.date, actor: "ci", address: samples[0].address, action: "create", commit: commit),
+                        AuditEntry(at: PinnedTime.date, actor: "ci", address: samples[1].address, action: "create", commit: commit),
+                    ], at: PinnedTime.date))
+            try await store.commit(
+                StateWrite(
+                    audit: [
+                        AuditEntry(at: PinnedTime.date, actor: "ci", address: samples[1].address, action: "update", commit: other),
+                        AuditEntry(at: PinnedTime.date, actor: "ci", address: samples[2].address, action: "update", commit: commit),
+                    ], at: PinnedTime.date))
             let all = try await store.audit(address: nil)
-            try expect(all.map(\.commit) == [commit, commit, other, commit], "every entry keeps its commit's SHA, author, time and message, found \(all.map(\.commit))")
+            try expect(
+                all.map(\.commit) == [commit, commit, other, commit], "every entry keeps its commit's SHA, author, time and message, found \(all.map(\.commit))"
+            )
 
         case .unresolvedJournalIsWhatACrashLeftPending:
-            let payload = JournalEntry.Payload(parent: samples[0].parent, engine: samples[0].engine, attributes: samples[0].attributes,
-                                               previous: AttributeDocument([Attribute(name: "name", value: .string("Old"))]))
+            let payload = JournalEntry.Payload(
+                parent: samples[0].parent, engine: samples[0].engine, attributes: samples[0].attributes,
+                previous: AttributeDocument([Attribute(name: "name", value: .string("Old"))]))
             let pending = ["a", "b", "c"].map { id in
-                JournalEntry(run: "run-1", address: samples[0].address, action: "create", status: .pending, messageID: "pm-\(id)", payload: payload, at: PinnedTime.date)
+                JournalEntry(
+                    run: "run-1", address: samples[0].address, action: "create", status: .pending, messageID: "pm-\(id)", payload: payload, at: PinnedTime.date)
             }
             try await store.appendJournal(pending)
             // "a" succeeded with the resource in one commit; "b" failed; "c" was never answered,
             // and a second run left it pending again.
-            try await store.commit(StateWrite(upserts: [samples[0]], audit: [AuditEntry(at: PinnedTime.date, actor: "test", address: samples[0].address, action: "provision")],
-                                              journal: [JournalEntry(run: "run-1", address: samples[0].address, action: "create", status: .succeeded, messageID: "pm-a", at: PinnedTime.date)], at: PinnedTime.date))
-            try await store.appendJournal([JournalEntry(run: "run-1", address: samples[0].address, action: "create", status: .failed, messageID: "pm-b", detail: "refused", at: PinnedTime.date)])
-            try await store.appendJournal([JournalEntry(run: "run-2", address: samples[0].address, action: "create", status: .pending, messageID: "pm-c", payload: payload, at: PinnedTime.date)])
+            try await store.commit(
+                StateWrite(
+                    upserts: [samples[0]], audit: [AuditEntry(at: PinnedTime.date, actor: "test", address: samples[0].address, action: "provision")],
+                    journal: [
+                        JournalEntry(run: "run-1", address: samples[0].address, action: "create", status: .succeeded, messageID: "pm-a", at: PinnedTime.date)
+                    ], at: PinnedTime.date))
+            try await store.appendJournal([
+                JournalEntry(
+                    run: "run-1", address: samples[0].address, action: "create", status: .failed, messageID: "pm-b", detail: "refused", at: PinnedTime.date)
+            ])
+            try await store.appendJournal([
+                JournalEntry(
+                    run: "run-2", address: samples[0].address, action: "create", status: .pending, messageID: "pm-c", payload: payload, at: PinnedTime.date)
+            ])
             let unresolved = try await store.unresolvedJournal()
             try expect(unresolved.map(\.messageID) == ["pm-c"], "only pm-c is unresolved, found \(unresolved.map(\.messageID))")
             try expect(unresolved.first?.run == "run-2", "the latest pending entry of a message is the one returned")
             try expect(unresolved.first?.payload == payload, "the payload reads back exactly: \(String(describing: unresolved.first?.payload))")
-            try expect(try await store.journal(run: "run-1").map(\.status) == [.pending, .pending, .pending, .succeeded, .failed], "the commit appended its journal entry")
+            try expect(
+                try await store.journal(run: "run-1").map(\.status) == [.pending, .pending, .pending, .succeeded, .failed],
+                "the commit appended its journal entry")
 
         case .observationsKeepTheLastSuccessfulReading:
             try expect(try await store.observations().isEmpty, "a new store has no observations")
             let first = Date(timeIntervalSince1970: 1_800_000_000), second = first.addingTimeInterval(3600), third = second.addingTimeInterval(3600)
             let held = try samples.filter { $0.engine == "platform" }.map { sample in
-                ObservedResource(address: sample.address, engine: "platform", attributes: try sample.attributes.decode().filter {
-                    if case .secret = $0.value { return false } else { return true }
-                })
+                ObservedResource(
+                    address: sample.address, engine: "platform",
+                    attributes: try sample.attributes.decode().filter {
+                        if case .secret = $0.value { return false } else { return true }
+                    })
             }
             try await store.recordObservation(.observed(held, at: first), engine: "platform", at: first)
             try await store.recordObservation(.observed([held[0]], at: first), engine: "mail", at: first)
@@ -215,45 +246,60 @@ public enum StateStoreConformance {
             try expect(header.serial == 0, "recording observations never changes the serial, found \(header.serial)")
             var records = try await store.observations()
             try expect(records.map(\.engine) == ["mail", "platform"], "one record per engine in name order, found \(records.map(\.engine))")
-            try expect(records[1].resources == held.sorted { $0.address < $1.address }, "the resources read back exactly, in address order: \(records[1].resources)")
-            try expect(records[0].resources.count == 2 && records[0].observedAt == second && records[0].failure == nil,
-                       "a new reading replaces the old one: \(records[0])")
+            try expect(
+                records[1].resources == held.sorted { $0.address < $1.address }, "the resources read back exactly, in address order: \(records[1].resources)")
+            try expect(
+                records[0].resources.count == 2 && records[0].observedAt == second && records[0].failure == nil,
+                "a new reading replaces the old one: \(records[0])")
 
             try await store.recordObservation(.unreadable("API down"), engine: "platform", at: third)
             records = try await store.observations()
-            try expect(records[1].failure == "API down" && records[1].attemptedAt == third, "a failed reading is recorded with its reason and time: \(records[1])")
+            try expect(
+                records[1].failure == "API down" && records[1].attemptedAt == third, "a failed reading is recorded with its reason and time: \(records[1])")
             try expect(records[1].observedAt == first && records[1].resources.count == held.count, "a failed reading keeps the last successful one")
             try await store.recordObservation(.unreadable("never read"), engine: "new", at: third)
             let never = try await store.observations().first { $0.engine == "new" }
-            try expect(never?.observedAt == nil && never?.resources.isEmpty == true && never?.failure == "never read",
-                       "an engine that was never read has no reading, only the failure: \(String(describing: never))")
+            try expect(
+                never?.observedAt == nil && never?.resources.isEmpty == true && never?.failure == "never read",
+                "an engine that was never read has no reading, only the failure: \(String(describing: never))")
         }
     }
 
     /// Resources of every kind with every kind of attribute value.
     public static let samples: [StateWrite.Resource] = [
-        StateWrite.Resource(address: .reseller("ROOT"), parent: nil, engine: "platform", attributes: AttributeDocument([
-            Attribute(name: "name", value: .string("Root \"Provider\"\n\u{1}ü✓")),
-            Attribute(name: "services", value: .list(["box", "db"])),
-        ])),
-        StateWrite.Resource(address: .customer("CUS"), parent: .reseller("ROOT"), engine: "platform", attributes: AttributeDocument([
-            Attribute(name: "protect", value: .boolean(true)),
-            Attribute(name: "settings.maxUsers", value: .integer(-25)),
-        ])),
-        StateWrite.Resource(address: .user("ann", customer: "CUS"), parent: .customer("CUS"), engine: "platform", attributes: AttributeDocument([
-            Attribute(name: "password", value: .secret(reference: "env:ANN_PASSWORD")),
-            Attribute(name: "upn", value: .string("ann@cus.example")),
-        ])),
-        StateWrite.Resource(address: .service("db", instance: "prod", customer: "CUS"), parent: .customer("CUS"), engine: "sql", attributes: AttributeDocument([
-            Attribute(name: "plan.costPrice", value: .number(Decimal(string: "16.50")!)),
-            Attribute(name: "plan.salesPrice", value: .number(20)),
-            Attribute(name: "properties.empty", value: .list([])),
-        ])),
-        StateWrite.Resource(address: .service("box", instance: nil, customer: "CUS", user: "ann"), parent: .user("ann", customer: "CUS"), engine: "mail",
-                            attributes: AttributeDocument([])),
-        StateWrite.Resource(address: .customer("OTHER"), parent: .reseller("ROOT"), engine: "platform", attributes: AttributeDocument([
-            Attribute(name: "name", value: .string("Other")),
-        ])),
+        StateWrite.Resource(
+            address: .reseller("ROOT"), parent: nil, engine: "platform",
+            attributes: AttributeDocument([
+                Attribute(name: "name", value: .string("Root \"Provider\"\n\u{1}ü✓")),
+                Attribute(name: "services", value: .list(["box", "db"])),
+            ])),
+        StateWrite.Resource(
+            address: .customer("CUS"), parent: .reseller("ROOT"), engine: "platform",
+            attributes: AttributeDocument([
+                Attribute(name: "protect", value: .boolean(true)),
+                Attribute(name: "settings.maxUsers", value: .integer(-25)),
+            ])),
+        StateWrite.Resource(
+            address: .user("ann", customer: "CUS"), parent: .customer("CUS"), engine: "platform",
+            attributes: AttributeDocument([
+                Attribute(name: "password", value: .secret(reference: "env:ANN_PASSWORD")),
+                Attribute(name: "upn", value: .string("ann@cus.example")),
+            ])),
+        StateWrite.Resource(
+            address: .service("db", instance: "prod", customer: "CUS"), parent: .customer("CUS"), engine: "sql",
+            attributes: AttributeDocument([
+                Attribute(name: "plan.costPrice", value: .number(Decimal(string: "16.50")!)),
+                Attribute(name: "plan.salesPrice", value: .number(20)),
+                Attribute(name: "properties.empty", value: .list([])),
+            ])),
+        StateWrite.Resource(
+            address: .service("box", instance: nil, customer: "CUS", user: "ann"), parent: .user("ann", customer: "CUS"), engine: "mail",
+            attributes: AttributeDocument([])),
+        StateWrite.Resource(
+            address: .customer("OTHER"), parent: .reseller("ROOT"), engine: "platform",
+            attributes: AttributeDocument([
+                Attribute(name: "name", value: .string("Other"))
+            ])),
     ]
 
     static func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {

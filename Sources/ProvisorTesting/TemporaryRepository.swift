@@ -33,8 +33,11 @@ public final class TemporaryRepository {
     public static func git(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-c", "user.name=Ana Lima", "-c", "user.email=ana@acme.example", "-c", "commit.gpgsign=false",
-                             "-c", "tag.gpgsign=false", "-c", "init.defaultBranch=main"] + arguments
+        process.arguments =
+            [
+                "git", "-c", "user.name=Ana Lima", "-c", "user.email=ana@acme.example", "-c", "commit.gpgsign=false",
+                "-c", "tag.gpgsign=false", "-c", "init.defaultBranch=main",
+            ] + arguments
         process.currentDirectoryURL = directory
         var settings = ProcessInfo.processInfo.environment
         settings["GIT_CONFIG_NOSYSTEM"] = "1"

@@ -23,7 +23,9 @@ public enum ApplyView {
         if !failed.isEmpty {
             out += Style.bold.apply("Failed (\(failed.count)):", colour) + "\n"
             for (result, text) in failed.sorted(by: { $0.0.address < $1.0.address }) {
-                out += "  " + Style.red.apply("✗", colour) + " \(result.address) (\(ProvisioningMessage.Action(result.action).rawValue) on \(result.engine)): \(text)\n"
+                out +=
+                    "  " + Style.red.apply("✗", colour)
+                    + " \(result.address) (\(ProvisioningMessage.Action(result.action).rawValue) on \(result.engine)): \(text)\n"
             }
         }
         if !skipped.isEmpty {

@@ -36,7 +36,10 @@ public enum DiagnosticsView {
         var lines = report.diagnostics.map { line($0, colour: colour) }
         let estate = report.estate
         if let scope {
-            let earlier = scope.earlierErrors == 0 ? "" : "; \(scope.earlierErrors) \(scope.earlierErrors == 1 ? "error" : "errors") that \(scope.revision) already had left out (run provisor validate to see them)"
+            let earlier =
+                scope.earlierErrors == 0
+                ? ""
+                : "; \(scope.earlierErrors) \(scope.earlierErrors == 1 ? "error" : "errors") that \(scope.revision) already had left out (run provisor validate to see them)"
             if report.isValid {
                 lines.append(Style.green.apply("No new problems:", colour) + " \(scope.description)\(earlier).")
             } else {
@@ -44,7 +47,8 @@ public enum DiagnosticsView {
                 lines.append(Style.red.apply("Invalid:", colour) + " \(errors) new \(errors == 1 ? "error" : "errors"), \(scope.description)\(earlier).")
             }
         } else if report.isValid {
-            let counts = "\(estate.engines.count) engines, \(estate.services.count) services, \(estate.resellers.count) resellers, "
+            let counts =
+                "\(estate.engines.count) engines, \(estate.services.count) services, \(estate.resellers.count) resellers, "
                 + "\(estate.customers.count) customers, \(estate.users.count) users"
             lines.append(Style.green.apply("Valid:", colour) + " \(estate.files.count) files, \(estate.documentCount) documents (\(counts)).")
             let resources = report.desired.counts
@@ -88,15 +92,20 @@ public enum DiagnosticsView {
         let estate = report.estate
         let value = JSONReport(
             valid: report.isValid,
-            summary: .init(files: estate.files.count, documents: estate.documentCount, errors: report.diagnostics.errorCount,
-                           engines: estate.engines.count, services: estate.services.count, resellers: estate.resellers.count,
-                           customers: estate.customers.count, users: estate.users.count,
-                           resources: report.isValid && (scope?.earlierErrors ?? 0) == 0 ? report.desired.resources.count : 0),
-            changed_since: scope.map { .init(revision: $0.revision, commit: $0.commit.sha,
-                                             files: $0.files.filter { $0.status != .deleted }.map(\.path), earlier_errors: $0.earlierErrors) },
+            summary: .init(
+                files: estate.files.count, documents: estate.documentCount, errors: report.diagnostics.errorCount,
+                engines: estate.engines.count, services: estate.services.count, resellers: estate.resellers.count,
+                customers: estate.customers.count, users: estate.users.count,
+                resources: report.isValid && (scope?.earlierErrors ?? 0) == 0 ? report.desired.resources.count : 0),
+            changed_since: scope.map {
+                .init(
+                    revision: $0.revision, commit: $0.commit.sha,
+                    files: $0.files.filter { $0.status != .deleted }.map(\.path), earlier_errors: $0.earlierErrors)
+            },
             diagnostics: report.diagnostics.map {
-                .init(file: $0.location.file, line: $0.location.line, column: $0.location.column,
-                      severity: $0.severity.rawValue, message: $0.message, hint: $0.hint)
+                .init(
+                    file: $0.location.file, line: $0.location.line, column: $0.location.column,
+                    severity: $0.severity.rawValue, message: $0.message, hint: $0.hint)
             })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

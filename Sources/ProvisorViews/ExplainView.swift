@@ -77,21 +77,24 @@ public enum ExplainView {
     public static func json(_ explanation: Explanation, grant: Grant?) throws -> String {
         let resource = explanation.resource
         func value(_ value: AttributeValue?, _ origin: Origin) -> JSONExplanation.Value {
-            JSONExplanation.Value(value: value, level: origin.level.description,
-                                  file: origin.location?.file, line: origin.location?.line)
+            JSONExplanation.Value(
+                value: value, level: origin.level.description,
+                file: origin.location?.file, line: origin.location?.line)
         }
         let document = JSONExplanation(
             address: resource.address.description, kind: resource.kind.rawValue, parent: resource.parent?.description,
             engine: resource.engine,
             delegation: grant.map { grant in
-                JSONExplanation.Delegation(reseller: grant.reseller.value, file: grant.reseller.location.file, line: grant.reseller.location.line,
-                                           paths: grant.paths.map(\.value), engines: grant.engines.map(\.value), secrets: grant.secrets.map(\.value))
+                JSONExplanation.Delegation(
+                    reseller: grant.reseller.value, file: grant.reseller.location.file, line: grant.reseller.location.line,
+                    paths: grant.paths.map(\.value), engines: grant.engines.map(\.value), secrets: grant.secrets.map(\.value))
             },
             attributes: explanation.entries.map { entry in
-                JSONExplanation.Entry(name: entry.name, value: entry.effective.value, level: entry.effective.origin.level.description,
-                                      file: entry.effective.origin.location?.file, line: entry.effective.origin.location?.line,
-                                      overridden: entry.overridden.map { value($0.value, $0.origin) },
-                                      locked_by: entry.lockedBy.map { value(nil, $0) })
+                JSONExplanation.Entry(
+                    name: entry.name, value: entry.effective.value, level: entry.effective.origin.level.description,
+                    file: entry.effective.origin.location?.file, line: entry.effective.origin.location?.line,
+                    overridden: entry.overridden.map { value($0.value, $0.origin) },
+                    locked_by: entry.lockedBy.map { value(nil, $0) })
             })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -65,15 +65,19 @@ public enum ImportView {
     static func summary(_ result: ImportResult, dryRun: Bool) -> String {
         let imported = result.customers.count { !$0.adopted.isEmpty || !$0.files.isEmpty }
         let notes = result.notes
-        let left = [(notes.count { $0.kind == .unmapped }, "not mapped"), (notes.count { $0.kind == .conflict }, "in conflict"),
-                    (notes.count { $0.kind == .undescribed }, "not described")]
-            .filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
+        let left = [
+            (notes.count { $0.kind == .unmapped }, "not mapped"), (notes.count { $0.kind == .conflict }, "in conflict"),
+            (notes.count { $0.kind == .undescribed }, "not described"),
+        ]
+        .filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
         guard imported > 0 else {
             return "Nothing to import" + (left.isEmpty ? "." : ": " + left.joined(separator: ", ") + " (see above).")
         }
         var line = dryRun ? "Would import" : "Imported"
-        line += " \(imported) customer\(imported == 1 ? "" : "s"): \(dryRun ? "would write" : "wrote") \(result.files.count) file\(result.files.count == 1 ? "" : "s"), "
-        line += "\(dryRun ? "would adopt" : "adopted") \(result.adopted.count) resource\(result.adopted.count == 1 ? "" : "s") (audit: imported); nothing sent to any engine."
+        line +=
+            " \(imported) customer\(imported == 1 ? "" : "s"): \(dryRun ? "would write" : "wrote") \(result.files.count) file\(result.files.count == 1 ? "" : "s"), "
+        line +=
+            "\(dryRun ? "would adopt" : "adopted") \(result.adopted.count) resource\(result.adopted.count == 1 ? "" : "s") (audit: imported); nothing sent to any engine."
         if !left.isEmpty { line += "\nLeft out: " + left.joined(separator: ", ") + " (see above)." }
         if !dryRun { line += "\nReview and commit the new files; provisor reconcile --dry-run shows no changes for what was adopted." }
         return line

@@ -30,7 +30,10 @@ public enum PlanView {
     public static func human(_ plan: ChangePlan, context: Context, colour: Bool, to sink: (String) -> Void) {
         var out = (plan.commit.map { commitLine($0) + "\n" } ?? "") + headline(plan, context) + "\n" + context.preamble
         func flush() {
-            if out.utf8.count >= 1 << 20 { sink(out); out.removeAll(keepingCapacity: true) }
+            if out.utf8.count >= 1 << 20 {
+                sink(out)
+                out.removeAll(keepingCapacity: true)
+            }
         }
         for group in groups(plan) {
             out += "\n" + Style.bold.apply("reseller \(group.reseller)", colour) + "\n"
@@ -53,9 +56,10 @@ public enum PlanView {
         let rows: [(name: String, value: String)]
         switch change.action {
         case .create: rows = change.attributes.map { ($0.name, text($0.value, name: $0.name)) }
-        case .update: rows = change.changedAttributes.map { changed in
-            (changed.name, (changed.old.map { text($0, name: changed.name) } ?? "(not recorded)") + " → " + text(changed.new, name: changed.name))
-        }
+        case .update:
+            rows = change.changedAttributes.map { changed in
+                (changed.name, (changed.old.map { text($0, name: changed.name) } ?? "(not recorded)") + " → " + text(changed.new, name: changed.name))
+            }
         case .delete: rows = []
         }
         let width = rows.map(\.name.utf8.count).max() ?? 0
@@ -90,7 +94,8 @@ public enum PlanView {
         let summary = plan.summary
         let diff = context?.comparison != nil
         guard plan.hasChanges else {
-            return diff ? "No changes: both sides give the same resources (\(summary.unchanged))."
+            return diff
+                ? "No changes: both sides give the same resources (\(summary.unchanged))."
                 : "No changes: the recorded state matches the manifests (\(summary.unchanged) resources)."
         }
         return (diff ? "Diff" : "Plan") + ": \(summary.create) to provision, \(summary.update) to update, \(summary.delete) to deprovision."
@@ -117,7 +122,8 @@ public enum PlanView {
     public static let defaultCommentLimit = 60_000
 
     public static func markdown(_ plan: ChangePlan, context: Context, limit: Int = defaultCommentLimit) -> String {
-        var head = (context.comparison == nil ? "### Provisor plan\n\n" : "### Provisor diff\n\n")
+        var head =
+            (context.comparison == nil ? "### Provisor plan\n\n" : "### Provisor diff\n\n")
             + (plan.commit.map { commitLine($0) + "\n\n" } ?? "") + headline(plan, context) + "\n\n" + context.preamble
         if plan.hasChanges {
             head += "| | " + Change.Action.allCases.map { "\(marker($0).0) \(verb($0))" }.joined(separator: " | ") + " |\n"
@@ -133,7 +139,9 @@ public enum PlanView {
             head += "\n"
         }
         if plan.isRefused {
-            head += context.comparison == nil ? "> [!CAUTION]\n> **This plan is refused** and cannot be applied:\n"
+            head +=
+                context.comparison == nil
+                ? "> [!CAUTION]\n> **This plan is refused** and cannot be applied:\n"
                 : "> [!CAUTION]\n> Against a state recorded from base, **reconcile would refuse** this change:\n"
             for refusal in plan.refusals { head += "> - \(refusal)\n" }
             head += "\n"
@@ -158,7 +166,8 @@ public enum PlanView {
         }
         if shown < sections.count {
             let hidden = sections[shown...]
-            body += "> [!NOTE]\n> \(hidden.count) more sections (\(hidden.reduce(0) { $0 + $1.changes.count }) changes) are not shown: the plan is too large for one comment. "
+            body +=
+                "> [!NOTE]\n> \(hidden.count) more sections (\(hidden.reduce(0) { $0 + $1.changes.count }) changes) are not shown: the plan is too large for one comment. "
                 + "Run `provisor plan --format json --out plan.json` to see all of it.\n\n"
         }
         return head + body + tail

@@ -73,12 +73,15 @@ public enum RightsizeView {
         let notable = notable(report)
         for outcome in notable {
             let group = outcome.group
-            out += "\n" + Style.bold.apply("\(group.customer) \(group.sku)", colour) + (group.plan.map { " (\($0))" } ?? "")
+            out +=
+                "\n" + Style.bold.apply("\(group.customer) \(group.sku)", colour) + (group.plan.map { " (\($0))" } ?? "")
                 + ": \(group.assigned) assigned, \(group.billed) billed\n"
             for decision in outcome.decisions {
                 let subscription = decision.subscription
                 let style: Style = decision.action == .increase ? .green : decision.changes ? .yellow : decision.action == .reportOnly ? .red : .dim
-                out += "  " + style.apply(decision.action.rawValue, colour) + "  \(subscription.id) (\(subscription.term.rawValue), renews \(day(subscription.termEnd)))  "
+                out +=
+                    "  " + style.apply(decision.action.rawValue, colour)
+                    + "  \(subscription.id) (\(subscription.term.rawValue), renews \(day(subscription.termEnd)))  "
                     + quantities(decision) + "\n"
                 out += "      " + Style.dim.apply(decision.reason, colour) + "\n"
             }
@@ -102,16 +105,21 @@ public enum RightsizeView {
         var rows: [[String]] = [header]
         for (level, line) in lines {
             for (when, margin) in [("before", line.before), ("after", line.after)] {
-                rows.append([when == "before" ? (level == "provider" ? "provider" : "\(level) \(line.name)") : "", when, String(margin.purchased), String(margin.assigned),
-                             String(margin.billed), money(margin.cost), money(margin.revenue), money(margin.margin), percent(margin)])
+                rows.append([
+                    when == "before" ? (level == "provider" ? "provider" : "\(level) \(line.name)") : "", when, String(margin.purchased),
+                    String(margin.assigned),
+                    String(margin.billed), money(margin.cost), money(margin.revenue), money(margin.margin), percent(margin),
+                ])
             }
         }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max()! }
         return rows.map { row in
-            "  " + row.enumerated().map { column, cell in
-                column < 2 ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-                    : String(repeating: " ", count: widths[column] - cell.count) + cell
-            }.joined(separator: "  ")
+            "  "
+                + row.enumerated().map { column, cell in
+                    column < 2
+                        ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                        : String(repeating: " ", count: widths[column] - cell.count) + cell
+                }.joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
     }
 
@@ -126,7 +134,8 @@ public enum RightsizeView {
             out += "| customer | SKU | subscription | decision | quantity | why |\n|---|---|---|---|---|---|\n"
             for outcome in notable {
                 for decision in outcome.decisions where decision.action != .none {
-                    out += "| \(outcome.group.customer) | \(outcome.group.sku) | `\(decision.subscription.id)` | \(decision.action.rawValue) | \(quantities(decision)) | \(cell(decision.reason)) |\n"
+                    out +=
+                        "| \(outcome.group.customer) | \(outcome.group.sku) | `\(decision.subscription.id)` | \(decision.action.rawValue) | \(quantities(decision)) | \(cell(decision.reason)) |\n"
                 }
             }
             out += "\n"
@@ -135,7 +144,8 @@ public enum RightsizeView {
         for (level, line) in lines(report, customers: Set(notable.map(\.group.customer))) {
             for (when, margin) in [("before", line.before), ("after", line.after)] {
                 let name = when == "before" ? (level == "provider" ? "**provider**" : "\(level) \(line.name)") : ""
-                out += "| \(name) | \(when) | \(margin.purchased) | \(margin.assigned) | \(margin.billed) | \(money(margin.cost)) | \(money(margin.revenue)) | \(money(margin.margin)) | \(percent(margin)) |\n"
+                out +=
+                    "| \(name) | \(when) | \(margin.purchased) | \(margin.assigned) | \(margin.billed) | \(money(margin.cost)) | \(money(margin.revenue)) | \(money(margin.margin)) | \(percent(margin)) |\n"
             }
         }
         out += "\nDecisions: \(counts(report)).\n"
@@ -152,18 +162,24 @@ public enum RightsizeView {
     /// One row per decision, then one per customer, reseller and the provider, with the margin
     /// before and after (a decision's row carries its customer-and-SKU group's margin).
     public static func csv(_ report: RightsizingReport) -> String {
-        var out = "level,name,sku,subscription,action,quantity_before,quantity_after,renewal_quantity,purchased_before,purchased_after,assigned,billed,cost_before,cost_after,revenue_before,revenue_after,margin_before,margin_after,margin_percent_before,margin_percent_after,reason\n"
+        var out =
+            "level,name,sku,subscription,action,quantity_before,quantity_after,renewal_quantity,purchased_before,purchased_after,assigned,billed,cost_before,cost_after,revenue_before,revenue_after,margin_before,margin_after,margin_percent_before,margin_percent_after,reason\n"
         func row(_ fields: [String]) { out += fields.map(field).joined(separator: ",") + "\n" }
         func figures(_ before: Margin, _ after: Margin) -> [String] {
-            [String(before.purchased), String(after.purchased), String(after.assigned), String(after.billed), money(before.cost), money(after.cost),
-             money(before.revenue), money(after.revenue), money(before.margin), money(after.margin),
-             before.marginPercent.map(money) ?? "", after.marginPercent.map(money) ?? ""]
+            [
+                String(before.purchased), String(after.purchased), String(after.assigned), String(after.billed), money(before.cost), money(after.cost),
+                money(before.revenue), money(after.revenue), money(before.margin), money(after.margin),
+                before.marginPercent.map(money) ?? "", after.marginPercent.map(money) ?? "",
+            ]
         }
         for outcome in report.outcomes {
             for decision in outcome.decisions {
-                row(["decision", outcome.group.customer, outcome.group.sku, decision.subscription.id, decision.action.rawValue,
-                     String(decision.subscription.quantity), String(decision.quantityNow), decision.renewalQuantity.map(String.init) ?? ""]
-                    + figures(outcome.before, outcome.after) + [decision.reason])
+                row(
+                    [
+                        "decision", outcome.group.customer, outcome.group.sku, decision.subscription.id, decision.action.rawValue,
+                        String(decision.subscription.quantity), String(decision.quantityNow), decision.renewalQuantity.map(String.init) ?? "",
+                    ]
+                        + figures(outcome.before, outcome.after) + [decision.reason])
             }
         }
         for (level, line) in lines(report, customers: nil) {
@@ -181,7 +197,10 @@ public enum RightsizeView {
     /// `schemas/rightsize.schema.json`.
     public static func json(_ report: RightsizingReport, _ context: Context) -> String {
         var writer = JSONWriter()
-        func amount(_ name: String, _ value: Decimal) { writer.key(name); writer.raw(money(value)) }
+        func amount(_ name: String, _ value: Decimal) {
+            writer.key(name)
+            writer.raw(money(value))
+        }
         func margin(_ name: String, _ figures: Margin) {
             writer.key(name)
             writer.beginObject()
@@ -284,8 +303,12 @@ public enum RightsizeView {
             writer.member("engine", result.engine)
             switch result.outcome {
             case .succeeded: writer.member("status", "succeeded")
-            case .failed(let text): writer.member("status", "failed"); writer.member("error", text)
-            case .skipped(let cause): writer.member("status", "skipped"); writer.member("error", "\(cause) failed")
+            case .failed(let text):
+                writer.member("status", "failed")
+                writer.member("error", text)
+            case .skipped(let cause):
+                writer.member("status", "skipped")
+                writer.member("error", "\(cause) failed")
             }
             writer.endObject()
         }

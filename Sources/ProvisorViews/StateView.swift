@@ -75,9 +75,12 @@ public enum StateView {
     public static func migrated(from source: String, to target: String, archive: StateArchive, summary: [StateArchive.Part]) -> String {
         var text = "Copied the state from \(source) to \(target) (lineage \(archive.lineage), serial \(archive.serial)):\n"
         for part in summary where part.name != "header" {
-            text += "  " + part.name.padding(toLength: 13, withPad: " ", startingAt: 0) + String(repeating: " ", count: max(0, 9 - String(part.count).count)) + String(part.count) + "  sha256 \(part.digest)\n"
+            text +=
+                "  " + part.name.padding(toLength: 13, withPad: " ", startingAt: 0) + String(repeating: " ", count: max(0, 9 - String(part.count).count))
+                + String(part.count) + "  sha256 \(part.digest)\n"
         }
-        text += "Verified: the copy has the same counts and digests as the source. Point state: in provisor.yaml (or --state) at \(target); keep the old state only as a backup.\n"
+        text +=
+            "Verified: the copy has the same counts and digests as the source. Point state: in provisor.yaml (or --state) at \(target); keep the old state only as a backup.\n"
         return text
     }
 
@@ -91,7 +94,8 @@ public enum StateView {
         var out = ""
         for entry in entries {
             let commit = entry.commit.map { " commit \($0.shortSHA) (\($0.author): \($0.summary))" } ?? ""
-            out += Style.bold.apply("\(timestamp(entry.at))  serial \(entry.serial)  \(entry.action) \(entry.address)", colour)
+            out +=
+                Style.bold.apply("\(timestamp(entry.at))  serial \(entry.serial)  \(entry.action) \(entry.address)", colour)
                 + "  by \(entry.actor)\(commit)\n"
             if let detail = entry.detail { out += "    \(detail)\n" }
         }

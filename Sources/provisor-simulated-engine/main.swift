@@ -61,7 +61,8 @@ var nowOption: String?
 var recordClock: String?
 /// An out-of-band change: what to do, to which address, with which attributes.
 var outOfBand: (operation: String, address: String, assignments: [String])?
-let usage = "usage: provisor-simulated-engine [--state-dir DIR] [--engine NAME] [--now DATE] [--show | --clock DATE | --set ADDRESS NAME=VALUE... | --add ADDRESS [NAME=VALUE...] | --remove ADDRESS | --subscription ID NAME=VALUE...]"
+let usage =
+    "usage: provisor-simulated-engine [--state-dir DIR] [--engine NAME] [--now DATE] [--show | --clock DATE | --set ADDRESS NAME=VALUE... | --add ADDRESS [NAME=VALUE...] | --remove ADDRESS | --subscription ID NAME=VALUE...]"
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
@@ -151,7 +152,8 @@ struct Model {
         guard let id = entry["id"] as? String, let outcome = entry["outcome"] as? String else { return }
         if outcome == "retryable" { retried[id, default: 0] += 1 }
         guard outcome == "applied" || outcome == "out-of-band", let address = entry["address"] as? String,
-              let action = entry["action"] as? String else { return }
+            let action = entry["action"] as? String
+        else { return }
         if outcome == "applied" { applied[id] = entry["outputs"] as? [String: Any] ?? [:] }
         if let subscription = entry["subscription"] as? [String: Any], let id = subscription["id"] as? String {
             subscriptions[id] = subscription
@@ -198,8 +200,11 @@ struct Model {
                 resellers[String(address.dropFirst("reseller/".count))] = attributes
                 continue
             }
-            var tenant = tenants[customer] ?? ["users": [String: Any](), "mailboxes": [String: Any](), "databases": [String: Any](),
-                                               "websites": [String: Any](), "services": [String: Any](), "subscriptions": [String: Any]()]
+            var tenant =
+                tenants[customer] ?? [
+                    "users": [String: Any](), "mailboxes": [String: Any](), "databases": [String: Any](),
+                    "websites": [String: Any](), "services": [String: Any](), "subscriptions": [String: Any](),
+                ]
             let kind = record["kind"] as? String ?? ""
             let name = String(address.split(separator: "/").last ?? "")
             func add(_ group: String, _ key: String, _ value: Any) {
@@ -266,7 +271,9 @@ func readClock(recorded path: String) -> Date {
     guard let data = FileManager.default.contents(atPath: path) else { return Date() }
     let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     guard let date = parseDate(text) else {
-        fail("the clock recorded in '\(path)' ('\(text)') is not a date like 2026-11-21T09:00:00Z; record another with --clock DATE, or remove it with --clock system")
+        fail(
+            "the clock recorded in '\(path)' ('\(text)') is not a date like 2026-11-21T09:00:00Z; record another with --clock DATE, or remove it with --clock system"
+        )
     }
     return date
 }
@@ -350,11 +357,12 @@ func licence(for record: [String: Any]) -> [String: Any]? {
     let held = model.subscriptions(of: customer, sku: sku, at: clock)
     let total = held.reduce(0) { $0 + ($1["quantity"] as? Int ?? 0) }
     guard model.licenceCount(customer, sku) + 1 > total else { return nil }
-    var subscription = held.first { $0["term"] as? String == term } ?? held.first ?? [
-        "id": "sub-\(customer)-\(sku)-\(term)".lowercased(), "customer": customer, "sku": sku, "term": term,
-        "billingCycle": attributes["plan.license.billingCycle"] as? String ?? "monthly", "termEnd": iso(adding(months: months(term), to: clock)),
-        "autoRenew": true, "trial": false, "quantity": 0, "batches": [[String: Any]](),
-    ]
+    var subscription =
+        held.first { $0["term"] as? String == term } ?? held.first ?? [
+            "id": "sub-\(customer)-\(sku)-\(term)".lowercased(), "customer": customer, "sku": sku, "term": term,
+            "billingCycle": attributes["plan.license.billingCycle"] as? String ?? "monthly", "termEnd": iso(adding(months: months(term), to: clock)),
+            "autoRenew": true, "trial": false, "quantity": 0, "batches": [[String: Any]](),
+        ]
     if subscription["costPrice"] == nil, let cost = attributes["plan.costPrice"] { subscription["costPrice"] = cost }
     adding(1, to: &subscription, at: clock)
     return subscription
@@ -384,7 +392,10 @@ func adjust(_ message: [String: Any], address: String) -> Result<[String: Any], 
         }
         let open = refundable(subscription, at: clock)
         guard had - quantity <= open else {
-            return .failure(Refusal("cannot reduce \(parts[3]) from \(had) to \(quantity) on \(iso(clock)): only \(open) licence(s) were bought in the last 7 days, and Microsoft allows a reduction only within 7 days of a purchase or renewal; schedule the quantity for the renewal instead"))
+            return .failure(
+                Refusal(
+                    "cannot reduce \(parts[3]) from \(had) to \(quantity) on \(iso(clock)): only \(open) licence(s) were bought in the last 7 days, and Microsoft allows a reduction only within 7 days of a purchase or renewal; schedule the quantity for the renewal instead"
+                ))
         }
         removing(had - quantity, from: &subscription)
     } else if quantity > had {
@@ -493,7 +504,8 @@ func refusal(_ message: [String: Any], address: String, action: String, kind: St
         return "unknown customer \(code): provision the customer first"
     }
     if kind == "user-service", let user = message["user"] as? [String: Any], user["engine"] as? String == engineName,
-       let parent = message["parent"] as? String, model.resources[parent] == nil {
+        let parent = message["parent"] as? String, model.resources[parent] == nil
+    {
         return "unknown user \(parent): provision the user first"
     }
     return nil
@@ -565,9 +577,10 @@ func changeOutOfBand(_ operation: String, address: String, assignments: [String]
 /// Partner Center; a larger quantity is a batch bought at `addedAt` (default: now).
 @MainActor
 func changeSubscription(_ id: String, _ fields: [String: Any], id entryID: String) {
-    var subscription = model.subscriptions[id].map { current($0, at: clock) } ?? [
-        "id": id, "autoRenew": true, "trial": false, "billingCycle": "monthly", "quantity": 0, "batches": [[String: Any]](),
-    ]
+    var subscription =
+        model.subscriptions[id].map { current($0, at: clock) } ?? [
+            "id": id, "autoRenew": true, "trial": false, "billingCycle": "monthly", "quantity": 0, "batches": [[String: Any]](),
+        ]
     var addedAt = clock
     if let text = fields["addedAt"] {
         guard let date = (text as? String).flatMap(parseDate) else { fail("addedAt must be a date like 2026-11-21") }
@@ -575,7 +588,9 @@ func changeSubscription(_ id: String, _ fields: [String: Any], id entryID: Strin
     }
     for (name, value) in fields where name != "addedAt" && name != "quantity" {
         guard ["customer", "sku", "term", "termEnd", "trial", "autoRenew", "costPrice", "renewalQuantity", "billingCycle"].contains(name) else {
-            fail("a subscription has no field '\(name)'; set customer, sku, quantity, term, termEnd, trial, autoRenew, costPrice, renewalQuantity, billingCycle or addedAt")
+            fail(
+                "a subscription has no field '\(name)'; set customer, sku, quantity, term, termEnd, trial, autoRenew, costPrice, renewalQuantity, billingCycle or addedAt"
+            )
         }
         if name == "termEnd", parseDate(value as? String ?? "") == nil { fail("termEnd must be a date like 2026-12-31") }
         subscription[name] = value
@@ -585,12 +600,15 @@ func changeSubscription(_ id: String, _ fields: [String: Any], id entryID: Strin
         if quantity > had { adding(quantity - had, to: &subscription, at: addedAt) } else if quantity < had { removing(had - quantity, from: &subscription) }
     }
     guard let customer = subscription["customer"] as? String, subscription["sku"] is String, let term = subscription["term"] as? String,
-          ["P1M", "P1Y", "P3Y"].contains(term) else {
+        ["P1M", "P1Y", "P3Y"].contains(term)
+    else {
         fail("a new subscription needs customer=CODE, sku=SKU and term=P1M|P1Y|P3Y")
     }
     if subscription["termEnd"] == nil { subscription["termEnd"] = iso(adding(months: months(term), to: clock)) }
-    record(["id": entryID, "action": "adjust-subscription", "address": "customer/\(customer)/subscription/\(id)", "kind": "subscription",
-            "outcome": "out-of-band", "subscription": subscription])
+    record([
+        "id": entryID, "action": "adjust-subscription", "address": "customer/\(customer)/subscription/\(id)", "kind": "subscription",
+        "outcome": "out-of-band", "subscription": subscription,
+    ])
 }
 
 /// Answers a subscriptions request: every subscription as it stands now, then the count.
@@ -668,7 +686,8 @@ func encoded(_ value: Any) -> String {
 while let line = readLine(strippingNewline: true) {
     guard !line.isEmpty else { continue }
     if let request = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
-       let reading = request["action"] as? String, reading == "observe" || reading == "subscriptions", let id = request["id"] as? String {
+        let reading = request["action"] as? String, reading == "observe" || reading == "subscriptions", let id = request["id"] as? String
+    {
         if faults.unreadable.contains(engineName) || faults.unreadable.contains("*") {
             answer(id, "failed", error: "injected: the \(engineName) API cannot be read")
         } else if reading == "observe" {
@@ -679,8 +698,9 @@ while let line = readLine(strippingNewline: true) {
         continue
     }
     guard let message = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
-          let id = message["id"] as? String, let action = message["action"] as? String,
-          let address = message["address"] as? String, let kind = message["kind"] as? String else {
+        let id = message["id"] as? String, let action = message["action"] as? String,
+        let address = message["address"] as? String, let kind = message["kind"] as? String
+    else {
         answer("", "failed", error: "not a provisioning message: it needs id, action, kind and address")
         continue
     }
@@ -704,8 +724,10 @@ while let line = readLine(strippingNewline: true) {
     if action == "adjust-subscription" {
         switch adjust(message, address: address) {
         case .success(let subscription):
-            record(["id": id, "action": action, "address": address, "kind": kind, "outcome": "applied", "outputs": [String: Any](),
-                    "subscription": subscription])
+            record([
+                "id": id, "action": action, "address": address, "kind": kind, "outcome": "applied", "outputs": [String: Any](),
+                "subscription": subscription,
+            ])
             answer(id, "succeeded")
         case .failure(let refusal):
             record(["id": id, "action": action, "address": address, "outcome": "rejected", "error": refusal.text])

@@ -2,8 +2,8 @@ import Foundation
 import ProvisorCore
 import ProvisorEngines
 import ProvisorSQLite
-import Testing
 import ProvisorTesting
+import Testing
 
 let servers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Servers")
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -15,16 +15,24 @@ func temporaryDirectory() throws -> URL {
 }
 
 /// A user-service change with a secret, as the applier would build it.
-func sampleMessage(action: Change.Action = .create, user: String = "alice", lineage: String = "lineage-1", serial: Int = 4,
-                   previous: [Change.AttributeChange] = []) -> ProvisioningMessage {
-    let customer = [Attribute(name: "domains.primary", value: .string("jonesbaker.example")), Attribute(name: "engine", value: .string("platform-eu")),
-                    Attribute(name: "name", value: .string("Jones Baker")), Attribute(name: "reseller", value: .string("ACME")),
-                    Attribute(name: "status", value: .string("active")), Attribute(name: "type", value: .string("standard"))]
-    let userAttributes = [Attribute(name: "password", value: .secret(reference: "env:PW")), Attribute(name: "upn", value: .string("\(user)@jonesbaker.example")),
-                          Attribute(name: "username", value: .string(user))]
-    let attributes = [Attribute(name: "plan", value: .string("business-premium")), Attribute(name: "plan.license.sku", value: .string("SPB")),
-                      Attribute(name: "plan.salesPrice", value: .number(Decimal(string: "21.50")!)), Attribute(name: "properties.storageGB", value: .integer(100)),
-                      Attribute(name: "service", value: .string("m365")), Attribute(name: "service.name", value: .string("Acme 365"))]
+func sampleMessage(
+    action: Change.Action = .create, user: String = "alice", lineage: String = "lineage-1", serial: Int = 4,
+    previous: [Change.AttributeChange] = []
+) -> ProvisioningMessage {
+    let customer = [
+        Attribute(name: "domains.primary", value: .string("jonesbaker.example")), Attribute(name: "engine", value: .string("platform-eu")),
+        Attribute(name: "name", value: .string("Jones Baker")), Attribute(name: "reseller", value: .string("ACME")),
+        Attribute(name: "status", value: .string("active")), Attribute(name: "type", value: .string("standard")),
+    ]
+    let userAttributes = [
+        Attribute(name: "password", value: .secret(reference: "env:PW")), Attribute(name: "upn", value: .string("\(user)@jonesbaker.example")),
+        Attribute(name: "username", value: .string(user)),
+    ]
+    let attributes = [
+        Attribute(name: "plan", value: .string("business-premium")), Attribute(name: "plan.license.sku", value: .string("SPB")),
+        Attribute(name: "plan.salesPrice", value: .number(Decimal(string: "21.50")!)), Attribute(name: "properties.storageGB", value: .integer(100)),
+        Attribute(name: "service", value: .string("m365")), Attribute(name: "service.name", value: .string("Acme 365")),
+    ]
     let builder = MessageBuilder(lineage: lineage, serial: serial, context: .init(actor: "ops", commit: "abc123", run: "run-1")) { address in
         switch address.description {
         case "customer/JBL": return customer
@@ -35,8 +43,10 @@ func sampleMessage(action: Change.Action = .create, user: String = "alice", line
         }
     }
     let address = ResourceAddress.service("m365", instance: nil, customer: "JBL", user: user)
-    return builder.message(for: Change(action: action, address: address, parent: .user(user, customer: "JBL"), engine: "csp-eu", reason: .newInManifests,
-                                       attributes: attributes, changedAttributes: previous))
+    return builder.message(
+        for: Change(
+            action: action, address: address, parent: .user(user, customer: "JBL"), engine: "csp-eu", reason: .newInManifests,
+            attributes: attributes, changedAttributes: previous))
 }
 
 let secrets = SecretResolver(environment: ["PW": "hunter2"])
@@ -60,7 +70,10 @@ let secrets = SecretResolver(environment: ["PW": "hunter2"])
         #expect(!outgoing.restingBody().contains("hunter2"))
         #expect(outgoing.restingBody().contains("\"properties.adminPassword\":{\"secretRef\":\"env:PW\"}"))
         #expect(outgoing.body().contains("\"sensitive\":[\"properties.adminPassword\"]"))
-        #expect(outgoing.body().contains("\"context\":{\"resellers\":[\"ACME\",\"NEXUS\"],\"lineage\":\"lineage-1\",\"serial\":4,\"run\":\"run-1\",\"actor\":\"ops\",\"commit\":\"abc123\"}"))
+        #expect(
+            outgoing.body().contains(
+                "\"context\":{\"resellers\":[\"ACME\",\"NEXUS\"],\"lineage\":\"lineage-1\",\"serial\":4,\"run\":\"run-1\",\"actor\":\"ops\",\"commit\":\"abc123\"}"
+            ))
     }
 
     @Test func aDeprovisionCarriesNoSecretValueAndNeedsNone() throws {
@@ -80,7 +93,9 @@ let secrets = SecretResolver(environment: ["PW": "hunter2"])
         message.attributes.append(Attribute(name: "properties.adminPassword", value: .secret(reference: "env:MISSING_PW")))
         #expect(throws: SecretError.self) { try secrets.prepare(message) }
         do { _ = try secrets.prepare(message) } catch {
-            #expect(error.description == "secret env:MISSING_PW is not set: the environment variable MISSING_PW is missing or empty; set it in the environment of provisor")
+            #expect(
+                error.description
+                    == "secret env:MISSING_PW is not set: the environment variable MISSING_PW is missing or empty; set it in the environment of provisor")
         }
         let file = SecretResolver(environment: [:], directory: "/nonexistent")
         #expect(throws: SecretError.self) { try file.resolve("file:key.txt") }
@@ -89,8 +104,12 @@ let secrets = SecretResolver(environment: ["PW": "hunter2"])
     @Test func generatedMessagesMatchTheirSchema() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let update = sampleMessage(action: .update, previous: [.init(name: "plan.salesPrice", old: .number(20), new: .number(Decimal(string: "21.50")!)),
-                                                              .init(name: "properties.storageGB", old: nil, new: .integer(100))])
+        let update = sampleMessage(
+            action: .update,
+            previous: [
+                .init(name: "plan.salesPrice", old: .number(20), new: .number(Decimal(string: "21.50")!)),
+                .init(name: "properties.storageGB", old: nil, new: .integer(100)),
+            ])
         var lines: [String] = []
         for message in [sampleMessage(), sampleMessage(action: .delete), update] {
             let outgoing = try secrets.prepare(message)
@@ -123,13 +142,17 @@ func schemaCheck(_ files: [String], schema: String) throws -> [String: Bool] {
 @Suite struct EngineErrorSanitisingTests {
     @Test func anErrorQuotingTheMessageLosesItsSecretsAndIsCutShort() async throws {
         let awkward = SecretResolver(environment: ["PW": "hünter2\"/\\ö"])
-        let engine = ExecAdapter(engine: "test", command: ["python3", servers.appendingPathComponent("engine.py").path, "quote-message"],
-                                 timeout: 10, processes: 1, clock: PinnedTime.clock)
+        let engine = ExecAdapter(
+            engine: "test", command: ["python3", servers.appendingPathComponent("engine.py").path, "quote-message"],
+            timeout: 10, processes: 1, clock: PinnedTime.clock)
         let outgoing = try awkward.prepare(sampleMessage(user: "ann"))
         #expect(outgoing.body().contains("h\\u00fcnter2") || outgoing.body().contains("hünter2"), "the engine is sent the secret")
         let (result, attempts) = await RetryPolicy().send(outgoing, through: engine)
         await engine.shutdown()
-        guard case .terminal(let text) = result else { Issue.record("expected a terminal failure, got \(result)"); return }
+        guard case .terminal(let text) = result else {
+            Issue.record("expected a terminal failure, got \(result)")
+            return
+        }
         #expect(attempts == 1)
         #expect(text.hasPrefix("cannot provision {"))
         #expect(text.contains("\"password\": \"(sensitive)\""), "Python writes it ASCII-escaped; it is still found")
@@ -140,7 +163,9 @@ func schemaCheck(_ files: [String], schema: String) throws -> [String: Bool] {
 
 @Suite struct ExecAdapterTests {
     func adapter(_ mode: String, timeout: Double = 5) -> ExecAdapter {
-        ExecAdapter(engine: "test", command: ["python3", servers.appendingPathComponent("engine.py").path, mode], timeout: timeout, processes: 2, clock: PinnedTime.clock)
+        ExecAdapter(
+            engine: "test", command: ["python3", servers.appendingPathComponent("engine.py").path, mode], timeout: timeout, processes: 2,
+            clock: PinnedTime.clock)
     }
 
     @Test func aResultLineIsTheAnswerAndTheProcessServesTheNextMessage() async throws {
@@ -163,7 +188,10 @@ func schemaCheck(_ files: [String], schema: String) throws -> [String: Bool] {
         let engine = adapter(mode)
         let result = await engine.send(try secrets.prepare(sampleMessage()))
         await engine.shutdown()
-        guard case .terminal(let text) = result else { Issue.record("expected a terminal failure, got \(result)"); return }
+        guard case .terminal(let text) = result else {
+            Issue.record("expected a terminal failure, got \(result)")
+            return
+        }
         #expect(text.hasPrefix("engine 'test' answered with something that is not a result (\(reason)"))
     }
 
@@ -188,16 +216,30 @@ func schemaCheck(_ files: [String], schema: String) throws -> [String: Bool] {
     @Test func aProgramThatCannotStartIsTerminal() async throws {
         let engine = ExecAdapter(engine: "test", command: ["/nonexistent/engine.sh"], clock: PinnedTime.clock)
         let result = await engine.send(try secrets.prepare(sampleMessage()))
-        guard case .terminal(let text) = result else { Issue.record("expected a terminal failure, got \(result)"); return }
-        #expect(text == "cannot start engine 'test' (/nonexistent/engine.sh): the program '/nonexistent/engine.sh' does not exist; check exec.command in its Engine manifest (a relative path starts at the folder of provisor.yaml)")
+        guard case .terminal(let text) = result else {
+            Issue.record("expected a terminal failure, got \(result)")
+            return
+        }
+        #expect(
+            text
+                == "cannot start engine 'test' (/nonexistent/engine.sh): the program '/nonexistent/engine.sh' does not exist; check exec.command in its Engine manifest (a relative path starts at the folder of provisor.yaml)"
+        )
         #expect(!text.contains("Error Domain") && !text.contains("NSCocoaErrorDomain"))
 
         let notExecutable = ExecAdapter(engine: "test", command: [servers.path], clock: PinnedTime.clock)
         let refused = await notExecutable.observe()
-        #expect(refused == .unreadable("cannot start engine 'test' (\(servers.path)): '\(servers.path)' is not an executable program; make it executable (chmod +x) or name its interpreter first in exec.command, as in [python3, engine.py]"))
+        #expect(
+            refused
+                == .unreadable(
+                    "cannot start engine 'test' (\(servers.path)): '\(servers.path)' is not an executable program; make it executable (chmod +x) or name its interpreter first in exec.command, as in [python3, engine.py]"
+                ))
         let missing = ExecAdapter(engine: "test", command: ["no-such-engine-program"], clock: PinnedTime.clock)
         let none = await missing.send(try secrets.prepare(sampleMessage()))
-        #expect(none == .terminal("cannot start engine 'test' (no-such-engine-program): no program 'no-such-engine-program' on PATH; install it, or give its path in exec.command"))
+        #expect(
+            none
+                == .terminal(
+                    "cannot start engine 'test' (no-such-engine-program): no program 'no-such-engine-program' on PATH; install it, or give its path in exec.command"
+                ))
     }
 }
 
@@ -253,7 +295,9 @@ final class Webhook {
         #expect(requests.count == 1)
         #expect(requests[0]["key"] as? String == message.id)
         #expect(requests[0]["signature_ok"] as? Bool == true)
-        #expect(HTTPAdapter.signature(of: "{}", secret: "k3y") == "sha256=420a51c0c8ede656964b635bd4cf5010c5f590273f19eaf91ffaaa34d7e5e40d", "the RFC 2104 HMAC-SHA256 Python computes")
+        #expect(
+            HTTPAdapter.signature(of: "{}", secret: "k3y") == "sha256=420a51c0c8ede656964b635bd4cf5010c5f590273f19eaf91ffaaa34d7e5e40d",
+            "the RFC 2104 HMAC-SHA256 Python computes")
     }
 
     @Test func aWrongSigningKeyIsRefusedByTheServer() async throws {
@@ -311,7 +355,10 @@ final class Webhook {
         let adapter = HTTPAdapter(engine: "csp", url: "http://127.0.0.1:9/none", timeout: 2, clock: PinnedTime.clock)
         let result = await adapter.send(try secrets.prepare(sampleMessage()))
         await adapter.shutdown()
-        guard case .retryable(let text, _) = result else { Issue.record("expected retryable, got \(result)"); return }
+        guard case .retryable(let text, _) = result else {
+            Issue.record("expected retryable, got \(result)")
+            return
+        }
         #expect(text.hasPrefix("engine 'csp' could not be reached at http://127.0.0.1:9/none: "))
     }
 }

@@ -112,8 +112,10 @@ func history() throws -> (repository: TemporaryRepository, first: String, second
         #expect(throws: GitError.notARepository(plain.path + "/missing", reason: "no such folder")) { try GitRepository(path: plain.path + "/missing") }
         // A folder inside a repository is not its top: nothing above it is searched.
         #expect(throws: GitError.self) { try GitRepository(path: repository.path + "/manifests") }
-        #expect(GitError.unknownRevision("nope", repository: "repository .").description
-            == "error: unknown revision 'nope' in repository .; give a branch, tag, commit SHA (full or short), HEAD~N or a remote branch such as origin/main (git fetch first)")
+        #expect(
+            GitError.unknownRevision("nope", repository: "repository .").description
+                == "error: unknown revision 'nope' in repository .; give a branch, tag, commit SHA (full or short), HEAD~N or a remote branch such as origin/main (git fetch first)"
+        )
     }
 
     @Test func aSymbolicLinkIsADiagnosticNotASilentGap() throws {
@@ -123,7 +125,10 @@ func history() throws -> (repository: TemporaryRepository, first: String, second
         try repository.commit("With a link")
         let source = try GitRepository(path: repository.path).source(at: "HEAD", manifests: "manifests")
         #expect(try source.manifestPaths() == ["manifests/link.yaml", "manifests/real.yaml"])
-        #expect(throws: SourceError.unreadable("manifests/link.yaml", reason: "it is a symbolic link in git, which Provisor does not follow; commit the file itself")) {
+        #expect(
+            throws: SourceError.unreadable(
+                "manifests/link.yaml", reason: "it is a symbolic link in git, which Provisor does not follow; commit the file itself")
+        ) {
             try source.read("manifests/link.yaml")
         }
     }

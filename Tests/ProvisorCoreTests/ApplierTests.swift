@@ -1,7 +1,8 @@
 import Foundation
-@testable import ProvisorCore
 import ProvisorTesting
 import Testing
+
+@testable import ProvisorCore
 
 /// An engine in the test process: answers from a script and remembers what it was sent.
 final class ScriptedEngine: EngineAdapter, @unchecked Sendable {
@@ -27,12 +28,14 @@ final class ScriptedEngine: EngineAdapter, @unchecked Sendable {
     static let mailbox = ResourceAddress.service("mailbox", instance: nil, customer: "CUS", user: "ann")
 
     static func resource(_ address: ResourceAddress, parent: ResourceAddress?) -> StateWrite.Resource {
-        StateWrite.Resource(address: address, parent: parent, engine: "box", attributes: AttributeDocument([Attribute(name: "name", value: .string(address.description))]))
+        StateWrite.Resource(
+            address: address, parent: parent, engine: "box", attributes: AttributeDocument([Attribute(name: "name", value: .string(address.description))]))
     }
 
     static func change(_ action: Change.Action, _ resource: StateWrite.Resource) -> Change {
-        Change(action: action, address: resource.address, parent: resource.parent, engine: resource.engine,
-               reason: action == .delete ? .removedFromManifests : .newInManifests, attributes: try! resource.attributes.decode())
+        Change(
+            action: action, address: resource.address, parent: resource.parent, engine: resource.engine,
+            reason: action == .delete ? .removedFromManifests : .newInManifests, attributes: try! resource.attributes.decode())
     }
 
     static func plan(_ changes: [Change], phase: ChangePlan.Phase) -> ChangePlan {
@@ -55,10 +58,15 @@ final class ScriptedEngine: EngineAdapter, @unchecked Sendable {
         let reason = Change.Reason.engineChanged(from: "box", to: "new")
         var delete = Self.change(.delete, old), create = Self.change(.create, old)
         (delete.reason, create.reason, create.engine) = (reason, reason, "new")
-        let plan = Planner.plan(Differ.Result(changes: [create, delete], unchanged: 0), state: try await store.header(), policy: SafetyPolicy(allowedDeletes: 1))
-        #expect(plan.waves.map { "\($0.phase) \($0.changes.map(\.action))" } == ["deprovision [ProvisorCore.Change.Action.delete]", "provision [ProvisorCore.Change.Action.create]"])
-        let applier = Applier(store: store, adapters: ["box": oldEngine, "new": newEngine], secrets: SecretResolver(environment: [:]),
-                              options: .init(actor: "test", clock: PinnedTime.clock))
+        let plan = Planner.plan(
+            Differ.Result(changes: [create, delete], unchanged: 0), state: try await store.header(), policy: SafetyPolicy(allowedDeletes: 1))
+        #expect(
+            plan.waves.map { "\($0.phase) \($0.changes.map(\.action))" } == [
+                "deprovision [ProvisorCore.Change.Action.delete]", "provision [ProvisorCore.Change.Action.create]",
+            ])
+        let applier = Applier(
+            store: store, adapters: ["box": oldEngine, "new": newEngine], secrets: SecretResolver(environment: [:]),
+            options: .init(actor: "test", clock: PinnedTime.clock))
         let results = try await applier.apply(plan, desired: DesiredState(resources: []), recorded: try await store.snapshot())
         #expect(results.map(\.outcome) == [.failed("refused by script"), .skipped(because: Self.customer)])
         #expect(newEngine.received.isEmpty)
@@ -67,14 +75,18 @@ final class ScriptedEngine: EngineAdapter, @unchecked Sendable {
 
     @Test func aChildThatCannotBeRemovedKeepsItsParentsAndOthersCarryOn() async throws {
         let store = InMemoryStateStore()
-        let records = [Self.resource(Self.customer, parent: nil), Self.resource(Self.user, parent: Self.customer),
-                       Self.resource(Self.mailbox, parent: Self.user), Self.resource(Self.other, parent: nil),
-                       Self.resource(Self.otherUser, parent: Self.other)]
+        let records = [
+            Self.resource(Self.customer, parent: nil), Self.resource(Self.user, parent: Self.customer),
+            Self.resource(Self.mailbox, parent: Self.user), Self.resource(Self.other, parent: nil),
+            Self.resource(Self.otherUser, parent: Self.other),
+        ]
         try await store.commit(StateWrite(upserts: records, at: PinnedTime.date))
         let engine = ScriptedEngine(failing: [Self.mailbox.description])
-        let applier = Applier(store: store, adapters: ["box": engine], secrets: SecretResolver(environment: [:]), options: .init(actor: "test", clock: PinnedTime.clock))
-        let results = try await applier.apply(Self.plan(records.map { Self.change(.delete, $0) }, phase: .deprovision),
-                                              desired: DesiredState(resources: []), recorded: try await store.snapshot())
+        let applier = Applier(
+            store: store, adapters: ["box": engine], secrets: SecretResolver(environment: [:]), options: .init(actor: "test", clock: PinnedTime.clock))
+        let results = try await applier.apply(
+            Self.plan(records.map { Self.change(.delete, $0) }, phase: .deprovision),
+            desired: DesiredState(resources: []), recorded: try await store.snapshot())
         let outcomes = Dictionary(uniqueKeysWithValues: results.map { ($0.address, $0.outcome) })
         #expect(outcomes[Self.mailbox] == .failed("refused by script"))
         #expect(outcomes[Self.user] == .skipped(because: Self.mailbox))
@@ -90,12 +102,16 @@ final class ScriptedEngine: EngineAdapter, @unchecked Sendable {
 
     @Test func aFailedParentSkipsItsChildrenOnProvision() async throws {
         let store = InMemoryStateStore()
-        let records = [Self.resource(Self.customer, parent: nil), Self.resource(Self.user, parent: Self.customer),
-                       Self.resource(Self.mailbox, parent: Self.user), Self.resource(Self.other, parent: nil)]
+        let records = [
+            Self.resource(Self.customer, parent: nil), Self.resource(Self.user, parent: Self.customer),
+            Self.resource(Self.mailbox, parent: Self.user), Self.resource(Self.other, parent: nil),
+        ]
         let engine = ScriptedEngine(failing: [Self.customer.description])
-        let applier = Applier(store: store, adapters: ["box": engine], secrets: SecretResolver(environment: [:]), options: .init(actor: "test", clock: PinnedTime.clock))
-        let results = try await applier.apply(Self.plan(records.map { Self.change(.create, $0) }, phase: .provision),
-                                              desired: DesiredState(resources: []), recorded: .empty)
+        let applier = Applier(
+            store: store, adapters: ["box": engine], secrets: SecretResolver(environment: [:]), options: .init(actor: "test", clock: PinnedTime.clock))
+        let results = try await applier.apply(
+            Self.plan(records.map { Self.change(.create, $0) }, phase: .provision),
+            desired: DesiredState(resources: []), recorded: .empty)
         #expect(results.map(\.outcome) == [.failed("refused by script"), .succeeded, .skipped(because: Self.customer), .skipped(because: Self.customer)])
         #expect(try await store.snapshot().resources.map(\.address) == [Self.other])
         #expect(try await store.audit(address: nil).map(\.action) == ["provision"])
@@ -104,10 +120,14 @@ final class ScriptedEngine: EngineAdapter, @unchecked Sendable {
     @Test func pendingEntriesAreResentWithTheirOwnIDAndRecorded() async throws {
         let store = InMemoryStateStore()
         let record = Self.resource(Self.other, parent: nil)
-        try await store.appendJournal([JournalEntry(run: "crashed", address: Self.other, action: "create", status: .pending, messageID: "pm-from-the-crashed-run",
-                                                    payload: .init(parent: nil, engine: "box", attributes: record.attributes), at: PinnedTime.date)])
+        try await store.appendJournal([
+            JournalEntry(
+                run: "crashed", address: Self.other, action: "create", status: .pending, messageID: "pm-from-the-crashed-run",
+                payload: .init(parent: nil, engine: "box", attributes: record.attributes), at: PinnedTime.date)
+        ])
         let engine = ScriptedEngine()
-        let applier = Applier(store: store, adapters: ["box": engine], secrets: SecretResolver(environment: [:]), options: .init(actor: "test", clock: PinnedTime.clock))
+        let applier = Applier(
+            store: store, adapters: ["box": engine], secrets: SecretResolver(environment: [:]), options: .init(actor: "test", clock: PinnedTime.clock))
         let resumed = try await applier.resume(desired: DesiredState(resources: []), recorded: .empty)
         #expect(resumed.map(\.outcome) == [.succeeded])
         #expect(engine.received.map(\.id) == ["pm-from-the-crashed-run"])

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ProvisorCore
 
 @Suite struct RepositoryConfigTests {
@@ -20,18 +21,20 @@ import Testing
     }
 
     @Test func configErrorsHavePositions() {
-        let text = "manifest: m\nstate: { postgres: { url: \"postgres://u:pw@db/provisor\" } }\nsafety: { maxDeletes: -1 }\nowners: { \"a/**\": acme }\n"
+        let text =
+            "manifest: m\nstate: { postgres: { url: \"postgres://u:pw@db/provisor\" } }\nsafety: { maxDeletes: -1 }\nowners: { \"a/**\": acme }\n"
             + "delegation: { acme: { paths: [a] }, KIWI: { parent: ACME, secrets: [\"file:../x\", \"vault:y\"] } }\n"
-        #expect(lines(RepositoryConfig.parse(Array(text.utf8), file: "provisor.yaml").diagnostics) == [
-            "1:1: error: unknown field 'manifest' in provisor.yaml (did you mean 'manifests'?)",
-            "2:27: error: the PostgreSQL url must be a secret reference, not an inline address (write url: \"env:PROVISOR_DATABASE_URL\" and put the address in that variable; it may hold a password)",
-            "3:23: error: 'maxDeletes' must be at least 0, found -1",
-            "4:9: error: 'owners' gave paths to resellers without saying which engines and secrets their files may use, so it is no longer read (rewrite it as delegation: { CODE: { parent: PARENT, paths: [...], engines: [...], secrets: [...] } }, as docs/manifests.md shows under Delegation)",
-            "5:15: error: 'delegation' names 'acme', which is not a reseller code (use 2 to 16 upper-case letters and digits, starting with a letter, like JBL)",
-            "5:43: error: missing required field 'paths' in delegation.KIWI (add 'paths:')",
-            "5:69: error: 'file:../x' in delegation.KIWI.secrets is not a secret reference pattern (write env:NAME or env:PREFIX_* for environment variables, file:FOLDER/ for files in a folder (no '..'))",
-            "5:82: error: 'vault:y' in delegation.KIWI.secrets is not a secret reference pattern (write env:NAME or env:PREFIX_* for environment variables, file:FOLDER/ for files in a folder (no '..'))",
-        ])
+        #expect(
+            lines(RepositoryConfig.parse(Array(text.utf8), file: "provisor.yaml").diagnostics) == [
+                "1:1: error: unknown field 'manifest' in provisor.yaml (did you mean 'manifests'?)",
+                "2:27: error: the PostgreSQL url must be a secret reference, not an inline address (write url: \"env:PROVISOR_DATABASE_URL\" and put the address in that variable; it may hold a password)",
+                "3:23: error: 'maxDeletes' must be at least 0, found -1",
+                "4:9: error: 'owners' gave paths to resellers without saying which engines and secrets their files may use, so it is no longer read (rewrite it as delegation: { CODE: { parent: PARENT, paths: [...], engines: [...], secrets: [...] } }, as docs/manifests.md shows under Delegation)",
+                "5:15: error: 'delegation' names 'acme', which is not a reseller code (use 2 to 16 upper-case letters and digits, starting with a letter, like JBL)",
+                "5:43: error: missing required field 'paths' in delegation.KIWI (add 'paths:')",
+                "5:69: error: 'file:../x' in delegation.KIWI.secrets is not a secret reference pattern (write env:NAME or env:PREFIX_* for environment variables, file:FOLDER/ for files in a folder (no '..'))",
+                "5:82: error: 'vault:y' in delegation.KIWI.secrets is not a secret reference pattern (write env:NAME or env:PREFIX_* for environment variables, file:FOLDER/ for files in a folder (no '..'))",
+            ])
     }
 
     @Test func thePostgreSQLStateIsNamedBySecretReferencesOnly() {
@@ -40,9 +43,10 @@ import Testing
         #expect(diagnostics.isEmpty)
         #expect(config.state == .postgres(url: "env:PROVISOR_DATABASE_URL", password: "file:secrets/pg"))
         let bad = "state:\n  postgres: { url: \"env:DB\", password: hunter2 }\n"
-        #expect(lines(RepositoryConfig.parse(Array(bad.utf8), file: "provisor.yaml").diagnostics) == [
-            "2:40: error: the PostgreSQL password must be a secret reference, not the password itself (write password: \"env:PGPASSWORD\" (or file:PATH) and keep the password there)",
-        ])
+        #expect(
+            lines(RepositoryConfig.parse(Array(bad.utf8), file: "provisor.yaml").diagnostics) == [
+                "2:40: error: the PostgreSQL password must be a secret reference, not the password itself (write password: \"env:PGPASSWORD\" (or file:PATH) and keep the password there)"
+            ])
     }
 
     @Test func driftIgnoreRulesParseWithTheirKind() {
@@ -51,10 +55,11 @@ import Testing
         #expect(diagnostics.isEmpty)
         #expect(config.driftIgnore == [DriftIgnoreRule(kind: .user, attribute: "lastLogin"), DriftIgnoreRule(kind: nil, attribute: "tenantId")])
         let bad = "drift:\n  ignore:\n    - { kind: users, attribute: x }\n    - { kind: user }\n"
-        #expect(lines(RepositoryConfig.parse(Array(bad.utf8), file: "provisor.yaml").diagnostics) == [
-            "3:15: error: invalid value 'users' for 'kind' (did you mean 'user'? expected one of: reseller, customer, customer-service, user, user-service)",
-            "4:7: error: missing required field 'attribute' in drift.ignore[1] (add 'attribute:')",
-        ])
+        #expect(
+            lines(RepositoryConfig.parse(Array(bad.utf8), file: "provisor.yaml").diagnostics) == [
+                "3:15: error: invalid value 'users' for 'kind' (did you mean 'user'? expected one of: reseller, customer, customer-service, user, user-service)",
+                "4:7: error: missing required field 'attribute' in drift.ignore[1] (add 'attribute:')",
+            ])
     }
 }
 
@@ -80,11 +85,15 @@ import Testing
     }
 
     @Test func theScaffoldValidatesAgainstTheExamples() throws {
-        let text = CustomerScaffold.manifest(code: "JBX", name: "Jones: the \"Baker\" #2", reseller: "ACME", type: .demo, domain: "jbx.example",
-                                             contactEmail: "it@jbx.example")
+        let text = CustomerScaffold.manifest(
+            code: "JBX", name: "Jones: the \"Baker\" #2", reseller: "ACME", type: .demo, domain: "jbx.example",
+            contactEmail: "it@jbx.example")
         #expect(try validateWithExamples(["new.yaml": text]).isEmpty)
         let (manifests, _) = decode(text)
-        guard case .customer(let customer) = manifests.first else { Issue.record("no customer"); return }
+        guard case .customer(let customer) = manifests.first else {
+            Issue.record("no customer")
+            return
+        }
         #expect(customer.name.value == "Jones: the \"Baker\" #2")
         #expect(customer.type == .demo)
         #expect(customer.protect)

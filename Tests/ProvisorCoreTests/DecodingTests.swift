@@ -1,28 +1,33 @@
 import Testing
+
 @testable import ProvisorCore
 
 @Suite struct DecodingTests {
     let customerHeader = "apiVersion: provisor/v1\nkind: Customer\nmetadata: { code: NOR, name: Nordic Fjord AS }\nspec:\n  reseller: ACME\n"
 
     @Test func aCustomerDecodesWithEveryField() throws {
-        let text = customerHeader + """
-          type: test
-          status: suspended
-          contact: { name: Ola, email: ola@fjord.example, phone: "+47 555" }
-          address: { street: Gate 1, city: Oslo, postalCode: "0150", country: "NO" }
-          domains: { primary: fjord.example, aliases: [fjord.no] }
-          location: { type: private, name: Basement, engine: lab }
-          settings: { maxUsers: 5, passwordPolicy: { minLength: 14, requireMFA: true } }
-          branding: { displayName: Fjord, supportEmail: help@fjord.example }
-          securityRoles: [{ name: owners, members: [ola], permissions: [billing] }]
-          protect: true
-          services: [{ service: sqldb, plan: standard, instance: prod, properties: { vCores: 4 } }]
-          overrides: { m365: { name: Fjord 365, plans: { business-basic: { salesPrice: 7.25, currency: NOK } } } }
+        let text =
+            customerHeader + """
+                  type: test
+                  status: suspended
+                  contact: { name: Ola, email: ola@fjord.example, phone: "+47 555" }
+                  address: { street: Gate 1, city: Oslo, postalCode: "0150", country: "NO" }
+                  domains: { primary: fjord.example, aliases: [fjord.no] }
+                  location: { type: private, name: Basement, engine: lab }
+                  settings: { maxUsers: 5, passwordPolicy: { minLength: 14, requireMFA: true } }
+                  branding: { displayName: Fjord, supportEmail: help@fjord.example }
+                  securityRoles: [{ name: owners, members: [ola], permissions: [billing] }]
+                  protect: true
+                  services: [{ service: sqldb, plan: standard, instance: prod, properties: { vCores: 4 } }]
+                  overrides: { m365: { name: Fjord 365, plans: { business-basic: { salesPrice: 7.25, currency: NOK } } } }
 
-        """
+                """
         let (manifests, diagnostics) = decode(text)
         #expect(diagnostics.isEmpty, "\(diagnostics)")
-        guard case .customer(let customer) = try #require(manifests.first) else { Issue.record("not a customer"); return }
+        guard case .customer(let customer) = try #require(manifests.first) else {
+            Issue.record("not a customer")
+            return
+        }
         #expect(customer.code.value == "NOR")
         #expect(customer.code.location == SourceLocation(file: "test.yaml", line: 3, column: 19))
         #expect(customer.type == .test && customer.status == .suspended && customer.protect)
@@ -57,13 +62,16 @@ import Testing
     }
 
     @Test func aNumberInAStringFieldMustBeQuoted() {
-        #expect(lines(decode(customerHeader + "  address: { postalCode: 0150 }\n").diagnostics) == [
-            "6:26: error: 'postalCode' must be a string, found the number 0150 (quote it: '0150')"
-        ])
+        #expect(
+            lines(decode(customerHeader + "  address: { postalCode: 0150 }\n").diagnostics) == [
+                "6:26: error: 'postalCode' must be a string, found the number 0150 (quote it: '0150')"
+            ])
     }
 
     @Test func propertyValuesAreTypedByTheirDefinition() {
-        let value = { (text: String, style: YAMLScalar.Style) in PropertyValue(YAMLScalar(text, style: style), at: SourceLocation(file: "f", line: 1, column: 1)) }
+        let value = { (text: String, style: YAMLScalar.Style) in
+            PropertyValue(YAMLScalar(text, style: style), at: SourceLocation(file: "f", line: 1, column: 1))
+        }
         #expect(value("no", .plain).typed(as: .string) == .success(.string("no")))
         #expect(value("42", .plain).typed(as: .integer) == .success(.integer(42)))
         #expect(value("42", .quoted).typed(as: .integer) == .failure(.mismatch(.integer, YAMLScalar("42", style: .quoted))))
@@ -77,35 +85,37 @@ import Testing
 
     @Test func allProblemsOfADocumentAreCollected() {
         let text = customerHeader + "  type: premium\n  status: enabled\n  protect: maybe\n  colour: red\n"
-        #expect(lines(decode(text).diagnostics) == [
-            "6:9: error: invalid value 'premium' for 'type' (expected one of: standard, test, demo)",
-            "7:11: error: invalid value 'enabled' for 'status' (expected one of: active, suspended, disabled)",
-            "8:12: error: 'protect' must be true or false, found the string \"maybe\" (write true or false)",
-            "9:3: error: unknown field 'colour' in Customer spec (allowed fields: reseller, type, status, contact, address, domains, location, settings, branding, securityRoles, protect, services, overrides)",
-        ])
+        #expect(
+            lines(decode(text).diagnostics) == [
+                "6:9: error: invalid value 'premium' for 'type' (expected one of: standard, test, demo)",
+                "7:11: error: invalid value 'enabled' for 'status' (expected one of: active, suspended, disabled)",
+                "8:12: error: 'protect' must be true or false, found the string \"maybe\" (write true or false)",
+                "9:3: error: unknown field 'colour' in Customer spec (allowed fields: reseller, type, status, contact, address, domains, location, settings, branding, securityRoles, protect, services, overrides)",
+            ])
     }
 
     @Test func aDocumentThatIsNotAMappingIsReported() {
-        #expect(lines(decode("- a\n- b\n").diagnostics) == [
-            "1:1: error: a manifest must be a mapping with apiVersion, kind, metadata and spec, found a list"
-        ])
+        #expect(
+            lines(decode("- a\n- b\n").diagnostics) == [
+                "1:1: error: a manifest must be a mapping with apiVersion, kind, metadata and spec, found a list"
+            ])
     }
 
     @Test func anchorsAndMergeKeysWorkInManifests() throws {
         let text = """
-        apiVersion: provisor/v1
-        kind: Service
-        metadata: { code: web, name: Web }
-        spec:
-          scope: customer
-          plans:
-            small: &small { name: Small, sku: W-S, costPrice: 1.00, salesPrice: 2.00, currency: USD }
-            large:
-              <<: *small
-              name: Large
-              sku: W-L
+            apiVersion: provisor/v1
+            kind: Service
+            metadata: { code: web, name: Web }
+            spec:
+              scope: customer
+              plans:
+                small: &small { name: Small, sku: W-S, costPrice: 1.00, salesPrice: 2.00, currency: USD }
+                large:
+                  <<: *small
+                  name: Large
+                  sku: W-L
 
-        """
+            """
         let (manifests, diagnostics) = decode(text)
         #expect(diagnostics.isEmpty, "\(diagnostics)")
         guard case .service(let service) = try #require(manifests.first) else { return }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ProvisorCore
 
 /// Each fixture in Fixtures/invalid adds one defect to the example estate. Its first line says

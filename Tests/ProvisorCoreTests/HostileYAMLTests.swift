@@ -1,6 +1,7 @@
 import Foundation
-@testable import ProvisorCore
 import Testing
+
+@testable import ProvisorCore
 
 /// Hostile and damaged manifest bytes: each is a diagnostic at the position it starts, found in
 /// time linear in the input, and never a crash.
@@ -9,7 +10,8 @@ import Testing
         YAMLParser.parse(bytes, file: "x.yaml").diagnostics.map(\.description)
     }
 
-    static let tooDeep = "the YAML is nested more than 256 levels deep here, so the rest of the file was not read (manifests need a few levels; flatten this value)"
+    static let tooDeep =
+        "the YAML is nested more than 256 levels deep here, so the rest of the file was not read (manifests need a few levels; flatten this value)"
 
     @Test func nestingDeeperThanTheLimitStopsWhereItIsPassedInFlowAndBlockStyle() {
         // 100,000 levels: before, block style crashed (SIGSEGV) and flow style took quadratic time.
@@ -29,9 +31,15 @@ import Testing
         let lines = (1...10).map { "key\($0): value ü \($0)" }.joined(separator: "\n") + "\n"
         var invalid = Array(lines.utf8)
         invalid += Array("name: Ab".utf8) + [0xFF] + Array("c\n".utf8)
-        #expect(diagnostics(invalid) == ["x.yaml:11:9: error: the file is not valid UTF-8 here (invalid leading UTF-8 octet) (save the file as UTF-8 text; control characters such as NUL cannot appear in YAML, even quoted)"])
+        #expect(
+            diagnostics(invalid) == [
+                "x.yaml:11:9: error: the file is not valid UTF-8 here (invalid leading UTF-8 octet) (save the file as UTF-8 text; control characters such as NUL cannot appear in YAML, even quoted)"
+            ])
         var nul = Array(lines.utf8)
         nul += Array("name: \"Ab".utf8) + [0x00] + Array("c\"\n".utf8)
-        #expect(diagnostics(nul) == ["x.yaml:11:10: error: a character YAML does not allow is here (control characters are not allowed #0) (save the file as UTF-8 text; control characters such as NUL cannot appear in YAML, even quoted)"])
+        #expect(
+            diagnostics(nul) == [
+                "x.yaml:11:10: error: a character YAML does not allow is here (control characters are not allowed #0) (save the file as UTF-8 text; control characters such as NUL cannot appear in YAML, even quoted)"
+            ])
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
-@testable import ProvisorCore
 import Testing
+
+@testable import ProvisorCore
 
 @Suite struct OwnershipTests {
     @Test(arguments: [
@@ -56,7 +57,8 @@ import Testing
     @Test func theExampleGrantsHoldForTheExamples() throws {
         let config = RepositoryConfig.parse(Array(FileManager.default.contents(atPath: repoPath("examples/provisor.yaml"))!), file: "provisor.yaml")
         #expect(config.config.owners.map(\.reseller) == ["KIWI", "KIWI", "KIWI"])
-        #expect(config.config.grants.map { "\($0.reseller) under \($0.parent!): \(Grant.listing($0.engines)); \(Grant.listing($0.secrets))" }
+        #expect(
+            config.config.grants.map { "\($0.reseller) under \($0.parent!): \(Grant.listing($0.engines)); \(Grant.listing($0.secrets))" }
                 == ["KIWI under ACME: platform-ap; env:TKL_*, env:FSG_*"])
         #expect(try Self.validate([:], grants: config.config.grants).isEmpty)
     }
@@ -114,13 +116,15 @@ import Testing
                 basic: { name: Basic, sku: BK-1 }
             """
         let diagnostics = try validate([file: yaml], owners: [("manifests/kiwi-team/**", "KIWI")])
-        let hint = "this file is KIWI's through delegation.KIWI (provisor.yaml:2:3), path \"manifests/kiwi-team/**\"; move the definition to a file the provider or its own reseller owns"
-        #expect(diagnostics.map(\.description) == [
-            "\(file):11:11: error: reseller 'ROGUE' is outside reseller KIWI's subtree: it is not KIWI or a reseller below it (\(hint))",
-            "\(file):24:13: error: customer 'NXC' is outside reseller KIWI's subtree: it belongs to reseller NEXUS (\(hint))",
-            "\(file):31:13: error: user 'intruder' is outside reseller KIWI's subtree: its customer JBL belongs to reseller ACME (\(hint))",
-            "\(file):43:19: error: service 'backup' is outside reseller KIWI's subtree: services are the provider's catalogue; a reseller changes them with overrides in its own Reseller manifest (\(hint))",
-        ])
+        let hint =
+            "this file is KIWI's through delegation.KIWI (provisor.yaml:2:3), path \"manifests/kiwi-team/**\"; move the definition to a file the provider or its own reseller owns"
+        #expect(
+            diagnostics.map(\.description) == [
+                "\(file):11:11: error: reseller 'ROGUE' is outside reseller KIWI's subtree: it is not KIWI or a reseller below it (\(hint))",
+                "\(file):24:13: error: customer 'NXC' is outside reseller KIWI's subtree: it belongs to reseller NEXUS (\(hint))",
+                "\(file):31:13: error: user 'intruder' is outside reseller KIWI's subtree: its customer JBL belongs to reseller ACME (\(hint))",
+                "\(file):43:19: error: service 'backup' is outside reseller KIWI's subtree: services are the provider's catalogue; a reseller changes them with overrides in its own Reseller manifest (\(hint))",
+            ])
     }
 
     @Test func theFirstMatchingGlobDecidesAndUnknownOwnersAreReported() throws {
@@ -140,6 +144,9 @@ import Testing
         #expect(try validate(["provider/nxc.yaml": customer], owners: [("shared/**", "KIWI")]).isEmpty)
 
         let unknown = try validate([:], owners: [("manifests/customers/tkl/**", "KIWII")])
-        #expect(unknown.map(\.description) == ["provisor.yaml:2:3: error: delegation grants paths to reseller 'KIWII', which no manifest defines (use the code of an existing reseller)"])
+        #expect(
+            unknown.map(\.description) == [
+                "provisor.yaml:2:3: error: delegation grants paths to reseller 'KIWII', which no manifest defines (use the code of an existing reseller)"
+            ])
     }
 }

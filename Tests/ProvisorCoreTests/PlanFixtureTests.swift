@@ -1,6 +1,7 @@
 import Foundation
 import ProvisorTesting
 import Testing
+
 @testable import ProvisorCore
 
 /// Fixture pairs under Fixtures/Plans/<case>/: the manifests whose resolution is recorded as
@@ -16,9 +17,12 @@ import Testing
     }()
 
     @Test func everyCaseTheIssueNamesHasAFixture() {
-        #expect(Set(Self.cases).isSuperset(of: ["create", "update", "delete-user", "no-op", "reorder-only", "customer-removed",
-                                                 "parent-and-child", "reseller-chain-removed", "protected-customer", "delete-guard",
-                                                 "omitted-not-removed"]))
+        #expect(
+            Set(Self.cases).isSuperset(of: [
+                "create", "update", "delete-user", "no-op", "reorder-only", "customer-removed",
+                "parent-and-child", "reseller-chain-removed", "protected-customer", "delete-guard",
+                "omitted-not-removed",
+            ]))
     }
 
     @Test(arguments: cases)
@@ -45,8 +49,11 @@ import Testing
     static func resolve(_ directory: URL, _ side: String) throws -> DesiredState {
         let own = directory.appendingPathComponent(side)
         let folder = FileManager.default.fileExists(atPath: own.path) ? own : root.appendingPathComponent("_estate")
-        let report = try ManifestPipeline.run(CombinedSource(sources: [DirectorySource(root: root.appendingPathComponent("shared").path),
-                                                                         DirectorySource(root: folder.path)]))
+        let report = try ManifestPipeline.run(
+            CombinedSource(sources: [
+                DirectorySource(root: root.appendingPathComponent("shared").path),
+                DirectorySource(root: folder.path),
+            ]))
         try #require(report.isValid, "\(folder.path): \(report.diagnostics)")
         return report.desired
     }

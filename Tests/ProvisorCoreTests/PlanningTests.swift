@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import ProvisorCore
 import ProvisorTesting
+import Testing
+
+@testable import ProvisorCore
 
 @Suite struct AttributeDocumentTests {
     static let attributes = [
@@ -51,12 +52,14 @@ import ProvisorTesting
     }
 
     @Test func aDamagedRecordNamesTheResourceAndTheStore() {
-        let record = RecordedResource(address: .customer("CUS"), parent: nil, engine: "e", attributes: AttributeDocument(json: "{"), serial: 1, updatedAt: PinnedTime.date)
+        let record = RecordedResource(
+            address: .customer("CUS"), parent: nil, engine: "e", attributes: AttributeDocument(json: "{"), serial: 1, updatedAt: PinnedTime.date)
         #expect(throws: StateError.corruptRecord(address: "customer/CUS", reason: "unexpected end at byte 1", store: "SQLite s.db")) {
             try StateError.reading("SQLite s.db") { try record.decodedAttributes() }
         }
-        #expect(StateError.corruptRecord(address: "customer/CUS", reason: "x", store: "SQLite s.db").description
-            == "error: the recorded attributes of customer/CUS in SQLite s.db are damaged (x); restore the state from a backup")
+        #expect(
+            StateError.corruptRecord(address: "customer/CUS", reason: "x", store: "SQLite s.db").description
+                == "error: the recorded attributes of customer/CUS in SQLite s.db are damaged (x); restore the state from a backup")
     }
 }
 
@@ -71,30 +74,47 @@ import ProvisorTesting
 
     @Test func valuesCompareByValueAndAnAttributeOnlyRecordedIsNotARemoval() throws {
         let state = DesiredState(resources: [desired(.customer("A"), [Attribute(name: "price", value: .number(Decimal(string: "16.00")!))])])
-        let result = try Differ.diff(desired: state, recorded: [recorded(.customer("A"), [
-            Attribute(name: "legacy", value: .string("kept")),
-            Attribute(name: "price", value: .number(16)),
-        ])])
+        let result = try Differ.diff(
+            desired: state,
+            recorded: [
+                recorded(
+                    .customer("A"),
+                    [
+                        Attribute(name: "legacy", value: .string("kept")),
+                        Attribute(name: "price", value: .number(16)),
+                    ])
+            ])
         #expect(result.changes.isEmpty)
         #expect(result.unchanged == 1)
     }
 
     @Test func anUpdateListsOnlyWhatChangedWithOldAndNew() throws {
-        let state = DesiredState(resources: [desired(.customer("A"), [
-            Attribute(name: "added", value: .integer(1)),
-            Attribute(name: "name", value: .string("New")),
-            Attribute(name: "same", value: .boolean(true)),
-        ])])
-        let result = try Differ.diff(desired: state, recorded: [recorded(.customer("A"), [
-            Attribute(name: "name", value: .string("Old")),
-            Attribute(name: "same", value: .boolean(true)),
-            Attribute(name: "unmanaged", value: .string("x")),
-        ])])
-        #expect(result.changes.map(\.action) == [.update])
-        #expect(result.changes.first?.changedAttributes == [
-            Change.AttributeChange(name: "added", old: nil, new: .integer(1)),
-            Change.AttributeChange(name: "name", old: .string("Old"), new: .string("New")),
+        let state = DesiredState(resources: [
+            desired(
+                .customer("A"),
+                [
+                    Attribute(name: "added", value: .integer(1)),
+                    Attribute(name: "name", value: .string("New")),
+                    Attribute(name: "same", value: .boolean(true)),
+                ])
         ])
+        let result = try Differ.diff(
+            desired: state,
+            recorded: [
+                recorded(
+                    .customer("A"),
+                    [
+                        Attribute(name: "name", value: .string("Old")),
+                        Attribute(name: "same", value: .boolean(true)),
+                        Attribute(name: "unmanaged", value: .string("x")),
+                    ])
+            ])
+        #expect(result.changes.map(\.action) == [.update])
+        #expect(
+            result.changes.first?.changedAttributes == [
+                Change.AttributeChange(name: "added", old: nil, new: .integer(1)),
+                Change.AttributeChange(name: "name", old: .string("Old"), new: .string("New")),
+            ])
     }
 }
 
@@ -102,8 +122,9 @@ import ProvisorTesting
     func deletes(_ count: Int, protected: Set<String> = []) -> [Change] {
         (0..<count).map { index in
             let code = "C\(index)"
-            return Change(action: .delete, address: .customer(code), parent: .reseller("ROOT"), engine: "e", reason: .removedFromManifests,
-                          attributes: [Attribute(name: "protect", value: .boolean(protected.contains(code)))])
+            return Change(
+                action: .delete, address: .customer(code), parent: .reseller("ROOT"), engine: "e", reason: .removedFromManifests,
+                attributes: [Attribute(name: "protect", value: .boolean(protected.contains(code)))])
         }
     }
 
@@ -114,20 +135,24 @@ import ProvisorTesting
 
     @Test func moreThanMaxDeletesIsRefused() {
         #expect(Planner.refusals(deletes: deletes(51), recorded: 1_000, policy: SafetyPolicy()) == [.tooManyDeletes(count: 51, limit: 50)])
-        #expect(Refusal.tooManyDeletes(count: 51, limit: 50).description
-            == "the plan deletes 51 resources, more than safety.maxDeletes (50); check the deletions, then rerun with --allow-deletes 51 if they are intended")
+        #expect(
+            Refusal.tooManyDeletes(count: 51, limit: 50).description
+                == "the plan deletes 51 resources, more than safety.maxDeletes (50); check the deletions, then rerun with --allow-deletes 51 if they are intended"
+        )
     }
 
     @Test func moreThanMaxDeletePercentIsRefused() {
         #expect(Planner.refusals(deletes: deletes(21), recorded: 100, policy: SafetyPolicy()) == [.tooLargeShare(count: 21, recorded: 100, limit: 20)])
         #expect(Planner.refusals(deletes: deletes(20), recorded: 100, policy: SafetyPolicy()).isEmpty)
-        #expect(Planner.refusals(deletes: deletes(3), recorded: 10, policy: SafetyPolicy(maxDeletes: 2, maxDeletePercent: 5))
-            == [.tooManyDeletes(count: 3, limit: 2), .tooLargeShare(count: 3, recorded: 10, limit: 5)])
+        #expect(
+            Planner.refusals(deletes: deletes(3), recorded: 10, policy: SafetyPolicy(maxDeletes: 2, maxDeletePercent: 5))
+                == [.tooManyDeletes(count: 3, limit: 2), .tooLargeShare(count: 3, recorded: 10, limit: 5)])
     }
 
     @Test func deletingEverythingIsRefusedWhateverTheLimits() {
-        #expect(Planner.refusals(deletes: deletes(3), recorded: 3, policy: SafetyPolicy(maxDeletes: 100, maxDeletePercent: 100))
-            == [.deletesEverything(count: 3)])
+        #expect(
+            Planner.refusals(deletes: deletes(3), recorded: 3, policy: SafetyPolicy(maxDeletes: 100, maxDeletePercent: 100))
+                == [.deletesEverything(count: 3)])
     }
 
     @Test func allowDeletesAcceptsUpToItsNumber() {
@@ -137,8 +162,9 @@ import ProvisorTesting
     }
 
     @Test func aProtectedCustomerIsRefusedEvenWithAllowDeletes() {
-        #expect(Planner.refusals(deletes: deletes(2, protected: ["C1"]), recorded: 100, policy: SafetyPolicy(allowedDeletes: 10))
-            == [.protectedCustomer(.customer("C1"))])
+        #expect(
+            Planner.refusals(deletes: deletes(2, protected: ["C1"]), recorded: 100, policy: SafetyPolicy(allowedDeletes: 10))
+                == [.protectedCustomer(.customer("C1"))])
     }
 
     @Test func theRootResellerIsNeverDeleted() {

@@ -8,15 +8,20 @@ import Testing
     static let now = Date(timeIntervalSince1970: 1_795_219_200)
     static let renewal = now.addingTimeInterval(40 * day)
 
-    func subscription(_ quantity: Int, id: String = "sub-1", sku: String = "SPB", term: Subscription.Term = .P1M, trial: Bool = false,
-                      cost: Decimal = 16, renewal: Date = renewal, batches: [Subscription.Batch]? = nil) -> Subscription {
-        Subscription(id: id, customer: "JBL", sku: sku, quantity: quantity, term: term, termEnd: renewal, trial: trial, costPrice: cost,
-                     batches: batches ?? [Subscription.Batch(quantity: quantity, addedAt: Self.now.addingTimeInterval(-30 * Self.day))])
+    func subscription(
+        _ quantity: Int, id: String = "sub-1", sku: String = "SPB", term: Subscription.Term = .P1M, trial: Bool = false,
+        cost: Decimal = 16, renewal: Date = renewal, batches: [Subscription.Batch]? = nil
+    ) -> Subscription {
+        Subscription(
+            id: id, customer: "JBL", sku: sku, quantity: quantity, term: term, termEnd: renewal, trial: trial, costPrice: cost,
+            batches: batches ?? [Subscription.Batch(quantity: quantity, addedAt: Self.now.addingTimeInterval(-30 * Self.day))])
     }
 
     func decide(_ subscriptions: [Subscription], assigned: Int, billed: Int? = nil, policy: RightsizingPolicy? = RightsizingPolicy()) -> RightsizingOutcome {
-        Rightsizer.decide(LicenseGroup(customer: "JBL", sku: subscriptions[0].sku, subscriptions: subscriptions, assigned: assigned, billed: billed,
-                                       salesPrice: 20, policy: policy), at: Self.now)
+        Rightsizer.decide(
+            LicenseGroup(
+                customer: "JBL", sku: subscriptions[0].sku, subscriptions: subscriptions, assigned: assigned, billed: billed,
+                salesPrice: 20, policy: policy), at: Self.now)
     }
 
     func decide(_ subscription: Subscription, assigned: Int, policy: RightsizingPolicy? = RightsizingPolicy()) -> RightsizingDecision {
@@ -41,8 +46,10 @@ import Testing
     }
 
     @Test func aDecreaseInsideTheRefundWindowIsMadeNow() {
-        let batches = [Subscription.Batch(quantity: 10, addedAt: Self.now.addingTimeInterval(-30 * Self.day)),
-                       Subscription.Batch(quantity: 3, addedAt: Self.now.addingTimeInterval(-2 * Self.day))]
+        let batches = [
+            Subscription.Batch(quantity: 10, addedAt: Self.now.addingTimeInterval(-30 * Self.day)),
+            Subscription.Batch(quantity: 3, addedAt: Self.now.addingTimeInterval(-2 * Self.day)),
+        ]
         let outcome = decide([subscription(13, batches: batches)], assigned: 10)
         let decision = outcome.decisions[0]
         #expect(decision.action == .decrease && decision.quantityNow == 10 && decision.renewalQuantity == nil)
@@ -55,8 +62,10 @@ import Testing
         #expect(decision.action == .scheduleRenewal && decision.quantityNow == 13 && decision.renewalQuantity == 10)
         #expect(decision.reason == "10 assigned + 0 buffer = 10 < 13 purchased; outside the 7-day refund window, so 10 from renewal on 2026-12-31")
         // Part refundable now, the rest at renewal.
-        let batches = [Subscription.Batch(quantity: 11, addedAt: Self.now.addingTimeInterval(-30 * Self.day)),
-                       Subscription.Batch(quantity: 2, addedAt: Self.now.addingTimeInterval(-1 * Self.day))]
+        let batches = [
+            Subscription.Batch(quantity: 11, addedAt: Self.now.addingTimeInterval(-30 * Self.day)),
+            Subscription.Batch(quantity: 2, addedAt: Self.now.addingTimeInterval(-1 * Self.day)),
+        ]
         let split = decide(subscription(13, batches: batches), assigned: 10)
         #expect(split.action == .decrease && split.quantityNow == 11 && split.renewalQuantity == 10)
         // Once scheduled, the next night changes nothing; more users later put the renewal back.
@@ -69,11 +78,13 @@ import Testing
     }
 
     @Test func theBufferAndTheMinimumAreKept() {
-        let buffered = decide(subscription(12, batches: [Subscription.Batch(quantity: 12, addedAt: Self.now)]), assigned: 10,
-                              policy: RightsizingPolicy(buffer: 1))
+        let buffered = decide(
+            subscription(12, batches: [Subscription.Batch(quantity: 12, addedAt: Self.now)]), assigned: 10,
+            policy: RightsizingPolicy(buffer: 1))
         #expect(buffered.quantityNow == 11, "never below assigned + buffer")
-        let minimum = decide(subscription(5, batches: [Subscription.Batch(quantity: 5, addedAt: Self.now)]), assigned: 1,
-                             policy: RightsizingPolicy(minimum: 3))
+        let minimum = decide(
+            subscription(5, batches: [Subscription.Batch(quantity: 5, addedAt: Self.now)]), assigned: 1,
+            policy: RightsizingPolicy(minimum: 3))
         #expect(minimum.quantityNow == 3 && minimum.reason.hasPrefix("1 assigned + 0 buffer, minimum 3 = 3"))
     }
 
@@ -90,7 +101,8 @@ import Testing
 
     @Test func anAnnualAndAMonthlySubscriptionOfOneSKUShareTheAssignments() {
         // 4 assigned across 6 monthly (bought 3 days ago) and 6 annual (outside the window).
-        let monthly = subscription(6, id: "monthly", term: .P1M, batches: [Subscription.Batch(quantity: 6, addedAt: Self.now.addingTimeInterval(-3 * Self.day))])
+        let monthly = subscription(
+            6, id: "monthly", term: .P1M, batches: [Subscription.Batch(quantity: 6, addedAt: Self.now.addingTimeInterval(-3 * Self.day))])
         let annual = subscription(6, id: "annual", term: .P1Y, cost: 13.6, renewal: Self.now.addingTimeInterval(200 * Self.day))
         let outcome = decide([annual, monthly], assigned: 4)
         let (forAnnual, forMonthly) = (outcome.decisions[0], outcome.decisions[1])
@@ -150,9 +162,12 @@ import Testing
           overrides: { m365: { plans: { premium: { rightsizing: { decreases: report } } } } }
         """,
         "customers.yaml": ["AAA": "ROOT", "BBB": "MID", "CCC": "ROOT", "DDD": "MID"].sorted { $0.key < $1.key }.map { code, reseller in
-            var text = "apiVersion: provisor/v1\nkind: Customer\nmetadata: { code: \(code), name: \(code) }\nspec:\n  reseller: \(reseller)\n  domains: { primary: \(code.lowercased()).example }\n"
+            var text =
+                "apiVersion: provisor/v1\nkind: Customer\nmetadata: { code: \(code), name: \(code) }\nspec:\n  reseller: \(reseller)\n  domains: { primary: \(code.lowercased()).example }\n"
             if code == "CCC" { text += "  overrides: { m365: { rightsizing: { ignore: true } } }\n" }
-            if code == "DDD" { text += "  overrides: { m365: { rightsizing: { buffer: 0 }, plans: { premium: { rightsizing: { decreases: automatic } } } } }\n" }
+            if code == "DDD" {
+                text += "  overrides: { m365: { rightsizing: { buffer: 0 }, plans: { premium: { rightsizing: { decreases: automatic } } } } }\n"
+            }
             return text
         }.joined(separator: "---\n"),
         "users.yaml": (1...10).map { number in
@@ -173,15 +188,17 @@ import Testing
 
     @Test func licencesAssignedByHandCountButAreNotBilled() throws {
         let report = try ManifestPipeline.run(MemorySource(files: Self.manifests))
-        let spb = Subscription(id: "sub-spb", customer: "AAA", engine: "csp", sku: "SPB", quantity: 13, term: .P1M,
-                               termEnd: RightsizingTests.renewal, costPrice: nil,
-                               batches: [Subscription.Batch(quantity: 13, addedAt: RightsizingTests.now.addingTimeInterval(-RightsizingTests.day))])
+        let spb = Subscription(
+            id: "sub-spb", customer: "AAA", engine: "csp", sku: "SPB", quantity: 13, term: .P1M,
+            termEnd: RightsizingTests.renewal, costPrice: nil,
+            batches: [Subscription.Batch(quantity: 13, addedAt: RightsizingTests.now.addingTimeInterval(-RightsizingTests.day))])
         let alien = Subscription(id: "sub-x", customer: "ZZZ", sku: "SPB", quantity: 3, term: .P1M, termEnd: RightsizingTests.renewal, costPrice: 16)
         // The engine holds the 10 manifest users' licences and one more, given by hand to "temp".
         let held = (1...10).map { "u\($0)" } + ["temp"]
         let observed = held.map { user in
-            ObservedResource(address: .service("m365", instance: nil, customer: "AAA", user: user), engine: "csp",
-                             attributes: [Attribute(name: "plan.license.sku", value: .string("SPB"))])
+            ObservedResource(
+                address: .service("m365", instance: nil, customer: "AAA", user: user), engine: "csp",
+                attributes: [Attribute(name: "plan.license.sku", value: .string("SPB"))])
         }
         let groups = LicenseBook.groups(report.resolution, subscriptions: [spb, alien], observed: observed)
         #expect(groups.count == 1, "a customer the manifests do not have is left out")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ProvisorCore
 
 /// The published JSON Schemas and the Swift validator agree: checked with Python's jsonschema
@@ -41,8 +42,9 @@ import Testing
         let verdicts = try pythonVerdicts(fixtures.map(\.path))
         for fixture in fixtures {
             let verdict = try #require(verdicts[fixture.path])
-            #expect(verdict.valid == !fixture.schemaRejects,
-                    "\(fixture.name): the schemas say \(verdict.valid ? "valid" : "invalid: \(verdict.errors)")")
+            #expect(
+                verdict.valid == !fixture.schemaRejects,
+                "\(fixture.name): the schemas say \(verdict.valid ? "valid" : "invalid: \(verdict.errors)")")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import ProvisorCore
 
 /// The package root, found from this file's path.
@@ -38,7 +39,8 @@ enum Manifest {
 func decode(_ yaml: String, file: String = "test.yaml") -> (manifests: [Manifest], diagnostics: [Diagnostic]) {
     let result = ManifestLoader.loadFile(file, from: MemorySource(files: [file: yaml]))
     let estate = result.estate
-    let manifests = estate.engines.map(Manifest.engine) + estate.services.map(Manifest.service) + estate.resellers.map(Manifest.reseller)
+    let manifests =
+        estate.engines.map(Manifest.engine) + estate.services.map(Manifest.service) + estate.resellers.map(Manifest.reseller)
         + estate.customers.map(Manifest.customer) + estate.users.map(Manifest.user)
     return (manifests, result.diagnostics.sorted())
 }

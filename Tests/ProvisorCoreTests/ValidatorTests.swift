@@ -1,23 +1,25 @@
 import Foundation
 import Testing
+
 @testable import ProvisorCore
 
 /// Cross-document checks that need more than one fixture file's worth of setup.
 @Suite struct ValidatorTests {
     @Test func aLockAtAResellerBindsSubResellersToo() throws {
         let kiwiOverride = """
-        apiVersion: provisor/v1
-        kind: Reseller
-        metadata: { code: SUBK, name: Sub Kiwi }
-        spec:
-          parent: ACME
-          overrides:
-            sqldb: { properties: { region: eu-west } }
+            apiVersion: provisor/v1
+            kind: Reseller
+            metadata: { code: SUBK, name: Sub Kiwi }
+            spec:
+              parent: ACME
+              overrides:
+                sqldb: { properties: { region: eu-west } }
 
-        """
-        #expect(lines(try validateWithExamples(["sub.yaml": kiwiOverride])) == [
-            "7:28: error: property 'region' of service sqldb is locked by reseller ACME (\(repoPath("examples/manifests/resellers/acme.yaml")):20) and cannot be overridden by reseller SUBK (remove this value, or remove the lock at reseller ACME)"
-        ])
+            """
+        #expect(
+            lines(try validateWithExamples(["sub.yaml": kiwiOverride])) == [
+                "7:28: error: property 'region' of service sqldb is locked by reseller ACME (\(repoPath("examples/manifests/resellers/acme.yaml")):20) and cannot be overridden by reseller SUBK (remove this value, or remove the lock at reseller ACME)"
+            ])
     }
 
     @Test func aPlanSpecificLockLeavesOtherPlansFree() throws {
@@ -52,15 +54,16 @@ import Testing
 
     @Test func aRequiredPropertyMayBeSuppliedByAnOverride() throws {
         let service = """
-        apiVersion: provisor/v1
-        kind: Service
-        metadata: { code: backup, name: Backup }
-        spec:
-          scope: customer
-          properties: { vault: { type: string, required: true } }
+            apiVersion: provisor/v1
+            kind: Service
+            metadata: { code: backup, name: Backup }
+            spec:
+              scope: customer
+              properties: { vault: { type: string, required: true } }
 
-        """
-        let customer = { (overrides: String) in """
+            """
+        let customer = { (overrides: String) in
+            """
             apiVersion: provisor/v1
             kind: Customer
             metadata: { code: BKP, name: Backup Customer }
@@ -68,16 +71,19 @@ import Testing
               reseller: NEXUS
               services: [{ service: backup }]
             \(overrides)
-            """ }
+            """
+        }
         #expect(try validateWithExamples(["s.yaml": service, "c.yaml": customer("  overrides: { backup: { properties: { vault: v1 } } }\n")]).isEmpty)
         let missing = try validateWithExamples(["s.yaml": service, "c.yaml": customer("")])
-        #expect(lines(missing) == [
-            "6:14: error: required property 'vault' of service 'backup' has no value for customer BKP (set it in this assignment's properties, an override, the plan, or give it a default)"
-        ])
+        #expect(
+            lines(missing) == [
+                "6:14: error: required property 'vault' of service 'backup' has no value for customer BKP (set it in this assignment's properties, an override, the plan, or give it a default)"
+            ])
     }
 
     @Test func noRootResellerIsReported() throws {
-        let source = MemorySource(files: ["r.yaml": """
+        let source = MemorySource(files: [
+            "r.yaml": """
             apiVersion: provisor/v1
             kind: Reseller
             metadata: { code: AAA, name: A }
@@ -88,35 +94,37 @@ import Testing
             metadata: { code: BBB, name: B }
             spec: { parent: AAA }
 
-            """])
+            """
+        ])
         let messages = try ManifestPipeline.run(source).diagnostics.map(\.message)
         #expect(messages == ["no root reseller: every reseller has a parent", "reseller hierarchy has a cycle: AAA → BBB → AAA"])
     }
 
     @Test func tooManyUsersForTheCustomersLimit() throws {
         let customer = """
-        apiVersion: provisor/v1
-        kind: Customer
-        metadata: { code: TINY, name: Tiny }
-        spec:
-          reseller: NEXUS
-          domains: { primary: tiny.example }
-          settings: { maxUsers: 1 }
-        ---
-        apiVersion: provisor/v1
-        kind: User
-        metadata: { username: a }
-        spec: { customer: TINY, upn: a@tiny.example }
-        ---
-        apiVersion: provisor/v1
-        kind: User
-        metadata: { username: b }
-        spec: { customer: TINY, upn: b@tiny.example }
+            apiVersion: provisor/v1
+            kind: Customer
+            metadata: { code: TINY, name: Tiny }
+            spec:
+              reseller: NEXUS
+              domains: { primary: tiny.example }
+              settings: { maxUsers: 1 }
+            ---
+            apiVersion: provisor/v1
+            kind: User
+            metadata: { username: a }
+            spec: { customer: TINY, upn: a@tiny.example }
+            ---
+            apiVersion: provisor/v1
+            kind: User
+            metadata: { username: b }
+            spec: { customer: TINY, upn: b@tiny.example }
 
-        """
-        #expect(lines(try validateWithExamples(["t.yaml": customer])) == [
-            "3:19: error: customer TINY has 2 users, more than its settings.maxUsers of 1 (raise maxUsers or remove users)"
-        ])
+            """
+        #expect(
+            lines(try validateWithExamples(["t.yaml": customer])) == [
+                "3:19: error: customer TINY has 2 users, more than its settings.maxUsers of 1 (raise maxUsers or remove users)"
+            ])
     }
 
     @Test func directoryWalkSkipsHiddenFilesAndRefusesLinksToFolders() throws {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ProvisorCore
 
 @Suite struct YAMLParserTests {
@@ -15,7 +16,10 @@ import Testing
         let root = mapping(result.documents[0].root)
         #expect(root.map(\.0) == ["a", "b"])
         #expect(root[0].1.mark == Mark(line: 1, column: 4))
-        guard case .sequence(let items) = root[1].1.content else { Issue.record("not a sequence"); return }
+        guard case .sequence(let items) = root[1].1.content else {
+            Issue.record("not a sequence")
+            return
+        }
         #expect(items[0].mark == Mark(line: 3, column: 5))
         #expect(items[1].mark == Mark(line: 4, column: 5))
         #expect(mapping(items[1])[0].1.mark == Mark(line: 4, column: 10))
@@ -67,30 +71,34 @@ import Testing
 
     @Test func aMergeOfAScalarIsAnError() {
         let result = parse("a:\n  <<: 5\n")
-        #expect(lines(result.diagnostics) == [
-            "2:7: error: a merge key '<<' must be given a mapping or a list of mappings, found the number 5 (write '<<: *anchor' where '&anchor' names a mapping)"
-        ])
+        #expect(
+            lines(result.diagnostics) == [
+                "2:7: error: a merge key '<<' must be given a mapping or a list of mappings, found the number 5 (write '<<: *anchor' where '&anchor' names a mapping)"
+            ])
     }
 
     @Test func duplicateKeysAreReportedAtTheSecond() {
         let result = parse("a: 1\nb: 2\na: 3\n")
-        #expect(lines(result.diagnostics) == [
-            "3:1: error: duplicate key 'a' (first defined at line 1, column 1) (remove one of them; YAML mappings cannot repeat a key)"
-        ])
+        #expect(
+            lines(result.diagnostics) == [
+                "3:1: error: duplicate key 'a' (first defined at line 1, column 1) (remove one of them; YAML mappings cannot repeat a key)"
+            ])
         #expect(mapping(result.documents[0].root).map { $0.1.scalar!.text } == ["1", "2"])
     }
 
     @Test func duplicateKeysInLargeMappingsAreFoundToo() {
         let text = (0..<20).map { "k\($0): v" }.joined(separator: "\n") + "\nk7: again\n"
-        #expect(lines(parse(text).diagnostics) == [
-            "21:1: error: duplicate key 'k7' (first defined at line 8, column 1) (remove one of them; YAML mappings cannot repeat a key)"
-        ])
+        #expect(
+            lines(parse(text).diagnostics) == [
+                "21:1: error: duplicate key 'k7' (first defined at line 8, column 1) (remove one of them; YAML mappings cannot repeat a key)"
+            ])
     }
 
     @Test func customTagsAreRejected() {
-        #expect(lines(parse("a: !secret x\n").diagnostics) == [
-            "1:4: error: unsupported YAML tag '!secret' (manifests use plain YAML without tags; remove the tag, or quote the value to make it a string)"
-        ])
+        #expect(
+            lines(parse("a: !secret x\n").diagnostics) == [
+                "1:4: error: unsupported YAML tag '!secret' (manifests use plain YAML without tags; remove the tag, or quote the value to make it a string)"
+            ])
     }
 
     @Test func syntaxErrorsCarryTheParsersPositionAndKeepEarlierDocuments() {

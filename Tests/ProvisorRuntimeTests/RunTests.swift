@@ -162,8 +162,9 @@ final class RecordingObserver: RunObserver, @unchecked Sendable {
         let rehearsal = try ExampleRehearsal()
         _ = try await ReconcileRun(actor: "test", simulate: rehearsal.engines).run(in: rehearsal.workspace())
         let copy = rehearsal.directory + "/copy.db"
-        let migration = StateMigration(from: .sqlite(path: rehearsal.state), to: .sqlite(path: copy), directory: rehearsal.directory,
-                                       clock: PinnedTime.clock)
+        let migration = StateMigration(
+            from: .sqlite(path: rehearsal.state), to: .sqlite(path: copy), directory: rehearsal.directory,
+            clock: PinnedTime.clock)
         let outcome = try await migration.run()
         let source = try SQLiteStateStore(path: rehearsal.state), target = try SQLiteStateStore(path: copy)
         let copied = try await target.header(), original = try await source.header()

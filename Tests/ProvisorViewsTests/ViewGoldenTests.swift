@@ -152,10 +152,13 @@ import Testing
         try Self.expectGolden(StateView.historyJSON(entries), "history.json", rehearsal)
 
         let copy = rehearsal.directory + "/copy.db"
-        let migrated = try await StateMigration(from: .sqlite(path: rehearsal.state), to: .sqlite(path: copy), directory: rehearsal.directory,
-                                                clock: PinnedTime.clock).run()
-        try Self.expectGolden(StateView.migrated(from: migrated.source, to: migrated.target, archive: migrated.archive, summary: migrated.summary),
-                              "state-migrate.txt", rehearsal)
+        let migrated = try await StateMigration(
+            from: .sqlite(path: rehearsal.state), to: .sqlite(path: copy), directory: rehearsal.directory,
+            clock: PinnedTime.clock
+        ).run()
+        try Self.expectGolden(
+            StateView.migrated(from: migrated.source, to: migrated.target, archive: migrated.archive, summary: migrated.summary),
+            "state-migrate.txt", rehearsal)
     }
 
     @Test func placeholdersReplaceOnlyWhatVaries() throws {

@@ -23,8 +23,9 @@ func withPostgresStore<T>(_ body: (PostgresStateStore, String) async throws -> T
 @Suite struct PostgresServerRequirement {
     @Test func aServerIsThereWhenCIRequiresOne() {
         if !PostgresTestServer.isAvailable { print("note: \(PostgresTestServer.skipped)") }
-        #expect(!PostgresTestServer.required || PostgresTestServer.isAvailable,
-                "PROVISOR_REQUIRE_POSTGRES=1 but PROVISOR_TEST_POSTGRES_URL is not set: \(PostgresTestServer.skipped)")
+        #expect(
+            !PostgresTestServer.required || PostgresTestServer.isAvailable,
+            "PROVISOR_REQUIRE_POSTGRES=1 but PROVISOR_TEST_POSTGRES_URL is not set: \(PostgresTestServer.skipped)")
     }
 }
 
@@ -103,7 +104,9 @@ struct PostgresStateStoreTests {
                 #expect(copied.resources == original.resources && copied.journal == original.journal && copied.audit == original.audit)
                 #expect(copied.outbox == original.outbox && copied.observations == original.observations)
                 // Appends carry on after the copied sequences, in both stores alike.
-                let next = try await postgres.appendJournal([JournalEntry(run: "r9", address: .customer("CUS"), action: "create", status: .pending, messageID: "n", at: PinnedTime.date)])
+                let next = try await postgres.appendJournal([
+                    JournalEntry(run: "r9", address: .customer("CUS"), action: "create", status: .pending, messageID: "n", at: PinnedTime.date)
+                ])
                 #expect(next.first?.sequence == (original.journal.last?.sequence ?? 0) + 1)
 
                 await #expect(throws: StateError.notEmpty(store: postgres.description, serial: original.serial, resources: original.resources.count)) {
@@ -136,10 +139,12 @@ struct PostgresStateStoreTests {
         }
         // Without the test CA, the system's roots do not trust the self-signed certificate.
         let untrusted = "\(url)?sslmode=verify-full"
-        await #expect(performing: { _ = try await PostgresStateStore.open(PostgresLocation(url: untrusted)) }, throws: { error in
-            guard case StateError.unreadable(_, let reason) = error else { return false }
-            return reason.contains("TLS certificate at") && reason.contains("not signed by the system's certificate authorities (set sslrootcert)")
-        })
+        await #expect(
+            performing: { _ = try await PostgresStateStore.open(PostgresLocation(url: untrusted)) },
+            throws: { error in
+                guard case StateError.unreadable(_, let reason) = error else { return false }
+                return reason.contains("TLS certificate at") && reason.contains("not signed by the system's certificate authorities (set sslrootcert)")
+            })
     }
 
     @Test func failuresSayWhatIsWrongAndNeverShowThePassword() async throws {
@@ -168,17 +173,30 @@ struct PostgresStateStoreTests {
     /// Resources, a journal with payloads, audit entries with commits, an outbox and observations.
     private func fill(_ store: some StateStore & OutboxStore) async throws {
         let samples = StateStoreConformance.samples
-        let commit = CommitInfo(sha: String(repeating: "ab", count: 20), authorName: "Ana Lima", authorEmail: "ana@acme.example",
-                                authoredAt: Date(timeIntervalSince1970: 1_790_000_000.123456), message: "Add JBL\n\tü ✓\n")
-        let payload = JournalEntry.Payload(parent: samples[2].parent, engine: samples[2].engine, attributes: samples[2].attributes,
-                                           previous: AttributeDocument([Attribute(name: "name", value: .string("Old"))]))
-        try await store.appendJournal([JournalEntry(run: "r1", address: samples[2].address, action: "create", status: .pending, messageID: "m1",
-                                                    payload: payload, at: Date(timeIntervalSince1970: 1_800_000_000.000_001))])
-        try await store.commit(StateWrite(upserts: samples, audit: samples.map { AuditEntry(at: PinnedTime.date, actor: "ci", address: $0.address, action: "create", commit: commit) },
-                                          journal: [JournalEntry(run: "r1", address: samples[2].address, action: "create", status: .succeeded, messageID: "m1", at: PinnedTime.date)], at: PinnedTime.date))
-        try await store.commit(StateWrite(deletes: [samples[4].address], audit: [AuditEntry(at: PinnedTime.date, actor: "bob", address: samples[4].address, action: "delete", detail: "gone")], at: PinnedTime.date))
-        try await store.enqueue([OutboxMessage(id: "m1", engine: "queue", address: .customer("CUS"), action: "provision", body: "{\"a\":1}", at: PinnedTime.date),
-                                 OutboxMessage(id: "m2", engine: "queue", address: .customer("OTHER"), action: "provision", body: "{}", at: PinnedTime.date)])
+        let commit = CommitInfo(
+            sha: String(repeating: "ab", count: 20), authorName: "Ana Lima", authorEmail: "ana@acme.example",
+            authoredAt: Date(timeIntervalSince1970: 1_790_000_000.123456), message: "Add JBL\n\tü ✓\n")
+        let payload = JournalEntry.Payload(
+            parent: samples[2].parent, engine: samples[2].engine, attributes: samples[2].attributes,
+            previous: AttributeDocument([Attribute(name: "name", value: .string("Old"))]))
+        try await store.appendJournal([
+            JournalEntry(
+                run: "r1", address: samples[2].address, action: "create", status: .pending, messageID: "m1",
+                payload: payload, at: Date(timeIntervalSince1970: 1_800_000_000.000_001))
+        ])
+        try await store.commit(
+            StateWrite(
+                upserts: samples, audit: samples.map { AuditEntry(at: PinnedTime.date, actor: "ci", address: $0.address, action: "create", commit: commit) },
+                journal: [JournalEntry(run: "r1", address: samples[2].address, action: "create", status: .succeeded, messageID: "m1", at: PinnedTime.date)],
+                at: PinnedTime.date))
+        try await store.commit(
+            StateWrite(
+                deletes: [samples[4].address],
+                audit: [AuditEntry(at: PinnedTime.date, actor: "bob", address: samples[4].address, action: "delete", detail: "gone")], at: PinnedTime.date))
+        try await store.enqueue([
+            OutboxMessage(id: "m1", engine: "queue", address: .customer("CUS"), action: "provision", body: "{\"a\":1}", at: PinnedTime.date),
+            OutboxMessage(id: "m2", engine: "queue", address: .customer("OTHER"), action: "provision", body: "{}", at: PinnedTime.date),
+        ])
         let held = try samples.filter { $0.engine == "platform" }.map { sample in
             ObservedResource(address: sample.address, engine: "platform", attributes: try sample.attributes.decode())
         }
@@ -189,7 +207,8 @@ struct PostgresStateStoreTests {
 
 @Suite struct PostgresLocationTests {
     @Test func aURLIsReadAsLibpqReadsItAndDescribedWithoutItsPassword() throws {
-        let location = try PostgresLocation(url: "postgresql://prov%40isor:s%3Acret@db.example:6543/state?sslmode=verify-full&sslrootcert=/etc/ca.pem&connect_timeout=3")
+        let location = try PostgresLocation(
+            url: "postgresql://prov%40isor:s%3Acret@db.example:6543/state?sslmode=verify-full&sslrootcert=/etc/ca.pem&connect_timeout=3")
         #expect(location.username == "prov@isor" && location.host == "db.example" && location.port == 6543 && location.database == "state")
         #expect(location.tls == .verifyFull && location.rootCertificate == "/etc/ca.pem" && location.connectTimeout == 3 && location.hasPassword)
         #expect(location.description == "PostgreSQL prov@isor@db.example:6543/state")

@@ -2,8 +2,8 @@ import Foundation
 import GRDB
 import ProvisorCore
 import ProvisorSQLite
-import Testing
 import ProvisorTesting
+import Testing
 
 @Suite struct SQLiteStateStoreTests {
     @Test func theFileIsCreatedOnFirstUseInWALModeAndKeepsItsLineage() async throws {
@@ -11,8 +11,13 @@ import ProvisorTesting
             let path = directory.appendingPathComponent("a/b/state.db").path
             let first = try SQLiteStateStore(path: path)
             #expect(FileManager.default.fileExists(atPath: path))
-            let header = try await first.commit(StateWrite(upserts: [StateWrite.Resource(address: .customer("CUS"), parent: nil, engine: "e",
-                                                                                         attributes: AttributeDocument([]))], at: PinnedTime.date))
+            let header = try await first.commit(
+                StateWrite(
+                    upserts: [
+                        StateWrite.Resource(
+                            address: .customer("CUS"), parent: nil, engine: "e",
+                            attributes: AttributeDocument([]))
+                    ], at: PinnedTime.date))
             let reopened = try SQLiteStateStore(path: path)
             #expect(try await reopened.header() == header, "serial, lineage and resources survive reopening")
             let mode = try await DatabaseQueue(path: path).read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
@@ -24,8 +29,11 @@ import ProvisorTesting
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("state.db").path
             let store = try SQLiteStateStore(path: path)
-            try await store.appendJournal([JournalEntry(run: "r", address: .customer("CUS"), action: "create", status: .pending, messageID: "m", at: PinnedTime.date)])
-            try await store.commit(StateWrite(audit: [AuditEntry(at: PinnedTime.date, actor: "a", address: .customer("CUS"), action: "create")], at: PinnedTime.date))
+            try await store.appendJournal([
+                JournalEntry(run: "r", address: .customer("CUS"), action: "create", status: .pending, messageID: "m", at: PinnedTime.date)
+            ])
+            try await store.commit(
+                StateWrite(audit: [AuditEntry(at: PinnedTime.date, actor: "a", address: .customer("CUS"), action: "create")], at: PinnedTime.date))
             let database = try DatabaseQueue(path: path)
             for sql in ["UPDATE journal SET status = 'succeeded'", "DELETE FROM journal", "UPDATE audit SET actor = 'x'", "DELETE FROM audit"] {
                 #expect(throws: DatabaseError.self, "\(sql)") { try database.write { try $0.execute(sql: sql) } }
@@ -39,8 +47,10 @@ import ProvisorTesting
             let path = directory.appendingPathComponent("state.db").path
             try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: path))
             #expect(throws: StateError.notAState(path: path, reason: "the file is not an SQLite database")) { try SQLiteStateStore(path: path) }
-            #expect(StateError.notAState(path: path, reason: "the file is not an SQLite database").description
-                == "error: '\(path)' is not a Provisor state: the file is not an SQLite database. Nothing was read or written; check --state (or state: in provisor.yaml), and to start a new state name a file that does not exist yet")
+            #expect(
+                StateError.notAState(path: path, reason: "the file is not an SQLite database").description
+                    == "error: '\(path)' is not a Provisor state: the file is not an SQLite database. Nothing was read or written; check --state (or state: in provisor.yaml), and to start a new state name a file that does not exist yet"
+            )
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(repeating: 0x41, count: 4096))
         }
     }
@@ -59,12 +69,16 @@ import ProvisorTesting
                 try db.execute(sql: "CREATE TABLE contacts (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO contacts (name) VALUES ('Ana')")
             }
             let before = try Data(contentsOf: URL(fileURLWithPath: foreign))
-            #expect(throws: StateError.notAState(path: foreign, reason: "it is another program's SQLite database (its tables: contacts)")) { try SQLiteStateStore(path: foreign) }
+            #expect(throws: StateError.notAState(path: foreign, reason: "it is another program's SQLite database (its tables: contacts)")) {
+                try SQLiteStateStore(path: foreign)
+            }
             #expect(try Data(contentsOf: URL(fileURLWithPath: foreign)) == before, "not a byte written, not even the journal mode")
 
             let bare = directory.appendingPathComponent("bare.db").path
             try DatabaseQueue(path: bare).write { db in try db.execute(sql: "PRAGMA user_version = 1") }
-            #expect(throws: StateError.notAState(path: bare, reason: "it is an SQLite database with no tables, not one Provisor created")) { try SQLiteStateStore(path: bare) }
+            #expect(throws: StateError.notAState(path: bare, reason: "it is an SQLite database with no tables, not one Provisor created")) {
+                try SQLiteStateStore(path: bare)
+            }
         }
     }
 
@@ -90,7 +104,11 @@ import ProvisorTesting
             let path = directory.appendingPathComponent("state.db").path
             do {
                 let store = try SQLiteStateStore(path: path)
-                let many = (0..<2_000).map { StateWrite.Resource(address: .customer("C\($0)"), parent: nil, engine: "e", attributes: AttributeDocument([Attribute(name: "name", value: .string(String(repeating: "n", count: 200)))])) }
+                let many = (0..<2_000).map {
+                    StateWrite.Resource(
+                        address: .customer("C\($0)"), parent: nil, engine: "e",
+                        attributes: AttributeDocument([Attribute(name: "name", value: .string(String(repeating: "n", count: 200)))]))
+                }
                 _ = try await store.commit(StateWrite(upserts: many, at: PinnedTime.date))
             }
             // Checkpointed and closed, the file holds every page; a page in the middle is overwritten.
@@ -103,7 +121,10 @@ import ProvisorTesting
                 _ = try SQLiteStateStore(path: path)
                 Issue.record("a damaged state was opened")
             } catch let error as StateError {
-                guard case .damaged(let at, let detail) = error else { Issue.record("expected damaged, got \(error)"); return }
+                guard case .damaged(let at, let detail) = error else {
+                    Issue.record("expected damaged, got \(error)")
+                    return
+                }
                 #expect(at == path && !detail.isEmpty && detail != "ok")
                 #expect(error.description.hasPrefix("error: the state '\(path)' is damaged (SQLite's integrity check says: "))
                 #expect(error.description.hasSuffix("). Nothing was read or written; restore the state from a backup"))
@@ -124,7 +145,10 @@ import ProvisorTesting
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("state.db").path
             let store = try SQLiteStateStore(path: path)
-            try await store.commit(StateWrite(upserts: [StateWrite.Resource(address: .customer("CUS"), parent: nil, engine: "e", attributes: AttributeDocument([]))], at: PinnedTime.date))
+            try await store.commit(
+                StateWrite(
+                    upserts: [StateWrite.Resource(address: .customer("CUS"), parent: nil, engine: "e", attributes: AttributeDocument([]))], at: PinnedTime.date)
+            )
             try await DatabaseQueue(path: path).write { try $0.execute(sql: "UPDATE resource SET address = 'customers/CUS'") }
             await #expect(throws: StateError.corruptRecord(address: "customers/CUS", reason: "not a resource address", store: store.description)) {
                 try await store.snapshot()

@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
+import Testing
+
 @testable import ProvisorPostgres
 @testable import ProvisorSQLite
-import Testing
 
 /// The two stores keep one schema: the same migrations, in the same order, giving the same
 /// tables and columns. A migration added to one store and not the other fails here.
@@ -11,7 +12,7 @@ import Testing
     static let postgresOnly: Set<String> = [
         // The PostgreSQL lock is an advisory lock held by a session; the row names that
         // session for the refusal message and `state unlock`.
-        "state_lock.session_pid",
+        "state_lock.session_pid"
     ]
 
     @Test func theMigrationsAreTheSameInTheSameOrder() {
@@ -24,9 +25,11 @@ import Testing
         _ = try SQLiteStateStore(path: path)
         let sqlite = try DatabaseQueue(path: path).read { db in
             var columns = Set<String>()
-            let tables = try String.fetchAll(db, sql: """
-                SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations'
-                """)
+            let tables = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations'
+                    """)
             for table in tables {
                 for column in try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))") {
                     columns.insert("\(table).\(column["name"] as String)")
@@ -49,7 +52,8 @@ import Testing
         for statement in statements {
             let words = statement.split(whereSeparator: \.isWhitespace)
             if words.starts(with: ["CREATE", "TABLE"]), words.count > 2, let open = statement.firstIndex(of: "("),
-               let close = statement.lastIndex(of: ")") {
+                let close = statement.lastIndex(of: ")")
+            {
                 let table = words[2]
                 // Column definitions are separated by commas outside parentheses.
                 var definitions: [String] = [""], depth = 0

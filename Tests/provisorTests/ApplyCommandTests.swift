@@ -49,8 +49,9 @@ struct Rehearsal {
     }
 
     func reconcile(_ extra: [String] = [], environment: [String: String] = [:]) throws -> Run {
-        try provisor(["reconcile", "--config", "provisor.yaml", "--state", state, "--simulate", engines, "--actor", "test-runner"] + extra,
-                     in: directory, environment: self.environment.merging(environment) { $1 })
+        try provisor(
+            ["reconcile", "--config", "provisor.yaml", "--state", state, "--simulate", engines, "--actor", "test-runner"] + extra,
+            in: directory, environment: self.environment.merging(environment) { $1 })
     }
 
     /// Every line of every engine's log.
@@ -222,7 +223,10 @@ func startProvisor(_ arguments: [String], in directory: URL, environment: [Strin
             #expect(run.status == 1)
             #expect(run.stdout.contains("✗ customer/JBL/user/alice (provision on platform-eu): nothing sent: secret env:JBL_ALICE_PASSWORD is not set"))
             #expect(try rehearsal.log().allSatisfy { !($0["address"] as! String).hasPrefix("customer/JBL/user/alice") })
-            #expect(run.stdout.hasSuffix("Apply: \(Self.total - 2) succeeded, 1 failed, 1 skipped.\nFix the failures and run provisor reconcile again: what succeeded is recorded, the rest is planned again.\n"))
+            #expect(
+                run.stdout.hasSuffix(
+                    "Apply: \(Self.total - 2) succeeded, 1 failed, 1 skipped.\nFix the failures and run provisor reconcile again: what succeeded is recorded, the rest is planned again.\n"
+                ))
         }
     }
 
@@ -327,7 +331,8 @@ func startProvisor(_ arguments: [String], in directory: URL, environment: [Strin
     @Test func aSavedPlanIsAppliedExactlyAndRefusedOnceStale() async throws {
         try await withRehearsal { rehearsal in
             let plan = rehearsal.directory.appendingPathComponent("plan.json").path
-            let saved = try provisor(["plan", "--config", "provisor.yaml", "--state", rehearsal.state, "--out", plan, "--format", "json"], in: rehearsal.directory)
+            let saved = try provisor(
+                ["plan", "--config", "provisor.yaml", "--state", rehearsal.state, "--out", plan, "--format", "json"], in: rehearsal.directory)
             #expect(saved.status == 2)
             let applied = try rehearsal.reconcile(["--plan", plan])
             #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
@@ -335,7 +340,9 @@ func startProvisor(_ arguments: [String], in directory: URL, environment: [Strin
 
             let again = try rehearsal.reconcile(["--plan", plan])
             #expect(again.status == 1)
-            #expect(again.stderr.contains("error: the saved plan '\(plan)' is stale: it was made against an empty state, and SQLite \(rehearsal.state) is now at serial"))
+            #expect(
+                again.stderr.contains(
+                    "error: the saved plan '\(plan)' is stale: it was made against an empty state, and SQLite \(rehearsal.state) is now at serial"))
 
             // A fresh plan, then the manifests change before it is applied.
             #expect(try provisor(["plan", "--config", "provisor.yaml", "--state", rehearsal.state, "--out", plan], in: rehearsal.directory).status == 0)

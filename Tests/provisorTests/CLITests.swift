@@ -53,15 +53,18 @@ func withExampleCopy(_ body: (URL) throws -> Void) throws {
 }
 
 @Suite struct ValidateCommandTests {
-    @Test(arguments: [["validate", "examples/manifests"], ["validate", "--manifests", "examples/manifests"], ["validate", "--config", "examples/provisor.yaml"]])
+    @Test(arguments: [
+        ["validate", "examples/manifests"], ["validate", "--manifests", "examples/manifests"], ["validate", "--config", "examples/provisor.yaml"],
+    ])
     func theExamplesAreValid(_ arguments: [String]) throws {
         let run = try provisor(arguments)
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        #expect(run.stdout == """
-            Valid: 27 files, 70 documents (7 engines, 5 services, 3 resellers, 9 customers, 46 users).
-            Resolved 132 resources (3 resellers, 9 customers, 10 customer-services, 46 users, 64 user-services).
+        #expect(
+            run.stdout == """
+                Valid: 27 files, 70 documents (7 engines, 5 services, 3 resellers, 9 customers, 46 users).
+                Resolved 132 resources (3 resellers, 9 customers, 10 customer-services, 46 users, 64 user-services).
 
-            """)
+                """)
     }
 
     @Test func provisorYamlInTheWorkingDirectoryIsFound() throws {
@@ -80,12 +83,13 @@ func withExampleCopy(_ body: (URL) throws -> Void) throws {
                 .write(to: file, atomically: true, encoding: .utf8)
             let run = try provisor(["validate"], in: directory)
             #expect(run.status == 1)
-            #expect(run.stdout == """
-                manifests/customers/jbl/customer.yaml:8:13: error: unknown reseller 'ACMR' (did you mean 'ACME'?)
-                manifests/customers/jbl/customer.yaml:9:9: error: invalid value 'gold' for 'type' (expected one of: standard, test, demo)
-                Invalid: 2 errors in 1 file.
+            #expect(
+                run.stdout == """
+                    manifests/customers/jbl/customer.yaml:8:13: error: unknown reseller 'ACMR' (did you mean 'ACME'?)
+                    manifests/customers/jbl/customer.yaml:9:9: error: invalid value 'gold' for 'type' (expected one of: standard, test, demo)
+                    Invalid: 2 errors in 1 file.
 
-                """)
+                    """)
         }
     }
 
@@ -112,11 +116,12 @@ func withExampleCopy(_ body: (URL) throws -> Void) throws {
                 .write(to: directory.appendingPathComponent("manifests/bad.yaml"), atomically: true, encoding: .utf8)
             let run = try provisor(["validate", "--format", "github"], in: directory)
             #expect(run.status == 1)
-            #expect(run.stdout == """
-                ::error file=manifests/bad.yaml,line=4,col=18,title=provisor validate::invalid value 'ftp' for 'adapter' (expected one of: exec, http, outbox, simulated)
-                provisor: 1 error
+            #expect(
+                run.stdout == """
+                    ::error file=manifests/bad.yaml,line=4,col=18,title=provisor validate::invalid value 'ftp' for 'adapter' (expected one of: exec, http, outbox, simulated)
+                    provisor: 1 error
 
-                """)
+                    """)
         }
     }
 
@@ -129,14 +134,16 @@ func withExampleCopy(_ body: (URL) throws -> Void) throws {
 
     @Test func anInvalidConfigIsReportedWithItsPosition() throws {
         try withExampleCopy { directory in
-            try "manifests: manifests\nsafety: { maxDeletes: lots }\n".write(to: directory.appendingPathComponent("provisor.yaml"), atomically: true, encoding: .utf8)
+            try "manifests: manifests\nsafety: { maxDeletes: lots }\n".write(
+                to: directory.appendingPathComponent("provisor.yaml"), atomically: true, encoding: .utf8)
             let run = try provisor(["validate"], in: directory)
             #expect(run.status == 1)
-            #expect(run.stderr == """
-                provisor.yaml:2:23: error: 'maxDeletes' must be a whole number, found the string "lots" (write digits only, without quotes)
-                error: provisor.yaml is not a valid configuration
+            #expect(
+                run.stderr == """
+                    provisor.yaml:2:23: error: 'maxDeletes' must be a whole number, found the string "lots" (write digits only, without quotes)
+                    error: provisor.yaml is not a valid configuration
 
-                """)
+                    """)
         }
     }
 

@@ -8,7 +8,8 @@ import Testing
         try withExampleCopy { directory in
             let state = directory.appendingPathComponent("state.db").path
             #expect(FileManager.default.createFile(atPath: state, contents: Data()))
-            let expected = "error: '\(state)' is not a Provisor state: the file is empty (0 bytes). Nothing was read or written; check --state (or state: in provisor.yaml), and to start a new state name a file that does not exist yet\n"
+            let expected =
+                "error: '\(state)' is not a Provisor state: the file is empty (0 bytes). Nothing was read or written; check --state (or state: in provisor.yaml), and to start a new state name a file that does not exist yet\n"
             for command in [["plan"], ["reconcile", "--simulate", directory.appendingPathComponent("engines").path], ["history"], ["drift"]] {
                 let run = try provisor(command + ["--config", "provisor.yaml", "--state", state], in: directory, environment: Rehearsal.secrets)
                 #expect(run.status == 1 && run.stderr.hasSuffix(expected), "\(command): \(run.stdout)\(run.stderr)")
@@ -27,7 +28,8 @@ import Testing
             try rehearsal.edit("customers/att/customer.yaml") { $0.replacingOccurrences(of: "name: Acme Test Tenant", with: "name: Acme Test Tenant 2") }
             let before = try Data(contentsOf: URL(fileURLWithPath: rehearsal.state))
             for command in [["plan"], ["history"], ["state", "list"]] {
-                let run = try provisor(command + (command == ["plan"] ? ["--config", "provisor.yaml"] : []) + ["--state", rehearsal.state], in: rehearsal.directory)
+                let run = try provisor(
+                    command + (command == ["plan"] ? ["--config", "provisor.yaml"] : []) + ["--state", rehearsal.state], in: rehearsal.directory)
                 #expect(run.status == (command == ["plan"] ? 2 : 0), "\(command): \(run.stderr)")
             }
             #expect(try Data(contentsOf: URL(fileURLWithPath: rehearsal.state)) == before, "not a byte of the state changed")

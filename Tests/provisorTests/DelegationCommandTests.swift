@@ -22,38 +22,49 @@ import Testing
 
     @Test func aResellersUsersCanNameNoSecretOutsideItsGrant() throws {
         let repository = try exampleRepository()
-        try repository.edit("provisor.yaml") { $0.replacingOccurrences(of: #"secrets: ["env:TKL_*", "env:FSG_*"]"#, with: #"secrets: ["env:TKL_*", "env:FSG_*", "file:secrets/kiwi/"]"#) }
-        let references = ["env:CSP_BRIDGE_HMAC_KEY", "env:JBL_ALICE_PASSWORD", "file:/etc/passwd", "file:/proc/self/environ",
-                          "file:secrets/kiwi/../provider.key", "file:secrets/kiwiX/a", "env:TKL_SPY_PASSWORD", "file:secrets/kiwi/spy", "file:./secrets//kiwi/x"]
-        try repository.write("manifests/customers/tkl/spies.yaml", references.enumerated().map { index, reference in
-            """
-            apiVersion: provisor/v1
-            kind: User
-            metadata: { username: spy\(index) }
-            spec:
-              customer: TKL
-              upn: spy\(index)@tuikitchen.example
-              password: { secretRef: "\(reference)" }
-            """
-        }.joined(separator: "\n---\n") + "\n")
+        try repository.edit("provisor.yaml") {
+            $0.replacingOccurrences(of: #"secrets: ["env:TKL_*", "env:FSG_*"]"#, with: #"secrets: ["env:TKL_*", "env:FSG_*", "file:secrets/kiwi/"]"#)
+        }
+        let references = [
+            "env:CSP_BRIDGE_HMAC_KEY", "env:JBL_ALICE_PASSWORD", "file:/etc/passwd", "file:/proc/self/environ",
+            "file:secrets/kiwi/../provider.key", "file:secrets/kiwiX/a", "env:TKL_SPY_PASSWORD", "file:secrets/kiwi/spy", "file:./secrets//kiwi/x",
+        ]
+        try repository.write(
+            "manifests/customers/tkl/spies.yaml",
+            references.enumerated().map { index, reference in
+                """
+                apiVersion: provisor/v1
+                kind: User
+                metadata: { username: spy\(index) }
+                spec:
+                  customer: TKL
+                  upn: spy\(index)@tuikitchen.example
+                  password: { secretRef: "\(reference)" }
+                """
+            }.joined(separator: "\n---\n") + "\n")
         let lines = try validateBothWays(repository)
-        let allowed = "\(Self.grantHint) allows the secret references: env:TKL_*, env:FSG_*, file:secrets/kiwi/; use one of those, or ask the provider to grant it"
-        #expect(lines == references.prefix(6).enumerated().map { index, reference in
-            "manifests/customers/tkl/spies.yaml:\(7 + index * 8):26: error: user 'spy\(index)' reads its password from '\(reference)', a secret reference reseller KIWI's grant does not allow (\(allowed))"
-        } + ["Invalid: 6 errors in 1 file."])
+        let allowed =
+            "\(Self.grantHint) allows the secret references: env:TKL_*, env:FSG_*, file:secrets/kiwi/; use one of those, or ask the provider to grant it"
+        #expect(
+            lines == references.prefix(6).enumerated().map { index, reference in
+                "manifests/customers/tkl/spies.yaml:\(7 + index * 8):26: error: user 'spy\(index)' reads its password from '\(reference)', a secret reference reseller KIWI's grant does not allow (\(allowed))"
+            } + ["Invalid: 6 errors in 1 file."])
     }
 
     @Test func aResellerCannotMoveItselfOrASubResellerFromUnderItsParent() throws {
         let repository = try exampleRepository()
         try repository.edit("manifests/resellers/kiwi.yaml") { $0.replacingOccurrences(of: "parent: ACME", with: "parent: NEXUS") }
         let moved = try validateBothWays(repository)
-        #expect(moved == [
-            "manifests/resellers/kiwi.yaml:7:11: error: reseller 'KIWI' has parent 'NEXUS', but its grant places it under ACME: a delegated reseller cannot move itself (only the provider moves it, by changing parent in \(Self.grantHint) and here together)",
-            "Invalid: 1 error in 1 file.",
-        ])
+        #expect(
+            moved == [
+                "manifests/resellers/kiwi.yaml:7:11: error: reseller 'KIWI' has parent 'NEXUS', but its grant places it under ACME: a delegated reseller cannot move itself (only the provider moves it, by changing parent in \(Self.grantHint) and here together)",
+                "Invalid: 1 error in 1 file.",
+            ])
 
         // Through a sub-reseller: KIWI defines one under ACME, then hangs itself below it.
-        try repository.write("manifests/customers/tkl/sub.yaml", """
+        try repository.write(
+            "manifests/customers/tkl/sub.yaml",
+            """
             apiVersion: provisor/v1
             kind: Reseller
             metadata: { code: KIWISUB, name: Kiwi South }
@@ -63,36 +74,53 @@ import Testing
             """)
         try repository.edit("manifests/resellers/kiwi.yaml") { $0.replacingOccurrences(of: "parent: NEXUS", with: "parent: KIWISUB") }
         let through = try validateBothWays(repository)
-        #expect(through.contains("manifests/resellers/kiwi.yaml:7:11: error: reseller 'KIWI' has parent 'KIWISUB', but its grant places it under ACME: a delegated reseller cannot move itself (only the provider moves it, by changing parent in \(Self.grantHint) and here together)"))
-        #expect(through.contains { $0.hasPrefix("manifests/customers/tkl/sub.yaml:5:11: error: reseller 'KIWISUB' is outside reseller KIWI's subtree: it is not KIWI or a reseller below it") })
+        #expect(
+            through.contains(
+                "manifests/resellers/kiwi.yaml:7:11: error: reseller 'KIWI' has parent 'KIWISUB', but its grant places it under ACME: a delegated reseller cannot move itself (only the provider moves it, by changing parent in \(Self.grantHint) and here together)"
+            ))
+        #expect(
+            through.contains {
+                $0.hasPrefix(
+                    "manifests/customers/tkl/sub.yaml:5:11: error: reseller 'KIWISUB' is outside reseller KIWI's subtree: it is not KIWI or a reseller below it"
+                )
+            })
 
         // Kept under ACME, KIWI cannot sell what ACME does not allow, whatever its own list says.
         try repository.git(["rm", "-q", "manifests/customers/tkl/sub.yaml"])
         try repository.edit("manifests/resellers/kiwi.yaml") {
-            $0.replacingOccurrences(of: "parent: KIWISUB", with: "parent: ACME").replacingOccurrences(of: "services: [m365, mailbox, website]", with: "services: [m365, mailbox, website, vdesktop]")
+            $0.replacingOccurrences(of: "parent: KIWISUB", with: "parent: ACME").replacingOccurrences(
+                of: "services: [m365, mailbox, website]", with: "services: [m365, mailbox, website, vdesktop]")
         }
         try repository.edit("manifests/customers/tkl/users.yaml") {
-            $0.replacingOccurrences(of: "    - { service: mailbox, plan: pro-50 }\n", with: "    - { service: mailbox, plan: pro-50 }\n    - { service: vdesktop, plan: standard }\n")
+            $0.replacingOccurrences(
+                of: "    - { service: mailbox, plan: pro-50 }\n",
+                with: "    - { service: mailbox, plan: pro-50 }\n    - { service: vdesktop, plan: standard }\n")
         }
         let widened = try validateBothWays(repository)
-        #expect(widened.first?.hasPrefix("manifests/customers/tkl/users.yaml:17:18: error: service 'vdesktop' is not allowed for user mere of customer TKL: reseller ACME") == true, "\(widened)")
+        #expect(
+            widened.first?.hasPrefix(
+                "manifests/customers/tkl/users.yaml:17:18: error: service 'vdesktop' is not allowed for user mere of customer TKL: reseller ACME") == true,
+            "\(widened)")
     }
 
     @Test func aResellersFilesRouteOnlyToTheEnginesItsGrantNames() throws {
         let repository = try exampleRepository()
         // Another customer's private data centre, ACME's engine, and the CSP engine by override.
         try repository.edit("manifests/customers/tkl/customer.yaml") {
-            $0.replacingOccurrences(of: "location: { type: platform }", with: "location: { type: private, name: Borrowed DC, engine: riverbank-onprem }\n  overrides:\n    m365: { engine: csp-eu }")
+            $0.replacingOccurrences(
+                of: "location: { type: platform }",
+                with: "location: { type: private, name: Borrowed DC, engine: riverbank-onprem }\n  overrides:\n    m365: { engine: csp-eu }")
         }
         try repository.edit("manifests/resellers/kiwi.yaml") { $0.replacingOccurrences(of: "engine: platform-ap", with: "engine: platform-eu") }
         let routed = try validateBothWays(repository)
         let engines = "\(Self.grantHint) allows the engines: platform-ap; route to one of those, or ask the provider to grant it"
-        #expect(routed == [
-            "manifests/customers/tkl/customer.yaml:14:57: error: customer 'TKL' routes to engine 'riverbank-onprem', which reseller KIWI's grant does not allow (\(engines))",
-            "manifests/customers/tkl/customer.yaml:16:21: error: the override of service 'm365' routes to engine 'csp-eu', which reseller KIWI's grant does not allow (\(engines))",
-            "manifests/resellers/kiwi.yaml:9:11: error: reseller 'KIWI' routes to engine 'platform-eu', which reseller KIWI's grant does not allow (\(engines))",
-            "Invalid: 3 errors in 2 files.",
-        ])
+        #expect(
+            routed == [
+                "manifests/customers/tkl/customer.yaml:14:57: error: customer 'TKL' routes to engine 'riverbank-onprem', which reseller KIWI's grant does not allow (\(engines))",
+                "manifests/customers/tkl/customer.yaml:16:21: error: the override of service 'm365' routes to engine 'csp-eu', which reseller KIWI's grant does not allow (\(engines))",
+                "manifests/resellers/kiwi.yaml:9:11: error: reseller 'KIWI' routes to engine 'platform-eu', which reseller KIWI's grant does not allow (\(engines))",
+                "Invalid: 3 errors in 2 files.",
+            ])
 
         // An engine the grant names may be chosen.
         try repository.edit("provisor.yaml") { $0.replacingOccurrences(of: "engines: [platform-ap]", with: "engines: [platform-ap, platform-eu, csp-eu]") }
@@ -115,7 +143,9 @@ import Testing
         let changed = try provisor(["validate", "--changed-since", "HEAD"], in: repository.url)
         #expect(changed.status == 1)
         let lines = changed.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.count == 2 && lines[0].hasPrefix("manifests/customers/fsg/customer.yaml:") && lines[0].contains("customer 'FSG' routes to engine 'riverbank-onprem'"), "\(lines)")
+        #expect(
+            lines.count == 2 && lines[0].hasPrefix("manifests/customers/fsg/customer.yaml:")
+                && lines[0].contains("customer 'FSG' routes to engine 'riverbank-onprem'"), "\(lines)")
         #expect(!changed.stdout.contains("JBL_ALICE_PASSWORD"), "the violation HEAD already had is left out")
     }
 
@@ -123,7 +153,8 @@ import Testing
         try withExampleCopy { directory in
             let tkl = directory.appendingPathComponent("manifests/customers/tkl")
             func validate() throws -> Run { try provisor(["validate", "--config", "provisor.yaml"], in: directory) }
-            let reason = "it is a symbolic link, which Provisor does not follow (it could reach files outside the manifests, or nothing at all); put the file or folder itself there"
+            let reason =
+                "it is a symbolic link, which Provisor does not follow (it could reach files outside the manifests, or nothing at all); put the file or folder itself there"
 
             // A manifest-named link to a file outside the tree: refused, and its content never printed.
             try FileManager.default.createSymbolicLink(atPath: tkl.appendingPathComponent("leak.yaml").path, withDestinationPath: "/etc/passwd")
@@ -152,7 +183,10 @@ import Testing
 
             // A FIFO named like a manifest is refused at once instead of blocking the run.
             #expect(mkfifo(tkl.appendingPathComponent("x.yaml").path, 0o644) == 0)
-            #expect(try validate().stderr == "error: cannot read 'manifests/customers/tkl/x.yaml': it is not a regular file (a FIFO, socket or device, which could block the run); manifests must be regular files\n")
+            #expect(
+                try validate().stderr
+                    == "error: cannot read 'manifests/customers/tkl/x.yaml': it is not a regular file (a FIFO, socket or device, which could block the run); manifests must be regular files\n"
+            )
         }
     }
 }

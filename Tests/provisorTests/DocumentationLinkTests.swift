@@ -12,8 +12,10 @@ import Testing
 
     @Test func theDocumentsAreThere() {
         let documents = Self.documents
-        for expected in ["README.md", "CHANGELOG.md", "docs/manifests.md", "docs/commands.md", "docs/engines.md", "docs/state.md",
-                         "docs/rightsizing.md", "docs/import.md", "docs/development.md", "docs/benchmarks.md", "docs/decisions.md"] {
+        for expected in [
+            "README.md", "CHANGELOG.md", "docs/manifests.md", "docs/commands.md", "docs/engines.md", "docs/state.md",
+            "docs/rightsizing.md", "docs/import.md", "docs/development.md", "docs/benchmarks.md", "docs/decisions.md",
+        ] {
             #expect(documents.contains(expected), "\(expected) is missing")
         }
     }
@@ -25,7 +27,9 @@ import Testing
         var broken: [String] = []
         for link in Self.links(in: text) where !link.hasPrefix("http://") && !link.hasPrefix("https://") && !link.hasPrefix("mailto:") {
             let parts = link.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            let path = parts[0].isEmpty ? packageRoot.appendingPathComponent(document).path
+            let path =
+                parts[0].isEmpty
+                ? packageRoot.appendingPathComponent(document).path
                 : packageRoot.appendingPathComponent(folder).appendingPathComponent(parts[0]).standardizedFileURL.path
             guard FileManager.default.fileExists(atPath: path) else {
                 broken.append("\(link): no such file")
@@ -65,11 +69,14 @@ import Testing
     /// The anchors GitHub gives the document's headings: lower case, punctuation dropped,
     /// spaces as hyphens.
     static func anchors(in text: String) -> Set<String> {
-        Set(prose(text).filter { $0.hasPrefix("#") }.map { heading in
-            let title = heading.drop { $0 == "#" }.trimmingCharacters(in: .whitespaces).lowercased()
-            return String(title.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == " " || $0 == "_" }
-                .map(Character.init)).replacingOccurrences(of: " ", with: "-")
-        })
+        Set(
+            prose(text).filter { $0.hasPrefix("#") }.map { heading in
+                let title = heading.drop { $0 == "#" }.trimmingCharacters(in: .whitespaces).lowercased()
+                return String(
+                    title.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == " " || $0 == "_" }
+                        .map(Character.init)
+                ).replacingOccurrences(of: " ", with: "-")
+            })
     }
 
     /// The lines outside fenced code blocks.

@@ -5,8 +5,9 @@ import Testing
 
 extension Rehearsal {
     func drift(_ extra: [String] = [], environment: [String: String] = [:]) throws -> Run {
-        try provisor(["drift", "--config", "provisor.yaml", "--state", state, "--simulate", engines] + extra,
-                     in: directory, environment: Self.secrets.merging(environment) { $1 })
+        try provisor(
+            ["drift", "--config", "provisor.yaml", "--state", state, "--simulate", engines] + extra,
+            in: directory, environment: Self.secrets.merging(environment) { $1 })
     }
 
     /// Changes an engine's model behind Provisor's back (`--set`, `--add`, `--remove`).
@@ -59,8 +60,9 @@ extension Rehearsal {
             #expect(try kinds(found) == ["missing \(Self.mailbox)", "changed customer/JBL/user/alice", "unmanaged customer/JBL/user/mallory"])
             let report = try JSONSerialization.jsonObject(with: Data(found.stdout.utf8)) as! [String: Any]
             let changed = (report["drift"] as! [[String: Any]])[1]["changes"] as! [[String: Any]]
-            #expect(changed.count == 1 && changed[0]["name"] as? String == "displayName"
-                && changed[0]["recorded"] as? String == "Alice Jones" && changed[0]["observed"] as? String == "Alice J.")
+            #expect(
+                changed.count == 1 && changed[0]["name"] as? String == "displayName"
+                    && changed[0]["recorded"] as? String == "Alice Jones" && changed[0]["observed"] as? String == "Alice J.")
             #expect(report["summary"] as? [String: Int] == ["changed": 1, "missing": 1, "unmanaged": 1, "unknown": 0])
             let saved = rehearsal.directory.appendingPathComponent("drift.json").path
             try found.stdout.write(toFile: saved, atomically: true, encoding: .utf8)
@@ -69,10 +71,12 @@ extension Rehearsal {
 
             let human = try rehearsal.drift()
             #expect(human.status == 2)
-            #expect(human.stdout.contains("""
-                  ~ customer/JBL/user/alice  changed out of band on platform-eu
-                        displayName  Alice Jones → Alice J.
-                """))
+            #expect(
+                human.stdout.contains(
+                    """
+                      ~ customer/JBL/user/alice  changed out of band on platform-eu
+                            displayName  Alice Jones → Alice J.
+                    """))
             #expect(human.stdout.contains("  - \(Self.mailbox)  missing in engine platform-ap\n"))
             #expect(human.stdout.contains("  ? customer/JBL/user/mallory  unmanaged on platform-eu: in neither the manifests nor the state; left alone\n"))
             #expect(human.stdout.hasSuffix("Drift: 1 changed, 1 missing, 1 unmanaged, 0 unknown. Correct it with provisor reconcile --refresh.\n"))
@@ -91,7 +95,9 @@ extension Rehearsal {
             let sent = try rehearsal.log().count
             let dryRun = try rehearsal.reconcile(["--refresh", "--dry-run"])
             #expect(dryRun.status == 2, "\(dryRun.stdout)\(dryRun.stderr)")
-            #expect(dryRun.stdout.contains("Refreshed from the engines: 1 changed out of band (restored), 1 missing (provisioned again), 1 unmanaged (left alone), 0 unknown.\n"))
+            #expect(
+                dryRun.stdout.contains(
+                    "Refreshed from the engines: 1 changed out of band (restored), 1 missing (provisioned again), 1 unmanaged (left alone), 0 unknown.\n"))
             #expect(dryRun.stdout.contains("~ customer/JBL/user/alice  attribute changed\n          displayName  Alice J. → Alice Jones\n"))
             #expect(dryRun.stdout.contains("+ \(Self.mailbox)  new in manifests\n"))
             #expect(!dryRun.stdout.contains("mallory"))
@@ -127,7 +133,10 @@ extension Rehearsal {
             let summary = (try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as! [String: Any])["summary"] as! [String: Int]
             #expect(summary["delete"] == 0 && summary["create"] == 0 && summary["update"] == 1, "only the readable engine's drift is corrected: \(summary)")
             let text = try rehearsal.reconcile(["--refresh", "--dry-run"], environment: unreadable)
-            #expect(text.stdout.contains("Engine csp-eu is unknown (engine 'csp-eu' could not be read: injected: the csp-eu API cannot be read): its 46 recorded resources are planned as recorded, never as absent.\n"))
+            #expect(
+                text.stdout.contains(
+                    "Engine csp-eu is unknown (engine 'csp-eu' could not be read: injected: the csp-eu API cannot be read): its 46 recorded resources are planned as recorded, never as absent.\n"
+                ))
             let kept = try await SQLiteStateStore(path: rehearsal.state).observations().first { $0.engine == "csp-eu" }
             #expect(kept?.failure == nil, "a plan writes nothing, not even its reading of the engines")
 
@@ -139,7 +148,10 @@ extension Rehearsal {
             #expect(unknown["reason"] as? String == "engine 'csp-eu' could not be read: injected: the csp-eu API cannot be read")
             #expect(unknown["affected"] as? Int == 46)
             let human = try rehearsal.drift(environment: unreadable)
-            #expect(human.stdout.contains("  ! engine csp-eu  unknown: engine 'csp-eu' could not be read: injected: the csp-eu API cannot be read; 46 recorded resources not checked\n"))
+            #expect(
+                human.stdout.contains(
+                    "  ! engine csp-eu  unknown: engine 'csp-eu' could not be read: injected: the csp-eu API cannot be read; 46 recorded resources not checked\n"
+                ))
 
             // The failed reading is kept, with the last good one beside it.
             let csp = try await SQLiteStateStore(path: rehearsal.state).observations().first { $0.engine == "csp-eu" }
@@ -162,7 +174,9 @@ extension Rehearsal {
             try rehearsal.outOfBand("platform-eu", ["--set", "customer/JBL/user/alice", "status=locked"])
             let drift = try rehearsal.drift(["--format", "json"])
             #expect(drift.status == 2)
-            let changes = ((try JSONSerialization.jsonObject(with: Data(drift.stdout.utf8)) as! [String: Any])["drift"] as! [[String: Any]])[0]["changes"] as! [[String: Any]]
+            let changes =
+                ((try JSONSerialization.jsonObject(with: Data(drift.stdout.utf8)) as! [String: Any])["drift"] as! [[String: Any]])[0]["changes"]
+                as! [[String: Any]]
             #expect(changes.map { $0["name"] as! String } == ["status"], "displayName is ignored, status is not")
             #expect(try rehearsal.reconcile(["--refresh"]).status == 0)
             #expect(try rehearsal.user("alice", of: "JBL", on: "platform-eu")?["status"] as? String == "active")

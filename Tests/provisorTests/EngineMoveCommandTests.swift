@@ -14,7 +14,8 @@ import Testing
             try rehearsal.edit("customers/att/customer.yaml") {
                 $0.replacingOccurrences(of: "location: { type: platform }", with: "location: { type: private, name: ATT DC, engine: riverbank-onprem }")
             }
-            let plan = try provisor(["plan", "--config", "provisor.yaml", "--state", rehearsal.state, "--format", "json", "--allow-deletes", "100"], in: rehearsal.directory)
+            let plan = try provisor(
+                ["plan", "--config", "provisor.yaml", "--state", rehearsal.state, "--format", "json", "--allow-deletes", "100"], in: rehearsal.directory)
             #expect(plan.status == 2, "\(plan.stderr)")
             let document = try json(plan.stdout)
             let waves = document["waves"] as! [[String: Any]]
@@ -31,7 +32,9 @@ import Testing
 
             // The delete guard counts the replace's deletions.
             let guarded = try provisor(["plan", "--config", "provisor.yaml", "--state", rehearsal.state, "--allow-deletes", "1"], in: rehearsal.directory)
-            #expect(guarded.status == 1 && guarded.stderr.contains("error: the plan deletes \(deletes.count) resources but --allow-deletes allows 1"), "\(guarded.stderr)")
+            #expect(
+                guarded.status == 1 && guarded.stderr.contains("error: the plan deletes \(deletes.count) resources but --allow-deletes allows 1"),
+                "\(guarded.stderr)")
 
             let moved = try rehearsal.reconcile(["--allow-deletes", "\(deletes.count)"])
             #expect(moved.status == 0, "\(moved.stdout)\(moved.stderr)")
@@ -54,7 +57,10 @@ import Testing
             }
             let refused = try rehearsal.reconcile()
             #expect(refused.status == 1)
-            #expect(refused.stderr.contains("error: customer/JBL is protected and its engine changed from platform-eu to riverbank-onprem: moving it deprovisions it on platform-eu"), "\(refused.stderr)")
+            #expect(
+                refused.stderr.contains(
+                    "error: customer/JBL is protected and its engine changed from platform-eu to riverbank-onprem: moving it deprovisions it on platform-eu"),
+                "\(refused.stderr)")
             #expect(try rehearsal.appliedCounts()["deprovision customer/JBL"] == nil, "nothing was sent")
         }
     }
@@ -68,12 +74,15 @@ import Testing
         try await withRehearsal { rehearsal in
             #expect(try rehearsal.reconcile().status == 0)
             try FileManager.default.removeItem(atPath: "\(rehearsal.engines)/platform-eu")
-            let plan = try provisor(["reconcile", "--dry-run", "--refresh", "--config", "provisor.yaml", "--state", rehearsal.state, "--simulate", rehearsal.engines],
-                                    in: rehearsal.directory, environment: Rehearsal.secrets)
+            let plan = try provisor(
+                ["reconcile", "--dry-run", "--refresh", "--config", "provisor.yaml", "--state", rehearsal.state, "--simulate", rehearsal.engines],
+                in: rehearsal.directory, environment: Rehearsal.secrets)
             #expect(plan.status == 1)
             let line = try #require(plan.stderr.split(separator: "\n").first { $0.hasPrefix("error: the refresh found ") }, "\(plan.stderr)")
             let count = try #require(Int(line.split(separator: " ")[4]))
-            #expect(line.hasPrefix("error: the refresh found \(count) of 132 recorded resources (") && line.contains("missing from their engines and would provision them all again"))
+            #expect(
+                line.hasPrefix("error: the refresh found \(count) of 132 recorded resources (")
+                    && line.contains("missing from their engines and would provision them all again"))
             #expect(line.hasSuffix("then rerun with --allow-reprovision \(count) if they really are gone"), "\(line)")
 
             let refused = try rehearsal.reconcile(["--refresh"])

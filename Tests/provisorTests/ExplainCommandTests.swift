@@ -25,13 +25,15 @@ import Testing
         let mailbox = try provisor(["explain", "--config", "examples/provisor.yaml", "customer/TKL/user/mere/service/mailbox"])
         #expect(mailbox.status == 0, "\(mailbox.stderr)")
         // TKL is KIWI's customer: the grant that covers it is shown.
-        #expect(mailbox.stdout.contains("""
-              delegated to KIWI by delegation.KIWI (examples/provisor.yaml:11:3)
-                paths    manifests/customers/tkl/**, manifests/customers/fsg/**, manifests/resellers/kiwi.yaml
-                engines  platform-ap
-                secrets  env:TKL_*, env:FSG_*
+        #expect(
+            mailbox.stdout.contains(
+                """
+                  delegated to KIWI by delegation.KIWI (examples/provisor.yaml:11:3)
+                    paths    manifests/customers/tkl/**, manifests/customers/fsg/**, manifests/resellers/kiwi.yaml
+                    engines  platform-ap
+                    secrets  env:TKL_*, env:FSG_*
 
-            """), "\(mailbox.stdout)")
+                """), "\(mailbox.stdout)")
         try golden("explain-tkl-mere-mailbox.txt", mailbox.stdout)
         let json = try provisor(["explain", "--config", "examples/provisor.yaml", "reseller/KIWI", "--format", "json"])
         let delegation = (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any])["delegation"] as? [String: Any]
@@ -97,7 +99,8 @@ import Testing
             #expect(explain.stdout.isEmpty)
             #expect(explain.stderr.hasPrefix("manifests/services/sqldb.yaml:10:51: error:"))
             #expect(explain.stderr.contains("error: naming pattern of property 'dbName' has the unknown placeholder {instnace} (did you mean {instance}?"))
-            #expect(explain.stderr.hasSuffix("error: the manifests are not valid, so nothing can be explained (run provisor validate and fix the errors above)\n"))
+            #expect(
+                explain.stderr.hasSuffix("error: the manifests are not valid, so nothing can be explained (run provisor validate and fix the errors above)\n"))
             let validate = try provisor(["validate"], in: directory)
             #expect(validate.status == 1)
             #expect(validate.stdout.hasPrefix("manifests/services/sqldb.yaml:10:51: error: naming pattern"))

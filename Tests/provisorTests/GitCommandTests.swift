@@ -58,8 +58,10 @@ func addresses(_ plan: [String: Any], _ action: String) -> [String] {
         try repository.git(["tag", "broken"])
         try repository.git(["revert", "--no-edit", "HEAD"])
         try repository.git(["mv", "manifests", "estate"])
-        try repository.edit("provisor.yaml") { $0.replacingOccurrences(of: "manifests: manifests", with: "manifests: estate")
-            .replacingOccurrences(of: "\"manifests/", with: "\"estate/") }
+        try repository.edit("provisor.yaml") {
+            $0.replacingOccurrences(of: "manifests: manifests", with: "manifests: estate")
+                .replacingOccurrences(of: "\"manifests/", with: "\"estate/")
+        }
         try repository.commit("Move the manifests to estate/")
 
         let now = try provisor(["validate", "--ref", "HEAD"], in: repository.url)
@@ -72,7 +74,10 @@ func addresses(_ plan: [String: Any], _ action: String) -> [String] {
 
         let unknown = try provisor(["validate", "--ref", "v9"], in: repository.url)
         #expect(unknown.status == 1)
-        #expect(unknown.stderr == "error: unknown revision 'v9' in repository .; give a branch, tag, commit SHA (full or short), HEAD~N or a remote branch such as origin/main (git fetch first)\n")
+        #expect(
+            unknown.stderr
+                == "error: unknown revision 'v9' in repository .; give a branch, tag, commit SHA (full or short), HEAD~N or a remote branch such as origin/main (git fetch first)\n"
+        )
         let notRepository = try provisor(["validate", "--ref", "HEAD"], in: repository.url.appendingPathComponent("estate"))
         #expect(notRepository.status == 1 && notRepository.stderr.hasPrefix("error: '.' is not a git repository (no .git folder, and not a bare repository)"))
         let missing = try provisor(["validate", "--ref", "HEAD", "--manifests", "manifests"], in: repository.url)
@@ -81,7 +86,8 @@ func addresses(_ plan: [String: Any], _ action: String) -> [String] {
 
     @Test func diffShowsTheResourcesAndFilesAChangeTouches() throws {
         let repository = try exampleRepository()
-        let everything = try json(try provisor(["plan", "--ref", "main", "--format", "json", "--state", repository.path + "/none.db"], in: repository.url).stdout)
+        let everything = try json(
+            try provisor(["plan", "--ref", "main", "--format", "json", "--state", repository.path + "/none.db"], in: repository.url).stdout)
         let rbt = addresses(everything, "create").filter { $0 == "customer/RBT" || $0.hasPrefix("customer/RBT/") }
         #expect(rbt.count > 3)
 
@@ -95,9 +101,12 @@ func addresses(_ plan: [String: Any], _ action: String) -> [String] {
         #expect(run.status == 2, "\(run.stderr)")
         let diff = try json(run.stdout)
         let files = (diff["files"] as! [[String: Any]]).map { "\($0["status"]!) \($0["path"]!)" + (($0["old_path"] as? String).map { " from \($0)" } ?? "") }
-        #expect(files == ["renamed manifests/customers/att/people.yaml from manifests/customers/att/users.yaml",
-                          "modified manifests/customers/jbl/users.yaml",
-                          "deleted manifests/customers/rbt/customer.yaml", "deleted manifests/customers/rbt/users.yaml"])
+        #expect(
+            files == [
+                "renamed manifests/customers/att/people.yaml from manifests/customers/att/users.yaml",
+                "modified manifests/customers/jbl/users.yaml",
+                "deleted manifests/customers/rbt/customer.yaml", "deleted manifests/customers/rbt/users.yaml",
+            ])
         let saved = repository.url.appendingPathComponent("diff.json")
         try run.stdout.write(to: saved, atomically: true, encoding: .utf8)
         let verdict = try json(try schemaCheck([saved.path], schema: "diff.schema.json"))
@@ -115,13 +124,18 @@ func addresses(_ plan: [String: Any], _ action: String) -> [String] {
         #expect(human.stdout.contains("    ~ customer/JBL/user/alice  attribute changed\n          displayName  Alice Jones → Alice Jones-Smith\n"))
         #expect(human.stdout.contains("\nDiff: 0 to provision, 1 to update, \(rbt.count) to deprovision.\n"))
         // RBT is protected: the diff still shows it, and says what reconcile would do.
-        #expect(human.stdout.hasSuffix("note: against a state recorded from base, reconcile would refuse this change: customer/RBT is protected (protect: true in the recorded state) and is never deleted; to remove it, first apply its manifest with protect: false, then delete it\n"))
+        #expect(
+            human.stdout.hasSuffix(
+                "note: against a state recorded from base, reconcile would refuse this change: customer/RBT is protected (protect: true in the recorded state) and is never deleted; to remove it, first apply its manifest with protect: false, then delete it\n"
+            ))
         let markdown = try provisor(["diff", "--base", "main", "--head", "feature", "--format", "markdown"], in: repository.url)
         #expect(markdown.stdout.hasPrefix("### Provisor diff\n") && markdown.stdout.contains("- `deleted   manifests/customers/rbt/users.yaml`"))
 
         // The same revision twice, and a rename alone, cause nothing.
         let same = try provisor(["diff", "--base", "feature", "--head", "feature"], in: repository.url)
-        #expect(same.status == 0 && same.stdout.contains("No manifest files changed.") && same.stdout.hasSuffix("No changes: both sides give the same resources (\(132 - rbt.count)).\n"))
+        #expect(
+            same.status == 0 && same.stdout.contains("No manifest files changed.")
+                && same.stdout.hasSuffix("No changes: both sides give the same resources (\(132 - rbt.count)).\n"))
         try repository.git(["mv", "manifests/customers/jbl/users.yaml", "manifests/customers/jbl/people.yaml"])
         let moved = try provisor(["diff", "--base", "feature"], in: repository.url)
         #expect(moved.status == 0, "against the working tree: a move changes no resource")
@@ -141,26 +155,31 @@ func addresses(_ plan: [String: Any], _ action: String) -> [String] {
         #expect(run.status == 2)
         #expect(run.stdout.contains("~ reseller/KIWI  attribute changed\n        name  Kiwi Cloud → Kiwi Cloud NZ\n"))
         let noTree = try provisor(["diff", "--repo", bare.path, "--base", "HEAD~1"], in: packageRoot)
-        #expect(noTree.status == 1 && noTree.stderr == "error: '\(bare.path)' is a bare repository, which has no working tree to compare with; pass --head REV\n")
+        #expect(
+            noTree.status == 1 && noTree.stderr == "error: '\(bare.path)' is a bare repository, which has no working tree to compare with; pass --head REV\n")
     }
 
     @Test func ownershipViolationsAreReportedAtTheirLineAndChangedSinceReportsOnlyNewOnes() throws {
         let repository = try exampleRepository()
         // A violation already on main: KIWI's TKL file defines a user of ACME's JBL.
-        try repository.edit("manifests/customers/tkl/users.yaml") { $0 + """
-            ---
-            apiVersion: provisor/v1
-            kind: User
-            metadata: { username: sneaky }
-            spec:
-              customer: JBL
-              upn: sneaky@jonesbaker.example
+        try repository.edit("manifests/customers/tkl/users.yaml") {
+            $0 + """
+                ---
+                apiVersion: provisor/v1
+                kind: User
+                metadata: { username: sneaky }
+                spec:
+                  customer: JBL
+                  upn: sneaky@jonesbaker.example
 
-            """ }
+                """
+        }
         try repository.commit("A user in the wrong place")
         let full = try provisor(["validate"], in: repository.url)
         #expect(full.status == 1)
-        #expect(full.stdout.contains("manifests/customers/tkl/users.yaml:80:13: error: user 'sneaky' is outside reseller KIWI's subtree: its customer JBL belongs to reseller ACME"))
+        #expect(
+            full.stdout.contains(
+                "manifests/customers/tkl/users.yaml:80:13: error: user 'sneaky' is outside reseller KIWI's subtree: its customer JBL belongs to reseller ACME"))
 
         // The next change hands FSG, in a file KIWI owns, to NEXUS: the customer and its four
         // users (in an unchanged file KIWI also owns) are now outside KIWI's subtree.
@@ -168,9 +187,18 @@ func addresses(_ plan: [String: Any], _ action: String) -> [String] {
         let changed = try provisor(["validate", "--changed-since", "HEAD"], in: repository.url)
         #expect(changed.status == 1)
         let lines = changed.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.first == "manifests/customers/fsg/customer.yaml:8:13: error: customer 'FSG' is outside reseller KIWI's subtree: it belongs to reseller NEXUS (this file is KIWI's through delegation.KIWI (provisor.yaml:11:3), path \"manifests/customers/fsg/**\"; move the definition to a file the provider or its own reseller owns)")
-        #expect(lines.dropFirst().dropLast().allSatisfy { $0.hasPrefix("manifests/customers/fsg/users.yaml:") && $0.contains("its customer FSG belongs to reseller NEXUS") })
-        #expect(lines.last == "Invalid: 5 new errors, 1 manifest file changed since HEAD (\(try repository.git(["rev-parse", "--short=12", "HEAD"]))); 1 error that HEAD already had left out (run provisor validate to see them).")
+        #expect(
+            lines.first
+                == "manifests/customers/fsg/customer.yaml:8:13: error: customer 'FSG' is outside reseller KIWI's subtree: it belongs to reseller NEXUS (this file is KIWI's through delegation.KIWI (provisor.yaml:11:3), path \"manifests/customers/fsg/**\"; move the definition to a file the provider or its own reseller owns)"
+        )
+        #expect(
+            lines.dropFirst().dropLast().allSatisfy {
+                $0.hasPrefix("manifests/customers/fsg/users.yaml:") && $0.contains("its customer FSG belongs to reseller NEXUS")
+            })
+        #expect(
+            lines.last
+                == "Invalid: 5 new errors, 1 manifest file changed since HEAD (\(try repository.git(["rev-parse", "--short=12", "HEAD"]))); 1 error that HEAD already had left out (run provisor validate to see them)."
+        )
         let asJSON = try json(try provisor(["validate", "--changed-since", "HEAD", "--format", "json"], in: repository.url).stdout)
         #expect((asJSON["changed_since"] as! [String: Any])["files"] as? [String] == ["manifests/customers/fsg/customer.yaml"])
         #expect((asJSON["diagnostics"] as! [Any]).count == 5 && asJSON["valid"] as? Bool == false)
@@ -199,7 +227,11 @@ func addresses(_ plan: [String: Any], _ action: String) -> [String] {
         #expect(fromGit.status == 1 && fromGit.stdout.hasPrefix(expected), "\(fromGit.stdout)\(fromGit.stderr)")
         #expect(fromDisk.status == 1 && fromDisk.stdout.hasPrefix(expected), "\(fromDisk.stdout)\(fromDisk.stderr)")
         let missing = try provisor(["validate", "--ref", "HEAD", "--config", "ops/nothing.yaml"], in: repository.url)
-        #expect(missing.status == 1 && missing.stderr == "error: configuration file 'ops/nothing.yaml' does not exist at HEAD (with --ref, --config is a path from the repository's top folder)\n")
+        #expect(
+            missing.status == 1
+                && missing.stderr
+                    == "error: configuration file 'ops/nothing.yaml' does not exist at HEAD (with --ref, --config is a path from the repository's top folder)\n"
+        )
     }
 
     @Test func reconcileFromARevisionRecordsTheCommitInTheAuditLog() throws {
@@ -209,13 +241,16 @@ func addresses(_ plan: [String: Any], _ action: String) -> [String] {
         // A plan saved from the files on disk is the same plan when applied from the revision.
         let plan = repository.path + "/plan.json"
         #expect(try provisor(["plan", "--state", state, "--out", plan], in: repository.url).status == 2)
-        let apply = try provisor(["reconcile", "--ref", "HEAD", "--plan", plan, "--state", state, "--simulate", repository.path + "/engines", "--actor", "ci"],
-                                 in: repository.url, environment: Rehearsal.secrets)
+        let apply = try provisor(
+            ["reconcile", "--ref", "HEAD", "--plan", plan, "--state", state, "--simulate", repository.path + "/engines", "--actor", "ci"],
+            in: repository.url, environment: Rehearsal.secrets)
         #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
         #expect(apply.stdout.hasPrefix("Manifests at commit \(sha.prefix(12)) by Ana Lima <ana@acme.example>: Initial estate\n"))
         let history = try json(try provisor(["history", "customer/JBL", "--state", state, "--format", "json"], in: repository.url).stdout)
         let commit = ((history["entries"] as! [[String: Any]]).first?["commit"]) as? [String: Any]
-        #expect(commit?["sha"] as? String == sha && commit?["author"] as? String == "Ana Lima" && commit?["message"] as? String == "Initial estate\n\nNine customers.\n")
+        #expect(
+            commit?["sha"] as? String == sha && commit?["author"] as? String == "Ana Lima"
+                && commit?["message"] as? String == "Initial estate\n\nNine customers.\n")
         let human = try provisor(["history", "customer/JBL", "--state", state], in: repository.url)
         #expect(human.stdout.contains("by ci commit \(sha.prefix(12)) (Ana Lima <ana@acme.example>: Initial estate)\n"))
     }

@@ -14,7 +14,10 @@ import Testing
                 .write(to: users, atomically: true, encoding: .utf8)
             let run = try provisor(["validate", "--config", "provisor.yaml"], in: directory)
             #expect(run.status == 1)
-            #expect(run.stdout.hasPrefix("manifests/customers/tkl/users.yaml:11:16: error: 'displayName' holds the control character U+000A (a line break, tab, ESC or the like), which a one-line value cannot hold (write it on one line, without control characters)\n"), "\(run.stdout)")
+            #expect(
+                run.stdout.hasPrefix(
+                    "manifests/customers/tkl/users.yaml:11:16: error: 'displayName' holds the control character U+000A (a line break, tab, ESC or the like), which a one-line value cannot hold (write it on one line, without control characters)\n"
+                ), "\(run.stdout)")
         }
     }
 

@@ -1,13 +1,14 @@
 import Foundation
 import ProvisorCore
 import ProvisorSQLite
-import Testing
 import ProvisorTesting
+import Testing
 
 extension Rehearsal {
     func importing(_ extra: [String], environment: [String: String] = [:]) throws -> Run {
-        try provisor(["import", "--config", "provisor.yaml", "--state", state, "--simulate", engines, "--actor", "test-runner"] + extra,
-                     in: directory, environment: Self.secrets.merging(environment) { $1 })
+        try provisor(
+            ["import", "--config", "provisor.yaml", "--state", state, "--simulate", engines, "--actor", "test-runner"] + extra,
+            in: directory, environment: Self.secrets.merging(environment) { $1 })
     }
 
     func manifest(_ path: String) -> String? {
@@ -68,12 +69,16 @@ enum Tenants {
     static func seed(_ rehearsal: Rehearsal) throws {
         let platform = { (arguments: [String]) in try rehearsal.outOfBand("platform-eu", ["--add"] + arguments) }
         let csp = { (arguments: [String]) in try rehearsal.outOfBand("csp-eu", ["--add"] + arguments) }
-        try platform(["customer/NWL", "name=Northwind Logistics", "type=standard", "status=active", "contact.name=Nora West",
-                      "contact.email=nora@northwind.example", "domains.primary=northwind.example", #"domains.aliases=["northwind.co.nz"]"#,
-                      "settings.maxUsers=40"])
+        try platform([
+            "customer/NWL", "name=Northwind Logistics", "type=standard", "status=active", "contact.name=Nora West",
+            "contact.email=nora@northwind.example", "domains.primary=northwind.example", #"domains.aliases=["northwind.co.nz"]"#,
+            "settings.maxUsers=40",
+        ])
         for (index, name) in northwind.enumerated() {
             let domain = name == "gus" ? "northwind.co.nz" : "northwind.example"
-            try platform(["customer/NWL/user/\(name)", "upn=\(name)@\(domain)", "firstName=\(name.capitalized)", "lastName=West"] + (name == "nora" ? ["admin=true"] : []))
+            try platform(
+                ["customer/NWL/user/\(name)", "upn=\(name)@\(domain)", "firstName=\(name.capitalized)", "lastName=West"]
+                    + (name == "nora" ? ["admin=true"] : []))
             var licence = ["customer/NWL/user/\(name)/service/m365", "plan.license.sku=\(skus[index % 3])"]
             if name == "hana" { licence = ["customer/NWL/user/hana/service/m365", "plan.name=Microsoft 365 Business Standard"] }
             if name == "rex" { licence = ["customer/NWL/user/rex/service/m365", "plan.license.sku=POWER_BI_PRO"] }
@@ -122,30 +127,50 @@ enum Tenants {
 
             let run = try rehearsal.importing(Self.engines)
             #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-            #expect(run.stdout.contains("""
-                customer NWL  new: its manifests are written
-                  wrote manifests/customers/nwl/customer.yaml
-                  wrote manifests/customers/nwl/users.yaml
-                  adopted 1 customer, 18 users, 20 services
-                """))
+            #expect(
+                run.stdout.contains(
+                    """
+                    customer NWL  new: its manifests are written
+                      wrote manifests/customers/nwl/customer.yaml
+                      wrote manifests/customers/nwl/users.yaml
+                      adopted 1 customer, 18 users, 20 services
+                    """))
             #expect(run.stdout.contains("  ? guessed  customer/NWL: reseller: NEXUS (the engine reports no reseller; ACME also provisions on platform-eu)\n"))
-            #expect(run.stdout.contains("  = matched  customer/NWL/user/hana/service/m365: plan business-standard: mapped by name: the engine reports no SKU\n"))
-            #expect(run.stdout.contains("  ! unmapped  customer/NWL/user/rex/service/m365: SKU POWER_BI_PRO matches no plan of service m365 (its plans: business-basic (O365_BUSINESS_ESSENTIALS), business-standard (O365_BUSINESS_PREMIUM), business-premium (SPB)); not imported\n"))
-            #expect(run.stdout.contains("""
-                customer BRT  described in the manifests, not recorded yet
-                  wrote manifests/customers/brt/users-imported.yaml
-                  adopted 1 customer, 11 users, 10 services
-                """))
-            #expect(run.stdout.contains("  = matched  customer/BRT/user/kim: the engine's UPN kim@brightwater.co.nz matches kim@brightwater.example of user kim (manifests/customers/brt/users.yaml:1:1) by the part before the @\n"))
-            #expect(run.stdout.contains("  ✗ conflict  customer/BRT/user/olee: its UPN lee@brightwater.co.nz matches user lee (manifests/customers/brt/users.yaml:6:1), but the engine names it olee; rename one so they agree (the username names the user in engines); not imported\n"))
-            #expect(run.stdout.contains("  + undescribed  customer/BRT/user/kim/service/m365: not in the manifests of user kim (manifests/customers/brt/users.yaml:1:1); add `- { service: m365, plan: business-premium }` to its services, then run import again to adopt it\n"))
-            #expect(run.stdout.contains("  ~ differs  customer/BRT/user/kim: upn is kim@brightwater.co.nz on the engine, kim@brightwater.example in the manifests"))
-            #expect(run.stdout.hasSuffix("""
-                Imported 2 customers: wrote 3 files, adopted 61 resources (audit: imported); nothing sent to any engine.
-                Left out: 1 not mapped, 1 in conflict, 1 not described (see above).
-                Review and commit the new files; provisor reconcile --dry-run shows no changes for what was adopted.
+            #expect(
+                run.stdout.contains("  = matched  customer/NWL/user/hana/service/m365: plan business-standard: mapped by name: the engine reports no SKU\n"))
+            #expect(
+                run.stdout.contains(
+                    "  ! unmapped  customer/NWL/user/rex/service/m365: SKU POWER_BI_PRO matches no plan of service m365 (its plans: business-basic (O365_BUSINESS_ESSENTIALS), business-standard (O365_BUSINESS_PREMIUM), business-premium (SPB)); not imported\n"
+                ))
+            #expect(
+                run.stdout.contains(
+                    """
+                    customer BRT  described in the manifests, not recorded yet
+                      wrote manifests/customers/brt/users-imported.yaml
+                      adopted 1 customer, 11 users, 10 services
+                    """))
+            #expect(
+                run.stdout.contains(
+                    "  = matched  customer/BRT/user/kim: the engine's UPN kim@brightwater.co.nz matches kim@brightwater.example of user kim (manifests/customers/brt/users.yaml:1:1) by the part before the @\n"
+                ))
+            #expect(
+                run.stdout.contains(
+                    "  ✗ conflict  customer/BRT/user/olee: its UPN lee@brightwater.co.nz matches user lee (manifests/customers/brt/users.yaml:6:1), but the engine names it olee; rename one so they agree (the username names the user in engines); not imported\n"
+                ))
+            #expect(
+                run.stdout.contains(
+                    "  + undescribed  customer/BRT/user/kim/service/m365: not in the manifests of user kim (manifests/customers/brt/users.yaml:1:1); add `- { service: m365, plan: business-premium }` to its services, then run import again to adopt it\n"
+                ))
+            #expect(
+                run.stdout.contains("  ~ differs  customer/BRT/user/kim: upn is kim@brightwater.co.nz on the engine, kim@brightwater.example in the manifests"))
+            #expect(
+                run.stdout.hasSuffix(
+                    """
+                    Imported 2 customers: wrote 3 files, adopted 61 resources (audit: imported); nothing sent to any engine.
+                    Left out: 1 not mapped, 1 in conflict, 1 not described (see above).
+                    Review and commit the new files; provisor reconcile --dry-run shows no changes for what was adopted.
 
-                """))
+                    """))
             #expect(try rehearsal.log().count { $0["outcome"] as? String == "applied" } == sent, "import sends nothing to the engines")
 
             // The written manifests: what was guessed is commented, the alias domain is kept,
@@ -159,14 +184,19 @@ enum Tenants {
             let usernames = users.matches(of: #/username: ([a-z]+) /#).map { String($0.1) }
             #expect(usernames == Tenants.northwind.sorted(), "one document per user, sorted")
             #expect(users.contains("  upn: gus@northwind.co.nz\n"))
-            #expect(users.contains("    - { service: m365, plan: business-standard, properties: { usageLocation: NZ } }\n"), "amir's licence keeps its usage location")
+            #expect(
+                users.contains("    - { service: m365, plan: business-standard, properties: { usageLocation: NZ } }\n"),
+                "amir's licence keeps its usage location")
             #expect(users.contains("    - { service: m365, plan: business-standard }  # mapped by name: the engine reports no SKU\n"))
             #expect(users.contains("    - { service: mailbox, plan: pro-50 }\n") && users.contains("    - { service: mailbox, plan: basic-10 }\n"))
-            #expect(users.contains("username: rex }\nspec:\n  customer: NWL\n  upn: rex@northwind.example\n  firstName: Rex\n  lastName: West\n  services: []\n"),
-                    "rex is imported without the licence no plan sells")
+            #expect(
+                users.contains("username: rex }\nspec:\n  customer: NWL\n  upn: rex@northwind.example\n  firstName: Rex\n  lastName: West\n  services: []\n"),
+                "rex is imported without the licence no plan sells")
             let after = try rehearsal.manifestTree()
-            #expect(after["customers/brt/customer.yaml"] == before["customers/brt/customer.yaml"] && after["customers/brt/users.yaml"] == before["customers/brt/users.yaml"],
-                    "existing manifests are never rewritten")
+            #expect(
+                after["customers/brt/customer.yaml"] == before["customers/brt/customer.yaml"]
+                    && after["customers/brt/users.yaml"] == before["customers/brt/users.yaml"],
+                "existing manifests are never rewritten")
             let imported = try #require(rehearsal.manifest("customers/brt/users-imported.yaml"))
             #expect(!imported.contains("username: kim") && !imported.contains("username: lee") && !imported.contains("username: olee"))
             #expect(imported.matches(of: /kind: User/).count == 9)
@@ -190,8 +220,11 @@ enum Tenants {
             let drift = try rehearsal.drift(["--format", "json"])
             let kinds = ((try JSONSerialization.jsonObject(with: Data(drift.stdout.utf8)) as! [String: Any])["drift"] as! [[String: Any]])
                 .map { "\($0["kind"]!) \($0["address"]!)" }
-            #expect(kinds == ["unmanaged customer/BRT/user/kim/service/m365", "unmanaged customer/BRT/user/olee/service/m365",
-                              "unmanaged customer/NWL/user/rex/service/m365", "changed customer/BRT/user/kim", "unmanaged customer/BRT/user/olee"])
+            #expect(
+                kinds == [
+                    "unmanaged customer/BRT/user/kim/service/m365", "unmanaged customer/BRT/user/olee/service/m365",
+                    "unmanaged customer/NWL/user/rex/service/m365", "changed customer/BRT/user/kim", "unmanaged customer/BRT/user/olee",
+                ])
 
             // A second import changes nothing.
             let tree = try rehearsal.manifestTree()
@@ -217,10 +250,13 @@ enum Tenants {
                 #expect(!FileManager.default.fileExists(atPath: rehearsal.state), "\(arguments) recorded nothing")
             }
             try refused(["--engine", "platform-ue"], "error: no Engine manifest names 'platform-ue' (did you mean 'platform-eu'?)")
-            try refused(["--engine", "platform-eu", "--customer", "NOPE"], "error: no customer 'NOPE' on platform-eu (check --customer; codes are case-sensitive)")
+            try refused(
+                ["--engine", "platform-eu", "--customer", "NOPE"], "error: no customer 'NOPE' on platform-eu (check --customer; codes are case-sensitive)")
             try refused(["--engine", "platform-eu", "--out", "/tmp"], "error: --out '/tmp' is outside the manifests directory 'manifests'")
-            try refused(["--engine", "platform-eu"], environment: ["PROVISOR_SIMULATED_UNREADABLE": "platform-eu"],
-                        "error: engine platform-eu cannot be read, so there is nothing to import from it: engine 'platform-eu' could not be read: injected: the platform-eu API cannot be read; nothing was written or recorded")
+            try refused(
+                ["--engine", "platform-eu"], environment: ["PROVISOR_SIMULATED_UNREADABLE": "platform-eu"],
+                "error: engine platform-eu cannot be read, so there is nothing to import from it: engine 'platform-eu' could not be read: injected: the platform-eu API cannot be read; nothing was written or recorded"
+            )
             let missing = try rehearsal.importing([])
             #expect(missing.status == 64 && missing.stderr.contains("name the engine to import from with --engine NAME"))
 
@@ -229,7 +265,10 @@ enum Tenants {
             let invalid = try rehearsal.importing(["--engine", "platform-eu"])
             #expect(invalid.status == 1)
             #expect(invalid.stderr.contains("manifests/customers/bad/customer.yaml:"), "\(invalid.stderr)")
-            #expect(invalid.stderr.contains("error: the manifests import would write do not validate, so nothing was written or recorded; fix the engine's data, or leave those customers out with --customer"))
+            #expect(
+                invalid.stderr.contains(
+                    "error: the manifests import would write do not validate, so nothing was written or recorded; fix the engine's data, or leave those customers out with --customer"
+                ))
             #expect(try rehearsal.manifestTree() == before)
 
             // --customer leaves the bad one out; a held lock refuses the run before anything is written.
@@ -241,7 +280,8 @@ enum Tenants {
             try await store.releaseLock(lock)
             let one = try rehearsal.importing(["--engine", "platform-eu", "--customer", "NWL", "--out", "manifests/onboarded"])
             #expect(one.status == 0, "\(one.stderr)")
-            #expect(one.stdout.contains("wrote manifests/onboarded/nwl/customer.yaml\n  wrote manifests/onboarded/nwl/users.yaml\n  adopted 1 customer, 1 user\n"))
+            #expect(
+                one.stdout.contains("wrote manifests/onboarded/nwl/customer.yaml\n  wrote manifests/onboarded/nwl/users.yaml\n  adopted 1 customer, 1 user\n"))
             #expect(!one.stdout.contains("BAD"))
             #expect(try await store.header().resourceCount == 2)
         }

@@ -1,8 +1,8 @@
 import Foundation
 import ProvisorCore
 import ProvisorSQLite
-import Testing
 import ProvisorTesting
+import Testing
 
 /// Records the example estate in a SQLite state at `path`, as if it had been applied, then
 /// `edit`s the records (to make the manifests differ from what is recorded).
@@ -33,10 +33,14 @@ func recordExamplesWithChanges(at path: String) async throws {
         edit("customer/JBL/user/alice/service/m365") { attributes in
             attributes[attributes.firstIndex { $0.name == "plan.salesPrice" }!].value = .number(20)
         }
-        resources.append(StateWrite.Resource(address: .user("zoe", customer: "JBL"), parent: .customer("JBL"), engine: "platform-eu",
-                                             attributes: AttributeDocument([Attribute(name: "upn", value: .string("zoe@jonesbaker.example"))])))
-        resources.append(StateWrite.Resource(address: .service("mailbox", instance: nil, customer: "JBL", user: "zoe"), parent: .user("zoe", customer: "JBL"),
-                                             engine: "platform-eu", attributes: AttributeDocument([Attribute(name: "plan", value: .string("standard"))])))
+        resources.append(
+            StateWrite.Resource(
+                address: .user("zoe", customer: "JBL"), parent: .customer("JBL"), engine: "platform-eu",
+                attributes: AttributeDocument([Attribute(name: "upn", value: .string("zoe@jonesbaker.example"))])))
+        resources.append(
+            StateWrite.Resource(
+                address: .service("mailbox", instance: nil, customer: "JBL", user: "zoe"), parent: .user("zoe", customer: "JBL"),
+                engine: "platform-eu", attributes: AttributeDocument([Attribute(name: "plan", value: .string("standard"))])))
     }
 }
 
@@ -118,11 +122,12 @@ func expectGolden(_ output: String, _ name: String, directory: URL) throws {
             try await recordExamples(at: state)
             let run = try provisor(["plan", "--state", state] + Self.examples)
             #expect(run.status == 0, "\(run.stderr)")
-            #expect(run.stdout == """
-                Planned against SQLite \(state) at serial 1 (132 resources recorded, 132 unchanged).
-                No changes: the recorded state matches the manifests (132 resources).
+            #expect(
+                run.stdout == """
+                    Planned against SQLite \(state) at serial 1 (132 resources recorded, 132 unchanged).
+                    No changes: the recorded state matches the manifests (132 resources).
 
-                """)
+                    """)
         }
     }
 
@@ -142,18 +147,21 @@ func expectGolden(_ output: String, _ name: String, directory: URL) throws {
             let state = directory.appendingPathComponent("state.db").path
             try await recordExamples(at: state) { resources in
                 for index in 0..<40 {
-                    resources.append(StateWrite.Resource(address: .customer("OLD\(index)"), parent: .reseller("ACME"), engine: "platform-eu",
-                                                         attributes: AttributeDocument([Attribute(name: "reseller", value: .string("ACME"))])))
+                    resources.append(
+                        StateWrite.Resource(
+                            address: .customer("OLD\(index)"), parent: .reseller("ACME"), engine: "platform-eu",
+                            attributes: AttributeDocument([Attribute(name: "reseller", value: .string("ACME"))])))
                 }
             }
             let refused = try provisor(["plan", "--state", state] + Self.examples)
             #expect(refused.status == 1)
             #expect(refused.stdout.hasSuffix("Plan: 0 to provision, 0 to update, 40 to deprovision.\n"), "the refused plan is still shown")
-            #expect(refused.stderr == """
-                error: the plan deletes 40 of 172 recorded resources (23.3%), more than safety.maxDeletePercent (20%); check the deletions, then rerun with --allow-deletes 40 if they are intended
-                The plan is refused: nothing may be applied until these are resolved.
+            #expect(
+                refused.stderr == """
+                    error: the plan deletes 40 of 172 recorded resources (23.3%), more than safety.maxDeletePercent (20%); check the deletions, then rerun with --allow-deletes 40 if they are intended
+                    The plan is refused: nothing may be applied until these are resolved.
 
-                """)
+                    """)
 
             let tooFew = try provisor(["plan", "--state", state, "--allow-deletes", "39"] + Self.examples)
             #expect(tooFew.status == 1)
@@ -169,12 +177,17 @@ func expectGolden(_ output: String, _ name: String, directory: URL) throws {
         try await withTemporaryDirectory { directory in
             let state = directory.appendingPathComponent("state.db").path
             try await recordExamples(at: state) { resources in
-                resources.append(StateWrite.Resource(address: .customer("GONE"), parent: .reseller("ACME"), engine: "platform-eu",
-                                                     attributes: AttributeDocument([Attribute(name: "protect", value: .boolean(true))])))
+                resources.append(
+                    StateWrite.Resource(
+                        address: .customer("GONE"), parent: .reseller("ACME"), engine: "platform-eu",
+                        attributes: AttributeDocument([Attribute(name: "protect", value: .boolean(true))])))
             }
             let run = try provisor(["plan", "--state", state, "--allow-deletes", "5", "--format", "markdown"] + Self.examples)
             #expect(run.status == 1)
-            #expect(run.stderr.contains("error: customer/GONE is protected (protect: true in the recorded state) and is never deleted; to remove it, first apply its manifest with protect: false, then delete it\n"))
+            #expect(
+                run.stderr.contains(
+                    "error: customer/GONE is protected (protect: true in the recorded state) and is never deleted; to remove it, first apply its manifest with protect: false, then delete it\n"
+                ))
             #expect(run.stdout.contains("> [!CAUTION]\n> **This plan is refused** and cannot be applied:\n> - customer/GONE is protected"))
         }
     }
@@ -186,7 +199,9 @@ func expectGolden(_ output: String, _ name: String, directory: URL) throws {
             #expect(run.status == 2)
             #expect(run.stdout.count <= 6000)
             #expect(run.stdout.contains("> [!NOTE]\n> "))
-            #expect(run.stdout.contains("are not shown: the plan is too large for one comment. Run `provisor plan --format json --out plan.json` to see all of it."))
+            #expect(
+                run.stdout.contains("are not shown: the plan is too large for one comment. Run `provisor plan --format json --out plan.json` to see all of it.")
+            )
             #expect(run.stdout.hasSuffix("**Plan: 132 to provision, 0 to update, 0 to deprovision.**\n"))
         }
     }
@@ -216,14 +231,15 @@ func expectGolden(_ output: String, _ name: String, directory: URL) throws {
             try await recordExamples(at: state)
             let run = try provisor(["state", "list", "--state", state, "--customer", "JBL", "--kind", "customer-service"])
             #expect(run.status == 0, "\(run.stderr)")
-            #expect(run.stdout == """
-                ADDRESS                          KIND              ENGINE         SERIAL
-                customer/JBL/service/sqldb:prod  customer-service  platform-eu    1
-                customer/JBL/service/sqldb:test  customer-service  platform-eu    1
-                customer/JBL/service/website     customer-service  hosting-queue  1
-                3 of 132 resources recorded in SQLite \(state) at serial 1.
+            #expect(
+                run.stdout == """
+                    ADDRESS                          KIND              ENGINE         SERIAL
+                    customer/JBL/service/sqldb:prod  customer-service  platform-eu    1
+                    customer/JBL/service/sqldb:test  customer-service  platform-eu    1
+                    customer/JBL/service/website     customer-service  hosting-queue  1
+                    3 of 132 resources recorded in SQLite \(state) at serial 1.
 
-                """)
+                    """)
             let json = try provisor(["state", "list", "--state", state, "--kind", "reseller", "--format", "json"])
             let document = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
             let addresses = (document["resources"] as! [[String: Any]]).map { $0["address"] as! String }

@@ -19,9 +19,11 @@ struct PostgresCommandTests {
             #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
             #expect(run.stdout.contains("Applying to PostgreSQL provisor@127.0.0.1:"))
             #expect(run.stdout.hasSuffix("Apply: \(Self.total) succeeded, 0 failed, 0 skipped.\n"))
-            let plan = try provisor(["plan", "--config", "provisor.yaml", "--state", rehearsal.state], in: rehearsal.directory, environment: rehearsal.environment)
+            let plan = try provisor(
+                ["plan", "--config", "provisor.yaml", "--state", rehearsal.state], in: rehearsal.directory, environment: rehearsal.environment)
             #expect(plan.status == 0 && plan.stdout.contains("No changes"), "\(plan.stdout)\(plan.stderr)")
-            let history = try provisor(["history", "customer/JBL/user/alice", "--state", rehearsal.state], in: rehearsal.directory, environment: rehearsal.environment)
+            let history = try provisor(
+                ["history", "customer/JBL/user/alice", "--state", rehearsal.state], in: rehearsal.directory, environment: rehearsal.environment)
             #expect(history.stdout.contains("provision customer/JBL/user/alice  by test-runner"), "\(history.stdout)")
             for output in [run, plan, history] {
                 #expect(!(output.stdout + output.stderr).contains(Self.password), "the password is never printed")
@@ -42,7 +44,9 @@ struct PostgresCommandTests {
                 try await Task.sleep(nanoseconds: 100_000_000)
                 unlock = try provisor(["state", "unlock", "--state", rehearsal.state], in: rehearsal.directory, environment: rehearsal.environment)
             }
-            #expect(unlock.stdout.hasPrefix("The state (PostgreSQL provisor@127.0.0.1:") && unlock.stdout.hasSuffix("is not locked.\n"), "\(unlock.stdout)\(unlock.stderr)")
+            #expect(
+                unlock.stdout.hasPrefix("The state (PostgreSQL provisor@127.0.0.1:") && unlock.stdout.hasSuffix("is not locked.\n"),
+                "\(unlock.stdout)\(unlock.stderr)")
 
             let rerun = try rehearsal.reconcile()
             #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
@@ -62,8 +66,9 @@ struct PostgresCommandTests {
             #expect(second.status == 1)
             #expect(second.stderr.contains("error: the state (PostgreSQL provisor@127.0.0.1:"), "\(second.stderr)")
             #expect(second.stderr.contains("is locked by") && second.stderr.contains("(process \(first.processIdentifier), reconcile)"), "\(second.stderr)")
-            let drift = try provisor(["drift", "--config", "provisor.yaml", "--state", rehearsal.state, "--simulate", rehearsal.engines],
-                                     in: rehearsal.directory, environment: rehearsal.environment)
+            let drift = try provisor(
+                ["drift", "--config", "provisor.yaml", "--state", rehearsal.state, "--simulate", rehearsal.engines],
+                in: rehearsal.directory, environment: rehearsal.environment)
             #expect([0, 2].contains(drift.status), "drift only reads and records what it read, so the lock does not hold it up: \(drift.stderr)")
             let firstOutput = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             first.waitUntilExit()
@@ -77,23 +82,27 @@ struct PostgresCommandTests {
             #expect(try rehearsal.reconcile().status == 0)
             try await PostgresTestServer.withDatabase { url in
                 let environment = ["PROVISOR_DATABASE_URL": url]
-                let there = try provisor(["state", "migrate", "--from", rehearsal.state, "--to", "env:PROVISOR_DATABASE_URL"],
-                                         in: rehearsal.directory, environment: environment)
+                let there = try provisor(
+                    ["state", "migrate", "--from", rehearsal.state, "--to", "env:PROVISOR_DATABASE_URL"],
+                    in: rehearsal.directory, environment: environment)
                 #expect(there.status == 0, "\(there.stderr)")
                 #expect(there.stdout.contains("Copied the state from SQLite \(rehearsal.state) to PostgreSQL provisor@127.0.0.1:"))
                 #expect(there.stdout.contains("  resources          \(Self.total)  sha256 "), "\(there.stdout)")
                 #expect(there.stdout.contains("Verified: the copy has the same counts and digests as the source."))
 
-                let plan = try provisor(["plan", "--config", "provisor.yaml", "--state", "env:PROVISOR_DATABASE_URL"], in: rehearsal.directory, environment: environment)
+                let plan = try provisor(
+                    ["plan", "--config", "provisor.yaml", "--state", "env:PROVISOR_DATABASE_URL"], in: rehearsal.directory, environment: environment)
                 #expect(plan.status == 0 && plan.stdout.contains("No changes"), "the copy is the state the plan expects: \(plan.stdout)\(plan.stderr)")
 
                 let back = rehearsal.directory.appendingPathComponent("back.db").path
-                let returned = try provisor(["state", "migrate", "--from", "env:PROVISOR_DATABASE_URL", "--to", back], in: rehearsal.directory, environment: environment)
+                let returned = try provisor(
+                    ["state", "migrate", "--from", "env:PROVISOR_DATABASE_URL", "--to", back], in: rehearsal.directory, environment: environment)
                 #expect(returned.status == 0, "\(returned.stderr)")
                 let digests = { (run: Run) in run.stdout.split(separator: "\n").filter { $0.contains("sha256") } }
                 #expect(digests(returned) == digests(there) && digests(there).count == 5, "the same counts and digests both ways")
 
-                let again = try provisor(["state", "migrate", "--from", rehearsal.state, "--to", "env:PROVISOR_DATABASE_URL"], in: rehearsal.directory, environment: environment)
+                let again = try provisor(
+                    ["state", "migrate", "--from", rehearsal.state, "--to", "env:PROVISOR_DATABASE_URL"], in: rehearsal.directory, environment: environment)
                 #expect(again.status == 1)
                 #expect(again.stderr.contains("is not empty (serial "), "\(again.stderr)")
                 for run in [there, plan, returned, again] {

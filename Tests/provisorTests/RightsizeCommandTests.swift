@@ -5,8 +5,9 @@ import Testing
 extension Rehearsal {
     /// `provisor rightsize` against the rehearsal's engines, deciding (and their clocks set) as on `at`.
     func rightsize(_ extra: [String] = [], at: String = RightsizeCommandTests.today, environment: [String: String] = [:]) throws -> Run {
-        try provisor(["rightsize", "--config", "provisor.yaml", "--state", state, "--simulate", engines, "--at", at, "--actor", "test-runner"] + extra,
-                     in: directory, environment: environment)
+        try provisor(
+            ["rightsize", "--config", "provisor.yaml", "--state", state, "--simulate", engines, "--at", at, "--actor", "test-runner"] + extra,
+            in: directory, environment: environment)
     }
 
     /// Each of `customer`'s subscriptions on csp-eu: id → (quantity, renewal quantity).
@@ -99,7 +100,8 @@ extension Rehearsal {
             // A rehearsal at --at runs wholly on that date: the engines and the audit log alike.
             let today = ISODate.parse(Self.today)!
             #expect(sent.allSatisfy { $0["at"] as? Double == today.timeIntervalSince1970 }, "\(sent.map { $0["at"] })")
-            let dated = try provisor(["history", "customer/JBL/subscription/sub-jbl-spb-p1m", "--state", rehearsal.state, "--format", "json"], in: rehearsal.directory)
+            let dated = try provisor(
+                ["history", "customer/JBL/subscription/sub-jbl-spb-p1m", "--state", rehearsal.state, "--format", "json"], in: rehearsal.directory)
             let entries = (try JSONSerialization.jsonObject(with: Data(dated.stdout.utf8)) as! [String: Any])["entries"] as! [[String: Any]]
             #expect(entries.map { $0["at"] as? String } == ["2026-11-21T00:00:00Z"])
         }
@@ -115,7 +117,8 @@ extension Rehearsal {
             let input = Pipe(), output = Pipe()
             (engine.standardInput, engine.standardOutput) = (input, output)
             try engine.run()
-            let message = #"{"id":"pm-late","action":"adjust-subscription","kind":"subscription","address":"customer/JBL/subscription/sub-jbl-o365_business_premium-p1y","subscription":{"quantity":2,"renewalQuantity":2}}"#
+            let message =
+                #"{"id":"pm-late","action":"adjust-subscription","kind":"subscription","address":"customer/JBL/subscription/sub-jbl-o365_business_premium-p1y","subscription":{"quantity":2,"renewalQuantity":2}}"#
             input.fileHandleForWriting.write(Data((message + "\n").utf8))
             try input.fileHandleForWriting.close()
             let answer = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -126,7 +129,9 @@ extension Rehearsal {
             // An engine that refuses one adjustment: the others go ahead, the run exits 1.
             let failing = try rehearsal.rightsize(environment: ["PROVISOR_SIMULATED_FAIL": "customer/JBL/subscription/sub-jbl-spb-p1m"])
             #expect(failing.status == 1)
-            #expect(failing.stdout.contains("Applied: 4 adjusted, 1 failed.\n  ✗ customer/JBL/subscription/sub-jbl-spb-p1m on csp-eu: injected failure"), "\(failing.stdout)")
+            #expect(
+                failing.stdout.contains("Applied: 4 adjusted, 1 failed.\n  ✗ customer/JBL/subscription/sub-jbl-spb-p1m on csp-eu: injected failure"),
+                "\(failing.stdout)")
             #expect(try rehearsal.subscriptions(of: "JBL")["sub-jbl-o365_business_premium-p1y"]! == (4, 2))
         }
     }
@@ -136,20 +141,24 @@ extension Rehearsal {
             try prepare(rehearsal)
             let unreadable = try rehearsal.rightsize(environment: ["PROVISOR_SIMULATED_UNREADABLE": "csp-eu"])
             #expect(unreadable.status == 1)
-            #expect(unreadable.stderr.contains("error: csp-eu: its licence subscriptions cannot be read: engine 'csp-eu' could not be read: injected: the csp-eu API cannot be read"))
+            #expect(
+                unreadable.stderr.contains(
+                    "error: csp-eu: its licence subscriptions cannot be read: engine 'csp-eu' could not be read: injected: the csp-eu API cannot be read"))
             #expect(unreadable.stderr.contains("The customers on that engine were not right-sized."))
             #expect(try rehearsal.subscriptions(of: "JBL")["sub-jbl-spb-p1m"]! == (5, nil))
 
             let fresh = rehearsal.directory.appendingPathComponent("fresh.db").path
-            let noState = try provisor(["rightsize", "--config", "provisor.yaml", "--state", fresh, "--simulate", rehearsal.engines, "--at", Self.today, "--dry-run"],
-                                       in: rehearsal.directory)
+            let noState = try provisor(
+                ["rightsize", "--config", "provisor.yaml", "--state", fresh, "--simulate", rehearsal.engines, "--at", Self.today, "--dry-run"],
+                in: rehearsal.directory)
             #expect(noState.status == 2 && !FileManager.default.fileExists(atPath: fresh), "a dry run creates no state: \(noState.stderr)")
 
             let badDate = try rehearsal.rightsize(["--dry-run"], at: "21/11/2026")
             #expect(badDate.status == 1 && badDate.stderr.contains("error: --at '21/11/2026' is not a date; write it like 2026-11-21"))
             let unknown = try rehearsal.rightsize(["--dry-run", "--customer", "NOPE"])
             #expect(unknown.status == 1 && unknown.stderr.contains("error: no customer 'NOPE' in the manifests"))
-            let realRunAtADate = try provisor(["rightsize", "--config", "provisor.yaml", "--state", rehearsal.state, "--at", "2026-11-21"], in: rehearsal.directory)
+            let realRunAtADate = try provisor(
+                ["rightsize", "--config", "provisor.yaml", "--state", rehearsal.state, "--at", "2026-11-21"], in: rehearsal.directory)
             #expect(realRunAtADate.status != 0 && realRunAtADate.stderr.contains("--at decides for another date"))
             try rehearsal.edit("services/m365.yaml") { $0.replacingOccurrences(of: "decreases: automatic", with: "decreases: sometimes") }
             let invalid = try rehearsal.rightsize(["--dry-run"])

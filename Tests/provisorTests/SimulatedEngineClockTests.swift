@@ -74,7 +74,8 @@ func simulatedEngine(_ arguments: [String], input: String = "") throws -> Run {
 
             try "yesterday\n".write(to: clockFile, atomically: true, encoding: .utf8)
             let damaged = try simulatedEngine(["--state-dir", directory.path, "--show"])
-            #expect(damaged.status == 1 && damaged.stderr.contains("the clock recorded in '\(clockFile.path)' ('yesterday') is not a date"), "\(damaged.stderr)")
+            #expect(
+                damaged.status == 1 && damaged.stderr.contains("the clock recorded in '\(clockFile.path)' ('yesterday') is not a date"), "\(damaged.stderr)")
             #expect(try simulatedEngine(["--state-dir", directory.path, "--clock", "system"]).status == 0)
             #expect(!FileManager.default.fileExists(atPath: clockFile.path))
             #expect(try simulatedEngine(["--state-dir", directory.path, "--show"]).status == 0)

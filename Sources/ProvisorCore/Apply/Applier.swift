@@ -26,8 +26,10 @@ public final class Applier: Sendable {
         /// The time the journal and the audit log record.
         public var clock: WallClock
 
-        public init(concurrency: Int = 8, retry: RetryPolicy = RetryPolicy(), actor: String, commit: CommitInfo? = nil, chunkSize: Int = 512,
-                    clock: WallClock) {
+        public init(
+            concurrency: Int = 8, retry: RetryPolicy = RetryPolicy(), actor: String, commit: CommitInfo? = nil, chunkSize: Int = 512,
+            clock: WallClock
+        ) {
             self.concurrency = max(1, concurrency)
             self.retry = retry
             self.actor = actor
@@ -71,8 +73,10 @@ public final class Applier: Sendable {
         JournalledDelivery(store: store, adapters: adapters, secrets: secrets, retry: options.retry, concurrency: options.concurrency, run: run)
     }
 
-    public init(store: any StateStore, adapters: [String: any EngineAdapter], secrets: SecretResolver, options: Options,
-                run: String = UUID().uuidString.lowercased()) {
+    public init(
+        store: any StateStore, adapters: [String: any EngineAdapter], secrets: SecretResolver, options: Options,
+        run: String = UUID().uuidString.lowercased()
+    ) {
         self.store = store
         self.adapters = adapters
         self.secrets = secrets
@@ -93,8 +97,9 @@ public final class Applier: Sendable {
             let changed = previous.compactMap { old in
                 attributes.first { $0.name == old.name }.map { Change.AttributeChange(name: old.name, old: old.value, new: $0.value) }
             }
-            let change = Change(action: action, address: entry.address, parent: payload.parent, engine: payload.engine,
-                                reason: .attributesChanged, attributes: attributes, changedAttributes: changed)
+            let change = Change(
+                action: action, address: entry.address, parent: payload.parent, engine: payload.engine,
+                reason: .attributesChanged, attributes: attributes, changedAttributes: changed)
             changes.append((change, entry.messageID))
         }
         var session = try await Session(applier: self, desired: desired, recorded: recorded)
@@ -107,8 +112,10 @@ public final class Applier: Sendable {
 
     /// Applies every change of `plan` in wave order; `desired` and `recorded` are what it was
     /// made from (they supply the context of each message).
-    public func apply(_ plan: ChangePlan, desired: DesiredState, recorded: StateSnapshot,
-                      progress: @escaping @Sendable (Result) -> Void = { _ in }) async throws -> [Result] {
+    public func apply(
+        _ plan: ChangePlan, desired: DesiredState, recorded: StateSnapshot,
+        progress: @escaping @Sendable (Result) -> Void = { _ in }
+    ) async throws -> [Result] {
         var session = try await Session(applier: self, desired: desired, recorded: recorded)
         var results: [Result] = []
         for wave in plan.waves {
@@ -153,8 +160,9 @@ private struct Session {
         let lookup: MessageBuilder.Lookup = { [documents] address in
             desired.resource(at: address)?.attributes ?? documents[address].flatMap { try? $0.decode() }
         }
-        builder = MessageBuilder(lineage: lineage, serial: header.serial,
-                                 context: .init(actor: applier.options.actor, commit: applier.options.commit?.sha, run: applier.run), lookup: lookup)
+        builder = MessageBuilder(
+            lineage: lineage, serial: header.serial,
+            context: .init(actor: applier.options.actor, commit: applier.options.commit?.sha, run: applier.run), lookup: lookup)
     }
 
     /// The failed resource that stops `change`, if any: for a provision or update, what stopped
@@ -182,9 +190,11 @@ private struct Session {
             if let cause = obstacle(to: change) {
                 stop(change, cause: cause)
                 results[position] = .init(address: change.address, action: change.action, engine: change.engine, outcome: .skipped(because: cause), attempts: 0)
-                skipped.append(JournalEntry(run: applier.run, address: change.address, action: change.action.rawValue, status: .skipped,
-                                            messageID: builder.message(for: change, id: ids?[position]).id, detail: "skipped: \(cause) failed",
-                                            at: clock.now()))
+                skipped.append(
+                    JournalEntry(
+                        run: applier.run, address: change.address, action: change.action.rawValue, status: .skipped,
+                        messageID: builder.message(for: change, id: ids?[position]).id, detail: "skipped: \(cause) failed",
+                        at: clock.now()))
             } else {
                 waiting.append((position, change))
             }
@@ -197,10 +207,14 @@ private struct Session {
                 let (position, change) = candidates[index]
                 let document = AttributeDocument(change.attributes)
                 let previous = change.changedAttributes.compactMap { changed in changed.old.map { Attribute(name: changed.name, value: $0) } }
-                return (document, JournalledDelivery.Parcel(
-                    message: builder.message(for: change, id: ids?[position], document: document), action: change.action.rawValue,
-                    payload: .init(parent: change.parent, engine: change.engine, attributes: document,
-                                   previous: change.action == .update ? AttributeDocument(previous) : nil)))
+                return (
+                    document,
+                    JournalledDelivery.Parcel(
+                        message: builder.message(for: change, id: ids?[position], document: document), action: change.action.rawValue,
+                        payload: .init(
+                            parent: change.parent, engine: change.engine, attributes: document,
+                            previous: change.action == .update ? AttributeDocument(previous) : nil))
+                )
             }
         }.joined().map { $0 }
 
@@ -222,16 +236,19 @@ private struct Session {
                 case .delete:
                     write.deletes.append(change.address)
                 }
-                write.audit.append(AuditEntry(at: answered, actor: applier.options.actor, address: change.address, action: ProvisioningMessage.Action(change.action).rawValue,
-                                              detail: Self.auditDetail(change, id: item.parcel.message.id), commit: applier.options.commit))
+                write.audit.append(
+                    AuditEntry(
+                        at: answered, actor: applier.options.actor, address: change.address, action: ProvisioningMessage.Action(change.action).rawValue,
+                        detail: Self.auditDetail(change, id: item.parcel.message.id), commit: applier.options.commit))
                 results[position] = .init(address: change.address, action: change.action, engine: change.engine, outcome: .succeeded, attempts: attempts)
             case .interrupted:
                 // Closed in the journal; planned again next run.
                 continue
             case .notSent, .answered:
                 stop(change, cause: change.address)
-                results[position] = .init(address: change.address, action: change.action, engine: change.engine, outcome: .failed(answer.failure ?? ""),
-                                          attempts: answer.attempts)
+                results[position] = .init(
+                    address: change.address, action: change.action, engine: change.engine, outcome: .failed(answer.failure ?? ""),
+                    attempts: answer.attempts)
             }
         }
         write.journal += skipped
@@ -255,7 +272,8 @@ private struct Session {
         case .create:
             return "message \(id); " + change.attributes.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")
         case .update:
-            return "message \(id); " + change.changedAttributes.map { "\($0.name): \($0.old?.description ?? "(not recorded)") → \($0.new)" }.joined(separator: ", ")
+            return "message \(id); "
+                + change.changedAttributes.map { "\($0.name): \($0.old?.description ?? "(not recorded)") → \($0.new)" }.joined(separator: ", ")
         case .delete:
             return "message \(id); \(change.reason)"
         }

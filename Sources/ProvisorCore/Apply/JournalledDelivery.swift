@@ -57,8 +57,10 @@ struct JournalledDelivery: Sendable {
 
     /// Steps 1 to 3 for `parcels`; one answer per parcel, in order. `answered` sees each
     /// engine's answer as it comes (for a progress line).
-    func send(_ parcels: [Parcel], clock: WallClock,
-              answered: @escaping @Sendable (_ index: Int, DeliveryResult, _ attempts: Int) -> Void = { _, _, _ in }) async throws -> [Answer] {
+    func send(
+        _ parcels: [Parcel], clock: WallClock,
+        answered: @escaping @Sendable (_ index: Int, DeliveryResult, _ attempts: Int) -> Void = { _, _, _ in }
+    ) async throws -> [Answer] {
         var answers: [Answer] = Array(repeating: .interrupted, count: parcels.count)
         // Secrets are read on every core; each message is independent.
         let secrets = secrets, known = Set(adapters.keys)
@@ -86,8 +88,9 @@ struct JournalledDelivery: Sendable {
         let now = clock.now()
         let pending = ready.map { item in
             let parcel = parcels[item.index]
-            return JournalEntry(run: run, address: parcel.message.address, action: parcel.action, status: .pending, messageID: parcel.message.id,
-                                payload: parcel.payload, at: now)
+            return JournalEntry(
+                run: run, address: parcel.message.address, action: parcel.action, status: .pending, messageID: parcel.message.id,
+                payload: parcel.payload, at: now)
         }
         let store = store
         try await Self.shielded { try await store.appendJournal(pending) }
@@ -129,8 +132,9 @@ struct JournalledDelivery: Sendable {
         case .interrupted: status = .skipped
         case .notSent, .answered: status = .failed
         }
-        return JournalEntry(run: run, address: parcel.message.address, action: parcel.action, status: status, messageID: parcel.message.id,
-                            detail: detail, at: date)
+        return JournalEntry(
+            run: run, address: parcel.message.address, action: parcel.action, status: status, messageID: parcel.message.id,
+            detail: detail, at: date)
     }
 
     /// Step 4: records `write` (resources and audit entries with their journal results) in one

@@ -44,7 +44,9 @@ public struct OutgoingMessage: Sendable {
             // As ASCII-only JSON writers (Python's json.dumps) write it: \u00fc for ü.
             var ascii = ""
             for unit in escaped.utf16 {
-                if unit < 0x7F { ascii.unicodeScalars.append(Unicode.Scalar(UInt8(unit))) } else {
+                if unit < 0x7F {
+                    ascii.unicodeScalars.append(Unicode.Scalar(UInt8(unit)))
+                } else {
                     let hex = String(unit, radix: 16)
                     ascii += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 }

@@ -138,18 +138,27 @@ public struct ProvisioningMessage: Sendable, Hashable {
             let attributes = customer ?? []
             let value = { (name: String) in attributes.first { $0.name == name }?.value }
             for name in ["name", "type", "status", "engine"] {
-                if let value = value(name) { writer.key(name); write(&writer, value) }
+                if let value = value(name) {
+                    writer.key(name)
+                    write(&writer, value)
+                }
             }
             writer.key("domains")
             writer.beginObject()
             for name in ["primary", "aliases"] {
-                if let value = value("domains." + name) { writer.key(name); write(&writer, value) }
+                if let value = value("domains." + name) {
+                    writer.key(name)
+                    write(&writer, value)
+                }
             }
             writer.endObject()
             writer.key("location")
             writer.beginObject()
             for name in ["type", "name"] {
-                if let value = value("location." + name) { writer.key(name); write(&writer, value) }
+                if let value = value("location." + name) {
+                    writer.key(name)
+                    write(&writer, value)
+                }
             }
             writer.endObject()
             writer.endObject()
@@ -164,7 +173,10 @@ public struct ProvisioningMessage: Sendable, Hashable {
             writer.beginObject()
             writer.member("id", address.service!)
             for name in ["sku", "term", "quantity", "renewalQuantity"] {
-                if let value = value(name) { writer.key(name); write(&writer, value) }
+                if let value = value(name) {
+                    writer.key(name)
+                    write(&writer, value)
+                }
             }
             writer.endObject()
         } else if let code = address.service {
@@ -172,7 +184,10 @@ public struct ProvisioningMessage: Sendable, Hashable {
             writer.key("service")
             writer.beginObject()
             writer.member("code", code)
-            if let name = value("service.name") { writer.key("name"); write(&writer, name) }
+            if let name = value("service.name") {
+                writer.key("name")
+                write(&writer, name)
+            }
             writer.member("instance", address.instanceName)
             if let plan = value("plan") {
                 writer.key("plan")
@@ -267,13 +282,17 @@ public struct MessageBuilder: Sendable {
     /// The adjust-subscription message for a subscription of a customer in `engine`:
     /// `attributes` hold its SKU, term, quantity and renewal quantity after the change,
     /// `previous` the quantities before. `id` replaces the computed key when re-sending.
-    public func message(adjusting address: ResourceAddress, engine: String, attributes: [Attribute], previous: [Attribute],
-                        id: String? = nil) -> ProvisioningMessage {
+    public func message(
+        adjusting address: ResourceAddress, engine: String, attributes: [Attribute], previous: [Attribute],
+        id: String? = nil
+    ) -> ProvisioningMessage {
         let customer = ResourceAddress.customer(address.owner)
         let customerAttributes = lookup(customer)
         return ProvisioningMessage(
-            id: id ?? ProvisioningMessage.id(lineage: lineage, serial: serial, address: address, action: .adjustSubscription,
-                                             attributes: AttributeDocument(attributes + previous.map { Attribute(name: "previous." + $0.name, value: $0.value) })),
+            id: id
+                ?? ProvisioningMessage.id(
+                    lineage: lineage, serial: serial, address: address, action: .adjustSubscription,
+                    attributes: AttributeDocument(attributes + previous.map { Attribute(name: "previous." + $0.name, value: $0.value) })),
             action: .adjustSubscription, address: address, parent: customer, engine: engine, attributes: attributes,
             previous: previous.map { ($0.name, $0.value) }, customer: customerAttributes ?? [], user: nil,
             resellers: resellerChain(from: Self.text(customerAttributes?.first { $0.name == "reseller" }?.value)),

@@ -21,9 +21,12 @@ public struct RetryPolicy: Sendable, Hashable {
     /// Sends each queue's messages one after another (a customer's changes stay in order), at
     /// most `concurrency` queues at once; once cancelled, nothing more is sent. `answered` sees
     /// each answer as it comes. Returns every answer with its position and attempts.
-    public func send(queues: [[(position: Int, message: OutgoingMessage, adapter: any EngineAdapter)]], concurrency: Int,
-                     answered: @escaping @Sendable (_ position: Int, DeliveryResult, _ attempts: Int) -> Void = { _, _, _ in })
-        async -> [(position: Int, result: DeliveryResult, attempts: Int)] {
+    public func send(
+        queues: [[(position: Int, message: OutgoingMessage, adapter: any EngineAdapter)]], concurrency: Int,
+        answered: @escaping @Sendable (_ position: Int, DeliveryResult, _ attempts: Int) -> Void = { _, _, _ in }
+    )
+        async -> [(position: Int, result: DeliveryResult, attempts: Int)]
+    {
         await withTaskGroup(of: [(position: Int, result: DeliveryResult, attempts: Int)].self) { group in
             var next = queues.makeIterator(), running = 0
             var answers: [(position: Int, result: DeliveryResult, attempts: Int)] = []

@@ -16,7 +16,8 @@ public struct SecretResolver: Sendable {
         if reference.hasPrefix("env:") {
             let name = String(reference.dropFirst(4))
             guard let value = environment[name], !value.isEmpty else {
-                throw SecretError(reference: reference, reason: "is not set: the environment variable \(name) is missing or empty; set it in the environment of provisor")
+                throw SecretError(
+                    reference: reference, reason: "is not set: the environment variable \(name) is missing or empty; set it in the environment of provisor")
             }
             return value
         }

@@ -68,13 +68,15 @@ public struct RepositoryConfig: Sendable, Hashable {
             if let postgres = state.mapping("postgres", known: ["url", "password"], required: ["url"]), let url = postgres.string("url") {
                 let password = postgres.string("password")
                 if let password, !isSecretReference(password.value) {
-                    context.error(postgres["password"]!, "the PostgreSQL password must be a secret reference, not the password itself",
-                                  hint: "write password: \"env:PGPASSWORD\" (or file:PATH) and keep the password there")
+                    context.error(
+                        postgres["password"]!, "the PostgreSQL password must be a secret reference, not the password itself",
+                        hint: "write password: \"env:PGPASSWORD\" (or file:PATH) and keep the password there")
                 } else if isSecretReference(url.value) {
                     config.state = .postgres(url: url.value, password: password?.value)
                 } else {
-                    context.error(postgres["url"]!, "the PostgreSQL url must be a secret reference, not an inline address",
-                                  hint: "write url: \"env:PROVISOR_DATABASE_URL\" and put the address in that variable; it may hold a password")
+                    context.error(
+                        postgres["url"]!, "the PostgreSQL url must be a secret reference, not an inline address",
+                        hint: "write url: \"env:PROVISOR_DATABASE_URL\" and put the address in that variable; it may hold a password")
                 }
             }
         }
@@ -89,8 +91,11 @@ public struct RepositoryConfig: Sendable, Hashable {
             }
         }
         if let node = reader["owners"] {
-            context.error(node, "'owners' gave paths to resellers without saying which engines and secrets their files may use, so it is no longer read",
-                          hint: "rewrite it as delegation: { CODE: { parent: PARENT, paths: [...], engines: [...], secrets: [...] } }, as docs/manifests.md shows under Delegation")
+            context.error(
+                node, "'owners' gave paths to resellers without saying which engines and secrets their files may use, so it is no longer read",
+                hint:
+                    "rewrite it as delegation: { CODE: { parent: PARENT, paths: [...], engines: [...], secrets: [...] } }, as docs/manifests.md shows under Delegation"
+            )
         }
         if let node = reader["delegation"] {
             config.grants = context.namedEntries(node, "delegation").compactMap { code, value in
@@ -98,11 +103,14 @@ public struct RepositoryConfig: Sendable, Hashable {
             }
         }
         if let drift = reader.mapping("drift", known: ["ignore"]) {
-            config.driftIgnore = drift.list("ignore") { node, index in
-                guard let rule = context.mapping(node, "drift.ignore[\(index)]", known: ["kind", "attribute"], required: ["attribute"]),
-                      let attribute = rule.text("attribute") else { return nil }
-                return DriftIgnoreRule(kind: rule.choice("kind", as: ResourceAddress.Kind.self, among: ResourceAddress.Kind.resources), attribute: attribute)
-            } ?? []
+            config.driftIgnore =
+                drift.list("ignore") { node, index in
+                    guard let rule = context.mapping(node, "drift.ignore[\(index)]", known: ["kind", "attribute"], required: ["attribute"]),
+                        let attribute = rule.text("attribute")
+                    else { return nil }
+                    return DriftIgnoreRule(
+                        kind: rule.choice("kind", as: ResourceAddress.Kind.self, among: ResourceAddress.Kind.resources), attribute: attribute)
+                } ?? []
         }
         return (config, context.diagnostics.sorted())
     }
@@ -112,7 +120,8 @@ public struct RepositoryConfig: Sendable, Hashable {
     /// One reseller's grant under `delegation`.
     private static func grant(_ code: Located<String>, _ node: YAMLNode, context: DecodeContext) -> Grant? {
         guard Format.code.matches(code.value) else {
-            context.diagnostics.append(.error(at: code.location, "'delegation' names '\(code.value)', which is not a reseller code", hint: "use \(Format.code.explanation)"))
+            context.diagnostics.append(
+                .error(at: code.location, "'delegation' names '\(code.value)', which is not a reseller code", hint: "use \(Format.code.explanation)"))
             return nil
         }
         let field = "delegation.\(code.value)"
@@ -122,15 +131,19 @@ public struct RepositoryConfig: Sendable, Hashable {
         }
         let secrets = entries("secrets")
         for secret in secrets {
-            let valid = (secret.value.hasPrefix("env:") && secret.value.count > 4)
+            let valid =
+                (secret.value.hasPrefix("env:") && secret.value.count > 4)
                 || (secret.value.hasPrefix("file:") && secret.value.count > 5 && Grant.normalised(String(secret.value.dropFirst(5))) != nil)
             if !valid {
-                context.diagnostics.append(.error(at: secret.location, "'\(secret.value)' in \(field).secrets is not a secret reference pattern",
-                                                  hint: "write env:NAME or env:PREFIX_* for environment variables, file:FOLDER/ for files in a folder (no '..')"))
+                context.diagnostics.append(
+                    .error(
+                        at: secret.location, "'\(secret.value)' in \(field).secrets is not a secret reference pattern",
+                        hint: "write env:NAME or env:PREFIX_* for environment variables, file:FOLDER/ for files in a folder (no '..')"))
             }
         }
         let parent = reader.formatted("parent", .code).map { Grant.Entry(value: $0.value, location: $0.location) }
-        return Grant(reseller: Grant.Entry(value: code.value, location: code.location), parent: parent, paths: entries("paths"),
-                     engines: entries("engines"), secrets: secrets)
+        return Grant(
+            reseller: Grant.Entry(value: code.value, location: code.location), parent: parent, paths: entries("paths"),
+            engines: entries("engines"), secrets: secrets)
     }
 }

@@ -42,8 +42,10 @@ public enum DriftDetector {
     /// attributes an engine reports are compared, never secrets, and never those `ignore`
     /// names. A resource an engine holds that the manifests want but the state has not
     /// recorded yet is no drift: the plan will provision it.
-    public static func detect(desired: Set<ResourceAddress>, recorded: [RecordedResource], observations: [String: EngineObservation],
-                              ignore: [DriftIgnoreRule] = []) throws -> [Drift] {
+    public static func detect(
+        desired: Set<ResourceAddress>, recorded: [RecordedResource], observations: [String: EngineObservation],
+        ignore: [DriftIgnoreRule] = []
+    ) throws -> [Drift] {
         let recordedByEngine = Dictionary(grouping: recorded, by: \.engine)
         var drifts: [Drift] = []
         for engine in Set(recordedByEngine.keys).union(observations.keys).sorted() {
@@ -124,10 +126,11 @@ extension StateSnapshot {
             guard let changes = changed[record.address] else { return record }
             let observed = Dictionary(changes.map { ($0.name, $0.new) }, uniquingKeysWith: { first, _ in first })
             var record = record
-            record.attributes = AttributeDocument(try record.decodedAttributes().map { attribute in
-                guard let value = observed[attribute.name] else { return attribute }
-                return Attribute(name: attribute.name, value: value)
-            })
+            record.attributes = AttributeDocument(
+                try record.decodedAttributes().map { attribute in
+                    guard let value = observed[attribute.name] else { return attribute }
+                    return Attribute(name: attribute.name, value: value)
+                })
             return record
         }
         return refreshed

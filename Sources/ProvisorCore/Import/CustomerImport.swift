@@ -65,7 +65,9 @@ struct CustomerImport: Sendable {
     /// the engine holds.
     mutating func refine(with desired: DesiredState, context: ImportContext) {
         if let customer, desired.resource(at: customer.observed.address)?.engine != customer.observed.engine {
-            skip("the written manifest would provision customer \(code) on \(desired.resource(at: customer.observed.address)?.engine ?? "no engine"), not on \(customer.observed.engine), where it is")
+            skip(
+                "the written manifest would provision customer \(code) on \(desired.resource(at: customer.observed.address)?.engine ?? "no engine"), not on \(customer.observed.engine), where it is"
+            )
             return
         }
         func refined(_ assignments: [DraftAssignment]) -> [DraftAssignment] {
@@ -73,7 +75,11 @@ struct CustomerImport: Sendable {
                 let observed = assignment.observed
                 guard let resource = desired.resource(at: assignment.address), resource.engine == observed.engine else {
                     let engine = desired.resource(at: assignment.address)?.engine ?? "no engine"
-                    notes.append(ImportNote(.conflict, assignment.address, "it is on \(observed.engine), but the manifests provision service \(assignment.service) on \(engine); import it with --engine \(engine), or set the service's engine for this customer; not imported"))
+                    notes.append(
+                        ImportNote(
+                            .conflict, assignment.address,
+                            "it is on \(observed.engine), but the manifests provision service \(assignment.service) on \(engine); import it with --engine \(engine), or set the service's engine for this customer; not imported"
+                        ))
                     return nil
                 }
                 var assignment = assignment
@@ -95,7 +101,8 @@ struct CustomerImport: Sendable {
     /// Settles what is adopted: everything written or described that the manifests provision
     /// on the engine it was read from; and notes where the engine's values differ.
     func finish(with desired: DesiredState) -> ImportedCustomer {
-        let written = (customer.map { [$0.observed] } ?? []) + (customer?.services.map(\.observed) ?? [])
+        let written =
+            (customer.map { [$0.observed] } ?? []) + (customer?.services.map(\.observed) ?? [])
             + users.flatMap { [$0.observed] + $0.services.map(\.observed) }
         let (adopted, notes) = Importer.adopt(written + candidates, desired: desired)
         return ImportedCustomer(code: code, status: status, files: files, adopted: adopted, notes: self.notes + notes)

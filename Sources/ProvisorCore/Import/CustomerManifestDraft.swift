@@ -14,8 +14,10 @@ struct CustomerManifestDraft: Sendable {
     var services: [DraftAssignment]
 
     var text: String {
-        var lines = ["apiVersion: \(manifestAPIVersion)", "kind: Customer", "metadata:", "  code: \(code)",
-                     "  name: \(YAMLWriter.scalar(name.value))" + YAMLWriter.comment(name.comment), "spec:"]
+        var lines = [
+            "apiVersion: \(manifestAPIVersion)", "kind: Customer", "metadata:", "  code: \(code)",
+            "  name: \(YAMLWriter.scalar(name.value))" + YAMLWriter.comment(name.comment), "spec:",
+        ]
         lines += YAMLWriter.block(fields, indent: "  ")
         lines += YAMLWriter.services(services, indent: "  ")
         return lines.joined(separator: "\n") + "\n"

@@ -42,7 +42,9 @@ struct ImportContext: Sendable {
             draft.customer = newCustomer(tenant, users: observed.filter { $0.address.kind == .user }, notes: &draft.notes)
         } else if let tenant {
             if let described, let engine = existing.desired.resource(at: tenant.address)?.engine, engine != tenant.engine {
-                draft.skip("customer \(code) is on engine \(tenant.engine), but \(described.location) routes it to \(engine); fix its location or reseller, then import again")
+                draft.skip(
+                    "customer \(code) is on engine \(tenant.engine), but \(described.location) routes it to \(engine); fix its location or reseller, then import again"
+                )
                 return draft
             }
             draft.candidates.append(tenant)
@@ -55,7 +57,11 @@ struct ImportContext: Sendable {
             case .described(let manifest, let byLocalPart):
                 draft.candidates.append(user)
                 if byLocalPart {
-                    draft.notes.append(ImportNote(.matched, user.address, "the engine's UPN \(user["upn"]?.description ?? "") matches \(manifest.upn.value) of user \(manifest.username.value) (\(manifest.location)) by the part before the @"))
+                    draft.notes.append(
+                        ImportNote(
+                            .matched, user.address,
+                            "the engine's UPN \(user["upn"]?.description ?? "") matches \(manifest.upn.value) of user \(manifest.username.value) (\(manifest.location)) by the part before the @"
+                        ))
                 }
             case .conflict(let reason):
                 skippedUsers.insert(user.address.user!)
@@ -63,7 +69,11 @@ struct ImportContext: Sendable {
             case .new:
                 if status == .managed {
                     skippedUsers.insert(user.address.user!)
-                    draft.notes.append(ImportNote(.undescribed, user.address, "customer \(code) is already managed, so no manifest is written for this user; describe it in a User manifest, then run import again to adopt it (provisor drift lists it as unmanaged)"))
+                    draft.notes.append(
+                        ImportNote(
+                            .undescribed, user.address,
+                            "customer \(code) is already managed, so no manifest is written for this user; describe it in a User manifest, then run import again to adopt it (provisor drift lists it as unmanaged)"
+                        ))
                 } else if let written = newUser(user, customer: draft.customer, described: described, notes: &draft.notes) {
                     draft.users.append(written)
                 } else {
@@ -86,7 +96,11 @@ struct ImportContext: Sendable {
                 let manifest = service.address.user.flatMap { name in users[code]?.first { $0.username.value == name }?.location } ?? described?.location
                 var ignored: [ImportNote] = []
                 let line = assignment(for: service, notes: &ignored)?.line ?? "- { service: \(service.address.service!) }"
-                draft.notes.append(ImportNote(.undescribed, service.address, "not in the manifests of \(owner)\(manifest.map { " (\($0))" } ?? ""); add `\(line)` to its services, then run import again to adopt it"))
+                draft.notes.append(
+                    ImportNote(
+                        .undescribed, service.address,
+                        "not in the manifests of \(owner)\(manifest.map { " (\($0))" } ?? ""); add `\(line)` to its services, then run import again to adopt it"
+                    ))
             }
         }
         draft.engines = Set(observed.map(\.engine)).sorted()
@@ -116,16 +130,20 @@ struct ImportContext: Sendable {
             byLocalPart = true
         }
         if found.count > 1 {
-            return .conflict("its UPN \(upn) matches \(found.count) User manifests (\(found.map { "\($0.username.value) at \($0.location)" }.joined(separator: ", ")))")
+            return .conflict(
+                "its UPN \(upn) matches \(found.count) User manifests (\(found.map { "\($0.username.value) at \($0.location)" }.joined(separator: ", ")))")
         }
         if let manifest = found.first {
             guard manifest.username.value == username else {
-                return .conflict("its UPN \(upn) matches user \(manifest.username.value) (\(manifest.location)), but the engine names it \(username); rename one so they agree (the username names the user in engines)")
+                return .conflict(
+                    "its UPN \(upn) matches user \(manifest.username.value) (\(manifest.location)), but the engine names it \(username); rename one so they agree (the username names the user in engines)"
+                )
             }
             return .described(manifest, byLocalPart: byLocalPart)
         }
         if let sameName {
-            return .conflict("user \(username) in \(sameName.location) has UPN \(sameName.upn.value), but the engine's \(username) has \(upn): not the same user")
+            return .conflict(
+                "user \(username) in \(sameName.location) has UPN \(sameName.upn.value), but the engine's \(username) has \(upn): not the same user")
         }
         return .new
     }
@@ -185,32 +203,45 @@ struct ImportContext: Sendable {
             let added = upnDomains.keys.filter { !known.contains($0) }.sorted()
             domains = [primary] + aliases + added
             if !added.isEmpty {
-                notes.append(ImportNote(.guessed, tenant.address, "domains.aliases: added \(added.joined(separator: ", ")) (users' UPNs use \(added.count == 1 ? "it" : "them"))"))
+                notes.append(
+                    ImportNote(
+                        .guessed, tenant.address,
+                        "domains.aliases: added \(added.joined(separator: ", ")) (users' UPNs use \(added.count == 1 ? "it" : "them"))"))
             }
             if !aliases.isEmpty || !added.isEmpty {
-                fields.append(DraftValue(name: "domains.aliases", value: .list(aliases + added),
-                                         comment: added.isEmpty ? nil : "added \(added.joined(separator: ", ")): users' UPNs use \(added.count == 1 ? "it" : "them")"))
+                fields.append(
+                    DraftValue(
+                        name: "domains.aliases", value: .list(aliases + added),
+                        comment: added.isEmpty ? nil : "added \(added.joined(separator: ", ")): users' UPNs use \(added.count == 1 ? "it" : "them")"))
             }
         }
         // The location: the reseller's platform when it provisions on this engine, else a private one.
         fields.append(DraftValue(name: "location.type", value: .string(engineOf(reseller) == tenant.engine ? "platform" : "private"), comment: nil))
         if engineOf(reseller) != tenant.engine {
-            fields.append(guessed("location.engine", .string(tenant.engine), "reseller \(reseller) provisions on \(engineOf(reseller) ?? "no engine"), so the tenant is a private location"))
+            fields.append(
+                guessed(
+                    "location.engine", .string(tenant.engine),
+                    "reseller \(reseller) provisions on \(engineOf(reseller) ?? "no engine"), so the tenant is a private location"))
         }
         for name in Self.settingsFields { if let value = tenant[name] { fields.append(DraftValue(name: name, value: value, comment: nil)) } }
         if case .boolean(let protect)? = tenant["protect"] {
             fields.append(DraftValue(name: "protect", value: .boolean(protect), comment: nil))
         } else {
-            fields.append(DraftValue(name: "protect", value: .boolean(true), comment: "set by import: an onboarded customer is never deleted until you decide so"))
+            fields.append(
+                DraftValue(name: "protect", value: .boolean(true), comment: "set by import: an onboarded customer is never deleted until you decide so"))
         }
         return CustomerManifestDraft(code: code, observed: tenant, name: name, domains: domains, fields: fields, services: [])
     }
 
-    static let contactFields = ["contact.name", "contact.email", "contact.phone",
-                                "address.street", "address.city", "address.postalCode", "address.region", "address.country"]
-    static let settingsFields = ["settings.maxUsers", "settings.passwordPolicy.minLength", "settings.passwordPolicy.requireComplexity",
-                                 "settings.passwordPolicy.maxAgeDays", "settings.passwordPolicy.requireMFA",
-                                 "branding.displayName", "branding.logoUrl", "branding.primaryColor", "branding.supportEmail", "branding.supportPhone"]
+    static let contactFields = [
+        "contact.name", "contact.email", "contact.phone",
+        "address.street", "address.city", "address.postalCode", "address.region", "address.country",
+    ]
+    static let settingsFields = [
+        "settings.maxUsers", "settings.passwordPolicy.minLength", "settings.passwordPolicy.requireComplexity",
+        "settings.passwordPolicy.maxAgeDays", "settings.passwordPolicy.requireMFA",
+        "branding.displayName", "branding.logoUrl", "branding.primaryColor", "branding.supportEmail", "branding.supportPhone",
+    ]
     static let userFields = ["firstName", "lastName", "displayName", "email", "status", "admin"]
 
     /// An enumerated field: the engine's value when it is one Provisor knows, else the default.
@@ -230,7 +261,11 @@ struct ImportContext: Sendable {
         if case .string(let upn)? = user["upn"] {
             let domain = upn.split(separator: "@").last.map { String($0).lowercased() } ?? ""
             guard domains.contains(where: { $0.lowercased() == domain }) else {
-                notes.append(ImportNote(.conflict, user.address, "its UPN \(upn) is on \(domain), which is not one of customer \(code)'s domains\(described.map { " (\($0.location))" } ?? ""); add it to the aliases, then import again; not imported"))
+                notes.append(
+                    ImportNote(
+                        .conflict, user.address,
+                        "its UPN \(upn) is on \(domain), which is not one of customer \(code)'s domains\(described.map { " (\($0.location))" } ?? ""); add it to the aliases, then import again; not imported"
+                    ))
                 return nil
             }
             fields.append(DraftValue(name: "upn", value: .string(upn), comment: nil))
@@ -256,7 +291,10 @@ struct ImportContext: Sendable {
             return nil
         }
         if observed.address.instance != nil, !service.multiInstance {
-            notes.append(ImportNote(.unmapped, observed.address, "service \(code) is not multiInstance, but the engine holds instance '\(observed.address.instance!)'; not imported"))
+            notes.append(
+                ImportNote(
+                    .unmapped, observed.address,
+                    "service \(code) is not multiInstance, but the engine holds instance '\(observed.address.instance!)'; not imported"))
             return nil
         }
         var comment: String?
@@ -277,11 +315,15 @@ struct ImportContext: Sendable {
             if let value = observed["properties." + property.name.value] {
                 properties[property.name.value] = value
             } else if property.required {
-                notes.append(ImportNote(.unmapped, observed.address, "the engine does not report its captured property '\(property.name.value)', which service \(code) requires; not imported"))
+                notes.append(
+                    ImportNote(
+                        .unmapped, observed.address,
+                        "the engine does not report its captured property '\(property.name.value)', which service \(code) requires; not imported"))
                 return nil
             }
         }
-        return DraftAssignment(address: observed.address, plan: plan, properties: properties,
-                               comment: comment, observed: observed)
+        return DraftAssignment(
+            address: observed.address, plan: plan, properties: properties,
+            comment: comment, observed: observed)
     }
 }

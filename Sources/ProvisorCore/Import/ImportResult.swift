@@ -23,8 +23,10 @@ public struct ImportResult: Sendable {
         for address in adopted {
             guard let resource = manifests.desired.resource(at: address) else { continue }
             upserts.append(StateWrite.Resource(resource))
-            audit.append(AuditEntry(at: date, actor: actor, address: address, action: "imported",
-                                    detail: "adopted from engine \(resource.engine)", commit: commit))
+            audit.append(
+                AuditEntry(
+                    at: date, actor: actor, address: address, action: "imported",
+                    detail: "adopted from engine \(resource.engine)", commit: commit))
         }
         return StateWrite(upserts: upserts, audit: audit, expectedSerial: expectedSerial, at: date)
     }

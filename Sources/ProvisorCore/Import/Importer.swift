@@ -25,10 +25,14 @@ public enum Importer {
     /// second time with the property values that make each assignment resolve to what the
     /// engine holds), and settles what is adopted. Reads the manifests through `source` and
     /// writes nothing. Throws `ImportDraftError` when the written manifests would not validate.
-    public static func prepare(_ request: Request, source: some ManifestSource, ownership: Ownership?,
-                               existing: ManifestPipeline.Report, recorded: StateSnapshot) throws -> ImportResult {
+    public static func prepare(
+        _ request: Request, source: some ManifestSource, ownership: Ownership?,
+        existing: ManifestPipeline.Report, recorded: StateSnapshot
+    ) throws -> ImportResult {
         let context = ImportContext(existing: existing, recorded: recorded, folder: request.folder)
-        let byCustomer = Dictionary(grouping: request.observed.filter { $0.address.customer != nil && $0.address.kind != .subscription }) { $0.address.customer! }
+        let byCustomer = Dictionary(grouping: request.observed.filter { $0.address.customer != nil && $0.address.kind != .subscription }) {
+            $0.address.customer!
+        }
         var drafts = byCustomer.keys.sorted().filter { request.customers.isEmpty || request.customers.contains($0) }.map { code in
             context.draft(code, observed: byCustomer[code]!.sorted { $0.address < $1.address })
         }
@@ -48,8 +52,10 @@ public enum Importer {
 
     /// The resellers to adopt: those the engines hold that the manifests describe and the
     /// state has not recorded; with `--customer`, only those above the customers imported.
-    static func adoptResellers(_ observed: [ObservedResource], imported: [ImportedCustomer], all: Bool, context: ImportContext,
-                               desired: DesiredState) -> (adopted: [ResourceAddress], notes: [ImportNote]) {
+    static func adoptResellers(
+        _ observed: [ObservedResource], imported: [ImportedCustomer], all: Bool, context: ImportContext,
+        desired: DesiredState
+    ) -> (adopted: [ResourceAddress], notes: [ImportNote]) {
         var wanted = Set<String>()
         for customer in imported where !customer.adopted.isEmpty {
             var reseller = desired.resource(at: .customer(customer.code))?["reseller"]?.description
@@ -60,9 +66,14 @@ public enum Importer {
         var notes: [ImportNote] = []
         let candidates = observed.filter { resource in
             guard resource.address.kind == .reseller, !context.recorded.contains(resource.address),
-                  all || wanted.contains(resource.address.owner) else { return false }
+                all || wanted.contains(resource.address.owner)
+            else { return false }
             guard desired.resource(at: resource.address) != nil else {
-                notes.append(ImportNote(.undescribed, resource.address, "reseller \(resource.address.owner) is on \(resource.engine) but in no manifest; write its Reseller manifest, then run import again to adopt it"))
+                notes.append(
+                    ImportNote(
+                        .undescribed, resource.address,
+                        "reseller \(resource.address.owner) is on \(resource.engine) but in no manifest; write its Reseller manifest, then run import again to adopt it"
+                    ))
                 return false
             }
             return true
@@ -90,8 +101,11 @@ public enum Importer {
                 return "\(attribute.name) is \(attribute.value) on the engine, \(value) in the manifests"
             }
             if !differences.isEmpty {
-                notes.append(ImportNote(.differs, observed.address, differences.joined(separator: "; ")
-                                        + " (adopted as the manifests say: provisor drift shows the difference, and reconcile --refresh sets the manifests' value)"))
+                notes.append(
+                    ImportNote(
+                        .differs, observed.address,
+                        differences.joined(separator: "; ")
+                            + " (adopted as the manifests say: provisor drift shows the difference, and reconcile --refresh sets the manifests' value)"))
             }
         }
         return (adopted, notes)

@@ -31,7 +31,8 @@ enum PlanMatch {
         let reported = skus.isEmpty ? "the engine reports no SKU" : "no plan sells SKU \(skus[0])"
         if byName.count == 1 { return .found(byName[0], how: "mapped by name: \(reported)") }
         if byName.count > 1 {
-            return .found(byName[0], how: "guessed: \(reported), and plans \(byName.map(\.code.value).joined(separator: ", ")) share its name; the first was chosen")
+            return .found(
+                byName[0], how: "guessed: \(reported), and plans \(byName.map(\.code.value).joined(separator: ", ")) share its name; the first was chosen")
         }
         if skus.isEmpty, names.isEmpty, plans.count == 1 {
             return .found(plans[0], how: "guessed: the engine reports no SKU or plan name, and this is the service's only plan")

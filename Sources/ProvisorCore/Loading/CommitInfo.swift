@@ -35,8 +35,9 @@ extension CommitInfo {
     /// Reads back what `JSONWriter.commit` wrote; nil when a field is missing.
     public init?(json object: [String: Any]) {
         guard let sha = object["sha"] as? String, let name = object["author"] as? String, let email = object["email"] as? String,
-              let at = (object["authored_at"] as? String).flatMap({ try? Date($0, strategy: .iso8601) }),
-              let message = object["message"] as? String else { return nil }
+            let at = (object["authored_at"] as? String).flatMap({ try? Date($0, strategy: .iso8601) }),
+            let message = object["message"] as? String
+        else { return nil }
         self.init(sha: sha, authorName: name, authorEmail: email, authoredAt: at, message: message)
     }
 }

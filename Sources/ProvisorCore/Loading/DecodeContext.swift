@@ -25,8 +25,9 @@ final class DecodeContext {
     /// mapping in messages ("Customer spec", "spec.contact").
     func mapping(_ node: YAMLNode, _ context: String, known: [String], required: [String] = []) -> MappingReader? {
         guard case .mapping(let entries) = node.content else {
-            error(node, "\(context) must be a mapping, found \(node.kindDescription)",
-                  hint: "write it as 'key: value' lines or { key: value }")
+            error(
+                node, "\(context) must be a mapping, found \(node.kindDescription)",
+                hint: "write it as 'key: value' lines or { key: value }")
             return nil
         }
         for entry in entries {
@@ -69,8 +70,10 @@ final class DecodeContext {
         switch scalar.resolved {
         case .string(let text):
             if let control = text.unicodeScalars.first(where: \.isControl) {
-                error(node, "'\(field)' holds the control character U+\(String(control.value, radix: 16, uppercase: true).leftPadded(to: 4)) (a line break, tab, ESC or the like), which a one-line value cannot hold",
-                      hint: "write it on one line, without control characters")
+                error(
+                    node,
+                    "'\(field)' holds the control character U+\(String(control.value, radix: 16, uppercase: true).leftPadded(to: 4)) (a line break, tab, ESC or the like), which a one-line value cannot hold",
+                    hint: "write it on one line, without control characters")
                 return nil
             }
             return Located(text, at: location(node))
@@ -85,8 +88,9 @@ final class DecodeContext {
     func bool(_ node: YAMLNode, _ field: String) -> Bool? {
         if let scalar = node.scalar, case .boolean(let value) = scalar.resolved { return value }
         let spelledLike11 = ["yes", "no", "on", "off", "y", "n"].contains(node.scalar?.text.lowercased() ?? "")
-        error(node, "'\(field)' must be true or false, found \(node.kindDescription)",
-              hint: spelledLike11 ? "'\(node.scalar!.text)' is a boolean only in YAML 1.1; write true or false" : "write true or false")
+        error(
+            node, "'\(field)' must be true or false, found \(node.kindDescription)",
+            hint: spelledLike11 ? "'\(node.scalar!.text)' is a boolean only in YAML 1.1; write true or false" : "write true or false")
         return nil
     }
 
@@ -96,8 +100,9 @@ final class DecodeContext {
             return nil
         }
         if leadingZero {
-            error(node, "'\(field)' has a leading zero: \(scalar.text)",
-                  hint: "YAML 1.1 reads it as an octal number; write \(value)")
+            error(
+                node, "'\(field)' has a leading zero: \(scalar.text)",
+                hint: "YAML 1.1 reads it as an octal number; write \(value)")
             return nil
         }
         if let minimum, value < minimum {
@@ -121,7 +126,8 @@ final class DecodeContext {
         return nil
     }
 
-    func choice<E: RawRepresentable & CaseIterable>(_ node: YAMLNode, _ field: String, as type: E.Type, among cases: [E]? = nil) -> E? where E.RawValue == String {
+    func choice<E: RawRepresentable & CaseIterable>(_ node: YAMLNode, _ field: String, as type: E.Type, among cases: [E]? = nil) -> E?
+    where E.RawValue == String {
         guard let text = string(node, field) else { return nil }
         let cases = cases ?? Array(E.allCases)
         if let value = E(rawValue: text.value), cases.contains(where: { $0.rawValue == value.rawValue }) { return value }

@@ -41,15 +41,19 @@ struct ManifestDocument {
             context.error(rootNode, "a manifest must be a mapping with apiVersion, kind, metadata and spec, found \(rootNode.kindDescription)")
             return nil
         }
-        guard let root = context.mapping(rootNode, "the manifest", known: ["apiVersion", "kind", "metadata", "spec"],
-                                         required: ["apiVersion", "kind", "metadata"]) else { return nil }
+        guard
+            let root = context.mapping(
+                rootNode, "the manifest", known: ["apiVersion", "kind", "metadata", "spec"],
+                required: ["apiVersion", "kind", "metadata"])
+        else { return nil }
         if let version = root.string("apiVersion"), version.value != manifestAPIVersion {
             context.error(root["apiVersion"]!, "unsupported apiVersion '\(version.value)'", hint: "use apiVersion: \(manifestAPIVersion)")
         }
         guard let kindText = root.string("kind") else { return nil }
         guard let kind = ManifestKind(rawValue: kindText.value) else {
-            context.error(root["kind"]!, "unknown kind '\(kindText.value)'",
-                          hint: Suggestions.hint(for: kindText.value, among: ManifestKind.allCases.map(\.rawValue), noun: "kinds"))
+            context.error(
+                root["kind"]!, "unknown kind '\(kindText.value)'",
+                hint: Suggestions.hint(for: kindText.value, among: ManifestKind.allCases.map(\.rawValue), noun: "kinds"))
             return nil
         }
         let metadataFields: [String]
@@ -62,7 +66,8 @@ struct ManifestDocument {
         }
         let identity = metadataFields.filter { $0 != "labels" && $0 != "annotations" }
         guard let metadataNode = root["metadata"],
-              let metadata = context.mapping(metadataNode, "\(kind.rawValue) metadata", known: metadataFields, required: identity) else { return nil }
+            let metadata = context.mapping(metadataNode, "\(kind.rawValue) metadata", known: metadataFields, required: identity)
+        else { return nil }
         for key in ["labels", "annotations"] {
             if let node = metadata[key] {
                 for (name, value) in context.namedEntries(node, "metadata.\(key)") { _ = context.string(value, name.value) }

@@ -107,7 +107,8 @@ public struct DirectorySource: ManifestSource {
         }
     }
 
-    static let symbolicLink = "it is a symbolic link, which Provisor does not follow (it could reach files outside the manifests, or nothing at all); put the file or folder itself there"
+    static let symbolicLink =
+        "it is a symbolic link, which Provisor does not follow (it could reach files outside the manifests, or nothing at all); put the file or folder itself there"
     static let notRegular = "it is not a regular file (a FIFO, socket or device, which could block the run); manifests must be regular files"
 
     private static func fileType(_ mode: mode_t) -> UInt8 {

@@ -126,7 +126,7 @@ public enum ResolvedScalar: Sendable, Hashable {
     private static func mayBeTyped(_ first: UInt8) -> Bool {
         switch first {
         case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "~"),
-             UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"):
+            UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"):
             return true
         default:
             return false
@@ -155,10 +155,16 @@ public enum ResolvedScalar: Sendable, Hashable {
         func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
         var index = bytes.startIndex
         var mantissaDigits = 0
-        while index < bytes.endIndex, isDigit(bytes[index]) { index += 1; mantissaDigits += 1 }
+        while index < bytes.endIndex, isDigit(bytes[index]) {
+            index += 1
+            mantissaDigits += 1
+        }
         if index < bytes.endIndex, bytes[index] == UInt8(ascii: ".") {
             index += 1
-            while index < bytes.endIndex, isDigit(bytes[index]) { index += 1; mantissaDigits += 1 }
+            while index < bytes.endIndex, isDigit(bytes[index]) {
+                index += 1
+                mantissaDigits += 1
+            }
         }
         guard mantissaDigits > 0 else { return false }
         if index < bytes.endIndex, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
@@ -167,7 +173,10 @@ public enum ResolvedScalar: Sendable, Hashable {
                 index += 1
             }
             var exponentDigits = 0
-            while index < bytes.endIndex, isDigit(bytes[index]) { index += 1; exponentDigits += 1 }
+            while index < bytes.endIndex, isDigit(bytes[index]) {
+                index += 1
+                exponentDigits += 1
+            }
             guard exponentDigits > 0 else { return false }
         }
         return index == bytes.endIndex

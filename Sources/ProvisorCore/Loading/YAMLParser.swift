@@ -22,9 +22,11 @@ public enum YAMLParser {
         var builder = TreeBuilder(file: file)
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else {
-            return Result(documents: [], diagnostics: [
-                .error(at: SourceLocation(file: file, line: 0, column: 0), "could not start the YAML parser (out of memory)")
-            ])
+            return Result(
+                documents: [],
+                diagnostics: [
+                    .error(at: SourceLocation(file: file, line: 0, column: 0), "could not start the YAML parser (out of memory)")
+                ])
         }
         defer { yaml_parser_delete(&parser) }
 
@@ -80,8 +82,9 @@ private struct TreeBuilder {
     mutating func handle(_ event: inout yaml_event_t) -> Bool {
         let mark = Mark(line: UInt32(event.start_mark.line + 1), column: UInt32(event.start_mark.column + 1))
         if event.type == YAML_SEQUENCE_START_EVENT || event.type == YAML_MAPPING_START_EVENT, stack.count == YAMLParser.depthLimit {
-            error(mark, "the YAML is nested more than \(YAMLParser.depthLimit) levels deep here, so the rest of the file was not read",
-                  hint: "manifests need a few levels; flatten this value")
+            error(
+                mark, "the YAML is nested more than \(YAMLParser.depthLimit) levels deep here, so the rest of the file was not read",
+                hint: "manifests need a few levels; flatten this value")
             return false
         }
         switch event.type {
@@ -100,7 +103,9 @@ private struct TreeBuilder {
                 if tag == "!" || tag == "tag:yaml.org,2002:str" {
                     style = .quoted
                 } else {
-                    error(mark, "unsupported YAML tag '\(tag)'", hint: "manifests use plain YAML without tags; remove the tag, or quote the value to make it a string")
+                    error(
+                        mark, "unsupported YAML tag '\(tag)'",
+                        hint: "manifests use plain YAML without tags; remove the tag, or quote the value to make it a string")
                 }
             }
             add(YAMLNode(.scalar(YAMLScalar(text, style: style)), at: mark), anchor: data.anchor)
@@ -191,13 +196,15 @@ private struct TreeBuilder {
                 hasMerge = true
                 continue
             }
-            let first = useIndex
+            let first =
+                useIndex
                 ? seen[key]
                 : entries[..<position].first { !isMerge($0) && $0.keyText == key }?.key.mark
             if let first {
                 duplicates.insert(position)
-                error(entry.key.mark, "duplicate key '\(key)' (first defined at line \(first.line), column \(first.column))",
-                      hint: "remove one of them; YAML mappings cannot repeat a key")
+                error(
+                    entry.key.mark, "duplicate key '\(key)' (first defined at line \(first.line), column \(first.column))",
+                    hint: "remove one of them; YAML mappings cannot repeat a key")
             } else if useIndex {
                 seen[key] = entry.key.mark
             }
@@ -213,8 +220,9 @@ private struct TreeBuilder {
             if case .sequence(let items) = entry.value.content { sources = items } else { sources = [entry.value] }
             for source in sources {
                 guard case .mapping(let sourceEntries) = source.content else {
-                    error(source.mark, "a merge key '<<' must be given a mapping or a list of mappings, found \(source.kindDescription)",
-                          hint: "write '<<: *anchor' where '&anchor' names a mapping")
+                    error(
+                        source.mark, "a merge key '<<' must be given a mapping or a list of mappings, found \(source.kindDescription)",
+                        hint: "write '<<: *anchor' where '&anchor' names a mapping")
                     continue
                 }
                 for sourceEntry in sourceEntries {
@@ -241,10 +249,13 @@ private struct TreeBuilder {
             // The column counts characters, as libyaml's marks do: UTF-8 continuation bytes are not counted.
             let column = bytes[lineStart..<offset].reduce(1) { $1 & 0xC0 == 0x80 ? $0 : $0 + 1 }
             let code = parser.problem_value >= 0 ? " #" + String(parser.problem_value, radix: 16, uppercase: true) : ""
-            let what = problem.contains("UTF-8") || problem.contains("Unicode") ? "the file is not valid UTF-8 here (\(problem))"
+            let what =
+                problem.contains("UTF-8") || problem.contains("Unicode")
+                ? "the file is not valid UTF-8 here (\(problem))"
                 : "a character YAML does not allow is here (\(problem)\(code))"
-            error(Mark(line: UInt32(line), column: UInt32(column)), what,
-                  hint: "save the file as UTF-8 text; control characters such as NUL cannot appear in YAML, even quoted")
+            error(
+                Mark(line: UInt32(line), column: UInt32(column)), what,
+                hint: "save the file as UTF-8 text; control characters such as NUL cannot appear in YAML, even quoted")
             return
         }
         let problemMark = Mark(line: UInt32(parser.problem_mark.line + 1), column: UInt32(parser.problem_mark.column + 1))

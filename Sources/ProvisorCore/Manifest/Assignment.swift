@@ -17,7 +17,8 @@ public struct Assignment: Sendable, Hashable {
 
     init?(node: YAMLNode, index: Int, context: DecodeContext, owner: String) {
         guard let reader = context.mapping(node, "\(owner).services[\(index)]", known: Self.fields, required: ["service"]),
-              let service = reader.formatted("service", .slug) else { return nil }
+            let service = reader.formatted("service", .slug)
+        else { return nil }
         self.service = service
         plan = reader.formatted("plan", .slug)
         instance = reader.formatted("instance", .slug)

@@ -90,14 +90,17 @@ public struct Customer: Sendable, Hashable {
     public var location: SourceLocation
 
     static let metadataFields = ["code", "name", "labels", "annotations"]
-    static let specFields = ["reseller", "type", "status", "contact", "address", "domains", "location", "settings",
-                             "branding", "securityRoles", "protect", "services", "overrides"]
+    static let specFields = [
+        "reseller", "type", "status", "contact", "address", "domains", "location", "settings",
+        "branding", "securityRoles", "protect", "services", "overrides",
+    ]
 
     init?(_ document: ManifestDocument) {
         let context = document.context
         guard let code = document.metadata.formatted("code", .code), let name = document.metadata.string("name"),
-              let spec = document.spec(known: Self.specFields, required: ["reseller"]),
-              let reseller = spec.formatted("reseller", .code) else { return nil }
+            let spec = document.spec(known: Self.specFields, required: ["reseller"]),
+            let reseller = spec.formatted("reseller", .code)
+        else { return nil }
         self.code = code
         self.name = name
         self.reseller = reseller
@@ -108,50 +111,62 @@ public struct Customer: Sendable, Hashable {
         address = spec.mapping("address", known: Address.fields).map(Address.init)
         domains = spec.mapping("domains", known: ["primary", "aliases"], required: ["primary"]).flatMap { reader in
             guard let primary = reader.formatted("primary", .domain) else { return nil }
-            let aliases = reader["aliases"].map { node in
-                context.stringList(node, "aliases").filter { alias in
-                    guard Format.domain.matches(alias.value) else {
-                        context.diagnostics.append(.error(at: alias.location, "'aliases[]' is not a valid domain: '\(alias.value)'",
-                                                          hint: "use \(Format.domain.explanation)"))
-                        return false
+            let aliases =
+                reader["aliases"].map { node in
+                    context.stringList(node, "aliases").filter { alias in
+                        guard Format.domain.matches(alias.value) else {
+                            context.diagnostics.append(
+                                .error(
+                                    at: alias.location, "'aliases[]' is not a valid domain: '\(alias.value)'",
+                                    hint: "use \(Format.domain.explanation)"))
+                            return false
+                        }
+                        return true
                     }
-                    return true
-                }
-            } ?? []
+                } ?? []
             return Domains(primary: primary, aliases: aliases)
         }
-        customerLocation = spec.mapping("location", known: ["type", "name", "engine"], required: ["type"]).flatMap { reader in
-            guard let kind = reader.choice("type", as: Location.Kind.self) else { return nil }
-            let engine = reader.formatted("engine", .slug)
-            if kind == .platform, let node = reader["engine"] {
-                context.error(node, "a platform location takes its engine from the reseller, so it cannot name one",
-                              hint: "remove 'engine', or use type: private or shared for a remote location with its own engine")
-            } else if kind != .platform, reader["engine"] == nil {
-                context.error(reader.node, "a \(kind.rawValue) location needs the engine that provisions it", hint: "add 'engine: <engine name>'")
-            }
-            return Location(type: kind, name: reader.text("name"), engine: engine, location: reader.location)
-        } ?? Location(type: .platform, name: nil, engine: nil, location: nil)
+        customerLocation =
+            spec.mapping("location", known: ["type", "name", "engine"], required: ["type"]).flatMap { reader in
+                guard let kind = reader.choice("type", as: Location.Kind.self) else { return nil }
+                let engine = reader.formatted("engine", .slug)
+                if kind == .platform, let node = reader["engine"] {
+                    context.error(
+                        node, "a platform location takes its engine from the reseller, so it cannot name one",
+                        hint: "remove 'engine', or use type: private or shared for a remote location with its own engine")
+                } else if kind != .platform, reader["engine"] == nil {
+                    context.error(reader.node, "a \(kind.rawValue) location needs the engine that provisions it", hint: "add 'engine: <engine name>'")
+                }
+                return Location(type: kind, name: reader.text("name"), engine: engine, location: reader.location)
+            } ?? Location(type: .platform, name: nil, engine: nil, location: nil)
         settings = spec.mapping("settings", known: ["passwordPolicy", "maxUsers"]).map { reader in
             Settings(
                 passwordPolicy: reader.mapping("passwordPolicy", known: ["minLength", "requireComplexity", "maxAgeDays", "requireMFA"]).map { policy in
-                    PasswordPolicy(minLength: policy.int("minLength", minimum: 1), requireComplexity: policy.bool("requireComplexity"),
-                                   maxAgeDays: policy.int("maxAgeDays", minimum: 0), requireMFA: policy.bool("requireMFA"),
-                                   location: policy.location)
+                    PasswordPolicy(
+                        minLength: policy.int("minLength", minimum: 1), requireComplexity: policy.bool("requireComplexity"),
+                        maxAgeDays: policy.int("maxAgeDays", minimum: 0), requireMFA: policy.bool("requireMFA"),
+                        location: policy.location)
                 },
                 maxUsers: reader.int("maxUsers", minimum: 0), location: reader.location)
         }
         branding = spec.mapping("branding", known: ["displayName", "logoUrl", "primaryColor", "supportEmail", "supportPhone"]).map { reader in
-            Branding(displayName: reader.text("displayName"), logoUrl: reader.text("logoUrl"), primaryColor: reader.text("primaryColor"),
-                     supportEmail: reader.formatted("supportEmail", .email)?.value, supportPhone: reader.text("supportPhone"),
-                     location: reader.location)
+            Branding(
+                displayName: reader.text("displayName"), logoUrl: reader.text("logoUrl"), primaryColor: reader.text("primaryColor"),
+                supportEmail: reader.formatted("supportEmail", .email)?.value, supportPhone: reader.text("supportPhone"),
+                location: reader.location)
         }
-        securityRoles = spec.list("securityRoles") { node, index in
-            guard let role = context.mapping(node, "Customer spec.securityRoles[\(index)]", known: ["name", "description", "members", "permissions"],
-                                             required: ["name"]),
-                  let name = role.string("name") else { return nil }
-            return SecurityRole(name: name, description: role.text("description"), members: role.stringList("members") ?? [],
-                                permissions: role.stringList("permissions")?.map(\.value) ?? [])
-        } ?? []
+        securityRoles =
+            spec.list("securityRoles") { node, index in
+                guard
+                    let role = context.mapping(
+                        node, "Customer spec.securityRoles[\(index)]", known: ["name", "description", "members", "permissions"],
+                        required: ["name"]),
+                    let name = role.string("name")
+                else { return nil }
+                return SecurityRole(
+                    name: name, description: role.text("description"), members: role.stringList("members") ?? [],
+                    permissions: role.stringList("permissions")?.map(\.value) ?? [])
+            } ?? []
         protectSetting = spec.located("protect", spec.bool)
         services = spec.assignments(owner: "Customer spec")
         overrides = spec.overrides(owner: "Customer spec")

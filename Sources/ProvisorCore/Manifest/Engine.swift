@@ -56,8 +56,9 @@ public struct Engine: Sendable, Hashable {
     init?(_ document: ManifestDocument) {
         let context = document.context
         guard let name = document.metadata.formatted("name", .slug),
-              let spec = document.spec(known: Self.specFields, required: ["adapter"]),
-              let adapter = spec.choice("adapter", as: Adapter.self) else { return nil }
+            let spec = document.spec(known: Self.specFields, required: ["adapter"]),
+            let adapter = spec.choice("adapter", as: Adapter.self)
+        else { return nil }
         self.name = name
         self.adapter = adapter
         description = spec.text("description")
@@ -68,8 +69,9 @@ public struct Engine: Sendable, Hashable {
             if command.isEmpty, let node = reader["command"] {
                 context.error(node, "'command' must name the program to run", hint: "write command: [./engines/platform.sh]")
             }
-            return ExecSettings(command: command.map(\.value), timeoutSeconds: reader.int("timeoutSeconds", minimum: 1),
-                                workingDirectory: reader.text("workingDirectory"))
+            return ExecSettings(
+                command: command.map(\.value), timeoutSeconds: reader.int("timeoutSeconds", minimum: 1),
+                workingDirectory: reader.text("workingDirectory"))
         }
         http = spec.mapping("http", known: ["url", "timeoutSeconds", "maxRetries", "signingSecret", "observeUrl"], required: ["url"]).flatMap { reader in
             guard let url = reader.string("url") else { return nil }
@@ -78,35 +80,42 @@ public struct Engine: Sendable, Hashable {
                 guard let given, !(given.value.hasPrefix("https://") || given.value.hasPrefix("http://")) else { continue }
                 context.error(reader[field]!, "'\(field)' must be an http:// or https:// address, found '\(given.value)'")
             }
-            return HTTPSettings(url: url.value, timeoutSeconds: reader.int("timeoutSeconds", minimum: 1),
-                                maxRetries: reader.int("maxRetries", minimum: 0),
-                                signingSecret: reader["signingSecret"].flatMap { context.secretRef($0, "signingSecret") },
-                                observeURL: observeURL?.value)
+            return HTTPSettings(
+                url: url.value, timeoutSeconds: reader.int("timeoutSeconds", minimum: 1),
+                maxRetries: reader.int("maxRetries", minimum: 0),
+                signingSecret: reader["signingSecret"].flatMap { context.secretRef($0, "signingSecret") },
+                observeURL: observeURL?.value)
         }
         outbox = spec.mapping("outbox", known: ["export"]).map { OutboxSettings(export: $0.text("export")) }
         simulated = spec.mapping("simulated", known: ["stateDirectory"]).map { SimulatedSettings(stateDirectory: $0.text("stateDirectory")) }
         csp = spec.mapping("csp", known: ["region", "markets"], required: ["region", "markets"]).flatMap { reader in
             guard let region = reader.text("region") else { return nil }
-            let markets = (reader["markets"]).map { node in
-                (context.stringList(node, "markets")).compactMap { market -> String? in
-                    guard Format.country.matches(market.value) else {
-                        context.diagnostics.append(.error(at: market.location, "'markets[]' is not a valid country code: '\(market.value)'",
-                                                          hint: "use \(Format.country.explanation)"))
-                        return nil
+            let markets =
+                (reader["markets"]).map { node in
+                    (context.stringList(node, "markets")).compactMap { market -> String? in
+                        guard Format.country.matches(market.value) else {
+                            context.diagnostics.append(
+                                .error(
+                                    at: market.location, "'markets[]' is not a valid country code: '\(market.value)'",
+                                    hint: "use \(Format.country.explanation)"))
+                            return nil
+                        }
+                        return market.value
                     }
-                    return market.value
-                }
-            } ?? []
+                } ?? []
             return CSPSettings(region: region, markets: markets)
         }
 
-        let given: [(Adapter, Bool)] = [(.exec, exec != nil || spec["exec"] != nil), (.http, http != nil || spec["http"] != nil),
-                                        (.outbox, spec["outbox"] != nil), (.simulated, spec["simulated"] != nil)]
+        let given: [(Adapter, Bool)] = [
+            (.exec, exec != nil || spec["exec"] != nil), (.http, http != nil || spec["http"] != nil),
+            (.outbox, spec["outbox"] != nil), (.simulated, spec["simulated"] != nil),
+        ]
         for (other, present) in given where present && other != adapter {
-            context.error(spec[other.rawValue]!, "settings for adapter '\(other.rawValue)' given, but this engine's adapter is '\(adapter.rawValue)'",
-                          hint: "remove '\(other.rawValue):' or change 'adapter' to \(other.rawValue)")
+            context.error(
+                spec[other.rawValue]!, "settings for adapter '\(other.rawValue)' given, but this engine's adapter is '\(adapter.rawValue)'",
+                hint: "remove '\(other.rawValue):' or change 'adapter' to \(other.rawValue)")
         }
-        if (adapter == .exec || adapter == .http), spec[adapter.rawValue] == nil {
+        if adapter == .exec || adapter == .http, spec[adapter.rawValue] == nil {
             context.error(spec.node, "adapter '\(adapter.rawValue)' needs its settings", hint: "add '\(adapter.rawValue):' to spec")
         }
     }

@@ -23,14 +23,16 @@ public struct ServiceOverride: Sendable, Hashable {
         locked = reader.stringList("locked") ?? []
         rightsizing = reader.rightsizing()
         if owner.hasPrefix("User spec"), let node = reader["rightsizing"] {
-            context.error(node, "a user cannot set 'rightsizing': licences are right-sized per customer and SKU",
-                          hint: "set it in the customer's overrides.\(service.value).rightsizing")
+            context.error(
+                node, "a user cannot set 'rightsizing': licences are right-sized per customer and SKU",
+                hint: "set it in the customer's overrides.\(service.value).rightsizing")
         }
-        plans = reader["plans"].map { plansNode in
-            context.namedEntries(plansNode, "\(reader.name).plans").compactMap { code, planNode in
-                PlanOverride(plan: code, node: planNode, context: context, owner: reader.name)
-            }
-        } ?? []
+        plans =
+            reader["plans"].map { plansNode in
+                context.namedEntries(plansNode, "\(reader.name).plans").compactMap { code, planNode in
+                    PlanOverride(plan: code, node: planNode, context: context, owner: reader.name)
+                }
+            } ?? []
     }
 }
 
@@ -60,8 +62,9 @@ public struct PlanOverride: Sendable, Hashable {
         locked = reader.stringList("locked") ?? []
         rightsizing = reader.rightsizing()
         if owner.hasPrefix("User spec"), let node = reader["rightsizing"] {
-            context.error(node, "a user cannot set 'rightsizing': licences are right-sized per customer and SKU",
-                          hint: "set it in the customer's overrides")
+            context.error(
+                node, "a user cannot set 'rightsizing': licences are right-sized per customer and SKU",
+                hint: "set it in the customer's overrides")
         }
     }
 }

@@ -112,8 +112,9 @@ extension DecodeContext {
     func propertySettings(_ node: YAMLNode, _ context: String) -> [PropertySetting] {
         namedEntries(node, context).compactMap { name, value in
             guard let scalar = value.scalar else {
-                error(value, "property '\(name.value)' must be a single value, found \(value.kindDescription)",
-                      hint: "properties hold strings, numbers or booleans")
+                error(
+                    value, "property '\(name.value)' must be a single value, found \(value.kindDescription)",
+                    hint: "properties hold strings, numbers or booleans")
                 return nil
             }
             if case .null = scalar.resolved {

@@ -27,9 +27,10 @@ extension MappingReader {
     /// The `rightsizing` mapping of this service, plan or override, if it has one.
     func rightsizing() -> RightsizingSettings? {
         guard let reader = mapping("rightsizing", known: RightsizingSettings.fields) else { return nil }
-        return RightsizingSettings(buffer: reader.located("buffer") { reader.int($0, minimum: 0) },
-                                   minimum: reader.located("minimum") { reader.int($0, minimum: 1) },
-                                   decreases: reader.located("decreases") { reader.choice($0, as: RightsizingSettings.Decreases.self) },
-                                   ignore: reader.located("ignore", reader.bool))
+        return RightsizingSettings(
+            buffer: reader.located("buffer") { reader.int($0, minimum: 0) },
+            minimum: reader.located("minimum") { reader.int($0, minimum: 1) },
+            decreases: reader.located("decreases") { reader.choice($0, as: RightsizingSettings.Decreases.self) },
+            ignore: reader.located("ignore", reader.bool))
     }
 }

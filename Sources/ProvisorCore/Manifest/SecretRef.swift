@@ -31,15 +31,18 @@ extension DecodeContext {
     /// Reads `{ secretRef: "env:NAME" }`. An inline string is refused: secrets never live in git.
     func secretRef(_ node: YAMLNode, _ field: String) -> SecretRef? {
         if node.scalar != nil {
-            error(node, "'\(field)' must be a secret reference, not an inline value",
-                  hint: "write \(field): { secretRef: \"env:NAME\" } or { secretRef: \"file:/path\" }; never commit a secret")
+            error(
+                node, "'\(field)' must be a secret reference, not an inline value",
+                hint: "write \(field): { secretRef: \"env:NAME\" } or { secretRef: \"file:/path\" }; never commit a secret")
             return nil
         }
         guard let reader = mapping(node, "'\(field)'", known: ["secretRef"], required: ["secretRef"]),
-              let reference = reader.string("secretRef") else { return nil }
+            let reference = reader.string("secretRef")
+        else { return nil }
         guard let ref = SecretRef(reference.value, at: reference.location) else {
-            error(reader["secretRef"]!, "invalid secret reference '\(reference.value)'",
-                  hint: "use env:NAME for an environment variable or file:PATH for a file")
+            error(
+                reader["secretRef"]!, "invalid secret reference '\(reference.value)'",
+                hint: "use env:NAME for an environment variable or file:PATH for a file")
             return nil
         }
         return ref

@@ -28,8 +28,9 @@ public struct Service: Sendable, Hashable {
     init?(_ document: ManifestDocument) {
         let context = document.context
         guard let code = document.metadata.formatted("code", .slug), let name = document.metadata.string("name"),
-              let spec = document.spec(known: Self.specFields, required: ["scope"]),
-              let scope = spec.choice("scope", as: Scope.self) else { return nil }
+            let spec = document.spec(known: Self.specFields, required: ["scope"]),
+            let scope = spec.choice("scope", as: Scope.self)
+        else { return nil }
         self.code = code
         self.name = name
         self.scope = scope
@@ -38,16 +39,18 @@ public struct Service: Sendable, Hashable {
         description = spec.text("description")
         location = document.location
         rightsizing = spec.rightsizing()
-        properties = spec["properties"].map { node in
-            context.namedEntries(node, "Service spec.properties").compactMap { name, value in
-                PropertyDefinition(name: name, node: value, context: context)
-            }
-        } ?? []
-        plans = spec["plans"].map { node in
-            context.namedEntries(node, "Service spec.plans").compactMap { code, value in
-                Plan(code: code, node: value, context: context)
-            }
-        } ?? []
+        properties =
+            spec["properties"].map { node in
+                context.namedEntries(node, "Service spec.properties").compactMap { name, value in
+                    PropertyDefinition(name: name, node: value, context: context)
+                }
+            } ?? []
+        plans =
+            spec["plans"].map { node in
+                context.namedEntries(node, "Service spec.plans").compactMap { code, value in
+                    Plan(code: code, node: value, context: context)
+                }
+            } ?? []
     }
 }
 
@@ -71,7 +74,8 @@ public struct PropertyDefinition: Sendable, Hashable {
 
     init?(name: Located<String>, node: YAMLNode, context: DecodeContext) {
         guard let reader = context.mapping(node, "property '\(name.value)'", known: Self.fields, required: ["type"]),
-              let type = reader.choice("type", as: PropertyType.self) else { return nil }
+            let type = reader.choice("type", as: PropertyType.self)
+        else { return nil }
         self.name = name
         self.type = type
         description = reader.text("description")
@@ -91,15 +95,18 @@ public struct PropertyDefinition: Sendable, Hashable {
         if type == .enum && values.isEmpty {
             context.error(reader.node, "enum property '\(name.value)' needs its allowed 'values'", hint: "add values: [a, b]")
         } else if type != .enum, let node = reader["values"] {
-            context.error(node, "'values' applies only to enum properties, but '\(name.value)' is \(type.rawValue)",
-                          hint: "remove 'values' or set type: enum")
+            context.error(
+                node, "'values' applies only to enum properties, but '\(name.value)' is \(type.rawValue)",
+                hint: "remove 'values' or set type: enum")
         }
         if let defaultValue, type != .enum || !values.isEmpty, case .failure(let problem) = defaultValue.typed(as: type, allowed: values) {
             context.diagnostics.append(.error(at: defaultValue.location, "default of property '\(name.value)' \(problem.message)", hint: problem.hint))
         }
         if defaultValue != nil, let pattern {
-            context.diagnostics.append(.error(at: pattern.location, "property '\(name.value)' has both a default and a pattern",
-                                              hint: "a pattern is a computed default; keep one of them"))
+            context.diagnostics.append(
+                .error(
+                    at: pattern.location, "property '\(name.value)' has both a default and a pattern",
+                    hint: "a pattern is a computed default; keep one of them"))
         }
     }
 }
@@ -156,7 +163,8 @@ public struct Plan: Sendable, Hashable {
             return nil
         }
         guard let reader = context.mapping(node, "plan '\(code.value)'", known: Self.fields, required: ["name", "sku"]),
-              let name = reader.string("name"), let sku = reader.string("sku") else { return nil }
+            let name = reader.string("name"), let sku = reader.string("sku")
+        else { return nil }
         self.code = code
         self.name = name
         self.sku = sku
@@ -169,8 +177,9 @@ public struct Plan: Sendable, Hashable {
         location = code.location
         license = reader.mapping("license", known: ["sku", "term", "billingCycle"], required: ["sku", "term"]).flatMap { license in
             guard let sku = license.text("sku"), let term = license.choice("term", as: Term.self) else { return nil }
-            return License(sku: sku, term: term, billingCycle: license.choice("billingCycle", as: BillingCycle.self) ?? .monthly,
-                           location: license.location)
+            return License(
+                sku: sku, term: term, billingCycle: license.choice("billingCycle", as: BillingCycle.self) ?? .monthly,
+                location: license.location)
         }
         if (reader["costPrice"] != nil || reader["salesPrice"] != nil) && reader["currency"] == nil {
             context.error(reader.node, "plan '\(code.value)' has prices but no currency", hint: "add currency: USD, or the ISO 4217 code you bill in")

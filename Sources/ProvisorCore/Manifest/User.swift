@@ -19,14 +19,17 @@ public struct User: Sendable, Hashable {
     public var location: SourceLocation
 
     static let metadataFields = ["username", "labels", "annotations"]
-    static let specFields = ["customer", "upn", "firstName", "lastName", "displayName", "email", "status", "admin",
-                             "password", "services", "overrides"]
+    static let specFields = [
+        "customer", "upn", "firstName", "lastName", "displayName", "email", "status", "admin",
+        "password", "services", "overrides",
+    ]
 
     init?(_ document: ManifestDocument) {
         guard let username = document.metadata.formatted("username", .username),
-              let spec = document.spec(known: Self.specFields, required: ["customer", "upn"]),
-              let customer = spec.formatted("customer", .code),
-              let upn = spec.formatted("upn", .email) else { return nil }
+            let spec = document.spec(known: Self.specFields, required: ["customer", "upn"]),
+            let customer = spec.formatted("customer", .code),
+            let upn = spec.formatted("upn", .email)
+        else { return nil }
         self.username = username
         self.customer = customer
         self.upn = upn

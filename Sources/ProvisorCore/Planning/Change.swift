@@ -49,8 +49,10 @@ public struct Change: Sendable, Hashable {
     /// For an update, the attributes that change, by name.
     public var changedAttributes: [AttributeChange]
 
-    public init(action: Action, address: ResourceAddress, parent: ResourceAddress?, engine: String, reason: Reason,
-                attributes: [Attribute], changedAttributes: [AttributeChange] = []) {
+    public init(
+        action: Action, address: ResourceAddress, parent: ResourceAddress?, engine: String, reason: Reason,
+        attributes: [Attribute], changedAttributes: [AttributeChange] = []
+    ) {
         self.action = action
         self.address = address
         self.parent = parent

@@ -64,8 +64,9 @@ public struct SafetyPolicy: Sendable, Hashable {
     }
 
     public init(_ safety: RepositoryConfig.Safety, allowedDeletes: Int?, allowedReprovisions: Int? = nil) {
-        self.init(maxDeletes: safety.maxDeletes, maxDeletePercent: safety.maxDeletePercent, allowedDeletes: allowedDeletes,
-                  allowedReprovisions: allowedReprovisions)
+        self.init(
+            maxDeletes: safety.maxDeletes, maxDeletePercent: safety.maxDeletePercent, allowedDeletes: allowedDeletes,
+            allowedReprovisions: allowedReprovisions)
     }
 
     /// Why provisioning again the `count` resources a refresh found missing (of `recorded`)
@@ -98,21 +99,29 @@ public enum Refusal: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .tooManyDeletes(let count, let limit):
-            return "the plan deletes \(count) resources, more than safety.maxDeletes (\(limit)); check the deletions, then rerun with --allow-deletes \(count) if they are intended"
+            return
+                "the plan deletes \(count) resources, more than safety.maxDeletes (\(limit)); check the deletions, then rerun with --allow-deletes \(count) if they are intended"
         case .tooLargeShare(let count, let recorded, let limit):
-            return "the plan deletes \(count) of \(recorded) recorded resources (\(Self.percent(count, of: recorded))), more than safety.maxDeletePercent (\(limit)%); check the deletions, then rerun with --allow-deletes \(count) if they are intended"
+            return
+                "the plan deletes \(count) of \(recorded) recorded resources (\(Self.percent(count, of: recorded))), more than safety.maxDeletePercent (\(limit)%); check the deletions, then rerun with --allow-deletes \(count) if they are intended"
         case .deletesEverything(let count):
-            return "the plan deletes every recorded resource (\(count)); check that --manifests points at the whole estate, then rerun with --allow-deletes \(count) if the estate really is to be emptied"
+            return
+                "the plan deletes every recorded resource (\(count)); check that --manifests points at the whole estate, then rerun with --allow-deletes \(count) if the estate really is to be emptied"
         case .allowanceTooSmall(let count, let allowed):
-            return "the plan deletes \(count) resources but --allow-deletes allows \(allowed); check the deletions, then rerun with --allow-deletes \(count) if they are intended"
+            return
+                "the plan deletes \(count) resources but --allow-deletes allows \(allowed); check the deletions, then rerun with --allow-deletes \(count) if they are intended"
         case .protectedCustomer(let address):
-            return "\(address) is protected (protect: true in the recorded state) and is never deleted; to remove it, first apply its manifest with protect: false, then delete it"
+            return
+                "\(address) is protected (protect: true in the recorded state) and is never deleted; to remove it, first apply its manifest with protect: false, then delete it"
         case .protectedCustomerMoves(let address, let from, let to):
-            return "\(address) is protected and its engine changed from \(from) to \(to): moving it deprovisions it on \(from), everything under it included, and provisions it again on \(to); review that, then rerun with --allow-deletes N (N the plan's deletions) to move it"
+            return
+                "\(address) is protected and its engine changed from \(from) to \(to): moving it deprovisions it on \(from), everything under it included, and provisions it again on \(to); review that, then rerun with --allow-deletes N (N the plan's deletions) to move it"
         case .tooManyReprovisions(let count, let recorded):
-            return "the refresh found \(count) of \(recorded) recorded resources (\(Self.percent(count, of: recorded))) missing from their engines and would provision them all again, past safety.maxDeletes or safety.maxDeletePercent; check that each engine reads the right place (provisor drift shows which), then rerun with --allow-reprovision \(count) if they really are gone"
+            return
+                "the refresh found \(count) of \(recorded) recorded resources (\(Self.percent(count, of: recorded))) missing from their engines and would provision them all again, past safety.maxDeletes or safety.maxDeletePercent; check that each engine reads the right place (provisor drift shows which), then rerun with --allow-reprovision \(count) if they really are gone"
         case .reprovisionAllowanceTooSmall(let count, let allowed):
-            return "the refresh would provision \(count) missing resources again but --allow-reprovision allows \(allowed); check them with provisor drift, then rerun with --allow-reprovision \(count) if they really are gone"
+            return
+                "the refresh would provision \(count) missing resources again but --allow-reprovision allows \(allowed); check them with provisor drift, then rerun with --allow-reprovision \(count) if they really are gone"
         case .rootReseller(let address):
             return "\(address) is the root reseller and cannot be deleted; a new root must take over its code, or restore its manifest"
         }

@@ -44,12 +44,16 @@ public enum Differ {
                 position += 1
                 switch outcome {
                 case .create:
-                    changes.append(Change(action: .create, address: resource.address, parent: resource.parent, engine: resource.engine,
-                                          reason: .newInManifests, attributes: resource.attributes))
+                    changes.append(
+                        Change(
+                            action: .create, address: resource.address, parent: resource.parent, engine: resource.engine,
+                            reason: .newInManifests, attributes: resource.attributes))
                 case .update(let changed, let index):
                     matched[index] = true
-                    changes.append(Change(action: .update, address: resource.address, parent: resource.parent, engine: resource.engine,
-                                          reason: .attributesChanged, attributes: resource.attributes, changedAttributes: changed))
+                    changes.append(
+                        Change(
+                            action: .update, address: resource.address, parent: resource.parent, engine: resource.engine,
+                            reason: .attributesChanged, attributes: resource.attributes, changedAttributes: changed))
                 case .unchanged(let index):
                     matched[index] = true
                     unchanged += 1
@@ -57,10 +61,14 @@ public enum Differ {
                     matched[index] = true
                     let old = recorded[index]
                     let reason = Change.Reason.engineChanged(from: old.engine, to: resource.engine)
-                    changes.append(Change(action: .create, address: resource.address, parent: resource.parent, engine: resource.engine,
-                                          reason: reason, attributes: resource.attributes))
-                    replaced.append(Change(action: .delete, address: old.address, parent: old.parent, engine: old.engine,
-                                           reason: reason, attributes: try old.decodedAttributes()))
+                    changes.append(
+                        Change(
+                            action: .create, address: resource.address, parent: resource.parent, engine: resource.engine,
+                            reason: reason, attributes: resource.attributes))
+                    replaced.append(
+                        Change(
+                            action: .delete, address: old.address, parent: old.parent, engine: old.engine,
+                            reason: reason, attributes: try old.decodedAttributes()))
                 }
             }
         }
@@ -70,8 +78,10 @@ public enum Differ {
         let removedAddresses = Set(removed.map(\.address))
         for resource in removed {
             let reason: Change.Reason = resource.parent.map { removedAddresses.contains($0) } == true ? .parentRemoved(resource.parent!) : .removedFromManifests
-            changes.append(Change(action: .delete, address: resource.address, parent: resource.parent, engine: resource.engine,
-                                  reason: reason, attributes: try resource.decodedAttributes()))
+            changes.append(
+                Change(
+                    action: .delete, address: resource.address, parent: resource.parent, engine: resource.engine,
+                    reason: reason, attributes: try resource.decodedAttributes()))
         }
         var resellerParents: [ResourceAddress: ResourceAddress] = [:]
         for resource in recorded where resource.kind == .reseller { resellerParents[resource.address] = resource.parent }

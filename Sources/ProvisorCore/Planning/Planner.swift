@@ -53,9 +53,10 @@ public enum Planner {
         for kind in ResourceAddress.Kind.resources.reversed() { add(.deprovision, kind, deprovisions[kind]) }
 
         let deletes = deprovisions.values.flatMap { $0 } + replacements.values.flatMap { $0 }
-        return ChangePlan(state: state, waves: waves, summary: summary,
-                    refusals: refusals(deletes: deletes, recorded: state.resourceCount, policy: policy),
-                    customerResellers: diff.customerResellers)
+        return ChangePlan(
+            state: state, waves: waves, summary: summary,
+            refusals: refusals(deletes: deletes, recorded: state.resourceCount, policy: policy),
+            customerResellers: diff.customerResellers)
     }
 
     /// The safety rules. Protection and the root reseller hold whatever `--allow-deletes` says.

@@ -93,8 +93,9 @@ struct AttributeTable: Sendable {
         guard tracing else { return [] }
         return names.indices.compactMap { index in
             guard let value = values[index], let origin = traces[index].origin else { return nil }
-            return Explanation.Entry(name: names[index], effective: Explanation.Value(value: value, origin: origin),
-                                     overridden: traces[index].overridden, lockedBy: traces[index].lockedBy)
+            return Explanation.Entry(
+                name: names[index], effective: Explanation.Value(value: value, origin: origin),
+                overridden: traces[index].overridden, lockedBy: traces[index].lockedBy)
         }
     }
 }

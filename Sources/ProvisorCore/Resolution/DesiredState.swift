@@ -58,12 +58,24 @@ public enum AttributeValue: Sendable, Hashable, CustomStringConvertible, Encodab
 
     public func hash(into hasher: inout Hasher) {
         switch self {
-        case .string(let text): hasher.combine(0); hasher.combine(text)
-        case .integer(let number): hasher.combine(1); hasher.combine(number)
-        case .number(let number): hasher.combine(2); hasher.combine(number)
-        case .boolean(let flag): hasher.combine(3); hasher.combine(flag)
-        case .list(let items): hasher.combine(4); hasher.combine(items)
-        case .secret(let reference): hasher.combine(5); hasher.combine(reference)
+        case .string(let text):
+            hasher.combine(0)
+            hasher.combine(text)
+        case .integer(let number):
+            hasher.combine(1)
+            hasher.combine(number)
+        case .number(let number):
+            hasher.combine(2)
+            hasher.combine(number)
+        case .boolean(let flag):
+            hasher.combine(3)
+            hasher.combine(flag)
+        case .list(let items):
+            hasher.combine(4)
+            hasher.combine(items)
+        case .secret(let reference):
+            hasher.combine(5)
+            hasher.combine(reference)
         }
     }
 }

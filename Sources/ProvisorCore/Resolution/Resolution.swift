@@ -25,10 +25,13 @@ public struct Resolution: Sendable {
                 resources.append(resolver.resource(.reseller(reseller.code.value), resolver.resellerTable(reseller, scope: scope, tracing: false)))
             } else {
                 let code = reseller.code.value, root = scope.chain.last!.code.value
-                diagnostics.append(.error(at: reseller.code.location,
-                    "reseller \(code) has no engine: neither it nor any reseller above it names one",
-                    hint: code == root ? "set spec.engine on \(code); it serves every reseller that names none"
-                        : "set spec.engine on \(code), or on \(root) for the whole hierarchy"))
+                diagnostics.append(
+                    .error(
+                        at: reseller.code.location,
+                        "reseller \(code) has no engine: neither it nor any reseller above it names one",
+                        hint: code == root
+                            ? "set spec.engine on \(code); it serves every reseller that names none"
+                            : "set spec.engine on \(code), or on \(root) for the whole hierarchy"))
             }
         }
 

@@ -135,7 +135,8 @@ struct Resolver: Sendable {
         for assignment in assignments {
             let code = assignment.service.value
             guard let layout = layouts[code], layout.service.scope == serviceScope,
-                  scope.allowed?.contains(code) ?? true else { continue }
+                scope.allowed?.contains(code) ?? true
+            else { continue }
             let planIndex = assignment.plan.flatMap { code in layout.service.plans.firstIndex { $0.code.value == code.value } }
             guard (planIndex == nil) == (assignment.plan == nil), planIndex != nil || layout.service.plans.isEmpty else { continue }
             let instance = layout.service.multiInstance ? assignment.instanceName : Assignment.defaultInstance
@@ -252,8 +253,10 @@ struct Resolver: Sendable {
 
     /// The resolved table of one assignment. Everything above the user is the same for every
     /// assignment of a service and plan within a customer, so untraced resolution reuses it.
-    func serviceTable(_ usable: Usable, in scope: CustomerScope, user: User?, address: ResourceAddress,
-                      tracing: Bool = false, bases: inout [BaseKey: AttributeTable], failures: inout PatternFailures) -> AttributeTable {
+    func serviceTable(
+        _ usable: Usable, in scope: CustomerScope, user: User?, address: ResourceAddress,
+        tracing: Bool = false, bases: inout [BaseKey: AttributeTable], failures: inout PatternFailures
+    ) -> AttributeTable {
         var table: AttributeTable
         let key = BaseKey(service: usable.code, plan: usable.planCode)
         if !tracing, let base = bases[key] {
@@ -302,8 +305,10 @@ struct Resolver: Sendable {
 
     /// The user's overrides, the assignment, the engine when no level chose one, then the
     /// naming patterns of properties still without a value.
-    func finish(_ table: inout AttributeTable, _ usable: Usable, in scope: CustomerScope, user: User?, address: ResourceAddress,
-                failures: inout PatternFailures) {
+    func finish(
+        _ table: inout AttributeTable, _ usable: Usable, in scope: CustomerScope, user: User?, address: ResourceAddress,
+        failures: inout PatternFailures
+    ) {
         let layout = usable.layout
         let assignment = usable.assignment
         if let user { table.apply(user.overrides, layout, plan: usable.planCode, level: .user(user.username.value)) }
@@ -335,19 +340,23 @@ struct Resolver: Sendable {
             let subject = "naming pattern of property '\(property.name.value)' of service \(layout.service.code.value)"
             switch evaluated {
             case .failure(let missing):
-                failures.add(at: source.location, kind: "missing \(missing.placeholder)",
-                             "\(subject) reads \(missing.placeholder), which has no value for \(address)",
-                             hint: "give \(missing.placeholder) a value, or set '\(property.name.value)' explicitly")
+                failures.add(
+                    at: source.location, kind: "missing \(missing.placeholder)",
+                    "\(subject) reads \(missing.placeholder), which has no value for \(address)",
+                    hint: "give \(missing.placeholder) a value, or set '\(property.name.value)' explicitly")
             case .success(let text):
                 let style: YAMLScalar.Style = property.type == .string || property.type == .enum ? .quoted : .plain
-                let typed: Result<TypedValue, PropertyTypeError> = property.type == .string
-                    ? .success(.string(text)) : PropertyValue(YAMLScalar(text, style: style), at: source.location).typed(as: property.type, allowed: property.values)
+                let typed: Result<TypedValue, PropertyTypeError> =
+                    property.type == .string
+                    ? .success(.string(text))
+                    : PropertyValue(YAMLScalar(text, style: style), at: source.location).typed(as: property.type, allowed: property.values)
                 switch typed {
                 case .success(let typed):
                     table.set(slot, AttributeValue(typed), Origin(.pattern, source.location))
                 case .failure(let problem):
-                    failures.add(at: source.location, kind: "type", "\(subject) gives '\(text)' for \(address), but the property \(problem.message)",
-                                 hint: "change the pattern so that it gives a valid \(property.type.rawValue), or set '\(property.name.value)' explicitly")
+                    failures.add(
+                        at: source.location, kind: "type", "\(subject) gives '\(text)' for \(address), but the property \(problem.message)",
+                        hint: "change the pattern so that it gives a valid \(property.type.rawValue), or set '\(property.name.value)' explicitly")
                 }
             }
         }
@@ -367,7 +376,8 @@ struct Resolver: Sendable {
             table = customerTable(scope, tracing: true)
         case .user:
             guard let scope = index.customers[address.owner].flatMap(scope(of:)),
-                  let user = findUser(address.user!, of: address.owner) else { return nil }
+                let user = findUser(address.user!, of: address.owner)
+            else { return nil }
             table = userTable(user, in: scope, tracing: true)
         case .subscription:
             return nil
@@ -376,9 +386,11 @@ struct Resolver: Sendable {
             let user = address.user.flatMap { findUser($0, of: address.owner) }
             if address.user != nil && user == nil { return nil }
             let assignments = user?.services ?? scope.customer.services
-            guard let usable = usableAssignments(assignments, scope: user == nil ? .customer : .user, in: scope).first(where: {
-                $0.layout.service.code.value == address.service && $0.instance == address.instanceName
-            }) else { return nil }
+            guard
+                let usable = usableAssignments(assignments, scope: user == nil ? .customer : .user, in: scope).first(where: {
+                    $0.layout.service.code.value == address.service && $0.instance == address.instanceName
+                })
+            else { return nil }
             var bases: [BaseKey: AttributeTable] = [:]
             var failures = PatternFailures()
             table = serviceTable(usable, in: scope, user: user, address: address, tracing: true, bases: &bases, failures: &failures)
@@ -430,8 +442,10 @@ extension AttributeTable {
     }
 
     /// Adds a field that has a default: from where it is written, else as Provisor's default.
-    mutating func addDefaulted<T>(_ name: String, _ setting: Located<T>?, default value: T, _ level: Level,
-                                  _ convert: (T) -> AttributeValue) {
+    mutating func addDefaulted<T>(
+        _ name: String, _ setting: Located<T>?, default value: T, _ level: Level,
+        _ convert: (T) -> AttributeValue
+    ) {
         add(name, convert(setting?.value ?? value), setting.map { Origin(level, $0.location) } ?? Origin(.builtIn, nil))
     }
 

@@ -106,7 +106,8 @@ public struct ResourceAddress: Sendable, Hashable, Comparable, CustomStringConve
     }
 
     /// The forms an address can take, for error messages.
-    public static let forms = "reseller/CODE, customer/CODE, customer/CODE/service/SERVICE[:INSTANCE], customer/CODE/user/USERNAME, customer/CODE/user/USERNAME/service/SERVICE[:INSTANCE], customer/CODE/subscription/ID"
+    public static let forms =
+        "reseller/CODE, customer/CODE, customer/CODE/service/SERVICE[:INSTANCE], customer/CODE/user/USERNAME, customer/CODE/user/USERNAME/service/SERVICE[:INSTANCE], customer/CODE/subscription/ID"
 
     public static func < (lhs: ResourceAddress, rhs: ResourceAddress) -> Bool {
         let lhsTop = lhs.kind == .reseller ? 0 : 1, rhsTop = rhs.kind == .reseller ? 0 : 1

@@ -20,8 +20,10 @@ final class ServiceLayout: Sendable {
     /// Lays out `service` and reports problems with its naming patterns.
     init(_ service: Service, diagnostics: inout [Diagnostic]) {
         self.service = service
-        let fixed = ["engine", "instance", "plan", "service", "service.name", "plan.name", "plan.sku", "plan.costPrice",
-                     "plan.salesPrice", "plan.currency", "plan.license.sku", "plan.license.term", "plan.license.billingCycle"]
+        let fixed = [
+            "engine", "instance", "plan", "service", "service.name", "plan.name", "plan.sku", "plan.costPrice",
+            "plan.salesPrice", "plan.currency", "plan.license.sku", "plan.license.term", "plan.license.billingCycle",
+        ]
         let propertyNames = service.properties.map { "properties.\($0.name.value)" }
         names = (fixed + propertyNames).sorted()
         var slotOf: [String: Int] = [:]
@@ -53,8 +55,10 @@ final class ServiceLayout: Sendable {
     /// Parses every pattern, checks its placeholders against the service, and orders the
     /// valid ones so that each comes after those it reads; patterns in a cycle are reported
     /// and left out.
-    private static func checkPatterns(_ service: Service, definitions: [String: Int],
-                                      diagnostics: inout [Diagnostic]) -> ([Int: NamingPattern], [Int]) {
+    private static func checkPatterns(
+        _ service: Service, definitions: [String: Int],
+        diagnostics: inout [Diagnostic]
+    ) -> ([Int: NamingPattern], [Int]) {
         var patterns: [Int: NamingPattern] = [:]
         var invalid: Set<Int> = []
         let code = service.code.value
@@ -74,18 +78,24 @@ final class ServiceLayout: Sendable {
                 switch placeholder {
                 case .username where service.scope == .customer:
                     valid = false
-                    diagnostics.append(.error(at: source.location,
-                        "naming pattern of property '\(name)' uses {user.username}, but service \(code) is customer-scope and has no user",
-                        hint: "use {customer.code}, {instance} or a property instead"))
+                    diagnostics.append(
+                        .error(
+                            at: source.location,
+                            "naming pattern of property '\(name)' uses {user.username}, but service \(code) is customer-scope and has no user",
+                            hint: "use {customer.code}, {instance} or a property instead"))
                 case .planCode where service.plans.isEmpty:
                     valid = false
-                    diagnostics.append(.error(at: source.location, "naming pattern of property '\(name)' uses {plan.code}, but service \(code) has no plans",
-                                              hint: "remove {plan.code} or add plans to the service"))
+                    diagnostics.append(
+                        .error(
+                            at: source.location, "naming pattern of property '\(name)' uses {plan.code}, but service \(code) has no plans",
+                            hint: "remove {plan.code} or add plans to the service"))
                 case .property(let other) where definitions[other] == nil:
                     valid = false
                     let suggestion = Suggestions.closest(to: other, in: service.properties.map(\.name.value))
-                    diagnostics.append(.error(at: source.location, "naming pattern of property '\(name)' reads {properties.\(other)}, which service \(code) does not define",
-                                              hint: suggestion.map { "did you mean {properties.\($0)}?" } ?? "use a property the service defines"))
+                    diagnostics.append(
+                        .error(
+                            at: source.location, "naming pattern of property '\(name)' reads {properties.\(other)}, which service \(code) does not define",
+                            hint: suggestion.map { "did you mean {properties.\($0)}?" } ?? "use a property the service defines"))
                 default:
                     break
                 }
@@ -106,9 +116,11 @@ final class ServiceLayout: Sendable {
                 if inCycle.isDisjoint(with: cycle) {
                     let first = cycle.min()!
                     let names = (cycle + [cycle[0]]).map { service.properties[$0].name.value }
-                    diagnostics.append(.error(at: service.properties[first].pattern!.location,
-                                              "naming patterns of service \(code) form a cycle: \(names.joined(separator: " → "))",
-                                              hint: "a pattern cannot depend on itself; give one of these properties a default or an explicit value instead of a pattern"))
+                    diagnostics.append(
+                        .error(
+                            at: service.properties[first].pattern!.location,
+                            "naming patterns of service \(code) form a cycle: \(names.joined(separator: " → "))",
+                            hint: "a pattern cannot depend on itself; give one of these properties a default or an explicit value instead of a pattern"))
                 }
                 inCycle.formUnion(cycle)
                 return

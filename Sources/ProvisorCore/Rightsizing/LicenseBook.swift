@@ -67,14 +67,16 @@ public enum LicenseBook {
                 // The engine did not say what a licence costs: the plan of the same term does.
                 let term = priced[position].term
                 let ofTerm = sold[key]?.first { sku($0["plan.license.term"]) == term.rawValue }
-                priced[position].costPrice = price(ofTerm?["plan.costPrice"]) ?? plans.first { $0.term == term }?.costPrice
+                priced[position].costPrice =
+                    price(ofTerm?["plan.costPrice"]) ?? plans.first { $0.term == term }?.costPrice
                     ?? price(assigned?["plan.costPrice"]) ?? catalogued?.costPrice
             }
-            groups.append(LicenseGroup(
-                customer: key.customer, sku: key.sku, subscriptions: priced, assigned: inUse[key]?.count ?? 0, billed: billed[key]?.count ?? 0,
-                salesPrice: price(assigned?["plan.salesPrice"]) ?? catalogued?.salesPrice ?? 0,
-                plan: plan.map { "\($0.service)/\($0.plan)" },
-                policy: plan.flatMap { resolution.rightsizingPolicy(customer: key.customer, service: $0.service, plan: $0.plan) }))
+            groups.append(
+                LicenseGroup(
+                    customer: key.customer, sku: key.sku, subscriptions: priced, assigned: inUse[key]?.count ?? 0, billed: billed[key]?.count ?? 0,
+                    salesPrice: price(assigned?["plan.salesPrice"]) ?? catalogued?.salesPrice ?? 0,
+                    plan: plan.map { "\($0.service)/\($0.plan)" },
+                    policy: plan.flatMap { resolution.rightsizingPolicy(customer: key.customer, service: $0.service, plan: $0.plan) }))
         }
         return groups
     }

@@ -18,8 +18,10 @@ public struct LicenseGroup: Sendable, Hashable {
     /// nil when no plan has the SKU: nothing is changed, only reported.
     public var policy: RightsizingPolicy?
 
-    public init(customer: String, sku: String, subscriptions: [Subscription], assigned: Int, billed: Int? = nil,
-                salesPrice: Decimal, plan: String? = nil, policy: RightsizingPolicy?) {
+    public init(
+        customer: String, sku: String, subscriptions: [Subscription], assigned: Int, billed: Int? = nil,
+        salesPrice: Decimal, plan: String? = nil, policy: RightsizingPolicy?
+    ) {
         self.customer = customer
         self.sku = sku
         self.subscriptions = subscriptions
@@ -88,8 +90,9 @@ public enum Rightsizer {
     /// is scheduled as renewal quantities, the subscription renewing first taking it first.
     public static func decide(_ group: LicenseGroup, at date: Date) -> RightsizingOutcome {
         var decisions = group.subscriptions.map { subscription in
-            RightsizingDecision(action: .none, subscription: subscription, quantityNow: subscription.quantity,
-                                renewalQuantity: subscription.renewalQuantity, reason: "")
+            RightsizingDecision(
+                action: .none, subscription: subscription, quantityNow: subscription.quantity,
+                renewalQuantity: subscription.renewalQuantity, reason: "")
         }
         func outcome() -> RightsizingOutcome { RightsizingOutcome(group: group, decisions: decisions) }
         var active: [Int] = []
@@ -164,13 +167,21 @@ public enum Rightsizer {
             decisions[position].renewalQuantity = renewal[slot]
             let decision: (RightsizingDecision.Action, String)
             if now[slot] > subscription.quantity {
-                decision = (.increase, notes[slot] + (pooled.isEmpty ? "" : "; the \(subscription.term.rawValue) subscription takes the \(now[slot] - subscription.quantity) more"))
+                decision = (
+                    .increase,
+                    notes[slot] + (pooled.isEmpty ? "" : "; the \(subscription.term.rawValue) subscription takes the \(now[slot] - subscription.quantity) more")
+                )
             } else if now[slot] < subscription.quantity {
-                let rest = renewal[slot] == nil ? "\(subscription.quantity - now[slot]) still refundable" : "\(subscription.quantity - now[slot]) refundable now, the rest at renewal on \(renews)"
+                let rest =
+                    renewal[slot] == nil
+                    ? "\(subscription.quantity - now[slot]) still refundable"
+                    : "\(subscription.quantity - now[slot]) refundable now, the rest at renewal on \(renews)"
                 decision = (.decrease, "\(why) < \(purchased) purchased\(pooled); \(rest)")
             } else if renewal[slot] != current[slot] {
                 if let quantity = renewal[slot] {
-                    decision = (.scheduleRenewal, "\(why) < \(purchased) purchased\(pooled); outside the 7-day refund window, so \(quantity) from renewal on \(renews)")
+                    decision = (
+                        .scheduleRenewal, "\(why) < \(purchased) purchased\(pooled); outside the 7-day refund window, so \(quantity) from renewal on \(renews)"
+                    )
                 } else {
                     decision = (.scheduleRenewal, "\(why); the renewal on \(renews) goes back to \(now[slot]) (\(current[slot]!) was scheduled)")
                 }

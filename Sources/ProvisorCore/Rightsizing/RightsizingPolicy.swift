@@ -46,7 +46,8 @@ extension Resolution {
     public func rightsizingPolicy(customer code: String, service code_: String, plan planCode: String?) -> RightsizingPolicy? {
         let index = resolver.index
         guard let customer = index.customers[code], let service = index.services[code_],
-              let chain = resolver.resellerScopes[customer.reseller.value]?.chain else { return nil }
+            let chain = resolver.resellerScopes[customer.reseller.value]?.chain
+        else { return nil }
         var policy = RightsizingPolicy()
         policy.apply(service.rightsizing, .serviceDefault)
         if let planCode { policy.apply(service.plan(planCode)?.rightsizing, .plan(planCode)) }
@@ -65,8 +66,9 @@ extension Resolution {
         resolver.index.services.values.flatMap { service in
             service.plans.compactMap { plan -> LicensePlan? in
                 guard let license = plan.license, license.sku == sku else { return nil }
-                return LicensePlan(service: service.code.value, plan: plan.code.value, term: license.term,
-                                   costPrice: plan.costPrice?.value, salesPrice: plan.salesPrice?.value)
+                return LicensePlan(
+                    service: service.code.value, plan: plan.code.value, term: license.term,
+                    costPrice: plan.costPrice?.value, salesPrice: plan.salesPrice?.value)
             }
         }.sorted { ($0.service, $0.plan) < ($1.service, $1.plan) }
     }

@@ -40,8 +40,10 @@ public struct Subscription: Sendable, Hashable {
     /// The quantities bought, oldest first; the renewal quantity counts as a batch at renewal.
     public var batches: [Batch]
 
-    public init(id: String, customer: String, engine: String = "", sku: String, quantity: Int, term: Term, billingCycle: String = "monthly", termEnd: Date,
-                autoRenew: Bool = true, trial: Bool = false, costPrice: Decimal?, renewalQuantity: Int? = nil, batches: [Batch] = []) {
+    public init(
+        id: String, customer: String, engine: String = "", sku: String, quantity: Int, term: Term, billingCycle: String = "monthly", termEnd: Date,
+        autoRenew: Bool = true, trial: Bool = false, costPrice: Decimal?, renewalQuantity: Int? = nil, batches: [Batch] = []
+    ) {
         self.id = id
         self.customer = customer
         self.engine = engine
@@ -101,8 +103,9 @@ public struct Margin: Sendable, Hashable {
     }
 
     public static func + (lhs: Margin, rhs: Margin) -> Margin {
-        Margin(purchased: lhs.purchased + rhs.purchased, assigned: lhs.assigned + rhs.assigned, billed: lhs.billed + rhs.billed,
-               cost: lhs.cost + rhs.cost, revenue: lhs.revenue + rhs.revenue)
+        Margin(
+            purchased: lhs.purchased + rhs.purchased, assigned: lhs.assigned + rhs.assigned, billed: lhs.billed + rhs.billed,
+            cost: lhs.cost + rhs.cost, revenue: lhs.revenue + rhs.revenue)
     }
 
     public static let zero = Margin(purchased: 0, assigned: 0, billed: 0, cost: 0, revenue: 0)

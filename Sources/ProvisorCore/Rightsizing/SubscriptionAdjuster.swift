@@ -18,8 +18,10 @@ public struct SubscriptionAdjuster: Sendable {
     let delivery: JournalledDelivery
     var store: any StateStore { delivery.store }
 
-    public init(store: any StateStore, adapters: [String: any EngineAdapter], secrets: SecretResolver, options: Applier.Options,
-                run: String = UUID().uuidString.lowercased()) {
+    public init(
+        store: any StateStore, adapters: [String: any EngineAdapter], secrets: SecretResolver, options: Applier.Options,
+        run: String = UUID().uuidString.lowercased()
+    ) {
         self.options = options
         delivery = JournalledDelivery(store: store, adapters: adapters, secrets: secrets, retry: options.retry, concurrency: options.concurrency, run: run)
     }
@@ -29,13 +31,17 @@ public struct SubscriptionAdjuster: Sendable {
     /// The subscription's attributes after `decision`, and its quantities before.
     static func attributes(of decision: RightsizingDecision) -> (after: [Attribute], before: [Attribute]) {
         let subscription = decision.subscription
-        let after = [Attribute(name: "quantity", value: .integer(decision.quantityNow)),
-                     Attribute(name: "reason", value: .string(decision.reason)),
-                     Attribute(name: "renewalQuantity", value: .integer(decision.renewalQuantity ?? decision.quantityNow)),
-                     Attribute(name: "sku", value: .string(subscription.sku)),
-                     Attribute(name: "term", value: .string(subscription.term.rawValue))]
-        let before = [Attribute(name: "quantity", value: .integer(subscription.quantity)),
-                      Attribute(name: "renewalQuantity", value: .integer(subscription.renewalQuantity ?? subscription.quantity))]
+        let after = [
+            Attribute(name: "quantity", value: .integer(decision.quantityNow)),
+            Attribute(name: "reason", value: .string(decision.reason)),
+            Attribute(name: "renewalQuantity", value: .integer(decision.renewalQuantity ?? decision.quantityNow)),
+            Attribute(name: "sku", value: .string(subscription.sku)),
+            Attribute(name: "term", value: .string(subscription.term.rawValue)),
+        ]
+        let before = [
+            Attribute(name: "quantity", value: .integer(subscription.quantity)),
+            Attribute(name: "renewalQuantity", value: .integer(subscription.renewalQuantity ?? subscription.quantity)),
+        ]
         return (after, before)
     }
 
@@ -66,8 +72,10 @@ public struct SubscriptionAdjuster: Sendable {
         for entry in pending {
             guard let payload = entry.payload else { continue }
             do {
-                messages.append(builder.message(adjusting: entry.address, engine: payload.engine, attributes: try payload.attributes.decode(),
-                                                previous: try payload.previous?.decode() ?? [], id: entry.messageID))
+                messages.append(
+                    builder.message(
+                        adjusting: entry.address, engine: payload.engine, attributes: try payload.attributes.decode(),
+                        previous: try payload.previous?.decode() ?? [], id: entry.messageID))
             } catch {
                 throw StateError.corruptRecord(address: entry.address.description, reason: "journal payload: \(error)", store: store.description)
             }
@@ -83,11 +91,13 @@ public struct SubscriptionAdjuster: Sendable {
         var start = 0
         while start < changes.count, !Task.isCancelled {
             let chunk = changes[start..<min(start + options.chunkSize, changes.count)]
-            results += try await send(chunk.map { decision in
-                let (after, before) = Self.attributes(of: decision)
-                return builder.message(adjusting: .subscription(decision.subscription.id, customer: decision.subscription.customer),
-                                       engine: decision.subscription.engine, attributes: after, previous: before)
-            })
+            results += try await send(
+                chunk.map { decision in
+                    let (after, before) = Self.attributes(of: decision)
+                    return builder.message(
+                        adjusting: .subscription(decision.subscription.id, customer: decision.subscription.customer),
+                        engine: decision.subscription.engine, attributes: after, previous: before)
+                })
             start += options.chunkSize
         }
         return results
@@ -95,16 +105,20 @@ public struct SubscriptionAdjuster: Sendable {
 
     private func builder(_ desired: DesiredState) async throws -> MessageBuilder {
         let header = try await store.header()
-        return MessageBuilder(lineage: header.lineage ?? "none", serial: header.serial,
-                              context: .init(actor: options.actor, commit: options.commit?.sha, run: delivery.run)) { desired.resource(at: $0)?.attributes }
+        return MessageBuilder(
+            lineage: header.lineage ?? "none", serial: header.serial,
+            context: .init(actor: options.actor, commit: options.commit?.sha, run: delivery.run)
+        ) { desired.resource(at: $0)?.attributes }
     }
 
     /// Journal, send, record: one chunk of messages, through the journalled delivery.
     private func send(_ messages: [ProvisioningMessage]) async throws -> [Result] {
         let parcels = messages.map { message in
-            JournalledDelivery.Parcel(message: message, action: Self.action, payload: .init(
-                parent: message.parent, engine: message.engine, attributes: AttributeDocument(message.attributes),
-                previous: AttributeDocument(message.previous.compactMap { name, value in value.map { Attribute(name: name, value: $0) } })))
+            JournalledDelivery.Parcel(
+                message: message, action: Self.action,
+                payload: .init(
+                    parent: message.parent, engine: message.engine, attributes: AttributeDocument(message.attributes),
+                    previous: AttributeDocument(message.previous.compactMap { name, value in value.map { Attribute(name: name, value: $0) } })))
         }
         let answers = try await delivery.send(parcels, clock: options.clock)
         let answered = options.clock.now()
@@ -116,8 +130,10 @@ public struct SubscriptionAdjuster: Sendable {
             if let failure = answer.failure {
                 results.append(Result(address: message.address, engine: message.engine, outcome: .failed(failure), attempts: answer.attempts))
             } else {
-                write.audit.append(AuditEntry(at: answered, actor: options.actor, address: message.address, action: Self.action, detail: Self.auditDetail(message),
-                                              commit: options.commit))
+                write.audit.append(
+                    AuditEntry(
+                        at: answered, actor: options.actor, address: message.address, action: Self.action, detail: Self.auditDetail(message),
+                        commit: options.commit))
                 results.append(Result(address: message.address, engine: message.engine, outcome: .succeeded, attempts: answer.attempts))
             }
         }

@@ -30,8 +30,10 @@ public enum CustomerScaffold {
     }
 
     /// The Customer manifest text, ready to commit.
-    public static func manifest(code: String, name: String, reseller: String, type: Customer.CustomerType = .standard,
-                                domain: String? = nil, contactEmail: String? = nil) -> String {
+    public static func manifest(
+        code: String, name: String, reseller: String, type: Customer.CustomerType = .standard,
+        domain: String? = nil, contactEmail: String? = nil
+    ) -> String {
         var lines = [
             "apiVersion: \(manifestAPIVersion)",
             "kind: Customer",

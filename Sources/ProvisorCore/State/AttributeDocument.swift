@@ -103,7 +103,10 @@ public struct AttributeDocument: Sendable, Hashable, CustomStringConvertible {
             case UInt8(ascii: "["):
                 position += 1
                 var items: [String] = []
-                if try peek() == UInt8(ascii: "]") { position += 1; return .list(items) }
+                if try peek() == UInt8(ascii: "]") {
+                    position += 1
+                    return .list(items)
+                }
                 while true {
                     items.append(try string())
                     let next = try byte()
@@ -119,7 +122,10 @@ public struct AttributeDocument: Sendable, Hashable, CustomStringConvertible {
                 return .secret(reference: reference)
             default:
                 let start = position
-                let text = take { ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") || $0 == UInt8(ascii: "+") }
+                let text = take {
+                    ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e")
+                        || $0 == UInt8(ascii: "E") || $0 == UInt8(ascii: "+")
+                }
                 if text.contains(".") || text.contains("e") || text.contains("E") {
                     if let number = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) { return .number(number) }
                 } else if let number = Int(text) {
@@ -158,7 +164,8 @@ public struct AttributeDocument: Sendable, Hashable, CustomStringConvertible {
                     case UInt8(ascii: "t"): scalars.append("\t")
                     case UInt8(ascii: "u"):
                         guard position + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16),
-                              let scalar = Unicode.Scalar(code) else { throw failure("bad \\u escape", at: position - 2) }
+                            let scalar = Unicode.Scalar(code)
+                        else { throw failure("bad \\u escape", at: position - 2) }
                         scalars.append(scalar)
                         position += 4
                     default: throw failure("unknown escape", at: position - 2)

@@ -14,8 +14,10 @@ public struct AuditEntry: Sendable, Hashable {
     /// The serial the commit produced; set by the store.
     public var serial: Int
 
-    public init(sequence: Int64 = 0, at: Date, actor: String, address: ResourceAddress, action: String, detail: String? = nil,
-                commit: CommitInfo? = nil, serial: Int = 0) {
+    public init(
+        sequence: Int64 = 0, at: Date, actor: String, address: ResourceAddress, action: String, detail: String? = nil,
+        commit: CommitInfo? = nil, serial: Int = 0
+    ) {
         self.sequence = sequence
         self.at = at
         self.actor = actor

@@ -37,8 +37,10 @@ public struct JournalEntry: Sendable, Hashable {
     public var payload: Payload?
     public var at: Date
 
-    public init(sequence: Int64 = 0, run: String, address: ResourceAddress, action: String, status: Status, messageID: String,
-                detail: String? = nil, payload: Payload? = nil, at: Date) {
+    public init(
+        sequence: Int64 = 0, run: String, address: ResourceAddress, action: String, status: Status, messageID: String,
+        detail: String? = nil, payload: Payload? = nil, at: Date
+    ) {
         self.sequence = sequence
         self.run = run
         self.address = address

@@ -18,8 +18,10 @@ public struct StateArchive: Sendable {
     /// In engine name order.
     public var observations: [ObservationRecord]
 
-    public init(lineage: String, serial: Int, resources: [RecordedResource], journal: [JournalEntry], audit: [AuditEntry],
-                outbox: [OutboxMessage], observations: [ObservationRecord]) {
+    public init(
+        lineage: String, serial: Int, resources: [RecordedResource], journal: [JournalEntry], audit: [AuditEntry],
+        outbox: [OutboxMessage], observations: [ObservationRecord]
+    ) {
         self.lineage = lineage
         self.serial = serial
         self.resources = resources
@@ -42,17 +44,20 @@ public struct StateArchive: Sendable {
         var header = Digester(), resources = Digester(), journal = Digester(), audit = Digester(), outbox = Digester(), observations = Digester()
         header.add(lineage, serial)
         for resource in self.resources {
-            resources.add(resource.address.description, resource.parent?.description, resource.engine, resource.attributes.json,
-                          resource.serial, resource.updatedAt)
+            resources.add(
+                resource.address.description, resource.parent?.description, resource.engine, resource.attributes.json,
+                resource.serial, resource.updatedAt)
         }
         for entry in self.journal {
-            journal.add(entry.sequence, entry.run, entry.address.description, entry.action, entry.status.rawValue, entry.messageID,
-                        entry.detail, entry.at, entry.payload?.parent?.description, entry.payload?.engine, entry.payload?.attributes.json,
-                        entry.payload?.previous?.json)
+            journal.add(
+                entry.sequence, entry.run, entry.address.description, entry.action, entry.status.rawValue, entry.messageID,
+                entry.detail, entry.at, entry.payload?.parent?.description, entry.payload?.engine, entry.payload?.attributes.json,
+                entry.payload?.previous?.json)
         }
         for entry in self.audit {
-            audit.add(entry.sequence, entry.at, entry.actor, entry.address.description, entry.action, entry.detail, entry.serial,
-                      entry.commit?.sha, entry.commit?.authorName, entry.commit?.authorEmail, entry.commit?.authoredAt, entry.commit?.message)
+            audit.add(
+                entry.sequence, entry.at, entry.actor, entry.address.description, entry.action, entry.detail, entry.serial,
+                entry.commit?.sha, entry.commit?.authorName, entry.commit?.authorEmail, entry.commit?.authoredAt, entry.commit?.message)
         }
         for message in self.outbox {
             outbox.add(message.position, message.id, message.engine, message.address.description, message.action, message.body, message.at)
@@ -61,8 +66,10 @@ public struct StateArchive: Sendable {
             observations.add(record.engine, record.attemptedAt, record.failure, record.observedAt, record.resources.count)
             for resource in record.resources { observations.add(record.engine, resource.address.description, AttributeDocument(resource.attributes).json) }
         }
-        return [header.part("header"), resources.part("resources"), journal.part("journal"), audit.part("audit"), outbox.part("outbox"),
-                observations.part("observations")]
+        return [
+            header.part("header"), resources.part("resources"), journal.part("journal"), audit.part("audit"), outbox.part("outbox"),
+            observations.part("observations"),
+        ]
     }
 }
 

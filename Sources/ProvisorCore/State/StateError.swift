@@ -21,7 +21,8 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .locked(let lock, let store):
             let since = lock.acquiredAt.formatted(.iso8601)
-            return "error: the state (\(store)) is locked by \(lock.holder) (process \(lock.processID), \(lock.operation)) since \(since); wait for that run to finish, or if it is gone, run provisor state unlock"
+            return
+                "error: the state (\(store)) is locked by \(lock.holder) (process \(lock.processID), \(lock.operation)) since \(since); wait for that run to finish, or if it is gone, run provisor state unlock"
         case .lockNotHeld(let id, let store):
             return "error: this run no longer holds the state lock \(id) on \(store); someone broke it with provisor state unlock, so stop and re-plan"
         case .serialMismatch(let expected, let found, let store):
@@ -31,15 +32,19 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unreadable(let path, let reason):
             return "error: cannot open the state database '\(path)': \(reason) (check --state, or 'state:' in provisor.yaml)"
         case .olderSchema(let path):
-            return "error: the state database '\(path)' needs upgrading (an older Provisor's schema, or a copy not in WAL mode), which reading alone does not do; run provisor reconcile (or drift) once to upgrade it"
+            return
+                "error: the state database '\(path)' needs upgrading (an older Provisor's schema, or a copy not in WAL mode), which reading alone does not do; run provisor reconcile (or drift) once to upgrade it"
         case .newerSchema(let path):
             return "error: the state database '\(path)' was written by a newer Provisor; upgrade provisor before using it"
         case .notAState(let path, let reason):
-            return "error: '\(path)' is not a Provisor state: \(reason). Nothing was read or written; check --state (or state: in provisor.yaml), and to start a new state name a file that does not exist yet"
+            return
+                "error: '\(path)' is not a Provisor state: \(reason). Nothing was read or written; check --state (or state: in provisor.yaml), and to start a new state name a file that does not exist yet"
         case .damaged(let path, let detail):
-            return "error: the state '\(path)' is damaged (SQLite's integrity check says: \(detail)). Nothing was read or written; restore the state from a backup"
+            return
+                "error: the state '\(path)' is damaged (SQLite's integrity check says: \(detail)). Nothing was read or written; restore the state from a backup"
         case .notEmpty(let store, let serial, let resources):
-            return "error: the state \(store) is not empty (serial \(serial), \(resources) resources, or a journal, audit log, outbox or observations); copy only into a new, empty state"
+            return
+                "error: the state \(store) is not empty (serial \(serial), \(resources) resources, or a journal, audit log, outbox or observations); copy only into a new, empty state"
         }
     }
 }

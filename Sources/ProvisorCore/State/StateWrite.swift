@@ -30,8 +30,10 @@ public struct StateWrite: Sendable {
     public var expectedSerial: Int?
     public var at: Date
 
-    public init(upserts: [Resource] = [], deletes: [ResourceAddress] = [], audit: [AuditEntry] = [], journal: [JournalEntry] = [],
-                expectedSerial: Int? = nil, at: Date) {
+    public init(
+        upserts: [Resource] = [], deletes: [ResourceAddress] = [], audit: [AuditEntry] = [], journal: [JournalEntry] = [],
+        expectedSerial: Int? = nil, at: Date
+    ) {
         self.upserts = upserts
         self.deletes = deletes
         self.audit = audit

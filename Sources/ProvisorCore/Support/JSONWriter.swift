@@ -15,9 +15,17 @@ public struct JSONWriter {
         text.reserveCapacity(capacity)
     }
 
-    public mutating func beginObject() { element(); text.append("{"); open.append(false) }
+    public mutating func beginObject() {
+        element()
+        text.append("{")
+        open.append(false)
+    }
     public mutating func endObject() { close("}") }
-    public mutating func beginArray() { element(); text.append("["); open.append(false) }
+    public mutating func beginArray() {
+        element()
+        text.append("[")
+        open.append(false)
+    }
     public mutating func endArray() { close("]") }
 
     /// The next member's name; its value follows.
@@ -28,13 +36,28 @@ public struct JSONWriter {
         afterKey = true
     }
 
-    public mutating func string(_ value: String) { element(); Self.appendString(value, to: &text) }
-    public mutating func integer(_ value: Int) { element(); text.append(String(value)) }
-    public mutating func boolean(_ value: Bool) { element(); text.append(value ? "true" : "false") }
-    public mutating func null() { element(); text.append("null") }
+    public mutating func string(_ value: String) {
+        element()
+        Self.appendString(value, to: &text)
+    }
+    public mutating func integer(_ value: Int) {
+        element()
+        text.append(String(value))
+    }
+    public mutating func boolean(_ value: Bool) {
+        element()
+        text.append(value ? "true" : "false")
+    }
+    public mutating func null() {
+        element()
+        text.append("null")
+    }
 
     /// Writes `raw`, which must be one valid JSON value.
-    public mutating func raw(_ raw: String) { element(); text.append(raw) }
+    public mutating func raw(_ raw: String) {
+        element()
+        text.append(raw)
+    }
 
     /// An attribute value: strings, numbers, booleans and lists as themselves, a secret as
     /// "(sensitive)".

@@ -59,7 +59,9 @@ enum YAMLWriter {
     /// value YAML would read as another type).
     static func string(_ text: String) -> String {
         let plain = YAMLScalar(text, style: .plain)
-        let special = text.isEmpty || "-?:,[]{}#&*!|>'\"%@`".contains(text.first!) || text.unicodeScalars.contains { ",[]{}\"\\".unicodeScalars.contains($0) || $0.value < 0x20 }
+        let special =
+            text.isEmpty || "-?:,[]{}#&*!|>'\"%@`".contains(text.first!)
+            || text.unicodeScalars.contains { ",[]{}\"\\".unicodeScalars.contains($0) || $0.value < 0x20 }
             || text.contains(": ") || text.hasSuffix(":") || text.contains(" #") || text.first == " " || text.last == " "
         if case .string = plain.resolved, !special { return text }
         var quoted = "\""

@@ -67,7 +67,8 @@ public enum Format: String, Sendable {
             if index == bytes.endIndex || bytes[index] == UInt8(ascii: ".") {
                 let label = bytes[labelStart..<index]
                 guard (1...63).contains(label.count), isAlnum(label.first!), isAlnum(label.last!),
-                      label.allSatisfy({ isAlnum($0) || $0 == UInt8(ascii: "-") }) else { return false }
+                    label.allSatisfy({ isAlnum($0) || $0 == UInt8(ascii: "-") })
+                else { return false }
                 labels += 1
                 if index == bytes.endIndex {
                     return labels >= 2 && label.count >= 2 && label.allSatisfy(isLetter)

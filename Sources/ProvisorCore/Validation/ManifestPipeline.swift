@@ -26,8 +26,9 @@ public enum ManifestPipeline {
         let validatedAt = clock.now
         let resolution = Resolution.resolve(loaded.estate, index: index)
         let resolvedAt = clock.now
-        return Report(estate: loaded.estate, diagnostics: (loaded.diagnostics + semantic + resolution.diagnostics).sorted(),
-                      resolution: resolution,
-                      timings: [("load", loadedAt - start), ("validate", validatedAt - loadedAt), ("resolve", resolvedAt - validatedAt)])
+        return Report(
+            estate: loaded.estate, diagnostics: (loaded.diagnostics + semantic + resolution.diagnostics).sorted(),
+            resolution: resolution,
+            timings: [("load", loadedAt - start), ("validate", validatedAt - loadedAt), ("resolve", resolvedAt - validatedAt)])
     }
 }

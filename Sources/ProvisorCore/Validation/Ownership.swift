@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #else
-import Darwin
+    import Darwin
 #endif
 
 /// Delegation (`delegation:` in provisor.yaml): a file whose path matches a grant's glob is that
@@ -51,19 +51,25 @@ public struct Ownership: Sendable {
         var diagnostics: [Diagnostic] = []
         for grant in grants {
             guard let reseller = index.resellers[grant.reseller.value] else {
-                diagnostics.append(.error(at: grant.reseller.location, "delegation grants paths to reseller '\(grant.reseller.value)', which no manifest defines",
-                                          hint: "use the code of an existing reseller"))
+                diagnostics.append(
+                    .error(
+                        at: grant.reseller.location, "delegation grants paths to reseller '\(grant.reseller.value)', which no manifest defines",
+                        hint: "use the code of an existing reseller"))
                 continue
             }
             if let parent = grant.parent, index.resellers[parent.value] == nil {
-                diagnostics.append(.error(at: parent.location, "delegation.\(grant.reseller.value).parent names reseller '\(parent.value)', which no manifest defines",
-                                          hint: "name the reseller \(grant.reseller.value) sits under"))
+                diagnostics.append(
+                    .error(
+                        at: parent.location, "delegation.\(grant.reseller.value).parent names reseller '\(parent.value)', which no manifest defines",
+                        hint: "name the reseller \(grant.reseller.value) sits under"))
             } else if reseller.parent?.value != grant.parent?.value {
                 let found = reseller.parent.map { "has parent '\($0.value)'" } ?? "has no parent"
                 let wanted = grant.parent.map { "under \($0.value)" } ?? "at the root"
-                diagnostics.append(.error(at: (reseller.parent ?? reseller.code).location,
-                                          "reseller '\(reseller.code.value)' \(found), but its grant places it \(wanted): a delegated reseller cannot move itself",
-                                          hint: "only the provider moves it, by changing parent in \(grant.source) and here together"))
+                diagnostics.append(
+                    .error(
+                        at: (reseller.parent ?? reseller.code).location,
+                        "reseller '\(reseller.code.value)' \(found), but its grant places it \(wanted): a delegated reseller cannot move itself",
+                        hint: "only the provider moves it, by changing parent in \(grant.source) and here together"))
             }
         }
         // A file's owner is looked up once; an owner whose reseller is unknown was reported above.
@@ -81,13 +87,19 @@ public struct Ownership: Sendable {
             "this file is \(owner.grant.reseller.value)'s through \(owner.grant.source), path \"\(owner.path.value)\""
         }
         func outside(_ what: String, at location: SourceLocation, owner: (grant: Grant, path: Grant.Entry), because reason: String) {
-            diagnostics.append(.error(at: location, "\(what) is outside reseller \(owner.grant.reseller.value)'s subtree: \(reason)",
-                                      hint: "\(through(owner)); move the definition to a file the provider or its own reseller owns"))
+            diagnostics.append(
+                .error(
+                    at: location, "\(what) is outside reseller \(owner.grant.reseller.value)'s subtree: \(reason)",
+                    hint: "\(through(owner)); move the definition to a file the provider or its own reseller owns"))
         }
         func engine(_ name: Located<String>?, _ what: String, owner: (grant: Grant, path: Grant.Entry)) {
             guard let name, !owner.grant.allows(engine: name.value) else { return }
-            diagnostics.append(.error(at: name.location, "\(what) routes to engine '\(name.value)', which reseller \(owner.grant.reseller.value)'s grant does not allow",
-                                      hint: "\(owner.grant.source) allows the engines: \(Grant.listing(owner.grant.engines)); route to one of those, or ask the provider to grant it"))
+            diagnostics.append(
+                .error(
+                    at: name.location, "\(what) routes to engine '\(name.value)', which reseller \(owner.grant.reseller.value)'s grant does not allow",
+                    hint:
+                        "\(owner.grant.source) allows the engines: \(Grant.listing(owner.grant.engines)); route to one of those, or ask the provider to grant it"
+                ))
         }
         func overrides(_ overrides: [ServiceOverride], owner: (grant: Grant, path: Grant.Entry)) {
             for override in overrides { engine(override.engine, "the override of service '\(override.service.value)'", owner: owner) }
@@ -99,13 +111,16 @@ public struct Ownership: Sendable {
         }
         for service in estate.services {
             guard let owner = owner(service.location) else { continue }
-            outside("service '\(service.code.value)'", at: service.code.location, owner: owner, because: "services are the provider's catalogue; a reseller changes them with overrides in its own Reseller manifest")
+            outside(
+                "service '\(service.code.value)'", at: service.code.location, owner: owner,
+                because: "services are the provider's catalogue; a reseller changes them with overrides in its own Reseller manifest")
         }
         for reseller in estate.resellers {
             guard let owner = owner(reseller.location), index.chains[reseller.code.value] != nil else { continue }
             guard inSubtree(reseller.code.value, of: owner.grant) else {
-                outside("reseller '\(reseller.code.value)'", at: (reseller.parent ?? reseller.code).location, owner: owner,
-                        because: "it is not \(owner.grant.reseller.value) or a reseller below it")
+                outside(
+                    "reseller '\(reseller.code.value)'", at: (reseller.parent ?? reseller.code).location, owner: owner,
+                    because: "it is not \(owner.grant.reseller.value) or a reseller below it")
                 continue
             }
             engine(reseller.engine, "reseller '\(reseller.code.value)'", owner: owner)
@@ -114,8 +129,9 @@ public struct Ownership: Sendable {
         for customer in estate.customers {
             guard let owner = owner(customer.location), index.chains[customer.reseller.value] != nil else { continue }
             guard inSubtree(customer.reseller.value, of: owner.grant) else {
-                outside("customer '\(customer.code.value)'", at: customer.reseller.location, owner: owner,
-                        because: "it belongs to reseller \(customer.reseller.value)")
+                outside(
+                    "customer '\(customer.code.value)'", at: customer.reseller.location, owner: owner,
+                    because: "it belongs to reseller \(customer.reseller.value)")
                 continue
             }
             engine(customer.customerLocation.engine, "customer '\(customer.code.value)'", owner: owner)
@@ -123,16 +139,23 @@ public struct Ownership: Sendable {
         }
         for user in estate.users {
             guard let owner = owner(user.location), let customer = index.customers[user.customer.value],
-                  index.chains[customer.reseller.value] != nil else { continue }
+                index.chains[customer.reseller.value] != nil
+            else { continue }
             guard inSubtree(customer.reseller.value, of: owner.grant) else {
-                outside("user '\(user.username.value)'", at: user.customer.location, owner: owner,
-                        because: "its customer \(customer.code.value) belongs to reseller \(customer.reseller.value)")
+                outside(
+                    "user '\(user.username.value)'", at: user.customer.location, owner: owner,
+                    because: "its customer \(customer.code.value) belongs to reseller \(customer.reseller.value)")
                 continue
             }
             overrides(user.overrides, owner: owner)
             if let password = user.password, !owner.grant.allows(password) {
-                diagnostics.append(.error(at: password.location, "user '\(user.username.value)' reads its password from '\(password)', a secret reference reseller \(owner.grant.reseller.value)'s grant does not allow",
-                                          hint: "\(owner.grant.source) allows the secret references: \(Grant.listing(owner.grant.secrets)); use one of those, or ask the provider to grant it"))
+                diagnostics.append(
+                    .error(
+                        at: password.location,
+                        "user '\(user.username.value)' reads its password from '\(password)', a secret reference reseller \(owner.grant.reseller.value)'s grant does not allow",
+                        hint:
+                            "\(owner.grant.source) allows the secret references: \(Grant.listing(owner.grant.secrets)); use one of those, or ask the provider to grant it"
+                    ))
             }
         }
         return diagnostics

@@ -10,8 +10,9 @@ extension Validator {
                 checkSettings(plan.properties, of: service, at: "plan \(plan.code.value)")
             }
             for property in service.properties where property.capture && property.defaultValue != nil {
-                error(at: property.location, "captured property '\(property.name.value)' cannot have a default",
-                      hint: "a captured value is given by each assignment; remove 'default' or 'capture'")
+                error(
+                    at: property.location, "captured property '\(property.name.value)' cannot have a default",
+                    hint: "a captured value is given by each assignment; remove 'default' or 'capture'")
             }
         }
     }
@@ -22,17 +23,19 @@ extension Validator {
         for setting in settings {
             let name = setting.name.value
             guard let definition = service.property(name) else {
-                unknown("property", setting.name, among: service.properties.map(\.name.value),
-                        fix: "service \(service.code.value) defines \(service.properties.map(\.name.value).joined(separator: ", "))")
+                unknown(
+                    "property", setting.name, among: service.properties.map(\.name.value),
+                    fix: "service \(service.code.value) defines \(service.properties.map(\.name.value).joined(separator: ", "))")
                 continue
             }
             if case .failure(let problem) = setting.value.typed(as: definition.type, allowed: definition.values) {
                 error(at: setting.value.location, "property '\(name)' of service \(service.code.value) \(problem.message)", hint: problem.hint)
             }
             if definition.locked {
-                error(at: setting.name.location,
-                      "property '\(name)' is locked by service \(service.code.value) (\(definition.location.fileAndLine)) and cannot be set by \(level())",
-                      hint: "remove this value, or remove 'locked: true' from the service")
+                error(
+                    at: setting.name.location,
+                    "property '\(name)' is locked by service \(service.code.value) (\(definition.location.fileAndLine)) and cannot be set by \(level())",
+                    hint: "remove this value, or remove 'locked: true' from the service")
             }
         }
     }
@@ -50,8 +53,9 @@ extension Validator {
                 continue
             }
             if userLevel && service.scope == .customer {
-                error(at: override.service.location, "a user cannot override customer-scope service '\(service.code.value)'",
-                      hint: "override it in the Customer's spec.overrides")
+                error(
+                    at: override.service.location, "a user cannot override customer-scope service '\(service.code.value)'",
+                    hint: "override it in the Customer's spec.overrides")
                 continue
             }
             checkSettings(override.properties, of: service, at: level())
@@ -62,15 +66,17 @@ extension Validator {
             }
             for planOverride in override.plans {
                 guard service.plan(planOverride.plan.value) != nil else {
-                    unknown("plan", planOverride.plan, among: service.plans.map(\.code.value),
-                            fix: "service \(service.code.value) has plans \(service.plans.map(\.code.value).joined(separator: ", "))")
+                    unknown(
+                        "plan", planOverride.plan, among: service.plans.map(\.code.value),
+                        fix: "service \(service.code.value) has plans \(service.plans.map(\.code.value).joined(separator: ", "))")
                     continue
                 }
                 checkSettings(planOverride.properties, of: service, at: level())
                 checkLocks(inherited, service: service.code.value, plan: planOverride.plan.value, settings: planOverride.properties, level: level())
                 for name in planOverride.locked {
                     checkLockName(name, service: service)
-                    locks.append(Lock(service: service.code.value, plan: planOverride.plan.value, property: name.value, level: level(), location: name.location))
+                    locks.append(
+                        Lock(service: service.code.value, plan: planOverride.plan.value, property: name.value, level: level(), location: name.location))
                 }
             }
         }
@@ -91,9 +97,10 @@ extension Validator {
                 lock.service == service && lock.property == setting.name.value && (lock.plan == nil || lock.plan == plan)
             }
             if let lock {
-                error(at: setting.name.location,
-                      "property '\(setting.name.value)' of service \(service) is locked by \(lock.level) (\(lock.location.fileAndLine)) and cannot be overridden by \(level())",
-                      hint: "remove this value, or remove the lock at \(lock.level)")
+                error(
+                    at: setting.name.location,
+                    "property '\(setting.name.value)' of service \(service) is locked by \(lock.level) (\(lock.location.fileAndLine)) and cannot be overridden by \(level())",
+                    hint: "remove this value, or remove the lock at \(lock.level)")
             }
         }
     }
@@ -101,8 +108,10 @@ extension Validator {
     /// Checks a customer's or a user's assignments: the service exists and fits the scope, the
     /// plan exists, instances are distinct, the service is allowed along the reseller chain,
     /// values fit and respect locks, and required values are supplied somewhere.
-    mutating func checkAssignments(_ assignments: [Assignment], scope: Service.Scope, owner: @autoclosure () -> String,
-                                   in customer: CustomerContext, locks: [Lock]) {
+    mutating func checkAssignments(
+        _ assignments: [Assignment], scope: Service.Scope, owner: @autoclosure () -> String,
+        in customer: CustomerContext, locks: [Lock]
+    ) {
         for (position, assignment) in assignments.enumerated() {
             let code = assignment.service.value
             guard let service = services[code] else {
@@ -118,36 +127,44 @@ extension Validator {
             if let planCode = assignment.plan {
                 plan = service.plan(planCode.value)
                 if plan == nil {
-                    unknown("plan", planCode, among: service.plans.map(\.code.value),
-                            fix: "service \(code) has plans \(service.plans.map(\.code.value).joined(separator: ", "))")
+                    unknown(
+                        "plan", planCode, among: service.plans.map(\.code.value),
+                        fix: "service \(code) has plans \(service.plans.map(\.code.value).joined(separator: ", "))")
                 }
             } else {
                 plan = nil
                 if !service.plans.isEmpty {
-                    error(at: assignment.location, "assignment of service '\(code)' to \(owner()) names no plan",
-                          hint: "add plan: one of \(service.plans.map(\.code.value).joined(separator: ", "))")
+                    error(
+                        at: assignment.location, "assignment of service '\(code)' to \(owner()) names no plan",
+                        hint: "add plan: one of \(service.plans.map(\.code.value).joined(separator: ", "))")
                 }
             }
             if let instance = assignment.instance, !service.multiInstance {
-                error(at: instance.location, "service '\(code)' is not multi-instance, so its assignment cannot name an instance",
-                      hint: "remove 'instance', or set multiInstance: true on the service")
+                error(
+                    at: instance.location, "service '\(code)' is not multi-instance, so its assignment cannot name an instance",
+                    hint: "remove 'instance', or set multiInstance: true on the service")
             }
             if let first = assignments[..<position].first(where: { $0.service.value == code && $0.instanceName == assignment.instanceName }) {
                 if service.multiInstance {
-                    error(at: (assignment.instance?.location ?? assignment.location),
-                          "instance '\(assignment.instanceName)' of service '\(code)' is assigned twice to \(owner()) (first at \(first.location.fileAndLine))",
-                          hint: "give each instance its own name with 'instance:'")
+                    error(
+                        at: (assignment.instance?.location ?? assignment.location),
+                        "instance '\(assignment.instanceName)' of service '\(code)' is assigned twice to \(owner()) (first at \(first.location.fileAndLine))",
+                        hint: "give each instance its own name with 'instance:'")
                 } else {
-                    error(at: assignment.location, "service '\(code)' is assigned twice to \(owner()) (first at \(first.location.fileAndLine))",
-                          hint: "remove one, or set multiInstance: true on the service and name each instance")
+                    error(
+                        at: assignment.location, "service '\(code)' is assigned twice to \(owner()) (first at \(first.location.fileAndLine))",
+                        hint: "remove one, or set multiInstance: true on the service and name each instance")
                 }
             }
-            if let allowed = customer.allowedServices, !allowed.contains(code), let restricting = customer.chain.first(where: { reseller in
-                reseller.allowedServices.map { allowed in !allowed.contains { $0.value == code } } ?? false
-            }) {
-                error(at: assignment.service.location,
-                      "service '\(code)' is not allowed for \(owner()): reseller \(restricting.code.value) (\(restricting.location.fileAndLine)) allows only \(restricting.allowedServices!.map(\.value).joined(separator: ", "))",
-                      hint: "add '\(code)' to \(restricting.code.value)'s spec.services, or remove this assignment")
+            if let allowed = customer.allowedServices, !allowed.contains(code),
+                let restricting = customer.chain.first(where: { reseller in
+                    reseller.allowedServices.map { allowed in !allowed.contains { $0.value == code } } ?? false
+                })
+            {
+                error(
+                    at: assignment.service.location,
+                    "service '\(code)' is not allowed for \(owner()): reseller \(restricting.code.value) (\(restricting.location.fileAndLine)) allows only \(restricting.allowedServices!.map(\.value).joined(separator: ", "))",
+                    hint: "add '\(code)' to \(restricting.code.value)'s spec.services, or remove this assignment")
             }
             checkSettings(assignment.properties, of: service, at: "the assignment")
             checkLocks(locks, service: code, plan: assignment.plan?.value, settings: assignment.properties, level: "the assignment")
@@ -157,27 +174,32 @@ extension Validator {
 
     /// Required properties need a value from some level; captured ones from the assignment.
     /// `overrides` are the override lists of every level above the assignment.
-    mutating func checkRequired(service: Service, plan: Plan?, assignment: Assignment, owner: @autoclosure () -> String,
-                                overrides overrideLists: [[ServiceOverride]]) {
+    mutating func checkRequired(
+        service: Service, plan: Plan?, assignment: Assignment, owner: @autoclosure () -> String,
+        overrides overrideLists: [[ServiceOverride]]
+    ) {
         for property in service.properties where property.required {
             let name = property.name.value
             if assignment.properties.contains(where: { $0.name.value == name }) { continue }
             if property.capture {
-                error(at: assignment.location, "service '\(service.code.value)' for \(owner()) needs the captured property '\(name)'",
-                      hint: "add properties: { \(name): ... } to this assignment")
+                error(
+                    at: assignment.location, "service '\(service.code.value)' for \(owner()) needs the captured property '\(name)'",
+                    hint: "add properties: { \(name): ... } to this assignment")
                 continue
             }
             if property.defaultValue != nil || property.pattern != nil { continue }
             if plan?.properties.contains(where: { $0.name.value == name }) == true { continue }
             let supplied = overrideLists.contains { overrides in
                 overrides.contains { override in
-                    override.service.value == service.code.value && (override.properties.contains { $0.name.value == name }
-                        || override.plans.contains { $0.plan.value == plan?.code.value && $0.properties.contains { $0.name.value == name } })
+                    override.service.value == service.code.value
+                        && (override.properties.contains { $0.name.value == name }
+                            || override.plans.contains { $0.plan.value == plan?.code.value && $0.properties.contains { $0.name.value == name } })
                 }
             }
             if !supplied {
-                error(at: assignment.location, "required property '\(name)' of service '\(service.code.value)' has no value for \(owner())",
-                      hint: "set it in this assignment's properties, an override, the plan, or give it a default")
+                error(
+                    at: assignment.location, "required property '\(name)' of service '\(service.code.value)' has no value for \(owner())",
+                    hint: "set it in this assignment's properties, an override, the plan, or give it a default")
             }
         }
     }

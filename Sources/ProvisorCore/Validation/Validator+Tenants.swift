@@ -25,8 +25,9 @@ extension Validator {
                     let first = estate.customers[owner]
                     let whose = owner == index ? "already listed for \(customer.code.value)" : "already belongs to customer \(first.code.value)"
                     let firstLocation = first.domains!.all.first { $0.value.lowercased() == name }!.location
-                    error(at: domain.location, "domain '\(domain.value)' \(whose) (\(firstLocation.fileAndLine))",
-                          hint: "a domain can belong to one customer only, once")
+                    error(
+                        at: domain.location, "domain '\(domain.value)' \(whose) (\(firstLocation.fileAndLine))",
+                        hint: "a domain can belong to one customer only, once")
                 } else {
                     domainOwners[name] = index
                 }
@@ -67,13 +68,15 @@ extension Validator {
         for role in customer.securityRoles {
             for member in role.members where !users.contains(where: { estate.users[$0].username.value == member.value }) {
                 let suggestion = Suggestions.closest(to: member.value, in: users.map { estate.users[$0].username.value })
-                error(at: member.location, "security role '\(role.name.value)' names '\(member.value)', who is not a user of customer \(code)",
-                      hint: suggestion.map { "did you mean '\($0)'?" } ?? "add a User with customer: \(code), or remove the member")
+                error(
+                    at: member.location, "security role '\(role.name.value)' names '\(member.value)', who is not a user of customer \(code)",
+                    hint: suggestion.map { "did you mean '\($0)'?" } ?? "add a User with customer: \(code), or remove the member")
             }
         }
         if let limit = customer.settings?.maxUsers, users.count > limit {
-            error(at: customer.code.location, "customer \(code) has \(users.count) users, more than its settings.maxUsers of \(limit)",
-                  hint: "raise maxUsers or remove users")
+            error(
+                at: customer.code.location, "customer \(code) has \(users.count) users, more than its settings.maxUsers of \(limit)",
+                hint: "raise maxUsers or remove users")
         }
         return context
     }
@@ -88,8 +91,9 @@ extension Validator {
             let upn = user.upn.value.asciiLowercased
             if let first = upns.updateValue(index, forKey: upn) {
                 upns[upn] = first
-                error(at: user.upn.location, "UPN '\(user.upn.value)' is already used by another user (\(estate.users[first].upn.location.fileAndLine))",
-                      hint: "every user needs its own UPN")
+                error(
+                    at: user.upn.location, "UPN '\(user.upn.value)' is already used by another user (\(estate.users[first].upn.location.fileAndLine))",
+                    hint: "every user needs its own UPN")
             }
         }
         let base = self
@@ -114,13 +118,15 @@ extension Validator {
         let domain = String(upn[upn.index(after: upn.lastIndex(of: "@")!)...]).asciiLowercased
         if let domainList = customer.domainList {
             if !customer.domains.contains(domain) {
-                error(at: user.upn.location,
-                      "UPN '\(upn)' uses domain '\(domain)', which is not one of customer \(code)'s domains (\(domainList.joined(separator: ", ")))",
-                      hint: "use one of those domains, or add '\(domain)' to the customer's domains.aliases")
+                error(
+                    at: user.upn.location,
+                    "UPN '\(upn)' uses domain '\(domain)', which is not one of customer \(code)'s domains (\(domainList.joined(separator: ", ")))",
+                    hint: "use one of those domains, or add '\(domain)' to the customer's domains.aliases")
             }
         } else {
-            error(at: user.upn.location, "customer \(code) has no domains, so UPN '\(upn)' cannot be checked",
-                  hint: "add spec.domains with a primary domain to customer \(code)")
+            error(
+                at: user.upn.location, "customer \(code) has no domains, so UPN '\(upn)' cannot be checked",
+                hint: "add spec.domains with a primary domain to customer \(code)")
         }
         for override in user.overrides { if let engine = override.engine { checkEngine(engine) } }
         let locks = checkOverrides(user.overrides, level: "user \(user.username.value)", inherited: customer.locks, userLevel: true)

@@ -22,8 +22,9 @@ public struct Validator: Sendable {
     public static func check(_ estate: Estate) -> (diagnostics: [Diagnostic], index: EstateIndex) {
         var validator = Validator(estate: estate)
         validator.run()
-        let index = EstateIndex(services: validator.services, resellers: validator.resellers, customers: validator.customers,
-                                usersByCustomer: validator.usersByCustomer, chains: validator.chains)
+        let index = EstateIndex(
+            services: validator.services, resellers: validator.resellers, customers: validator.customers,
+            usersByCustomer: validator.usersByCustomer, chains: validator.chains)
         return (validator.diagnostics.sorted(), index)
     }
 
@@ -59,8 +60,10 @@ public struct Validator: Sendable {
             for item in items {
                 let name = key(item)
                 if let first = table[name.value] {
-                    found.append(.error(at: name.location, "duplicate \(kind) \(field) '\(name.value)' (first defined at \(key(first).location.fileAndLine))",
-                                        hint: "each \(kind) needs its own \(field); rename or remove one"))
+                    found.append(
+                        .error(
+                            at: name.location, "duplicate \(kind) \(field) '\(name.value)' (first defined at \(key(first).location.fileAndLine))",
+                            hint: "each \(kind) needs its own \(field); rename or remove one"))
                 } else {
                     table[name.value] = item
                 }
@@ -77,9 +80,10 @@ public struct Validator: Sendable {
             let customer = user.customer.value
             if let first = usernames[customer, default: [:]].updateValue(index, forKey: user.username.value) {
                 usernames[customer]![user.username.value] = first
-                error(at: user.username.location,
-                      "duplicate username '\(user.username.value)' in customer \(customer) (first defined at \(estate.users[first].username.location.fileAndLine))",
-                      hint: "usernames must be unique within a customer; rename or remove one")
+                error(
+                    at: user.username.location,
+                    "duplicate username '\(user.username.value)' in customer \(customer) (first defined at \(estate.users[first].username.location.fileAndLine))",
+                    hint: "usernames must be unique within a customer; rename or remove one")
                 continue
             }
             usersByCustomer[customer, default: []].append(index)
@@ -101,13 +105,15 @@ public struct Validator: Sendable {
         if roots.count > 1 {
             let first = roots[0]
             for extra in roots.dropFirst() {
-                error(at: extra.code.location,
-                      "more than one root reseller: '\(extra.code.value)' has no parent, and neither has '\(first.code.value)' (\(first.code.location.fileAndLine))",
-                      hint: "only the provider has no 'parent'; give '\(extra.code.value)' a parent")
+                error(
+                    at: extra.code.location,
+                    "more than one root reseller: '\(extra.code.value)' has no parent, and neither has '\(first.code.value)' (\(first.code.location.fileAndLine))",
+                    hint: "only the provider has no 'parent'; give '\(extra.code.value)' a parent")
             }
         } else if roots.isEmpty, let anchor = estate.resellers.first?.code.location ?? estate.customers.first?.code.location {
-            error(at: anchor, "no root reseller: every reseller has a parent",
-                  hint: "the provider is the one Reseller without 'parent'; remove 'parent' from it or add it")
+            error(
+                at: anchor, "no root reseller: every reseller has a parent",
+                hint: "the provider is the one Reseller without 'parent'; remove 'parent' from it or add it")
         }
 
         for reseller in estate.resellers {
@@ -139,8 +145,9 @@ public struct Validator: Sendable {
             let members = Set(cycle)
             if members.contains(reseller.code.value), reportedCycles.isDisjoint(with: members) {
                 reportedCycles.formUnion(members)
-                error(at: reseller.parent!.location, "reseller hierarchy has a cycle: \(cycle.joined(separator: " → "))",
-                      hint: "each reseller's parents must lead up to the root reseller; change one of these parents")
+                error(
+                    at: reseller.parent!.location, "reseller hierarchy has a cycle: \(cycle.joined(separator: " → "))",
+                    hint: "each reseller's parents must lead up to the root reseller; change one of these parents")
             }
         }
     }

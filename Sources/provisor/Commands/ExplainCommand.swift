@@ -35,8 +35,9 @@ struct ExplainCommand: AsyncParsableCommand {
             let workspace = try options.workspace()
             let report = try workspace.validate()
             guard report.isValid else {
-                throw RunError(description: "error: the manifests are not valid, so nothing can be explained (run provisor validate and fix the errors above)",
-                                     diagnostics: report.diagnostics)
+                throw RunError(
+                    description: "error: the manifests are not valid, so nothing can be explained (run provisor validate and fix the errors above)",
+                    diagnostics: report.diagnostics)
             }
             guard let explanation = report.resolution.explain(parsed) else {
                 let closest = report.resolution.closestAddresses(to: address)

@@ -26,13 +26,18 @@ struct ImportCommand: AsyncParsableCommand {
     @OptionGroup var manifests: ManifestOptions
     @OptionGroup var state: StateOptions
 
-    @Option(name: .long, help: ArgumentHelp("Read this engine; repeat it to import a customer whose services live on other engines (a CSP engine's licences).", valueName: "NAME"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Read this engine; repeat it to import a customer whose services live on other engines (a CSP engine's licences).", valueName: "NAME"))
     var engine: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Only this customer; repeatable.", valueName: "CODE"))
     var customer: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("The folder inside the manifests directory that new customer folders go in (default: <manifests>/customers).", valueName: "DIR"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The folder inside the manifests directory that new customer folders go in (default: <manifests>/customers).", valueName: "DIR"))
     var out: String?
 
     @Flag(name: .long, help: "Show what would be written and adopted; write and record nothing.")
@@ -57,8 +62,9 @@ struct ImportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingFailures {
-            let run = ImportRun(engines: engine, customers: customer, out: out, dryRun: dryRun, simulate: rehearsal.simulate,
-                                actor: actor.name)
+            let run = ImportRun(
+                engines: engine, customers: customer, out: out, dryRun: dryRun, simulate: rehearsal.simulate,
+                actor: actor.name)
             let outcome = try await run.run(in: manifests.workspace(state: state))
             var stopwatch = outcome.stopwatch
             let output = Terminal.standardOutput

@@ -8,7 +8,8 @@ struct NewCustomerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "customer",
         abstract: "Print (or --write) a Customer manifest with a generated unique code.",
-        discussion: "The code is built from the name's initials (\"Jones the Baker Ltd\" → JBL) and made unique against the codes in the manifests by adding a number."
+        discussion:
+            "The code is built from the name's initials (\"Jones the Baker Ltd\" → JBL) and made unique against the codes in the manifests by adding a number."
     )
 
     @Argument(help: "The customer's display name, e.g. \"Jones the Baker Ltd\".")
@@ -56,7 +57,8 @@ struct NewCustomerCommand: AsyncParsableCommand {
             let taken = Set(estate.customers.map(\.code.value))
             let resellers = estate.resellers.map(\.code.value)
             guard resellers.contains(reseller) else {
-                let hint = Suggestions.closest(to: reseller, in: resellers).map { "did you mean '\($0)'?" }
+                let hint =
+                    Suggestions.closest(to: reseller, in: resellers).map { "did you mean '\($0)'?" }
                     ?? "known resellers: \(resellers.sorted().joined(separator: ", "))"
                 throw RunError(description: "error: unknown reseller '\(reseller)' in \(workspace.manifests) (\(hint))")
             }
@@ -72,8 +74,9 @@ struct NewCustomerCommand: AsyncParsableCommand {
             } else {
                 customerCode = CustomerScaffold.generateCode(for: name, taken: taken)
             }
-            let text = CustomerScaffold.manifest(code: customerCode, name: name, reseller: reseller, type: customerType,
-                                                 domain: domain, contactEmail: email)
+            let text = CustomerScaffold.manifest(
+                code: customerCode, name: name, reseller: reseller, type: customerType,
+                domain: domain, contactEmail: email)
             guard write else {
                 Terminal.standardOutput.write(text)
                 return 0

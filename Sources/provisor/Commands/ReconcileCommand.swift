@@ -39,12 +39,14 @@ private func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions) async t
         throw RunError(description: "error: reconcile prints its progress and results as text; --format json or markdown needs --dry-run")
     }
     if apply.simulate != nil, options.state.state == nil {
-        throw RunError(description: "error: --simulate records the rehearsal in a state of its own; give it one with --state, so the real state is never touched")
+        throw RunError(
+            description: "error: --simulate records the rehearsal in a state of its own; give it one with --state, so the real state is never touched")
     }
     let workspace = try options.manifests.workspace(state: options.state)
-    let run = ReconcileRun(allowedDeletes: options.allowDeletes, allowedReprovisions: options.allowReprovision, refresh: options.refresh,
-                           saved: try apply.plan.map(SavedPlan.read), concurrency: apply.concurrency,
-                           actor: apply.actor.name, simulate: apply.simulate)
+    let run = ReconcileRun(
+        allowedDeletes: options.allowDeletes, allowedReprovisions: options.allowReprovision, refresh: options.refresh,
+        saved: try apply.plan.map(SavedPlan.read), concurrency: apply.concurrency,
+        actor: apply.actor.name, simulate: apply.simulate)
     let output = Terminal.standardOutput
     let observer = ReconcileObserver(output: output, progress: ApplyProgress(output: Terminal.standardError))
     // Ctrl-C or SIGTERM stops sending and lets what is in flight be recorded; the lock is
@@ -59,12 +61,14 @@ private func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions) async t
     }
     let outcome = try result.get()
     if outcome.planned == 0 {
-        output.write(outcome.results.isEmpty ? "No changes: the recorded state matches the manifests.\n" : ApplyView.summary(outcome.results, colour: output.isColour))
+        output.write(
+            outcome.results.isEmpty ? "No changes: the recorded state matches the manifests.\n" : ApplyView.summary(outcome.results, colour: output.isColour))
     } else {
         output.write(ApplyView.summary(outcome.results, colour: output.isColour))
         if outcome.attempted < outcome.planned {
             let left = outcome.planned - outcome.attempted
-            output.write("Interrupted: \(left) of \(outcome.planned) changes were not attempted; what was done is recorded. Run provisor reconcile again to carry on.\n")
+            output.write(
+                "Interrupted: \(left) of \(outcome.planned) changes were not attempted; what was done is recorded. Run provisor reconcile again to carry on.\n")
         }
     }
     return outcome.succeeded ? 0 : 1

@@ -28,7 +28,9 @@ struct RightsizeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Only decide and report: change nothing.")
     var dryRun = false
 
-    @Option(name: .long, help: ArgumentHelp("Decide as on this date (2026-11-21 or 2026-11-21T09:00:00Z) instead of now; with --dry-run, or in a rehearsal.", valueName: "DATE"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Decide as on this date (2026-11-21 or 2026-11-21T09:00:00Z) instead of now; with --dry-run, or in a rehearsal.", valueName: "DATE"))
     var at: String?
 
     @Option(name: .long, help: ArgumentHelp("Only this customer's licences.", valueName: "CODE"))
@@ -62,8 +64,9 @@ struct RightsizeCommand: AsyncParsableCommand {
                 }
                 return parsed
             }
-            let run = RightsizeRun(dryRun: dryRun, pinned: pinned, customer: customer, simulate: rehearsal.simulate,
-                                   actor: actor.name, concurrency: concurrency)
+            let run = RightsizeRun(
+                dryRun: dryRun, pinned: pinned, customer: customer, simulate: rehearsal.simulate,
+                actor: actor.name, concurrency: concurrency)
             let outcome = try await run.run(in: manifests.workspace(state: state))
             var stopwatch = outcome.stopwatch
             let decided = outcome.decided, readings = outcome.readings
@@ -78,8 +81,9 @@ struct RightsizeCommand: AsyncParsableCommand {
             stopwatch.lap("render")
             printTimings(stopwatch, if: timing.timings)
             if !readings.failures.isEmpty {
-                throw RunError(description: readings.failures.map { "error: \($0.engine): \($0.reason)" }.joined(separator: "\n")
-                               + "\nThe customers on \(readings.failures.count == 1 ? "that engine were" : "those engines were") not right-sized.")
+                throw RunError(
+                    description: readings.failures.map { "error: \($0.engine): \($0.reason)" }.joined(separator: "\n")
+                        + "\nThe customers on \(readings.failures.count == 1 ? "that engine were" : "those engines were") not right-sized.")
             }
             if dryRun { return decided.changes.isEmpty ? 0 : 2 }
             return outcome.results.contains { $0.outcome != .succeeded } ? 1 : 0

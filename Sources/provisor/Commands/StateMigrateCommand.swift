@@ -25,8 +25,9 @@ struct StateMigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingFailures {
-            let migration = StateMigration(from: RepositoryConfig.StateBackend(option: from), to: RepositoryConfig.StateBackend(option: to),
-                                           directory: FileManager.default.currentDirectoryPath)
+            let migration = StateMigration(
+                from: RepositoryConfig.StateBackend(option: from), to: RepositoryConfig.StateBackend(option: to),
+                directory: FileManager.default.currentDirectoryPath)
             let outcome = try await migration.run()
             Terminal.standardOutput.write(StateView.migrated(from: outcome.source, to: outcome.target, archive: outcome.archive, summary: outcome.summary))
             return 0

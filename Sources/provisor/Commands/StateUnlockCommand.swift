@@ -23,7 +23,9 @@ struct StateUnlockCommand: AsyncParsableCommand {
                 Terminal.standardOutput.write("The state (\(recorded.description)) is not locked.\n")
                 return 0
             }
-            Terminal.standardOutput.write("Removed the lock on \(store.description) held by \(lock.holder) (process \(lock.processID), \(lock.operation)) since \(StateView.timestamp(lock.acquiredAt)).\n")
+            Terminal.standardOutput.write(
+                "Removed the lock on \(store.description) held by \(lock.holder) (process \(lock.processID), \(lock.operation)) since \(StateView.timestamp(lock.acquiredAt)).\n"
+            )
             return 0
         }
     }

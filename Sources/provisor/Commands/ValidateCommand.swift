@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import ProvisorCore
 import ProvisorRuntime
 import ProvisorViews
@@ -19,7 +19,11 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Output format: human, json or github (workflow annotations).")
     var format: OutputFormat = .human
 
-    @Option(name: .long, help: ArgumentHelp("Report only what changed since this git revision: problems in the files that changed (ownership included) and problems the change causes elsewhere.", valueName: "REV"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Report only what changed since this git revision: problems in the files that changed (ownership included) and problems the change causes elsewhere.",
+            valueName: "REV"))
     var changedSince: String?
 
     @OptionGroup var timing: TimingsOption

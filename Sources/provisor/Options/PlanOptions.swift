@@ -18,13 +18,17 @@ struct PlanOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Accept up to N deletions, past safety.maxDeletes and safety.maxDeletePercent.", valueName: "N"))
     var allowDeletes: Int?
 
-    @Option(name: .long, help: ArgumentHelp("With --refresh, accept provisioning up to N missing resources again, past safety.maxDeletes and safety.maxDeletePercent.", valueName: "N"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With --refresh, accept provisioning up to N missing resources again, past safety.maxDeletes and safety.maxDeletePercent.", valueName: "N"))
     var allowReprovision: Int?
 
     @Option(name: .long, help: ArgumentHelp("Longest markdown output before sections are left out (GitHub allows 65536 per comment).", valueName: "CHARS"))
     var maxCommentSize: Int = PlanView.defaultCommentLimit
 
-    @Flag(name: .long, help: "Read the engines first and plan against what they really hold: restore what changed out of band, provision again what is missing.")
+    @Flag(
+        name: .long, help: "Read the engines first and plan against what they really hold: restore what changed out of band, provision again what is missing.")
     var refresh = false
 
     @OptionGroup var timing: TimingsOption
