@@ -48,9 +48,12 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        .target(
+            name: "ProvisorSimulatedEngine"
+        ),
         .executableTarget(
             name: "provisor-simulated-engine",
-            dependencies: []
+            dependencies: ["ProvisorSimulatedEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(
             name: "ProvisorGit",

@@ -70,7 +70,7 @@ func simulatedEngine(_ arguments: [String], input: String = "") throws -> Run {
             let badNow = try simulatedEngine(["--state-dir", directory.path, "--now", "tomorrow", "--show"])
             #expect(badNow.status == 1 && badNow.stderr.contains("--now 'tomorrow' is not a date"))
             let missing = try simulatedEngine(["--state-dir", directory.path, "--clock"])
-            #expect(missing.status == 64 && missing.stderr.contains("--clock needs a date"))
+            #expect(missing.status == 64 && missing.stderr.contains("Missing value for '--clock <date>'"))
 
             try "yesterday\n".write(to: clockFile, atomically: true, encoding: .utf8)
             let damaged = try simulatedEngine(["--state-dir", directory.path, "--show"])

@@ -1,0 +1,434 @@
+import Foundation
+
+/// Why the simulated engine stopped: printed as "provisor-simulated-engine: …", exit status 1.
+public struct SimulatedEngineError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// The simulated provisioning engine: a stand-in for a real platform behind Provisor's exec
+/// protocol (docs/engines.md, "The simulated engine"). It keeps a tenant model in a state
+/// directory as an append-only log, `log.jsonl`, one ``LogEntry`` per line; a message id it
+/// has applied before is answered again without acting twice. It refuses what a real engine
+/// would (an unknown or duplicate customer or user, removing one that still has services, a
+/// licence reduction Microsoft would refuse), and fails on demand (``Faults``).
+///
+/// One process works on a state directory at a time: opening it takes an exclusive lock on
+/// `lock`, held until the process ends.
+public final class SimulatedEngine {
+    public let name: String
+    /// The engine's clock for this run.
+    public let clock: Date
+    private let directory: String
+    private var model = TenantModel()
+    private let log: FileHandle
+    private let faults: Faults
+    private var appliedHere = 0
+
+    /// Opens the state directory (created when missing) on the clock `now` (`--now`), else the
+    /// one recorded in it (`--clock`), else the machine's.
+    public init(directory: String, name: String, now: String?, environment: [String: String]) throws {
+        self.directory = directory
+        self.name = name
+        try Self.lock(directory)
+        clock = try Self.clock(now: now, recorded: directory + "/clock")
+        let path = directory + "/log.jsonl"
+        if let data = FileManager.default.contents(atPath: path) {
+            let decoder = JSONDecoder()
+            for line in data.split(separator: 0x0A) {
+                if let entry = try? decoder.decode(LogEntry.self, from: Data(line)) { model.replay(entry) }
+            }
+        }
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let log = FileHandle(forWritingAtPath: path) else { throw SimulatedEngineError(description: "cannot write '\(path)'") }
+        _ = try? log.seekToEnd()
+        self.log = log
+        faults = Faults(environment)
+    }
+
+    /// Creates and locks the state directory for this process.
+    private static func lock(_ directory: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw SimulatedEngineError(description: "cannot create the state directory '\(directory)': \(error.localizedDescription)")
+        }
+        let descriptor = open(directory + "/lock", O_CREAT | O_RDWR, 0o644)
+        guard descriptor >= 0, flock(descriptor, LOCK_EX) == 0 else { throw SimulatedEngineError(description: "cannot lock '\(directory)/lock'") }
+    }
+
+    /// `--clock DATE`: records the engine's clock in the state directory, so every later run
+    /// keeps that calendar; `--clock system` removes it again.
+    public static func recordClock(_ value: String, in directory: String) throws {
+        try lock(directory)
+        let path = directory + "/clock"
+        if value == "system" {
+            guard FileManager.default.fileExists(atPath: path) else { return }
+            do { try FileManager.default.removeItem(atPath: path) } catch {
+                throw SimulatedEngineError(description: "cannot remove '\(path)': \(error.localizedDescription)")
+            }
+            return
+        }
+        guard let date = SimulatedDates.parse(value) else {
+            throw SimulatedEngineError(description: "--clock '\(value)' is not a date like 2026-11-21 or 2026-11-21T09:00:00Z (or 'system')")
+        }
+        guard FileManager.default.createFile(atPath: path, contents: Data((SimulatedDates.text(date) + "\n").utf8)) else {
+            throw SimulatedEngineError(description: "cannot write '\(path)'")
+        }
+    }
+
+    /// The clock for this run: `now`, else the date recorded at `path`, else the machine's.
+    private static func clock(now: String?, recorded path: String) throws -> Date {
+        if let now {
+            guard let date = SimulatedDates.parse(now) else {
+                throw SimulatedEngineError(description: "--now '\(now)' is not a date like 2026-11-21 or 2026-11-21T09:00:00Z")
+            }
+            return date
+        }
+        guard let data = FileManager.default.contents(atPath: path) else { return Date() }
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let date = SimulatedDates.parse(text) else {
+            throw SimulatedEngineError(
+                description:
+                    "the clock recorded in '\(path)' ('\(text)') is not a date like 2026-11-21T09:00:00Z; record another with --clock DATE, or remove it with --clock system"
+            )
+        }
+        return date
+    }
+
+    /// The tenant model as JSON (`--show`).
+    public func show() -> String {
+        JSONLine.encode(model.tenants(engine: name, at: clock))
+    }
+
+    // MARK: Serving the exec protocol
+
+    /// Answers every line of `input` (one message or request each) on `output`, until the
+    /// input ends. Returns early, without answering, when a crash is injected.
+    public func serve(_ output: (String) -> Void) {
+        while let line = readLine(strippingNewline: true) {
+            guard !line.isEmpty else { continue }
+            if handle(line, output) == .crash {
+                FileHandle.standardError.write(Data("provisor-simulated-engine: injected crash after \(appliedHere) message(s)\n".utf8))
+                exit(70)
+            }
+        }
+    }
+
+    enum Handled { case answered, crash }
+
+    private func handle(_ line: String, _ output: (String) -> Void) -> Handled {
+        guard let message = try? JSONDecoder().decode([String: JSONValue].self, from: Data(line.utf8)) else {
+            output(answer("", "failed", error: "not a provisioning message: it needs id, action, kind and address"))
+            return .answered
+        }
+        if let reading = message["action"]?.string, reading == "observe" || reading == "subscriptions", let id = message["id"]?.string {
+            if faults.unreadable.contains(name) || faults.unreadable.contains("*") {
+                output(answer(id, "failed", error: "injected: the \(name) API cannot be read"))
+            } else if reading == "observe" {
+                observe(id, output)
+            } else {
+                listSubscriptions(id, output)
+            }
+            return .answered
+        }
+        guard let id = message["id"]?.string, let action = message["action"]?.string, let address = message["address"]?.string,
+            let kind = message["kind"]?.string
+        else {
+            output(answer("", "failed", error: "not a provisioning message: it needs id, action, kind and address"))
+            return .answered
+        }
+        if let delay = faults.delays[address] ?? faults.delays["*"], delay > 0 { usleep(useconds_t(delay) * 1000) }
+        func refuse(_ text: String) {
+            record(LogEntry(id: id, action: action, address: address, outcome: "rejected", error: text))
+            output(answer(id, "failed", error: text))
+        }
+        if let outputs = model.applied[id] {
+            record(LogEntry(id: id, action: action, address: address, outcome: "replayed"))
+            output(answer(id, "succeeded", outputs: outputs))
+            return .answered
+        }
+        if faults.fail.contains(address) {
+            refuse("injected failure for \(address)")
+            return .answered
+        }
+        if let times = faults.flaky[address], model.retried[id, default: 0] < times {
+            record(LogEntry(id: id, action: action, address: address, outcome: "retryable"))
+            output(answer(id, "retryable", error: "injected temporary failure for \(address)"))
+            return .answered
+        }
+        if action == "adjust-subscription" {
+            switch adjust(message, address: address) {
+            case .success(let subscription):
+                record(LogEntry(id: id, action: action, address: address, kind: kind, outcome: "applied", outputs: [:], subscription: subscription))
+                output(answer(id, "succeeded"))
+            case .failure(let refusal):
+                refuse(refusal.description)
+            }
+            return .answered
+        }
+        if let text = refusal(message, address: address, action: action, kind: kind) {
+            refuse(text)
+            return .answered
+        }
+        var outputs: [String: JSONValue] = [:]
+        if kind == "customer", action == "provision", let code = message["customer"]?["code"]?.string {
+            outputs["tenantId"] = .string("sim-\(name)-\(code.lowercased())")
+        }
+        var entry = LogEntry(id: id, action: action, address: address, kind: kind, outcome: "applied", outputs: outputs)
+        if action != "deprovision" {
+            let kept = KeptRecord(message: message, address: address, kind: kind)
+            entry.record = kept
+            if action == "provision" { entry.subscription = license(for: kept) }
+        }
+        record(entry)
+        appliedHere += 1
+        if let limit = faults.crashAfter, appliedHere >= limit { return .crash }
+        output(answer(id, "succeeded", outputs: outputs))
+        return .answered
+    }
+
+    /// Logs `entry` on the engine's clock and applies it to the model.
+    private func record(_ entry: LogEntry) {
+        var entry = entry
+        entry.at = clock.timeIntervalSince1970
+        entry.engine = name
+        log.write(Data((JSONLine.encode(entry) + "\n").utf8))
+        model.replay(entry)
+    }
+
+    private struct Answer: Encodable {
+        var id: String
+        var status: String
+        var error: String?
+        var outputs: [String: JSONValue]?
+        var count: Int?
+    }
+
+    private func answer(_ id: String, _ status: String, error: String? = nil, outputs: [String: JSONValue]? = nil, count: Int? = nil) -> String {
+        JSONLine.encode(Answer(id: id, status: status, error: error, outputs: outputs?.isEmpty == false ? outputs : nil, count: count)) + "\n"
+    }
+
+    /// Why a real engine would refuse this message, or nil.
+    private func refusal(_ message: [String: JSONValue], address: String, action: String, kind: String) -> String? {
+        let customer = message["customer"]
+        let code = customer?["code"]?.string
+        let exists = model.resources[address] != nil
+        switch action {
+        case "provision":
+            if exists {
+                switch kind {
+                case "customer": return "customer \(code ?? "") already exists"
+                case "user": return "user \(address.split(separator: "/").last ?? "") already exists in customer \(code ?? "")"
+                default: return "\(address) already exists"
+                }
+            }
+        case "update":
+            if !exists { return "\(address) does not exist here; it cannot be updated" }
+        default:
+            if !exists { return "\(address) does not exist here; it cannot be removed" }
+            let children = model.children(of: address)
+            if !children.isEmpty { return "\(address) still has \(children.count) resource(s) here, \(children[0]) first; remove them before it" }
+            return nil
+        }
+        // The customer (and user) must be known here when they live on this engine.
+        if kind != "customer", kind != "reseller", let code, customer?["engine"]?.string == name, model.resources["customer/\(code)"] == nil {
+            return "unknown customer \(code): provision the customer first"
+        }
+        if kind == "user-service", message["user"]?["engine"]?.string == name, let parent = message["parent"]?.string, model.resources[parent] == nil {
+            return "unknown user \(parent): provision the user first"
+        }
+        return nil
+    }
+
+    // MARK: Reading back
+
+    /// Answers an observe request: every resource (sensitive values left out), then the count.
+    private func observe(_ id: String, _ output: (String) -> Void) {
+        struct Resource: Encodable {
+            var address: String
+            var attributes: [String: JSONValue]
+        }
+        struct Line: Encodable {
+            var id: String
+            var resource: Resource
+        }
+        var out = ""
+        for address in model.resources.keys.sorted() {
+            let attributes = (model.resources[address]?.attributes ?? [:]).filter { $0.value != .string("(sensitive)") }
+            out += JSONLine.encode(Line(id: id, resource: Resource(address: address, attributes: attributes))) + "\n"
+            if out.utf8.count > 1 << 20 {
+                output(out)
+                out.removeAll(keepingCapacity: true)
+            }
+        }
+        output(out)
+        output(answer(id, "succeeded", count: model.resources.count))
+    }
+
+    /// Answers a subscriptions request: every subscription as it stands now, then the count.
+    private func listSubscriptions(_ id: String, _ output: (String) -> Void) {
+        struct Line: Encodable {
+            var id: String
+            var subscription: SimulatedSubscription
+        }
+        let all = model.subscriptions.keys.sorted().map { model.subscriptions[$0]!.current(at: clock) }
+        output(all.map { JSONLine.encode(Line(id: id, subscription: $0)) + "\n" }.joined())
+        output(answer(id, "succeeded", count: all.count))
+    }
+
+    // MARK: Licences
+
+    /// The subscription a new assignment of `record` changes: one more licence bought when none
+    /// is free, the subscription opened when the customer has none for the SKU; nil when a free
+    /// licence is there.
+    private func license(for record: KeptRecord) -> SimulatedSubscription? {
+        guard let customer = record.customer, let sku = record.licence else { return nil }
+        let term = record.attributes["plan.license.term"]?.string ?? "P1M"
+        let held = model.subscriptions(of: customer, sku: sku, at: clock)
+        guard model.licenseCount(customer, sku) + 1 > held.reduce(0, { $0 + $1.quantity }) else { return nil }
+        var subscription =
+            held.first { $0.term == term } ?? held.first
+            ?? SimulatedSubscription(
+                id: "sub-\(customer)-\(sku)-\(term)".lowercased(), customer: customer, sku: sku, term: term,
+                billingCycle: record.attributes["plan.license.billingCycle"]?.string ?? "monthly",
+                termEnd: SimulatedDates.text(SimulatedDates.adding(months: SimulatedSubscription.months(term), to: clock)))
+        if subscription.costPrice == nil { subscription.costPrice = record.attributes["plan.costPrice"].flatMap(Self.number) }
+        subscription.add(1, at: clock)
+        return subscription
+    }
+
+    static func number(_ value: JSONValue) -> Double? {
+        switch value {
+        case .integer(let value): return Double(value)
+        case .number(let value): return value
+        case .string(let text): return Double(text)
+        default: return nil
+        }
+    }
+
+    /// Applies an adjust-subscription message; returns the subscription after it, or why not.
+    private func adjust(_ message: [String: JSONValue], address: String) -> Result<SimulatedSubscription, SimulatedEngineError> {
+        func refused(_ text: String) -> Result<SimulatedSubscription, SimulatedEngineError> { .failure(SimulatedEngineError(description: text)) }
+        let parts = address.split(separator: "/").map(String.init)
+        guard parts.count == 4, parts[2] == "subscription" else { return refused("'\(address)' is not a subscription address") }
+        guard let stored = model.subscriptions[parts[3]] else { return refused("subscription \(parts[3]) does not exist here") }
+        var subscription = stored.current(at: clock)
+        guard let quantity = message["subscription"]?["quantity"]?.integer, quantity >= 1 else {
+            return refused("an adjust-subscription message needs subscription.quantity of 1 or more")
+        }
+        let renewal = message["subscription"]?["renewalQuantity"]?.integer ?? quantity
+        guard renewal >= 1 else { return refused("the renewal quantity must be 1 or more; cancelling a subscription is not an adjustment") }
+        let had = subscription.quantity
+        let customer = subscription.customer ?? "", sku = subscription.sku ?? ""
+        let others = model.subscriptions(of: customer, sku: sku, at: clock).filter { $0.id != parts[3] }.reduce(0) { $0 + $1.quantity }
+        let assigned = model.licenseCount(customer, sku)
+        if quantity < had {
+            guard others + quantity >= assigned else {
+                return refused("cannot reduce \(parts[3]) to \(quantity): \(assigned) licence(s) of \(sku) are assigned")
+            }
+            let open = subscription.refundable(at: clock)
+            guard had - quantity <= open else {
+                return refused(
+                    "cannot reduce \(parts[3]) from \(had) to \(quantity) on \(SimulatedDates.text(clock)): only \(open) licence(s) were bought in the last 7 days, and Microsoft allows a reduction only within 7 days of a purchase or renewal; schedule the quantity for the renewal instead"
+                )
+            }
+            subscription.remove(had - quantity)
+        } else if quantity > had {
+            subscription.add(quantity - had, at: clock)
+        }
+        subscription.renewalQuantity = renewal == quantity ? nil : renewal
+        return .success(subscription)
+    }
+
+    // MARK: Changes out of band
+
+    /// A change made behind Provisor's back, as a technician would.
+    public enum Change {
+        /// Changes attributes of a resource the engine holds.
+        case set(address: String, [String: JSONValue])
+        /// Adds a resource the engine does not hold.
+        case add(address: String, [String: JSONValue])
+        /// Removes a resource and everything below it.
+        case remove(address: String)
+        /// Opens or changes a subscription.
+        case subscription(id: String, [String: JSONValue])
+    }
+
+    /// Makes `change`, logged as out of band.
+    public func make(_ change: Change) throws {
+        let id = "out-of-band-" + UUID().uuidString.lowercased()
+        func kind(_ address: String) throws -> String {
+            guard let kind = KeptRecord.kind(of: address) else { throw SimulatedEngineError(description: "'\(address)' is not a resource address") }
+            return kind
+        }
+        switch change {
+        case .subscription(let subscription, let fields):
+            try changeSubscription(subscription, fields, id: id)
+        case .set(let address, let attributes):
+            let kind = try kind(address)
+            guard var kept = model.resources[address] else { throw SimulatedEngineError(description: "\(address) is not here; use --add") }
+            kept.attributes.merge(attributes) { $1 }
+            record(LogEntry(id: id, action: "update", address: address, kind: kind, outcome: "out-of-band", record: kept))
+        case .add(let address, let attributes):
+            let kind = try kind(address)
+            guard model.resources[address] == nil else { throw SimulatedEngineError(description: "\(address) is already here; use --set") }
+            var message: [String: JSONValue] = ["attributes": .object(attributes)]
+            if kind != "reseller" { message["customer"] = .object(["code": .string(String(address.split(separator: "/")[1]))]) }
+            let kept = KeptRecord(message: message, address: address, kind: kind)
+            record(
+                LogEntry(id: id, action: "provision", address: address, kind: kind, outcome: "out-of-band", record: kept, subscription: license(for: kept)))
+        case .remove(let address):
+            _ = try kind(address)
+            guard model.resources[address] != nil else { throw SimulatedEngineError(description: "\(address) is not here") }
+            for gone in model.children(of: address).reversed() + [address] {
+                record(LogEntry(id: id, action: "deprovision", address: gone, outcome: "out-of-band"))
+            }
+        }
+    }
+
+    /// Opens or changes a subscription as an operator would in Partner Center; a larger
+    /// quantity is a batch bought at `addedAt` (default: now).
+    private func changeSubscription(_ subscriptionID: String, _ fields: [String: JSONValue], id: String) throws {
+        func fail(_ text: String) -> SimulatedEngineError { SimulatedEngineError(description: text) }
+        var subscription = model.subscriptions[subscriptionID]?.current(at: clock) ?? SimulatedSubscription(id: subscriptionID)
+        var addedAt = clock
+        if let value = fields["addedAt"] {
+            guard let date = value.string.flatMap(SimulatedDates.parse) else { throw fail("addedAt must be a date like 2026-11-21") }
+            addedAt = date
+        }
+        for (field, value) in fields.sorted(by: { $0.key < $1.key }) where field != "addedAt" && field != "quantity" {
+            switch (field, value) {
+            case ("customer", .string(let text)): subscription.customer = text
+            case ("sku", .string(let text)): subscription.sku = text
+            case ("term", .string(let text)): subscription.term = text
+            case ("billingCycle", .string(let text)): subscription.billingCycle = text
+            case ("termEnd", .string(let text)) where SimulatedDates.parse(text) != nil: subscription.termEnd = text
+            case ("termEnd", _): throw fail("termEnd must be a date like 2026-12-31")
+            case ("trial", .bool(let flag)): subscription.trial = flag
+            case ("autoRenew", .bool(let flag)): subscription.autoRenew = flag
+            case ("renewalQuantity", .integer(let count)): subscription.renewalQuantity = count
+            case ("costPrice", _) where Self.number(value) != nil: subscription.costPrice = Self.number(value)
+            case ("customer", _), ("sku", _), ("term", _), ("billingCycle", _), ("trial", _), ("autoRenew", _), ("renewalQuantity", _), ("costPrice", _):
+                throw fail("the subscription field '\(field)' cannot be \(JSONLine.encode(value))")
+            default:
+                throw fail(
+                    "a subscription has no field '\(field)'; set customer, sku, quantity, term, termEnd, trial, autoRenew, costPrice, renewalQuantity, billingCycle or addedAt"
+                )
+            }
+        }
+        if let quantity = fields["quantity"]?.integer {
+            let had = subscription.quantity
+            if quantity > had { subscription.add(quantity - had, at: addedAt) } else if quantity < had { subscription.remove(had - quantity) }
+        }
+        guard let customer = subscription.customer, subscription.sku != nil, let term = subscription.term, ["P1M", "P1Y", "P3Y"].contains(term) else {
+            throw fail("a new subscription needs customer=CODE, sku=SKU and term=P1M|P1Y|P3Y")
+        }
+        if subscription.termEnd == nil {
+            subscription.termEnd = SimulatedDates.text(SimulatedDates.adding(months: SimulatedSubscription.months(term), to: clock))
+        }
+        record(
+            LogEntry(
+                id: id, action: "adjust-subscription", address: "customer/\(customer)/subscription/\(subscriptionID)", kind: "subscription",
+                outcome: "out-of-band", subscription: subscription))
+    }
+}
