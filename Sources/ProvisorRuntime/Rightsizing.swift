@@ -13,7 +13,7 @@ public enum Rightsizing {
     /// The engines the manifests route licensed user services to.
     public static func licensedEngines(_ desired: DesiredState) -> Set<String> {
         var engines = Set<String>()
-        for resource in desired.resources where resource.kind == .userService && resource["plan.license.sku"] != nil {
+        for resource in desired.resources where resource.kind == .userService && resource[AttributeName.licenseSKU] != nil {
             engines.insert(resource.engine)
         }
         return engines

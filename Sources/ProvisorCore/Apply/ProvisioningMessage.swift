@@ -184,7 +184,7 @@ public struct ProvisioningMessage: Sendable, Hashable {
             writer.key("service")
             writer.beginObject()
             writer.member("code", code)
-            if let name = value("service.name") {
+            if let name = value(AttributeName.serviceName) {
                 writer.key("name")
                 write(&writer, name)
             }

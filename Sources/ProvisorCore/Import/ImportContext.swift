@@ -184,9 +184,9 @@ struct ImportContext: Sendable {
         for name in Self.contactFields { if let value = tenant[name] { fields.append(DraftValue(name: name, value: value, comment: nil)) } }
 
         // Domains: the engine's, and every domain its users' UPNs use.
-        var primary = tenant["domains.primary"]?.description
+        var primary = tenant[AttributeName.domainsPrimary]?.description
         var aliases: [String] = []
-        if case .list(let items)? = tenant["domains.aliases"] { aliases = items }
+        if case .list(let items)? = tenant[AttributeName.domainsAliases] { aliases = items }
         var domains: [String] = []
         var upnDomains: [String: Int] = [:]
         for user in users {
@@ -194,9 +194,9 @@ struct ImportContext: Sendable {
         }
         if primary == nil, let common = upnDomains.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).first?.key {
             primary = common
-            fields.append(guessed("domains.primary", .string(common), "the engine reports no domain; most users' UPNs use it"))
+            fields.append(guessed(AttributeName.domainsPrimary, .string(common), "the engine reports no domain; most users' UPNs use it"))
         } else if let primary {
-            fields.append(DraftValue(name: "domains.primary", value: .string(primary), comment: nil))
+            fields.append(DraftValue(name: AttributeName.domainsPrimary, value: .string(primary), comment: nil))
         }
         if let primary {
             let known = Set([primary.lowercased()] + aliases.map { $0.lowercased() })
@@ -211,7 +211,7 @@ struct ImportContext: Sendable {
             if !aliases.isEmpty || !added.isEmpty {
                 fields.append(
                     DraftValue(
-                        name: "domains.aliases", value: .list(aliases + added),
+                        name: AttributeName.domainsAliases, value: .list(aliases + added),
                         comment: added.isEmpty ? nil : "added \(added.joined(separator: ", ")): users' UPNs use \(added.count == 1 ? "it" : "them")"))
             }
         }
@@ -238,7 +238,7 @@ struct ImportContext: Sendable {
         "address.street", "address.city", "address.postalCode", "address.region", "address.country",
     ]
     static let settingsFields = [
-        "settings.maxUsers", "settings.passwordPolicy.minLength", "settings.passwordPolicy.requireComplexity",
+        AttributeName.maxUsers, "settings.passwordPolicy.minLength", "settings.passwordPolicy.requireComplexity",
         "settings.passwordPolicy.maxAgeDays", "settings.passwordPolicy.requireMFA",
         "branding.displayName", "branding.logoUrl", "branding.primaryColor", "branding.supportEmail", "branding.supportPhone",
     ]

@@ -11,12 +11,12 @@ enum PlanMatch {
             if case .string(let value)? = observed[name], !value.isEmpty { return value }
             return nil
         }
-        let skus = [text("plan.license.sku"), text("plan.sku")].compactMap { $0 }
-        let names = [text("plan.name"), text("plan")].compactMap { $0 }
+        let skus = [text(AttributeName.licenseSKU), text(AttributeName.planSKU)].compactMap { $0 }
+        let names = [text(AttributeName.planName), text("plan")].compactMap { $0 }
         for sku in skus {
             var found = plans.filter { $0.license?.sku == sku || $0.sku.value == sku }
             guard !found.isEmpty else { continue }
-            if found.count > 1, let term = text("plan.license.term") {
+            if found.count > 1, let term = text(AttributeName.licenseTerm) {
                 let sameTerm = found.filter { $0.license?.term.rawValue == term }
                 if !sameTerm.isEmpty { found = sameTerm }
             }

@@ -190,11 +190,11 @@ struct Resolver: Sendable {
         table.addContact(customer.contact, level)
         table.addAddress(customer.address, level)
         if let domains = customer.domains {
-            table.add("domains.primary", .string(domains.primary.value), Origin(level, domains.primary.location))
+            table.add(AttributeName.domainsPrimary, .string(domains.primary.value), Origin(level, domains.primary.location))
             if let first = domains.aliases.first {
                 // Aliases, role members and permissions are sets: kept sorted, so reordering them
                 // in a manifest changes nothing.
-                table.add("domains.aliases", .list(domains.aliases.map(\.value).sorted()), Origin(level, first.location))
+                table.add(AttributeName.domainsAliases, .list(domains.aliases.map(\.value).sorted()), Origin(level, first.location))
             }
         }
         let location = customer.customerLocation
@@ -202,7 +202,7 @@ struct Resolver: Sendable {
         table.add("location.name", location.name.map(AttributeValue.string), Origin(level, location.location))
         if let settings = customer.settings {
             let at = Origin(level, settings.location)
-            table.add("settings.maxUsers", settings.maxUsers.map(AttributeValue.integer), at)
+            table.add(AttributeName.maxUsers, settings.maxUsers.map(AttributeValue.integer), at)
             if let policy = settings.passwordPolicy {
                 let at = Origin(level, policy.location)
                 table.add("settings.passwordPolicy.minLength", policy.minLength.map(AttributeValue.integer), at)

@@ -21,8 +21,8 @@ final class ServiceLayout: Sendable {
     init(_ service: Service, diagnostics: inout [Diagnostic]) {
         self.service = service
         let fixed = [
-            "engine", "instance", "plan", "service", "service.name", "plan.name", "plan.sku", "plan.costPrice",
-            "plan.salesPrice", "plan.currency", "plan.license.sku", "plan.license.term", "plan.license.billingCycle",
+            "engine", "instance", "plan", "service", AttributeName.serviceName, AttributeName.planName, AttributeName.planSKU, AttributeName.planCostPrice,
+            AttributeName.planSalesPrice, AttributeName.planCurrency, AttributeName.licenseSKU, AttributeName.licenseTerm, AttributeName.licenseBillingCycle,
         ]
         let propertyNames = service.properties.map { "properties.\($0.name.value)" }
         names = (fixed + propertyNames).sorted()
@@ -32,15 +32,15 @@ final class ServiceLayout: Sendable {
         instance = slotOf["instance"]!
         plan = slotOf["plan"]!
         serviceCode = slotOf["service"]!
-        serviceName = slotOf["service.name"]!
-        planName = slotOf["plan.name"]!
-        planSKU = slotOf["plan.sku"]!
-        planCostPrice = slotOf["plan.costPrice"]!
-        planSalesPrice = slotOf["plan.salesPrice"]!
-        planCurrency = slotOf["plan.currency"]!
-        licenseSKU = slotOf["plan.license.sku"]!
-        licenseTerm = slotOf["plan.license.term"]!
-        licenseBillingCycle = slotOf["plan.license.billingCycle"]!
+        serviceName = slotOf[AttributeName.serviceName]!
+        planName = slotOf[AttributeName.planName]!
+        planSKU = slotOf[AttributeName.planSKU]!
+        planCostPrice = slotOf[AttributeName.planCostPrice]!
+        planSalesPrice = slotOf[AttributeName.planSalesPrice]!
+        planCurrency = slotOf[AttributeName.planCurrency]!
+        licenseSKU = slotOf[AttributeName.licenseSKU]!
+        licenseTerm = slotOf[AttributeName.licenseTerm]!
+        licenseBillingCycle = slotOf[AttributeName.licenseBillingCycle]!
         propertySlots = propertyNames.map { slotOf[$0]! }
         var definitions: [String: Int] = [:]
         for (index, property) in service.properties.enumerated() where definitions[property.name.value] == nil {

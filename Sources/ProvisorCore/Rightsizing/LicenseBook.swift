@@ -32,7 +32,7 @@ public enum LicenseBook {
         var billed: [Key: Set<ResourceAddress>] = [:]
         var sold: [Key: [DesiredResource]] = [:]
         for resource in resolution.desired.resources where resource.kind == .userService {
-            guard let code = sku(resource["plan.license.sku"]) else { continue }
+            guard let code = sku(resource[AttributeName.licenseSKU]) else { continue }
             let key = Key(customer: resource.address.owner, sku: code)
             guard wanted.contains(key) else { continue }
             billed[key, default: []].insert(resource.address)
@@ -40,7 +40,7 @@ public enum LicenseBook {
         }
         var inUse = billed
         for resource in observed where resource.address.kind == .userService {
-            guard let code = sku(resource.attributes.first(where: { $0.name == "plan.license.sku" })?.value) else { continue }
+            guard let code = sku(resource.attributes.first(where: { $0.name == AttributeName.licenseSKU })?.value) else { continue }
             let key = Key(customer: resource.address.owner, sku: code)
             if wanted.contains(key) { inUse[key, default: []].insert(resource.address) }
         }
@@ -66,15 +66,15 @@ public enum LicenseBook {
             for position in priced.indices where priced[position].costPrice == nil {
                 // The engine did not say what a licence costs: the plan of the same term does.
                 let term = priced[position].term
-                let ofTerm = sold[key]?.first { sku($0["plan.license.term"]) == term.rawValue }
+                let ofTerm = sold[key]?.first { sku($0[AttributeName.licenseTerm]) == term.rawValue }
                 priced[position].costPrice =
-                    price(ofTerm?["plan.costPrice"]) ?? plans.first { $0.term == term }?.costPrice
-                    ?? price(assigned?["plan.costPrice"]) ?? catalogued?.costPrice
+                    price(ofTerm?[AttributeName.planCostPrice]) ?? plans.first { $0.term == term }?.costPrice
+                    ?? price(assigned?[AttributeName.planCostPrice]) ?? catalogued?.costPrice
             }
             groups.append(
                 LicenseGroup(
                     customer: key.customer, sku: key.sku, subscriptions: priced, assigned: inUse[key]?.count ?? 0, billed: billed[key]?.count ?? 0,
-                    salesPrice: price(assigned?["plan.salesPrice"]) ?? catalogued?.salesPrice ?? 0,
+                    salesPrice: price(assigned?[AttributeName.planSalesPrice]) ?? catalogued?.salesPrice ?? 0,
                     plan: plan.map { "\($0.service)/\($0.plan)" },
                     policy: plan.flatMap { resolution.rightsizingPolicy(customer: key.customer, service: $0.service, plan: $0.plan) }))
         }
