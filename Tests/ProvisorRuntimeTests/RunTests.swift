@@ -194,4 +194,35 @@ final class RecordingObserver: RunObserver, @unchecked Sendable {
         #expect(inside == "test")
         #expect(try await store.currentLock() == nil)
     }
+
+    @Test func historySelectsAResourceWithWhatIsBelowItFromATimeOn() {
+        func entry(_ address: String, _ seconds: TimeInterval) -> AuditEntry {
+            AuditEntry(
+                at: PinnedTime.date.addingTimeInterval(seconds), actor: "a", address: ResourceAddress(parsing: address)!, action: "provision",
+                detail: nil, commit: nil)
+        }
+        let query = HistoryQuery(address: .customer("JBL"), since: PinnedTime.date)
+        #expect(query.selects(entry("customer/JBL", 0)))
+        #expect(query.selects(entry("customer/JBL/user/alice", 60)))
+        #expect(!query.selects(entry("customer/JBLX", 60)), "a code that only starts the same is another customer")
+        #expect(!query.selects(entry("customer/JBL/user/alice", -1)), "before --since")
+        #expect(HistoryQuery().selects(entry("reseller/ACME", -1_000)))
+    }
+
+    @Test func aNewCustomerGetsAFreeCodeAndIsNeverWrittenOverAnotherFile() throws {
+        let rehearsal = try ExampleRehearsal()
+        let printed = try NewCustomerRun(name: "Jones the Baker Ltd", reseller: "ACME").run(in: rehearsal.workspace())
+        #expect(printed.code != "JBL" && printed.code.hasPrefix("JBL"), "JBL is taken")
+        #expect(printed.path == nil)
+
+        let written = try NewCustomerRun(name: "Harbour Freight", reseller: "ACME", code: "HBF", write: true).run(in: rehearsal.workspace())
+        #expect(written.path == rehearsal.directory + "/manifests/customers/HBF.yaml")
+        #expect(try String(contentsOfFile: written.path!, encoding: .utf8) == written.text)
+        do {
+            _ = try NewCustomerRun(name: "Harbour Freight", reseller: "ACME", code: "HBF", write: true).run(in: rehearsal.workspace())
+            Issue.record("a second customer HBF was written")
+        } catch let error as RunError {
+            #expect(error.description == "error: customer code 'HBF' is already taken (omit --code to generate a free one)")
+        }
+    }
 }

@@ -21,24 +21,20 @@ struct HistoryCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingFailures {
-            let prefix = try address.map { text in
+            let address = try address.map { text in
                 guard let parsed = ResourceAddress(parsing: text) else {
                     throw RunError(description: "error: '\(text)' is not a resource address (addresses look like \(ResourceAddress.forms))")
                 }
-                return parsed.description
+                return parsed
             }
-            let start = try since.map { text in
+            let since = try since.map { text in
                 guard let date = ISODate.parse(text) else {
                     throw RunError(description: "error: --since '\(text)' is not a date; write 2026-11-01 or 2026-11-01T09:00:00Z")
                 }
                 return date
             }
             let recorded = try await options.open()
-            let entries = try await recorded.store?.audit(address: nil) ?? []
-            let selected = entries.filter { entry in
-                let address = entry.address.description
-                return (prefix == nil || address == prefix! || address.hasPrefix(prefix! + "/")) && (start == nil || entry.at >= start!)
-            }
+            let selected = try await HistoryQuery(address: address, since: since).entries(in: recorded)
             let output = Terminal.standardOutput
             switch options.format {
             case .json: output.write(StateView.historyJSON(selected))

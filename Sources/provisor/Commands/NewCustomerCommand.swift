@@ -43,55 +43,13 @@ struct NewCustomerCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingFailures {
-            guard let customerType = Customer.CustomerType(rawValue: type) else {
-                throw RunError(description: "error: invalid --type '\(type)' (expected one of: standard, test, demo)")
-            }
-            if let domain, !Format.domain.matches(domain) {
-                throw RunError(description: "error: --domain '\(domain)' is not a valid domain (use \(Format.domain.explanation))")
-            }
-            if let email, !Format.email.matches(email) {
-                throw RunError(description: "error: --email '\(email)' is not a valid email address (use \(Format.email.explanation))")
-            }
-            let workspace = try options.workspace()
-            let estate = try ManifestLoader.load(from: workspace.source).estate
-            let taken = Set(estate.customers.map(\.code.value))
-            let resellers = estate.resellers.map(\.code.value)
-            guard resellers.contains(reseller) else {
-                let hint =
-                    Suggestions.closest(to: reseller, in: resellers).map { "did you mean '\($0)'?" }
-                    ?? "known resellers: \(resellers.sorted().joined(separator: ", "))"
-                throw RunError(description: "error: unknown reseller '\(reseller)' in \(workspace.manifests) (\(hint))")
-            }
-            let customerCode: String
-            if let code {
-                guard Format.code.matches(code) else {
-                    throw RunError(description: "error: --code '\(code)' is not a valid customer code (use \(Format.code.explanation))")
-                }
-                guard !taken.contains(code) else {
-                    throw RunError(description: "error: customer code '\(code)' is already taken (omit --code to generate a free one)")
-                }
-                customerCode = code
+            let run = NewCustomerRun(name: name, reseller: reseller, code: code, type: type, domain: domain, email: email, write: write)
+            let outcome = try run.run(in: options.workspace())
+            if let path = outcome.path {
+                Terminal.standardOutput.write("Wrote \(path) (customer \(outcome.code)).\n")
             } else {
-                customerCode = CustomerScaffold.generateCode(for: name, taken: taken)
+                Terminal.standardOutput.write(outcome.text)
             }
-            let text = CustomerScaffold.manifest(
-                code: customerCode, name: name, reseller: reseller, type: customerType,
-                domain: domain, contactEmail: email)
-            guard write else {
-                Terminal.standardOutput.write(text)
-                return 0
-            }
-            let folder = (workspace.manifests as NSString).appendingPathComponent("customers")
-            var isDirectory: ObjCBool = false
-            let directory = FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) && isDirectory.boolValue ? folder : workspace.manifests
-            let path = (directory as NSString).appendingPathComponent("\(customerCode).yaml")
-            guard !FileManager.default.fileExists(atPath: path) else {
-                throw RunError(description: "error: \(path) already exists; nothing was written (choose another --code)")
-            }
-            guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
-                throw RunError(description: "error: cannot write \(path) (check the directory exists and is writable)")
-            }
-            Terminal.standardOutput.write("Wrote \(path) (customer \(customerCode)).\n")
             return 0
         }
     }
