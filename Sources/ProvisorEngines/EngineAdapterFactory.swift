@@ -96,52 +96,8 @@ public enum EngineAdapterFactory {
 
     /// The bundled simulated engine: one process, since it keeps its model in one directory.
     static func simulated(_ name: String, directory: String, settings: Settings) -> ExecAdapter {
-        var command = [SimulatedEngine.executable(), "--state-dir", directory, "--engine", name]
+        var command = [SimulatedEngineProgram.executable(), "--state-dir", directory, "--engine", name]
         if let date = settings.simulatedDate { command += ["--now", date.formatted(.iso8601)] }
         return ExecAdapter(engine: name, command: command, timeout: 60, processes: 1, clock: settings.clock)
-    }
-}
-
-/// Where the bundled simulated engine is.
-public enum SimulatedEngine {
-    public static let name = "provisor-simulated-engine"
-
-    /// `PROVISOR_SIMULATED_ENGINE` when set, else the program beside the running provisor,
-    /// else the name alone (looked up on PATH).
-    public static func executable(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let path = environment["PROVISOR_SIMULATED_ENGINE"], !path.isEmpty { return path }
-        let running = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        let sibling = running.deletingLastPathComponent().appendingPathComponent(name).path
-        if FileManager.default.isExecutableFile(atPath: sibling) { return sibling }
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            let beside = ((exe as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
-            if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-        }
-        return name
-    }
-}
-
-/// Stands in for an engine that cannot be used; fails every message with the reason.
-public struct UnavailableAdapter: EngineAdapter {
-    public var reason: String
-    /// What reading it back gives: by default unreadable, for the same reason.
-    public var observation: EngineObservation
-
-    public init(reason: String, observation: EngineObservation? = nil) {
-        self.reason = reason
-        self.observation = observation ?? .unreadable(reason)
-    }
-
-    public func send(_ message: OutgoingMessage) async -> DeliveryResult {
-        .terminal(reason)
-    }
-
-    public func observe() async -> EngineObservation {
-        observation
-    }
-
-    public func subscriptions() async -> SubscriptionReading {
-        if case .unsupported(let why) = observation { return .unsupported(why) }
-        return .unreadable(reason)
     }
 }

@@ -1,10 +1,5 @@
 import Foundation
 
-/// Why the simulated engine stopped: printed as "provisor-simulated-engine: …", exit status 1.
-public struct SimulatedEngineError: Error, CustomStringConvertible {
-    public var description: String
-}
-
 /// The simulated provisioning engine: a stand-in for a real platform behind Provisor's exec
 /// protocol (docs/engines.md, "The simulated engine"). It keeps a tenant model in a state
 /// directory as an append-only log, `log.jsonl`, one ``LogEntry`` per line; a message id it

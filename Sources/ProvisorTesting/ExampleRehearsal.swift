@@ -76,7 +76,7 @@ public final class ExampleRehearsal {
     /// would (`--set ADDRESS NAME=VALUE`, `--remove ADDRESS`, …).
     public func simulatedEngine(_ engine: String, _ arguments: [String]) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: SimulatedEngine.executable())
+        process.executableURL = URL(fileURLWithPath: SimulatedEngineProgram.executable())
         process.arguments = ["--state-dir", engines + "/" + engine] + arguments
         process.standardOutput = FileHandle.nullDevice
         try process.run()

@@ -31,15 +31,6 @@ public struct RightsizingPolicy: Sendable, Hashable {
     }
 }
 
-/// A plan whose licence is one SKU.
-public struct LicensePlan: Sendable, Hashable {
-    public var service: String
-    public var plan: String
-    public var term: Plan.Term
-    public var costPrice: Decimal?
-    public var salesPrice: Decimal?
-}
-
 extension Resolution {
     /// The right-sizing policy of `customer`'s licences of `service` (and `plan`); nil when the
     /// customer or service is unknown.

@@ -1,12 +1,3 @@
-/// The kinds of manifest documents.
-public enum ManifestKind: String, Sendable, Hashable, CaseIterable {
-    case Engine
-    case Service
-    case Reseller
-    case Customer
-    case User
-}
-
 /// Everything the manifests declare, in file order.
 public struct Estate: Sendable {
     public var engines: [Engine] = []
