@@ -53,14 +53,13 @@ public struct ReconcileRun: Sendable {
                 let applier = Applier(
                     store: store, adapters: adapters, secrets: workspace.secrets,
                     options: .init(concurrency: concurrency, actor: actor, commit: workspace.commit, clock: workspace.clock))
-                return try await apply(report, store: store, applier: applier, adapters: adapters, workspace: workspace, observer: observer)
+                return try await apply(report, store: store, applier: applier, workspace: workspace, observer: observer)
             }
         }
     }
 
     private func apply(
-        _ report: ManifestPipeline.Report, store: ProvisorState, applier: Applier, adapters: [String: any EngineAdapter],
-        workspace: Workspace, observer: some RunObserver
+        _ report: ManifestPipeline.Report, store: ProvisorState, applier: Applier, workspace: Workspace, observer: some RunObserver
     ) async throws -> Outcome {
         var results: [Applier.Result] = []
         // What an interrupted run sent (or was about to) goes again first, with the same ids.
@@ -72,7 +71,7 @@ public struct ReconcileRun: Sendable {
         let snapshot = try await store.snapshot()
         var refreshed: Refresh?
         if refresh {
-            let readings = await EngineReadings.read(adapters, recorded: snapshot)
+            let readings = await EngineReadings.read(applier.adapters, recorded: snapshot)
             try await readings.keep(in: store, at: workspace.clock.now())
             let found = try Refresh(readings, desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore, store: store.description)
             observer.refreshed(found)
