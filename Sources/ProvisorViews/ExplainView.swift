@@ -17,6 +17,7 @@ public enum ExplainView {
             lines.append("    engines  \(Grant.listing(grant.engines))")
             lines.append("    secrets  \(Grant.listing(grant.secrets))")
         }
+        if let market = explanation.market { lines.append("  market  " + marketLine(market)) }
         lines.append("")
         let rows = explanation.entries.map { entry in
             (entry.name, text(entry.effective.value, name: entry.name), entry.effective.origin.level.description, source(entry.effective.origin))
@@ -41,6 +42,13 @@ public enum ExplainView {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// "NZ (usageLocation) is one of csp-eu's markets: DE, NL, GB, NZ, AU (Partner Center region europe)".
+    static func marketLine(_ market: MarketCheck) -> String {
+        let verdict = market.passes ? "is one of" : "is NOT one of"
+        return
+            "\(market.country) (\(market.source)) \(verdict) \(market.engine)'s markets: \(market.markets.joined(separator: ", ")) (Partner Center region \(market.region))"
+    }
+
     struct JSONExplanation: Encodable {
         struct Value: Encodable {
             var value: AttributeValue?
@@ -57,6 +65,14 @@ public enum ExplainView {
             var overridden: [Value]
             var locked_by: Value?
         }
+        struct Market: Encodable {
+            var engine: String
+            var region: String
+            var markets: [String]
+            var country: String
+            var source: String
+            var passes: Bool
+        }
         struct Delegation: Encodable {
             var reseller: String
             var file: String
@@ -71,6 +87,7 @@ public enum ExplainView {
         var parent: String?
         var engine: String
         var delegation: Delegation?
+        var market: Market?
         var attributes: [Entry]
     }
 
@@ -88,6 +105,11 @@ public enum ExplainView {
                 JSONExplanation.Delegation(
                     reseller: grant.reseller.value, file: grant.reseller.location.file, line: grant.reseller.location.line,
                     paths: grant.paths.map(\.value), engines: grant.engines.map(\.value), secrets: grant.secrets.map(\.value))
+            },
+            market: explanation.market.map { market in
+                JSONExplanation.Market(
+                    engine: market.engine, region: market.region, markets: market.markets, country: market.country, source: market.source,
+                    passes: market.passes)
             },
             attributes: explanation.entries.map { entry in
                 JSONExplanation.Entry(

@@ -18,4 +18,7 @@ public struct Explanation: Sendable {
 
     public var resource: DesiredResource
     public var entries: [Entry]
+    /// For a service on a Microsoft CSP engine: whether the country it is used in is one of the
+    /// engine's markets.
+    public var market: MarketCheck?
 }

@@ -14,11 +14,25 @@ struct Resolver: Sendable {
     /// What every customer of a reseller shares, by reseller code.
     let resellerScopes: [String: ResellerScope]
 
+    /// The CSP engines' Partner Center settings, by engine name.
+    let csp: [String: Engine.CSPSettings]
+
     init(estate: Estate, index: EstateIndex, layouts: [String: ServiceLayout]) {
         self.estate = estate
         self.index = index
         self.layouts = layouts
         resellerScopes = index.chains.mapValues(ResellerScope.init)
+        var csp: [String: Engine.CSPSettings] = [:]
+        for engine in estate.engines { if let settings = engine.csp { csp[engine.name.value] = settings } }
+        self.csp = csp
+    }
+
+    /// The market check of a service resource, from its resolved table.
+    func marketCheck(_ table: AttributeTable, _ layout: ServiceLayout, in scope: CustomerScope) -> MarketCheck? {
+        guard !csp.isEmpty, let engine = table.value(layout.engine)?.description else { return nil }
+        return MarketCheck.check(
+            engine: engine, usageLocation: layout.propertySlot("usageLocation").flatMap(table.value)?.description,
+            addressCountry: scope.customer.address?.country, csp: csp)
     }
 
     /// A reseller's chain and what its customers inherit from it.
@@ -360,6 +374,11 @@ struct Resolver: Sendable {
                 }
             }
         }
+        // Last, when every value is known: the country the service is used in.
+        if let check = marketCheck(table, layout, in: scope), !check.passes {
+            let (message, hint) = check.refusal(service: layout.service.code.value, address: address)
+            failures.add(at: assignment.service.location, kind: "market", message, hint: hint)
+        }
     }
 
     // MARK: Explain
@@ -367,6 +386,7 @@ struct Resolver: Sendable {
     /// The traced table of the resource at `address`; nil when there is none.
     func explain(_ address: ResourceAddress) -> Explanation? {
         let table: AttributeTable
+        var market: MarketCheck?
         switch address.kind {
         case .reseller:
             guard let reseller = index.resellers[address.owner], let scope = resellerScopes[address.owner] else { return nil }
@@ -394,8 +414,9 @@ struct Resolver: Sendable {
             var bases: [BaseKey: AttributeTable] = [:]
             var failures = PatternFailures()
             table = serviceTable(usable, in: scope, user: user, address: address, tracing: true, bases: &bases, failures: &failures)
+            market = marketCheck(table, usable.layout, in: scope)
         }
-        return Explanation(resource: resource(address, table), entries: table.entries)
+        return Explanation(resource: resource(address, table), entries: table.entries, market: market)
     }
 }
 
