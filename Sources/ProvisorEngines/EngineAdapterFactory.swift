@@ -78,7 +78,8 @@ public enum EngineAdapterFactory {
                 }
             }
             return HTTPAdapter(
-                engine: name, url: http.url, observeURL: http.observeURL, timeout: Double(http.timeoutSeconds ?? 30), maxRetries: http.maxRetries ?? 5,
+                engine: name, url: http.url, observeURL: http.observeURL, subscriptionsURL: http.subscriptionsURL, timeout: Double(http.timeoutSeconds ?? 30),
+                maxRetries: http.maxRetries ?? 5,
                 signingSecret: secret,
                 clock: settings.clock)
         case .outbox:

@@ -20,6 +20,8 @@ public final class HTTPAdapter: EngineAdapter {
     public let maxRetries: Int
     /// The GET endpoint that reports what the engine holds, when it has one.
     public let observeURL: String?
+    /// The GET endpoint that reports the licence subscriptions the engine holds, when it has one.
+    public let subscriptionsURL: String?
     private let signingSecret: String?
     private let client: HTTPClient
     /// Dates readings and reads a Retry-After date against.
@@ -27,13 +29,14 @@ public final class HTTPAdapter: EngineAdapter {
 
     /// `signingSecret` is the resolved secret (read from its secretRef by the caller).
     public init(
-        engine: String, url: String, observeURL: String? = nil, timeout: Double = 30, maxRetries: Int = 5, signingSecret: String? = nil,
-        clock: WallClock
+        engine: String, url: String, observeURL: String? = nil, subscriptionsURL: String? = nil, timeout: Double = 30, maxRetries: Int = 5,
+        signingSecret: String? = nil, clock: WallClock
     ) {
         self.engine = engine
         self.clock = clock
         self.url = url
         self.observeURL = observeURL
+        self.subscriptionsURL = subscriptionsURL
         self.timeout = timeout
         self.maxRetries = maxRetries
         self.signingSecret = signingSecret
@@ -79,31 +82,15 @@ public final class HTTPAdapter: EngineAdapter {
     }
 
     /// GETs `observeURL`, which answers 200 with `{"resources": [{"address", "attributes"}]}`.
-    /// With a signing secret the request carries `X-Provisor-Signature` over `GET <url>`. Any
-    /// other answer makes the engine unreadable, never empty.
+    /// Any other answer makes the engine unreadable, never empty.
     public func observe() async -> EngineObservation {
         guard let observeURL else {
             return .unsupported("engine '\(engine)' has no http.observeUrl, so what it holds cannot be read; add one to its Engine manifest")
         }
-        var request = HTTPClientRequest(url: observeURL)
-        request.method = .GET
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "provisor")
-        if let signingSecret { request.headers.add(name: Self.signatureHeader, value: Self.signature(of: "GET \(observeURL)", secret: signingSecret)) }
-        let body: String
-        do {
-            let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
-            body = String(buffer: try await response.body.collect(upTo: 1 << 30))
-            guard response.status.code == 200 else {
-                return .unreadable("engine '\(engine)' answered \(response.status.code) \(response.status.reasonPhrase) at \(observeURL)\(Self.excerpt(body))")
-            }
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
-            return .unreadable("engine '\(engine)' did not answer within \(ExecAdapter.seconds(timeout)) (\(observeURL))")
-        } catch {
-            return .unreadable("engine '\(engine)' could not be reached at \(observeURL): \(error)")
-        }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any], let list = object["resources"] as? [Any] else {
-            return .unreadable("engine '\(engine)' answered \(observeURL) with something other than {\"resources\": [...]}\(Self.excerpt(body))")
+        let list: [Any]
+        switch await read(observeURL, key: "resources") {
+        case .failure(let error): return .unreadable(error.description)
+        case .success(let items): list = items
         }
         var resources: [ObservedResource] = []
         resources.reserveCapacity(list.count)
@@ -113,6 +100,61 @@ public final class HTTPAdapter: EngineAdapter {
             }
         }
         return .observed(resources, at: clock.now())
+    }
+
+    /// GETs `subscriptionsURL`, which answers 200 with `{"subscriptions": [...]}`, each as an
+    /// exec engine reports one (schemas/subscription.schema.json). Any other answer makes the
+    /// subscriptions unreadable, never empty: right-sizing then leaves the engine's customers alone.
+    public func subscriptions() async -> SubscriptionReading {
+        guard let subscriptionsURL else {
+            return .unsupported(
+                "engine '\(engine)' has no http.subscriptionsUrl, so its licence subscriptions cannot be read; add one to its Engine manifest")
+        }
+        switch await read(subscriptionsURL, key: "subscriptions") {
+        case .failure(let error):
+            return .unreadable(error.description)
+        case .success(let list):
+            var subscriptions: [Subscription] = []
+            for item in list {
+                do { subscriptions.append(try ObservedJSON.subscription(item, engine: engine)) } catch {
+                    return .unreadable("engine '\(engine)' reported a subscription Provisor cannot read: \(error)")
+                }
+            }
+            return .read(subscriptions)
+        }
+    }
+
+    /// The list under `key` in the JSON object a signed GET of `url` answers with 200; or why
+    /// there is none. With a signing secret the request carries `X-Provisor-Signature` over
+    /// `GET <url>`.
+    private func read(_ url: String, key: String) async -> Result<[Any], ReadError> {
+        var request = HTTPClientRequest(url: url)
+        request.method = .GET
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "provisor")
+        if let signingSecret { request.headers.add(name: Self.signatureHeader, value: Self.signature(of: "GET \(url)", secret: signingSecret)) }
+        let body: String
+        do {
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+            body = String(buffer: try await response.body.collect(upTo: 1 << 30))
+            guard response.status.code == 200 else {
+                return .failure(ReadError("engine '\(engine)' answered \(response.status.code) \(response.status.reasonPhrase) at \(url)\(Self.excerpt(body))"))
+            }
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            return .failure(ReadError("engine '\(engine)' did not answer within \(ExecAdapter.seconds(timeout)) (\(url))"))
+        } catch {
+            return .failure(ReadError("engine '\(engine)' could not be reached at \(url): \(error)"))
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any], let list = object[key] as? [Any] else {
+            return .failure(ReadError("engine '\(engine)' answered \(url) with something other than {\"\(key)\": [...]}\(Self.excerpt(body))"))
+        }
+        return .success(list)
+    }
+
+    /// Why a reading failed, as a sentence.
+    struct ReadError: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
     }
 
     public func shutdown() async {

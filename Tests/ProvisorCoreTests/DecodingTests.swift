@@ -123,4 +123,24 @@ import Testing
         #expect(service.plans[1].sku.value == "W-L")
         #expect(service.plans[1].currency?.value == "USD")
     }
+
+    @Test func anHTTPEnginesReadEndpointsAreCheckedLikeItsURL() {
+        let (manifests, diagnostics) = decode(
+            """
+            apiVersion: provisor/v1
+            kind: Engine
+            metadata: { name: csp }
+            spec:
+              adapter: http
+              http: { url: https://bridge.example/provision, observeUrl: https://bridge.example/observe, subscriptionsUrl: ftp://bridge.example/subs }
+
+            """)
+        #expect(lines(diagnostics) == ["6:112: error: 'subscriptionsUrl' must be an http:// or https:// address, found 'ftp://bridge.example/subs'"])
+        guard case .engine(let engine)? = manifests.first else {
+            Issue.record("no engine decoded")
+            return
+        }
+        #expect(engine.http?.observeURL == "https://bridge.example/observe")
+        #expect(engine.http?.subscriptionsURL == "ftp://bridge.example/subs")
+    }
 }

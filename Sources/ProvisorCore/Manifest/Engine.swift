@@ -22,6 +22,9 @@ public struct Engine: Sendable, Hashable {
         public var signingSecret: SecretRef?
         /// A GET endpoint answering `{"resources": [...]}`: what the engine holds, for drift.
         public var observeURL: String?
+        /// A GET endpoint answering `{"subscriptions": [...]}`: the licence subscriptions the
+        /// engine holds, for right-sizing.
+        public var subscriptionsURL: String?
     }
 
     /// `outbox`: a durable queue for a downstream consumer, optionally exported as JSON lines.
@@ -73,10 +76,11 @@ public struct Engine: Sendable, Hashable {
                 command: command.map(\.value), timeoutSeconds: reader.int("timeoutSeconds", minimum: 1),
                 workingDirectory: reader.text("workingDirectory"))
         }
-        http = spec.mapping("http", known: ["url", "timeoutSeconds", "maxRetries", "signingSecret", "observeUrl"], required: ["url"]).flatMap { reader in
+        let httpFields = ["url", "timeoutSeconds", "maxRetries", "signingSecret", "observeUrl", "subscriptionsUrl"]
+        http = spec.mapping("http", known: httpFields, required: ["url"]).flatMap { reader in
             guard let url = reader.string("url") else { return nil }
-            let observeURL = reader.string("observeUrl")
-            for (field, given) in [("url", url), ("observeUrl", observeURL)] {
+            let observeURL = reader.string("observeUrl"), subscriptionsURL = reader.string("subscriptionsUrl")
+            for (field, given) in [("url", url), ("observeUrl", observeURL), ("subscriptionsUrl", subscriptionsURL)] {
                 guard let given, !(given.value.hasPrefix("https://") || given.value.hasPrefix("http://")) else { continue }
                 context.error(reader[field]!, "'\(field)' must be an http:// or https:// address, found '\(given.value)'")
             }
@@ -84,7 +88,7 @@ public struct Engine: Sendable, Hashable {
                 url: url.value, timeoutSeconds: reader.int("timeoutSeconds", minimum: 1),
                 maxRetries: reader.int("maxRetries", minimum: 0),
                 signingSecret: reader["signingSecret"].flatMap { context.secretRef($0, "signingSecret") },
-                observeURL: observeURL?.value)
+                observeURL: observeURL?.value, subscriptionsURL: subscriptionsURL?.value)
         }
         outbox = spec.mapping("outbox", known: ["export"]).map { OutboxSettings(export: $0.text("export")) }
         simulated = spec.mapping("simulated", known: ["stateDirectory"]).map { SimulatedSettings(stateDirectory: $0.text("stateDirectory")) }

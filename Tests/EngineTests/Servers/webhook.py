@@ -11,6 +11,8 @@ A GET reads the engine back:
   /observe       200 with two resources
   /observe-bad   200 with a body that is not {"resources": [...]}
   /observe-down  503
+  /subscriptions      200 with one subscription (5 licences, 3 of them refundable)
+  /subscriptions-bad  200 with a subscription that has no quantity
 With SECRET set, a GET must be signed over "GET <url>", else 401.
 Every request must carry an Idempotency-Key; when SECRET is set, also a valid
 X-Provisor-Signature (sha256=<hex HMAC-SHA256 of the body>), else 401. Each request is
@@ -84,6 +86,14 @@ class Handler(BaseHTTPRequestHandler):
                 {"address": "customer/JBL", "attributes": {}}]}).encode()
         elif self.path == "/observe-bad":
             status, reply = 200, b'{"tenants": []}'
+        elif self.path == "/subscriptions":
+            status, reply = 200, json.dumps({"subscriptions": [
+                {"id": "sub-jbl-spb", "customer": "JBL", "sku": "SPB", "term": "P1M", "termEnd": "2026-12-21T00:00:00Z",
+                 "quantity": 5, "costPrice": 16, "autoRenew": True, "trial": False,
+                 "batches": [{"quantity": 2, "addedAt": "2026-10-21T00:00:00Z"},
+                             {"quantity": 3, "addedAt": "2026-11-20T00:00:00Z", "refundableUntil": "2026-11-27T00:00:00Z"}]}]}).encode()
+        elif self.path == "/subscriptions-bad":
+            status, reply = 200, json.dumps({"subscriptions": [{"id": "sub-x", "customer": "JBL", "sku": "SPB", "term": "P1M"}]}).encode()
         else:
             status, reply = 503, b"maintenance"
         with open(LOG, "a") as log:
