@@ -5,8 +5,10 @@ import ProvisorCore
 /// `schemas/observation.schema.json`), the same for exec and http:
 ///
 /// ```json
-/// {"address": "customer/JBL/user/alice", "attributes": {"firstName": "Alice", "seats": 3}}
+/// {"address": "customer/JBL/user/alice", "attributes": {"firstName": "Alice", "seats": 3}, "outputs": {"objectId": "…"}}
 /// ```
+///
+/// `outputs` (optional) are the identifiers the engine answered when it made the resource.
 ///
 /// Attribute values are written as in a provisioning message: a string, a number, a boolean or
 /// a list of strings. Secrets are never reported.
@@ -22,17 +24,23 @@ enum ObservedJSON {
         guard let address = ResourceAddress(parsing: text) else {
             throw ParseError(reason: "'\(text)' is not a resource address; addresses take the forms \(ResourceAddress.forms)")
         }
+        return ObservedResource(
+            address: address, engine: engine, attributes: try values(object["attributes"], "attribute", of: text),
+            outputs: try values(object["outputs"], "output", of: text))
+    }
+
+    /// The members of an `attributes` or `outputs` object (absent: none).
+    private static func values(_ given: Any?, _ noun: String, of address: String) throws(ParseError) -> [Attribute] {
+        guard let given else { return [] }
+        guard let members = given as? [String: Any] else { throw ParseError(reason: "the \"\(noun)s\" of \(address) must be a JSON object") }
         var attributes: [Attribute] = []
-        if let given = object["attributes"] {
-            guard let given = given as? [String: Any] else { throw ParseError(reason: "the \"attributes\" of \(text) must be a JSON object") }
-            for (name, raw) in given {
-                guard let value = value(raw) else {
-                    throw ParseError(reason: "attribute '\(name)' of \(text) is \(describe(raw)); report a string, a number, a boolean or a list of strings")
-                }
-                attributes.append(Attribute(name: name, value: value))
+        for (name, raw) in members {
+            guard let value = value(raw) else {
+                throw ParseError(reason: "\(noun) '\(name)' of \(address) is \(describe(raw)); report a string, a number, a boolean or a list of strings")
             }
+            attributes.append(Attribute(name: name, value: value))
         }
-        return ObservedResource(address: address, engine: engine, attributes: attributes)
+        return attributes
     }
 
     /// A JSON value as an attribute value, or nil for what attributes cannot hold.

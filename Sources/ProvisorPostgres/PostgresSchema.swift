@@ -128,5 +128,8 @@ enum PostgresSchema {
                 )
                 """,
             ]),
+        Migration(
+            identifier: "v5: outputs",
+            statements: ["ALTER TABLE resource ADD COLUMN outputs text NOT NULL DEFAULT '{}'"]),
     ]
 }

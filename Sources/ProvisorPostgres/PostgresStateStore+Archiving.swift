@@ -12,8 +12,8 @@ extension PostgresStateStore {
     static func archive(_ connection: PostgresConnection, store: String) async throws -> StateArchive {
         let header = try await Self.header(connection)
         var resources: [RecordedResource] = []
-        for try await row in try await connection.query("SELECT address, parent, engine, attributes, serial, updated_at FROM resource", logger: Self.logger)
-            .decode((String, String?, String, String, Int, Double).self)
+        for try await row in try await connection.query("SELECT \(unescaped: Self.resourceColumns) FROM resource", logger: Self.logger)
+            .decode((String, String?, String, String, Int, Double, String).self)
         {
             resources.append(try Self.resource(row, store: store))
         }
@@ -56,14 +56,15 @@ extension PostgresStateStore {
                     rows.add([
                         "address": resource.address.description, "kind": resource.address.kind.rawValue, "customer": resource.address.customer,
                         "parent": resource.parent?.description, "engine": resource.engine, "attributes": resource.attributes.json,
-                        "serial": resource.serial, "updated_at": resource.updatedAt.timeIntervalSince1970,
+                        "outputs": resource.outputs.json, "serial": resource.serial, "updated_at": resource.updatedAt.timeIntervalSince1970,
                     ])
                 }
                 try await connection.query(
                     """
-                    INSERT INTO resource (address, kind, customer, parent, engine, attributes, serial, updated_at)
+                    INSERT INTO resource (address, kind, customer, parent, engine, attributes, outputs, serial, updated_at)
                     SELECT * FROM jsonb_to_recordset(\(rows.text)::jsonb)
-                        AS r(address text, kind text, customer text, parent text, engine text, attributes text, serial bigint, updated_at double precision)
+                        AS r(address text, kind text, customer text, parent text, engine text, attributes text, outputs text, serial bigint,
+                             updated_at double precision)
                     """, logger: Self.logger)
             }
             for chunk in archive.journal.chunks(of: 20_000) { _ = try await Self.append(chunk, connection) }

@@ -14,8 +14,8 @@ extension PostgresStateStore {
             let header = try await Self.header(connection)
             var resources: [RecordedResource] = []
             resources.reserveCapacity(header.resourceCount)
-            let rows = try await connection.query("SELECT address, parent, engine, attributes, serial, updated_at FROM resource", logger: Self.logger)
-            for try await row in rows.decode((String, String?, String, String, Int, Double).self) {
+            let rows = try await connection.query("SELECT \(unescaped: Self.resourceColumns) FROM resource", logger: Self.logger)
+            for try await row in rows.decode((String, String?, String, String, Int, Double, String).self) {
                 resources.append(try Self.resource(row, store: store))
             }
             return StateSnapshot(header: header, resources: resources)
@@ -27,12 +27,12 @@ extension PostgresStateStore {
         return try await withConnection { connection in
             let rows = try await connection.query(
                 """
-                SELECT address, parent, engine, attributes, serial, updated_at FROM resource
+                SELECT \(unescaped: Self.resourceColumns) FROM resource
                 WHERE (\(filter.kind?.rawValue)::text IS NULL OR kind = \(filter.kind?.rawValue))
                   AND (\(filter.customer)::text IS NULL OR customer = \(filter.customer))
                 """, logger: Self.logger)
             var resources: [RecordedResource] = []
-            for try await row in rows.decode((String, String?, String, String, Int, Double).self) {
+            for try await row in rows.decode((String, String?, String, String, Int, Double, String).self) {
                 resources.append(try Self.resource(row, store: store))
             }
             return resources.sorted { $0.address < $1.address }
@@ -43,9 +43,9 @@ extension PostgresStateStore {
         let store = description
         return try await withConnection { connection in
             let rows = try await connection.query(
-                "SELECT address, parent, engine, attributes, serial, updated_at FROM resource WHERE address = \(address.description)",
+                "SELECT \(unescaped: Self.resourceColumns) FROM resource WHERE address = \(address.description)",
                 logger: Self.logger)
-            for try await row in rows.decode((String, String?, String, String, Int, Double).self) { return try Self.resource(row, store: store) }
+            for try await row in rows.decode((String, String?, String, String, Int, Double, String).self) { return try Self.resource(row, store: store) }
             return nil
         }
     }
@@ -61,12 +61,15 @@ extension PostgresStateStore {
         return .empty
     }
 
-    static func resource(_ row: (String, String?, String, String, Int, Double), store: String) throws -> RecordedResource {
+    /// The columns `resource(_:store:)` reads, in its order.
+    static let resourceColumns = "address, parent, engine, attributes, serial, updated_at, outputs"
+
+    static func resource(_ row: (String, String?, String, String, Int, Double, String), store: String) throws -> RecordedResource {
         guard let address = ResourceAddress(parsing: row.0) else {
             throw StateError.corruptRecord(address: row.0, reason: "not a resource address", store: store)
         }
         return RecordedResource(
             address: address, parent: row.1.flatMap(ResourceAddress.init(parsing:)), engine: row.2,
-            attributes: AttributeDocument(json: row.3), serial: row.4, updatedAt: Date(timeIntervalSince1970: row.5))
+            attributes: AttributeDocument(json: row.3), outputs: AttributeDocument(json: row.6), serial: row.4, updatedAt: Date(timeIntervalSince1970: row.5))
     }
 }

@@ -21,16 +21,18 @@ extension PostgresStateStore {
                 rows.add([
                     "address": resource.address.description, "kind": resource.address.kind.rawValue, "customer": resource.address.customer,
                     "parent": resource.parent?.description, "engine": resource.engine, "attributes": resource.attributes.json,
+                    "outputs": resource.outputs.json,
                 ])
             }
             if rows.count > 0 {
                 try await connection.query(
                     """
-                    INSERT INTO resource (address, kind, customer, parent, engine, attributes, serial, updated_at)
-                    SELECT address, kind, customer, parent, engine, attributes, \(serial), \(write.at.timeIntervalSince1970)
-                    FROM jsonb_to_recordset(\(rows.text)::jsonb) AS r(address text, kind text, customer text, parent text, engine text, attributes text)
+                    INSERT INTO resource (address, kind, customer, parent, engine, attributes, outputs, serial, updated_at)
+                    SELECT address, kind, customer, parent, engine, attributes, outputs, \(serial), \(write.at.timeIntervalSince1970)
+                    FROM jsonb_to_recordset(\(rows.text)::jsonb)
+                        AS r(address text, kind text, customer text, parent text, engine text, attributes text, outputs text)
                     ON CONFLICT (address) DO UPDATE SET kind = excluded.kind, customer = excluded.customer, parent = excluded.parent,
-                        engine = excluded.engine, attributes = excluded.attributes, serial = excluded.serial, updated_at = excluded.updated_at
+                        engine = excluded.engine, attributes = excluded.attributes, outputs = excluded.outputs, serial = excluded.serial, updated_at = excluded.updated_at
                     """, logger: Self.logger)
             }
             if !write.deletes.isEmpty {

@@ -115,6 +115,12 @@ enum SQLiteSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v5: outputs") { db in
+            // What engines answered about what they made, apart from the desired attributes so
+            // that an update keeps it. Earlier versions merged outputs into the attributes; they
+            // stay there, as recorded.
+            try db.execute(sql: "ALTER TABLE resource ADD COLUMN outputs TEXT NOT NULL DEFAULT '{}'")
+        }
         return migrator
     }()
 }

@@ -11,7 +11,7 @@ extension SQLiteStateStore {
     static func archive(_ db: Database, store: String) throws -> StateArchive {
         let header = try Self.header(db)
         var resources: [RecordedResource] = []
-        let rows = try Row.fetchCursor(db, sql: "SELECT address, parent, engine, attributes, serial, updated_at FROM resource ORDER BY address")
+        let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.resourceColumns) FROM resource ORDER BY address")
         while let row = try rows.next() { resources.append(try Self.resource(row, store: store)) }
         let journal = try Row.fetchAll(db, sql: "SELECT \(Self.journalColumns) FROM journal ORDER BY sequence").map { try Self.journalEntry($0, store: store) }
         let outbox = try Row.fetchAll(db, sql: "SELECT \(Self.outboxColumns) FROM outbox ORDER BY position").map { try Self.outboxMessage($0, store: store) }
@@ -38,12 +38,12 @@ extension SQLiteStateStore {
             try db.execute(sql: "UPDATE state_meta SET value = ? WHERE key = 'serial'", arguments: [String(archive.serial)])
             let resource = try db.cachedStatement(
                 sql: """
-                    INSERT INTO resource (address, kind, customer, parent, engine, attributes, serial, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO resource (address, kind, customer, parent, engine, attributes, outputs, serial, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             for item in archive.resources {
                 try resource.execute(arguments: [
                     item.address.description, item.address.kind.rawValue, item.address.customer, item.parent?.description,
-                    item.engine, item.attributes.json, item.serial, item.updatedAt.timeIntervalSince1970,
+                    item.engine, item.attributes.json, item.outputs.json, item.serial, item.updatedAt.timeIntervalSince1970,
                 ])
             }
             _ = try Self.append(archive.journal, db)

@@ -13,7 +13,7 @@ extension SQLiteStateStore {
             let header = try Self.header(db)
             var resources: [RecordedResource] = []
             resources.reserveCapacity(header.resourceCount)
-            let rows = try Row.fetchCursor(db, sql: "SELECT address, parent, engine, attributes, serial, updated_at FROM resource")
+            let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.resourceColumns) FROM resource")
             while let row = try rows.next() { resources.append(try Self.resource(row, store: store)) }
             return StateSnapshot(header: header, resources: resources)
         }
@@ -34,7 +34,7 @@ extension SQLiteStateStore {
             }
             let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT address, parent, engine, attributes, serial, updated_at FROM resource" + whereClause, arguments: arguments)
+                db, sql: "SELECT \(Self.resourceColumns) FROM resource" + whereClause, arguments: arguments)
             var resources: [RecordedResource] = []
             while let row = try rows.next() { resources.append(try Self.resource(row, store: store)) }
             return resources.sorted { $0.address < $1.address }
@@ -45,7 +45,7 @@ extension SQLiteStateStore {
         let store = description
         return try await pool.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT address, parent, engine, attributes, serial, updated_at FROM resource WHERE address = ?",
+                db, sql: "SELECT \(Self.resourceColumns) FROM resource WHERE address = ?",
                 arguments: [address.description]
             ).map { try Self.resource($0, store: store) }
         }
@@ -58,6 +58,9 @@ extension SQLiteStateStore {
         return StateHeader(lineage: lineage, serial: serial, resourceCount: count)
     }
 
+    /// The columns `resource(_:store:)` reads, in its order.
+    static let resourceColumns = "address, parent, engine, attributes, serial, updated_at, outputs"
+
     static func resource(_ row: Row, store: String) throws -> RecordedResource {
         let text: String = row[0]
         guard let address = ResourceAddress(parsing: text) else {
@@ -66,7 +69,7 @@ extension SQLiteStateStore {
         let parentText: String? = row[1]
         return RecordedResource(
             address: address, parent: parentText.flatMap(ResourceAddress.init(parsing:)), engine: row[2],
-            attributes: AttributeDocument(json: row[3]), serial: row[4], updatedAt: date(row, 5))
+            attributes: AttributeDocument(json: row[3]), outputs: AttributeDocument(json: row[6]), serial: row[4], updatedAt: date(row, 5))
     }
 
     /// Times are stored as seconds since 1970 (UTC), which keep their precision and read fast.

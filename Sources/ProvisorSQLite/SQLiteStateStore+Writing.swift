@@ -15,13 +15,13 @@ extension SQLiteStateStore {
             let serial = current.serial + 1
             let upsert = try db.cachedStatement(
                 sql: """
-                    INSERT OR REPLACE INTO resource (address, kind, customer, parent, engine, attributes, serial, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT OR REPLACE INTO resource (address, kind, customer, parent, engine, attributes, outputs, serial, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             for resource in write.upserts {
                 try upsert.execute(arguments: [
                     resource.address.description, resource.address.kind.rawValue, resource.address.customer,
-                    resource.parent?.description, resource.engine, resource.attributes.json, serial,
+                    resource.parent?.description, resource.engine, resource.attributes.json, resource.outputs.json, serial,
                     write.at.timeIntervalSince1970,
                 ])
             }

@@ -9,6 +9,9 @@ public struct KeptRecord: Codable, Hashable, Sendable {
     public var licence: String?
     /// The user holding that licence.
     public var user: String?
+    /// The identifiers the engine answered when it made the resource (a tenant id, an object
+    /// id); every later message for it must carry them.
+    public var outputs: [String: JSONValue]?
 
     /// The kind of resource an address names, or nil when it is not an address.
     static func kind(of address: String) -> String? {

@@ -165,13 +165,11 @@ public final class SimulatedEngine {
             refuse(text)
             return .answered
         }
-        var outputs: [String: JSONValue] = [:]
-        if kind == "customer", action == "provision", let code = message["customer"]?["code"]?.string {
-            outputs["tenantId"] = .string("sim-\(name)-\(code.lowercased())")
-        }
+        let outputs = action == "provision" ? identifiers(kind: kind, address: address, customer: message["customer"]?["code"]?.string) : [:]
         var entry = LogEntry(id: id, action: action, address: address, kind: kind, outcome: "applied", outputs: outputs)
         if action != "deprovision" {
-            let kept = KeptRecord(message: message, address: address, kind: kind)
+            var kept = KeptRecord(message: message, address: address, kind: kind)
+            kept.outputs = action == "provision" ? outputs : model.resources[address]?.outputs
             entry.record = kept
             if action == "provision" { entry.subscription = license(for: kept) }
         }
@@ -219,8 +217,10 @@ public final class SimulatedEngine {
             }
         case "update":
             if !exists { return "\(address) does not exist here; it cannot be updated" }
+            if let missing = missingIdentifier(message, address: address) { return missing }
         default:
             if !exists { return "\(address) does not exist here; it cannot be removed" }
+            if let missing = missingIdentifier(message, address: address) { return missing }
             let children = model.children(of: address)
             if !children.isEmpty { return "\(address) still has \(children.count) resource(s) here, \(children[0]) first; remove them before it" }
             return nil
@@ -235,6 +235,29 @@ public final class SimulatedEngine {
         return nil
     }
 
+    /// The identifiers a provision answers with, as a real engine's would be: a tenant id for a
+    /// customer, an object id for a user.
+    private func identifiers(kind: String, address: String, customer: String?) -> [String: JSONValue] {
+        switch kind {
+        case "customer": return customer.map { ["tenantId": .string("sim-\(name)-\($0.lowercased())")] } ?? [:]
+        case "user": return ["objectId": .string("sim-\(name)-" + address.split(separator: "/").dropFirst().joined(separator: "-").lowercased())]
+        default: return [:]
+        }
+    }
+
+    /// Why an update or deprovision cannot find what it names: it does not carry the outputs
+    /// this engine answered when it made the resource. (States written before outputs were
+    /// kept apart carry them among the attributes, which is accepted.)
+    private func missingIdentifier(_ message: [String: JSONValue], address: String) -> String? {
+        for (name, value) in (model.resources[address]?.outputs ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let sent = message["outputs"]?[name] ?? message["attributes"]?[name]
+            guard sent != value else { continue }
+            return "\(address) is \(name) \(value.string ?? "") here, and the message carries \(sent?.string.map { "'\($0)'" } ?? "no outputs.\(name)"): "
+                + "send the outputs recorded when it was provisioned"
+        }
+        return nil
+    }
+
     // MARK: Reading back
 
     /// Answers an observe request: every resource (sensitive values left out), then the count.
@@ -242,6 +265,7 @@ public final class SimulatedEngine {
         struct Resource: Encodable {
             var address: String
             var attributes: [String: JSONValue]
+            var outputs: [String: JSONValue]?
         }
         struct Line: Encodable {
             var id: String
@@ -249,8 +273,10 @@ public final class SimulatedEngine {
         }
         var out = ""
         for address in model.resources.keys.sorted() {
-            let attributes = (model.resources[address]?.attributes ?? [:]).filter { $0.value != .string("(sensitive)") }
-            out += JSONLine.encode(Line(id: id, resource: Resource(address: address, attributes: attributes))) + "\n"
+            let record = model.resources[address]
+            let attributes = (record?.attributes ?? [:]).filter { $0.value != .string("(sensitive)") }
+            let outputs = record?.outputs?.isEmpty == false ? record?.outputs : nil
+            out += JSONLine.encode(Line(id: id, resource: Resource(address: address, attributes: attributes, outputs: outputs))) + "\n"
             if out.utf8.count > 1 << 20 {
                 output(out)
                 out.removeAll(keepingCapacity: true)
@@ -369,7 +395,9 @@ public final class SimulatedEngine {
             guard model.resources[address] == nil else { throw SimulatedEngineError(description: "\(address) is already here; use --set") }
             var message: [String: JSONValue] = ["attributes": .object(attributes)]
             if kind != "reseller" { message["customer"] = .object(["code": .string(String(address.split(separator: "/")[1]))]) }
-            let kept = KeptRecord(message: message, address: address, kind: kind)
+            var kept = KeptRecord(message: message, address: address, kind: kind)
+            // Made by hand, it has the identifiers a provision would have answered with.
+            kept.outputs = identifiers(kind: kind, address: address, customer: kept.customer)
             record(
                 LogEntry(id: id, action: "provision", address: address, kind: kind, outcome: "out-of-band", record: kept, subscription: license(for: kept)))
         case .remove(let address):

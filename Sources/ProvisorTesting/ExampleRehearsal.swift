@@ -77,7 +77,7 @@ public final class ExampleRehearsal {
     public func simulatedEngine(_ engine: String, _ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: SimulatedEngineProgram.executable())
-        process.arguments = ["--state-dir", engines + "/" + engine] + arguments
+        process.arguments = ["--state-dir", engines + "/" + engine, "--engine", engine] + arguments
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()

@@ -45,7 +45,7 @@ public actor InMemoryStateStore: StateStore, OutboxStore {
         for resource in write.upserts {
             records[resource.address] = RecordedResource(
                 address: resource.address, parent: resource.parent, engine: resource.engine,
-                attributes: resource.attributes, serial: serial, updatedAt: write.at)
+                attributes: resource.attributes, outputs: resource.outputs, serial: serial, updatedAt: write.at)
         }
         for address in write.deletes { records[address] = nil }
         for var entry in write.audit {

@@ -10,6 +10,7 @@ public enum StateStoreConformance {
         case commitRecordsAndIncrementsSerial
         case attributesRoundTripExactly
         case upsertReplacesAndDeleteRemoves
+        case outputsAreKeptApartFromAttributes
         case staleSerialChangesNothing
         case filtersByKindAndCustomerInAddressOrder
         case lockIsExclusive
@@ -69,6 +70,18 @@ public enum StateStoreConformance {
             try expect(replaced?.attributes == changed.attributes && replaced?.serial == second.serial, "an upsert replaces the record and its serial")
             let untouched = try await store.resource(at: samples[0].address)
             try expect(untouched?.serial == first.serial, "an untouched resource keeps the serial that wrote it")
+
+        case .outputsAreKeptApartFromAttributes:
+            var sample = samples[1]
+            sample.outputs = AttributeDocument([Attribute(name: "tenantId", value: .string("8f2c-\u{e9}"))])
+            try await store.commit(StateWrite(upserts: [sample, samples[0]], at: PinnedTime.date))
+            let read = try await store.resource(at: sample.address)
+            try expect(read?.outputs == sample.outputs && read?.attributes == sample.attributes, "outputs read back apart from the attributes")
+            try expect(try await store.resource(at: samples[0].address)?.outputs.isEmpty == true, "a resource written without outputs has none")
+            try expect(try await store.snapshot().resources.first { $0.address == sample.address }?.outputs == sample.outputs, "the snapshot has them too")
+            sample.outputs = .empty
+            try await store.commit(StateWrite(upserts: [sample], at: PinnedTime.date))
+            try expect(try await store.resource(at: sample.address)?.outputs.isEmpty == true, "a write replaces the outputs whole")
 
         case .staleSerialChangesNothing:
             let header = try await store.commit(StateWrite(upserts: samples, at: PinnedTime.date))

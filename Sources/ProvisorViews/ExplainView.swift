@@ -6,7 +6,8 @@ import ProvisorRuntime
 /// values it replaced and the lock that holds it; for a delegated resource, the grant that
 /// covers it.
 public enum ExplainView {
-    public static func human(_ explanation: Explanation, grant: Grant?, colour: Bool) -> String {
+    /// `outputs` are what the resource's engine answered about it, as the state recorded them.
+    public static func human(_ explanation: Explanation, grant: Grant?, outputs: [Attribute] = [], colour: Bool) -> String {
         let resource = explanation.resource
         var lines = [Style.bold.apply(resource.address.description, colour) + " (\(resource.kind.rawValue))"]
         if let parent = resource.parent { lines.append("  parent  \(parent)") }
@@ -18,6 +19,11 @@ public enum ExplainView {
             lines.append("    secrets  \(Grant.listing(grant.secrets))")
         }
         if let market = explanation.market { lines.append("  market  " + marketLine(market)) }
+        if !outputs.isEmpty {
+            lines.append(
+                "  outputs " + outputs.map { "\($0.name)=\(text($0.value, name: $0.name))" }.joined(separator: ", ")
+                    + " (answered by the engine, kept in the state)")
+        }
         lines.append("")
         let rows = explanation.entries.map { entry in
             (entry.name, text(entry.effective.value, name: entry.name), entry.effective.origin.level.description, source(entry.effective.origin))
@@ -88,10 +94,11 @@ public enum ExplainView {
         var engine: String
         var delegation: Delegation?
         var market: Market?
+        var outputs: [String: AttributeValue]?
         var attributes: [Entry]
     }
 
-    public static func json(_ explanation: Explanation, grant: Grant?) throws -> String {
+    public static func json(_ explanation: Explanation, grant: Grant?, outputs: [Attribute] = []) throws -> String {
         let resource = explanation.resource
         func value(_ value: AttributeValue?, _ origin: Origin) -> JSONExplanation.Value {
             JSONExplanation.Value(
@@ -111,6 +118,7 @@ public enum ExplainView {
                     engine: market.engine, region: market.region, markets: market.markets, country: market.country, source: market.source,
                     passes: market.passes)
             },
+            outputs: outputs.isEmpty ? nil : Dictionary(outputs.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }),
             attributes: explanation.entries.map { entry in
                 JSONExplanation.Entry(
                     name: entry.name, value: entry.effective.value, level: entry.effective.origin.level.description,

@@ -20,15 +20,23 @@ public enum StateView {
         return out + "\(shown) resources recorded in \(store.description) at serial \(header.serial).\n"
     }
 
-    public static func show(_ resource: RecordedResource, attributes: [Attribute], colour: Bool) -> String {
+    /// `outputs` follow the attributes under their own heading: the engine's answers, not desired values.
+    public static func show(_ resource: RecordedResource, attributes: [Attribute], outputs: [Attribute], colour: Bool) -> String {
         var lines = [Style.bold.apply(resource.address.description, colour) + " (\(resource.kind.rawValue))"]
         if let parent = resource.parent { lines.append("  parent    \(parent)") }
         lines.append("  engine    \(resource.engine)")
         lines.append("  recorded  serial \(resource.serial), \(timestamp(resource.updatedAt))")
         lines.append("")
-        let width = attributes.map(\.name.count).max() ?? 0
+        let width = (attributes + outputs).map(\.name.count).max() ?? 0
         for attribute in attributes {
             lines.append("  " + ExplainView.pad(attribute.name, width) + "  " + PlanView.text(attribute.value, name: attribute.name))
+        }
+        if !outputs.isEmpty {
+            lines.append("")
+            lines.append("  outputs (answered by \(resource.engine.controlCharactersEscaped))")
+            for output in outputs {
+                lines.append("  " + ExplainView.pad(output.name, width) + "  " + PlanView.text(output.value, name: output.name))
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -51,13 +59,15 @@ public enum StateView {
         return writer.text + "\n"
     }
 
-    public static func showJSON(_ resource: RecordedResource, attributes: [Attribute]) -> String {
+    public static func showJSON(_ resource: RecordedResource, attributes: [Attribute], outputs: [Attribute]) -> String {
         var writer = JSONWriter()
         writer.beginObject()
         writer.member("format_version", "1")
         describe(resource, to: &writer)
         writer.key("attributes")
         writer.attributes(attributes)
+        writer.key("outputs")
+        writer.attributes(outputs)
         writer.endObject()
         return writer.text + "\n"
     }

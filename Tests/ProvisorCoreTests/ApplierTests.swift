@@ -9,16 +9,20 @@ final class ScriptedEngine: EngineAdapter, @unchecked Sendable {
     private let lock = NSLock()
     private var sent: [ProvisioningMessage] = []
     let failing: Set<String>
+    /// Outputs answered, by address.
+    let outputs: [String: [Attribute]]
 
-    init(failing: Set<String> = []) {
+    init(failing: Set<String> = [], outputs: [String: [Attribute]] = [:]) {
         self.failing = failing
+        self.outputs = outputs
     }
 
     var received: [ProvisioningMessage] { lock.withLock { sent } }
 
     func send(_ message: OutgoingMessage) async -> DeliveryResult {
         lock.withLock { sent.append(message.message) }
-        return failing.contains(message.message.address.description) ? .terminal("refused by script") : .succeeded
+        let address = message.message.address.description
+        return failing.contains(address) ? .terminal("refused by script") : .succeeded(outputs: outputs[address] ?? [])
     }
 }
 
@@ -46,6 +50,46 @@ final class ScriptedEngine: EngineAdapter, @unchecked Sendable {
             return inWave.isEmpty ? nil : ChangePlan.Wave(number: index + 1, phase: phase, kind: kind, changes: inWave)
         }
         return ChangePlan(state: .empty, waves: waves, summary: .init(), refusals: [], customerResellers: [:])
+    }
+
+    /// Outputs answered by a provision reach later messages of the same run (a user made in the
+    /// customer's new tenant), are kept across an update that answers other ones, and never go
+    /// to an engine that did not make the resource.
+    @Test func outputsReachLaterMessagesAndAreKeptAcrossUpdates() async throws {
+        let store = InMemoryStateStore()
+        let tenant = Attribute(name: "tenantId", value: .string("t-1")), domain = Attribute(name: "domainId", value: .string("d-9"))
+        let engine = ScriptedEngine(outputs: [Self.customer.description: [tenant]])
+        let applier = Applier(
+            store: store, adapters: ["box": engine], secrets: SecretResolver(environment: [:]), options: .init(actor: "test", clock: PinnedTime.clock))
+        let customer = Self.resource(Self.customer, parent: nil), user = Self.resource(Self.user, parent: Self.customer)
+        let created = Self.plan([Self.change(.create, customer), Self.change(.create, user)], phase: .provision)
+        _ = try await applier.apply(created, desired: DesiredState(resources: []), recorded: try await store.snapshot())
+        #expect(engine.received.map(\.outputs) == [[], []], "nothing was made before")
+        #expect(engine.received.last?.customerOutputs == [tenant], "the user's message names the tenant made in this run")
+        #expect(engine.received.last?.json().contains(#""outputs":{"tenantId":"t-1"}}"#) == true)
+        #expect(try await store.resource(at: Self.customer)?.decodedOutputs() == [tenant])
+        #expect(try await store.resource(at: Self.customer)?.decodedAttributes().count == 1, "outputs are not merged into the attributes")
+
+        let renamed = ScriptedEngine(outputs: [Self.customer.description: [domain]])
+        var update = Self.change(.update, customer)
+        update.changedAttributes = [.init(name: "name", old: .string("old"), new: .string("customer/CUS"))]
+        _ = try await Applier(
+            store: store, adapters: ["box": renamed], secrets: SecretResolver(environment: [:]), options: .init(actor: "test", clock: PinnedTime.clock)
+        ).apply(Self.plan([update], phase: .provision), desired: DesiredState(resources: []), recorded: try await store.snapshot())
+        #expect(renamed.received.first?.outputs == [tenant], "the update carries the recorded outputs")
+        #expect(renamed.received.first?.json().contains(#""outputs":{"tenantId":"t-1"}"#) == true)
+        #expect(try await store.resource(at: Self.customer)?.decodedOutputs() == [domain, tenant], "a new output joins the kept ones")
+
+        let removed = ScriptedEngine()
+        _ = try await Applier(
+            store: store, adapters: ["box": removed], secrets: SecretResolver(environment: [:]),
+            options: .init(actor: "test", clock: PinnedTime.clock)
+        ).apply(
+            Self.plan([Self.change(.delete, user), Self.change(.delete, customer)], phase: .deprovision), desired: DesiredState(resources: []),
+            recorded: try await store.snapshot())
+        #expect(removed.received.map(\.address) == [Self.user, Self.customer])
+        #expect(removed.received.last?.outputs == [domain, tenant], "the deprovision carries them")
+        #expect(removed.received.first?.customerOutputs == [domain, tenant])
     }
 
     /// A replace whose deprovision on the old engine fails is not provisioned on the new one:

@@ -144,8 +144,8 @@ import Testing
 
         let alice = try #require(try await store.resource(at: .user("alice", customer: "JBL")))
         let attributes = try alice.decodedAttributes()
-        try Self.expectGolden(StateView.show(alice, attributes: attributes, colour: false), "state-show.txt", rehearsal)
-        try Self.expectGolden(StateView.showJSON(alice, attributes: attributes), "state-show.json", rehearsal)
+        try Self.expectGolden(StateView.show(alice, attributes: attributes, outputs: try alice.decodedOutputs(), colour: false), "state-show.txt", rehearsal)
+        try Self.expectGolden(StateView.showJSON(alice, attributes: attributes, outputs: try alice.decodedOutputs()), "state-show.json", rehearsal)
 
         let entries = try await store.audit(address: .user("alice", customer: "JBL"))
         try Self.expectGolden(StateView.history(entries, store: store.description, colour: false), "history.txt", rehearsal)

@@ -45,6 +45,24 @@ import Testing
         #expect(postgres.contains("journal.previous") && postgres.contains("observed_resource.attributes"))
     }
 
+    @Test func aStateFromBeforeOutputsOpensWithNoneAndKeepsItsAttributes() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("provisor-v4-\(UUID().uuidString).db").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let attributes = #"{"name":"Jones","tenantId":"t-1"}"#
+        let earlier = try DatabaseQueue(path: path)
+        try SQLiteSchema.migrator.migrate(earlier, upTo: "v4: observations")
+        try await earlier.write { db in
+            try db.execute(
+                sql: "INSERT INTO resource (address, kind, customer, parent, engine, attributes, serial, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: ["customer/JBL", "customer", "JBL", "reseller/ACME", "platform-eu", attributes, 1, 0])
+        }
+        try earlier.close()
+        let store = try SQLiteStateStore(path: path)
+        let read = try #require(try await store.resource(at: .customer("JBL")))
+        #expect(read.attributes.json == attributes, "what an earlier version recorded stays as recorded")
+        #expect(read.outputs.isEmpty)
+    }
+
     /// "table.column" for every column the statements create or add.
     static func columns(in statements: [String]) -> Set<String> {
         var columns = Set<String>()

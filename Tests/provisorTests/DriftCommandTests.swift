@@ -14,7 +14,7 @@ extension Rehearsal {
     func outOfBand(_ engine: String, _ arguments: [String]) throws {
         let process = Process()
         process.executableURL = simulatedEngineBinary
-        process.arguments = ["--state-dir", "\(engines)/\(engine)"] + arguments
+        process.arguments = ["--state-dir", "\(engines)/\(engine)", "--engine", engine] + arguments
         try process.run()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "out-of-band change \(arguments) on \(engine)")

@@ -172,6 +172,10 @@ enum Tenants {
 
                     """))
             #expect(try rehearsal.log().count { $0["outcome"] as? String == "applied" } == sent, "import sends nothing to the engines")
+            let northwind = try await SQLiteStateStore(path: rehearsal.state).resource(at: .customer("NWL"))
+            #expect(
+                try northwind?.decodedOutputs() == [Attribute(name: "tenantId", value: .string("sim-platform-eu-nwl"))],
+                "the tenant id the engine reports is recorded with what is adopted")
 
             // The written manifests: what was guessed is commented, the alias domain is kept,
             // plans and property values resolve to what the engines hold.
@@ -282,7 +286,7 @@ enum Tenants {
             #expect(one.status == 0, "\(one.stderr)")
             #expect(
                 one.stdout.contains("wrote manifests/onboarded/nwl/customer.yaml\n  wrote manifests/onboarded/nwl/users.yaml\n  adopted 1 customer, 1 user\n"))
-            #expect(!one.stdout.contains("BAD"))
+            #expect(!one.stdout.contains("customer BAD") && !one.stdout.contains("customer/BAD"))
             #expect(try await store.header().resourceCount == 2)
         }
     }

@@ -142,7 +142,7 @@ public final class Applier: Sendable {
 private struct Session {
     let applier: Applier
     var serial: Int
-    let builder: MessageBuilder
+    var builder: MessageBuilder
     /// Failed or skipped addresses, each with the failure that stopped it: their children are
     /// skipped on provision.
     var broken: [ResourceAddress: ResourceAddress] = [:]
@@ -155,14 +155,19 @@ private struct Session {
         serial = header.serial
         let lineage = header.lineage ?? "none"
         var documents: [ResourceAddress: AttributeDocument] = [:]
+        var outputs: [ResourceAddress: AttributeDocument] = [:]
         documents.reserveCapacity(recorded.resources.count)
-        for resource in recorded.resources { documents[resource.address] = resource.attributes }
+        for resource in recorded.resources {
+            documents[resource.address] = resource.attributes
+            if !resource.outputs.isEmpty { outputs[resource.address] = resource.outputs }
+        }
         let lookup: MessageBuilder.Lookup = { [documents] address in
             desired.resource(at: address)?.attributes ?? documents[address].flatMap { try? $0.decode() }
         }
         builder = MessageBuilder(
             lineage: lineage, serial: header.serial,
-            context: .init(actor: applier.options.actor, commit: applier.options.commit?.sha, run: applier.run), lookup: lookup)
+            context: .init(actor: applier.options.actor, commit: applier.options.commit?.sha, run: applier.run), recordedOutputs: outputs,
+            lookup: lookup)
     }
 
     /// The failed resource that stops `change`, if any: for a provision or update, what stopped
@@ -228,18 +233,23 @@ private struct Session {
         for ((position, change), (item, answer)) in zip(candidates, zip(parcels, answers)) {
             write.journal.append(delivery.closing(item.parcel, answer, at: answered))
             switch answer {
-            case .answered(.succeeded(let outputs), let attempts):
+            case .answered(.succeeded(let reported), let attempts):
                 switch change.action {
                 case .create, .update:
-                    let document = outputs.isEmpty ? item.document : AttributeDocument(Self.merging(outputs, into: change.attributes))
-                    write.upserts.append(.init(address: change.address, parent: change.parent, engine: change.engine, attributes: document))
+                    let kept = change.action == .create ? [] : builder.outputs(of: change.address, for: change.action)
+                    let outputs = Self.replacing(kept, with: reported)
+                    if !outputs.isEmpty { self.builder.answeredOutputs[change.address] = outputs }
+                    write.upserts.append(
+                        .init(
+                            address: change.address, parent: change.parent, engine: change.engine, attributes: item.document,
+                            outputs: AttributeDocument(outputs)))
                 case .delete:
                     write.deletes.append(change.address)
                 }
                 write.audit.append(
                     AuditEntry(
                         at: answered, actor: applier.options.actor, address: change.address, action: ProvisioningMessage.Action(change.action).rawValue,
-                        detail: Self.auditDetail(change, id: item.parcel.message.id), commit: applier.options.commit))
+                        detail: Self.auditDetail(change, id: item.parcel.message.id, outputs: reported), commit: applier.options.commit))
                 results[position] = .init(address: change.address, action: change.action, engine: change.engine, outcome: .succeeded, attempts: attempts)
             case .interrupted:
                 // Closed in the journal; planned again next run.
@@ -258,16 +268,23 @@ private struct Session {
         return finished
     }
 
-    /// The resolved attributes plus what the engine reported back, by name.
-    static func merging(_ outputs: [Attribute], into attributes: [Attribute]) -> [Attribute] {
-        guard !outputs.isEmpty else { return attributes }
-        var merged = Dictionary(attributes.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
-        for output in outputs where merged[output.name] == nil { merged[output.name] = output.value }
+    /// The outputs kept for a resource, each replaced by an answer's output of the same name and
+    /// joined by its new ones; sorted by name.
+    static func replacing(_ kept: [Attribute], with answered: [Attribute]) -> [Attribute] {
+        guard !answered.isEmpty else { return kept }
+        var merged = Dictionary(kept.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+        for output in answered { merged[output.name] = output.value }
         return merged.map { Attribute(name: $0.key, value: $0.value) }.sorted { $0.name < $1.name }
     }
 
-    /// What the audit log says about an applied change; secrets appear as "(sensitive)".
-    static func auditDetail(_ change: Change, id: String) -> String {
+    /// What the audit log says about an applied change, with the outputs its engine answered;
+    /// secrets appear as "(sensitive)".
+    static func auditDetail(_ change: Change, id: String, outputs: [Attribute] = []) -> String {
+        let answered = outputs.isEmpty ? "" : "; outputs " + outputs.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")
+        return detail(change, id: id) + answered
+    }
+
+    private static func detail(_ change: Change, id: String) -> String {
         switch change.action {
         case .create:
             return "message \(id); " + change.attributes.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")

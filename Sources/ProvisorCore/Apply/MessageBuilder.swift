@@ -2,7 +2,8 @@ import Crypto
 import Foundation
 
 /// Builds self-contained messages: the change itself plus its customer, user and reseller
-/// chain, looked up in the desired state or, for what is being removed, the recorded state.
+/// chain, looked up in the desired state or, for what is being removed, the recorded state;
+/// and the engine's outputs for the target and its customer.
 public struct MessageBuilder: Sendable {
     /// The attributes of the resource at an address: desired, else recorded; nil when neither.
     public typealias Lookup = @Sendable (ResourceAddress) -> [Attribute]?
@@ -11,12 +12,29 @@ public struct MessageBuilder: Sendable {
     public var serial: Int
     public var context: ProvisioningMessage.Context
     let lookup: Lookup
+    /// The outputs the state recorded, by address (only resources that have some).
+    let recordedOutputs: [ResourceAddress: AttributeDocument]
+    /// Outputs answered during this run, which a later provision or update sees first: a user
+    /// created after its customer gets the customer's new tenant id.
+    public var answeredOutputs: [ResourceAddress: [Attribute]] = [:]
 
-    public init(lineage: String, serial: Int, context: ProvisioningMessage.Context, lookup: @escaping Lookup) {
+    public init(
+        lineage: String, serial: Int, context: ProvisioningMessage.Context, recordedOutputs: [ResourceAddress: AttributeDocument] = [:],
+        lookup: @escaping Lookup
+    ) {
         self.lineage = lineage
         self.serial = serial
         self.context = context
+        self.recordedOutputs = recordedOutputs
         self.lookup = lookup
+    }
+
+    /// The outputs of the resource at `address` as a message for `action` carries them: a
+    /// deprovision goes to the engine that holds what the state recorded, so it sees only
+    /// recorded outputs; a provision or update sees this run's answers first.
+    public func outputs(of address: ResourceAddress, for action: Change.Action) -> [Attribute] {
+        if action != .delete, let answered = answeredOutputs[address] { return answered }
+        return recordedOutputs[address].flatMap { try? $0.decode() } ?? []
     }
 
     /// The message for `change`; `id` replaces the computed key when re-sending a journalled
@@ -31,6 +49,9 @@ public struct MessageBuilder: Sendable {
             action: action, address: change.address, parent: change.parent, engine: change.engine,
             attributes: change.attributes,
             previous: change.changedAttributes.map { ($0.name, $0.old) },
+            // A create is new to its engine (a replace's create goes to an engine that never held it).
+            outputs: change.action == .create ? [] : outputs(of: change.address, for: change.action),
+            customerOutputs: customer.map { outputs(of: .customer($0), for: change.action) } ?? [],
             customer: customer.map { change.address.kind == .customer ? change.attributes : lookup(.customer($0)) ?? [] },
             user: user.map { change.address.kind == .user ? change.attributes : lookup($0) ?? [] },
             resellers: resellerChain(of: change),
@@ -52,7 +73,8 @@ public struct MessageBuilder: Sendable {
                     lineage: lineage, serial: serial, address: address, action: .adjustSubscription,
                     attributes: AttributeDocument(attributes + previous.map { Attribute(name: "previous." + $0.name, value: $0.value) })),
             action: .adjustSubscription, address: address, parent: customer, engine: engine, attributes: attributes,
-            previous: previous.map { ($0.name, $0.value) }, customer: customerAttributes ?? [], user: nil,
+            previous: previous.map { ($0.name, $0.value) }, outputs: [], customerOutputs: outputs(of: customer, for: .update),
+            customer: customerAttributes ?? [], user: nil,
             resellers: resellerChain(from: Self.text(customerAttributes?.first { $0.name == "reseller" }?.value)),
             lineage: lineage, serial: serial, context: context)
     }

@@ -49,6 +49,11 @@ public struct ProvisioningMessage: Sendable, Hashable {
     /// For an update, the recorded value of each changed attribute (nil: not recorded); for
     /// an adjust-subscription, the quantities before.
     public var previous: [(name: String, value: AttributeValue?)]
+    /// What the target's engine answered about it earlier (its tenant id, object id), kept in
+    /// the state; empty for a provision.
+    public var outputs: [Attribute] = []
+    /// The customer's outputs, for anything in a customer (the tenant a user is made in).
+    public var customerOutputs: [Attribute] = []
     /// The customer's own attributes (for anything below a customer).
     public var customer: [Attribute]?
     /// The user's own attributes (for a user and its services).
@@ -161,6 +166,10 @@ public struct ProvisioningMessage: Sendable, Hashable {
                 }
             }
             writer.endObject()
+            if !customerOutputs.isEmpty && address.kind != .customer {
+                writer.key("outputs")
+                object(&writer, customerOutputs)
+            }
             writer.endObject()
         }
         if let user {
@@ -211,6 +220,10 @@ public struct ProvisioningMessage: Sendable, Hashable {
         }
         writer.key("attributes")
         object(&writer, attributes)
+        if !outputs.isEmpty {
+            writer.key("outputs")
+            object(&writer, outputs)
+        }
         writer.key("sensitive")
         writer.beginArray()
         for attribute in attributes {

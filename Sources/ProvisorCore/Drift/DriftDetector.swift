@@ -57,10 +57,16 @@ public enum DriftDetector {
         }
     }
 
-    /// The attributes both sides have whose values differ, recorded → observed.
+    /// The attributes both sides have whose values differ, recorded → observed. The engine's
+    /// outputs count as recorded: one the engine reports with another value is drift, one it
+    /// does not report is not compared.
     static func compare(_ record: RecordedResource, _ observed: ObservedResource, ignore: [DriftIgnoreRule]) throws -> [Change.AttributeChange] {
-        let recorded = Dictionary(try record.decodedAttributes().map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
-        return observed.attributes.compactMap { attribute in
+        var recorded = Dictionary(try record.decodedAttributes().map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        if !record.outputs.isEmpty {
+            for output in try record.decodedOutputs() where recorded[output.name] == nil { recorded[output.name] = output.value }
+        }
+        let reported = observed.outputs.isEmpty ? observed.attributes : observed.attributes + observed.outputs
+        return reported.compactMap { attribute in
             guard let old = recorded[attribute.name], !same(old, attribute.value) else { return nil }
             if case .secret = old { return nil }
             if ignore.contains(where: { $0.ignores(attribute.name, of: record.kind) }) { return nil }
@@ -92,12 +98,10 @@ extension StateSnapshot {
             if missing.contains(record.address) { return nil }
             guard let changes = changed[record.address] else { return record }
             let observed = Dictionary(changes.map { ($0.name, $0.new) }, uniquingKeysWith: { first, _ in first })
+            let take = { (attribute: Attribute) in observed[attribute.name].map { Attribute(name: attribute.name, value: $0) } ?? attribute }
             var record = record
-            record.attributes = AttributeDocument(
-                try record.decodedAttributes().map { attribute in
-                    guard let value = observed[attribute.name] else { return attribute }
-                    return Attribute(name: attribute.name, value: value)
-                })
+            record.attributes = AttributeDocument(try record.decodedAttributes().map(take))
+            if !record.outputs.isEmpty { record.outputs = AttributeDocument(try record.decodedOutputs().map(take)) }
             return record
         }
         return refreshed

@@ -10,6 +10,8 @@ public struct ImportResult: Sendable {
     public var customers: [ImportedCustomer]
     /// The manifests with the new files, validated and resolved.
     public var manifests: ManifestPipeline.Report
+    /// The outputs engines reported for what they hold, recorded with what is adopted.
+    public var outputs: [ResourceAddress: [Attribute]] = [:]
 
     public var files: [ManifestFile] { customers.flatMap(\.files) }
     public var adopted: [ResourceAddress] { resellers.adopted + customers.flatMap(\.adopted) }
@@ -22,7 +24,9 @@ public struct ImportResult: Sendable {
         var audit: [AuditEntry] = []
         for address in adopted {
             guard let resource = manifests.desired.resource(at: address) else { continue }
-            upserts.append(StateWrite.Resource(resource))
+            var record = StateWrite.Resource(resource)
+            if let outputs = outputs[address] { record.outputs = AttributeDocument(outputs) }
+            upserts.append(record)
             audit.append(
                 AuditEntry(
                     at: date, actor: actor, address: address, action: "imported",

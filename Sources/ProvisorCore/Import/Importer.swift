@@ -47,7 +47,9 @@ public enum Importer {
         }
         let customers = drafts.map { $0.finish(with: manifests.desired) }
         let resellers = adoptResellers(request.observed, imported: customers, all: request.customers.isEmpty, context: context, desired: manifests.desired)
-        return ImportResult(engines: request.engines, resellers: resellers, customers: customers, manifests: manifests)
+        var outputs: [ResourceAddress: [Attribute]] = [:]
+        for resource in request.observed where !resource.outputs.isEmpty { outputs[resource.address] = resource.outputs }
+        return ImportResult(engines: request.engines, resellers: resellers, customers: customers, manifests: manifests, outputs: outputs)
     }
 
     /// The resellers to adopt: those the engines hold that the manifests describe and the

@@ -105,9 +105,13 @@ public struct SubscriptionAdjuster: Sendable {
 
     private func builder(_ desired: DesiredState) async throws -> MessageBuilder {
         let header = try await store.header()
+        var outputs: [ResourceAddress: AttributeDocument] = [:]
+        for customer in try await store.resources(matching: ResourceFilter(kind: .customer)) where !customer.outputs.isEmpty {
+            outputs[customer.address] = customer.outputs
+        }
         return MessageBuilder(
             lineage: header.lineage ?? "none", serial: header.serial,
-            context: .init(actor: options.actor, commit: options.commit?.sha, run: delivery.run)
+            context: .init(actor: options.actor, commit: options.commit?.sha, run: delivery.run), recordedOutputs: outputs
         ) { desired.resource(at: $0)?.attributes }
     }
 

@@ -33,6 +33,11 @@ public struct AttributeDocument: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { json }
 
+    /// The document with no attributes.
+    public static let empty = AttributeDocument(json: "{}")
+
+    public var isEmpty: Bool { json == "{}" }
+
     /// The attributes, in name order.
     public func decode() throws(AttributeDocumentError) -> [Attribute] {
         var reader = Reader(bytes: Array(json.utf8))

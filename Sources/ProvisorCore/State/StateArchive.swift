@@ -46,7 +46,7 @@ public struct StateArchive: Sendable {
         for resource in self.resources {
             resources.add(
                 resource.address.description, resource.parent?.description, resource.engine, resource.attributes.json,
-                resource.serial, resource.updatedAt)
+                resource.outputs.json, resource.serial, resource.updatedAt)
         }
         for entry in self.journal {
             journal.add(

@@ -8,12 +8,15 @@ public struct StateWrite: Sendable {
         public var parent: ResourceAddress?
         public var engine: String
         public var attributes: AttributeDocument
+        /// The engine's outputs for the resource, whole: what is not here is not kept.
+        public var outputs: AttributeDocument
 
-        public init(address: ResourceAddress, parent: ResourceAddress?, engine: String, attributes: AttributeDocument) {
+        public init(address: ResourceAddress, parent: ResourceAddress?, engine: String, attributes: AttributeDocument, outputs: AttributeDocument = .empty) {
             self.address = address
             self.parent = parent
             self.engine = engine
             self.attributes = attributes
+            self.outputs = outputs
         }
 
         /// What provisioning a desired resource records.

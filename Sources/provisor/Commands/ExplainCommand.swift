@@ -18,6 +18,8 @@ struct ExplainCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ManifestOptions
 
+    @OptionGroup var state: StateOptions
+
     @Option(name: .long, help: "Output format: human or json.")
     var format: OutputFormat = .human
 
@@ -32,7 +34,7 @@ struct ExplainCommand: AsyncParsableCommand {
             guard let parsed = ResourceAddress(parsing: address) else {
                 throw RunError(description: "error: '\(address)' is not a resource address (addresses look like \(ResourceAddress.forms))")
             }
-            let workspace = try options.workspace()
+            let workspace = try options.workspace(state: state)
             let report = try workspace.validate()
             guard report.isValid else {
                 throw RunError(
@@ -45,12 +47,19 @@ struct ExplainCommand: AsyncParsableCommand {
                 throw RunError(description: "error: no resource at '\(parsed)'\(hint)")
             }
             let grant = workspace.ownership.grant(covering: parsed, in: report.estate)
+            let outputs = try await Self.recordedOutputs(of: parsed, workspace: workspace)
             let output = Terminal.standardOutput
             switch format {
-            case .json: output.write(try ExplainView.json(explanation, grant: grant))
-            default: output.write(ExplainView.human(explanation, grant: grant, colour: output.isColour))
+            case .json: output.write(try ExplainView.json(explanation, grant: grant, outputs: outputs))
+            default: output.write(ExplainView.human(explanation, grant: grant, outputs: outputs, colour: output.isColour))
             }
             return 0
         }
+    }
+
+    /// The engine's outputs for `address` as the state recorded them; none when nothing is recorded.
+    static func recordedOutputs(of address: ResourceAddress, workspace: Workspace) async throws -> [Attribute] {
+        guard let store = try await RecordedState.open(workspace).store, let resource = try await store.resource(at: address) else { return [] }
+        return try StateError.reading(store.description) { try resource.decodedOutputs() }
     }
 }

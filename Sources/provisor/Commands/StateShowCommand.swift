@@ -7,7 +7,7 @@ import ProvisorViews
 struct StateShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Show one recorded resource with every recorded attribute.",
+        abstract: "Show one recorded resource with every recorded attribute and the outputs its engine answered.",
         discussion: "ADDRESS is one of: \(ResourceAddress.forms).\nExit status: 0, or 1 when there is no such recorded resource."
     )
 
@@ -28,11 +28,11 @@ struct StateShowCommand: AsyncParsableCommand {
             guard let resource = try await store.resource(at: parsed) else {
                 throw RunError(description: "error: nothing is recorded at \(parsed) in \(store.description) (provisor state list shows what is)")
             }
-            let attributes = try StateError.reading(store.description) { try resource.decodedAttributes() }
+            let (attributes, outputs) = try StateError.reading(store.description) { (try resource.decodedAttributes(), try resource.decodedOutputs()) }
             let output = Terminal.standardOutput
             switch options.format {
-            case .json: output.write(StateView.showJSON(resource, attributes: attributes))
-            default: output.write(StateView.show(resource, attributes: attributes, colour: output.isColour))
+            case .json: output.write(StateView.showJSON(resource, attributes: attributes, outputs: outputs))
+            default: output.write(StateView.show(resource, attributes: attributes, outputs: outputs, colour: output.isColour))
             }
             return 0
         }
