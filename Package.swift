@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "ProvisorEngines", targets: ["ProvisorEngines"]),
         .library(name: "ProvisorRuntime", targets: ["ProvisorRuntime"]),
         .library(name: "ProvisorViews", targets: ["ProvisorViews"]),
+        .library(name: "ProvisorEngineKit", targets: ["ProvisorEngineKit"]),
         .executable(name: "provisor-simulated-engine", targets: ["provisor-simulated-engine"]),
         .library(name: "ProvisorTesting", targets: ["ProvisorTesting"]),
     ],
@@ -49,11 +50,20 @@ let package = Package(
             ]
         ),
         .target(
-            name: "ProvisorSimulatedEngine"
+            name: "ProvisorEngineKit"
+        ),
+        .target(
+            name: "ProvisorSimulatedEngine",
+            dependencies: ["ProvisorEngineKit"]
         ),
         .executableTarget(
             name: "provisor-simulated-engine",
-            dependencies: ["ProvisorSimulatedEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["ProvisorSimulatedEngine", "ProvisorEngineKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "kit-conformance-engine",
+            dependencies: ["ProvisorEngineKit"],
+            path: "Tests/KitConformanceEngine"
         ),
         .target(
             name: "ProvisorGit",

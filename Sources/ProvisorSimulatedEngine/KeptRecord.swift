@@ -1,3 +1,5 @@
+import ProvisorEngineKit
+
 /// What the simulated engine keeps of a resource it holds.
 public struct KeptRecord: Codable, Hashable, Sendable {
     /// reseller, customer, user, customer-service or user-service.

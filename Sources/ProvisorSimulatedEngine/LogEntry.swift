@@ -1,3 +1,5 @@
+import ProvisorEngineKit
+
 /// One line of the simulated engine's log (`log.jsonl`): a message it received and what it did,
 /// or a change made out of band. The model is rebuilt by replaying the log.
 public struct LogEntry: Codable, Hashable, Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import ProvisorEngineKit
 
 /// The simulated provisioning engine: a stand-in for a real platform behind Provisor's exec
 /// protocol (docs/engines.md, "The simulated engine"). It keeps a tenant model in a state
@@ -8,8 +9,9 @@ import Foundation
 /// licence reduction Microsoft would refuse), and fails on demand (``Faults``).
 ///
 /// One process works on a state directory at a time: opening it takes an exclusive lock on
-/// `lock`, held until the process ends.
-public final class SimulatedEngine {
+/// `lock`, held until the process ends. It is built on the engine kit (`ProvisorEngineKit`), as
+/// any engine can be.
+public final class SimulatedEngine: AnsweredMessages {
     public let name: String
     /// The engine's clock for this run.
     public let clock: Date
@@ -97,88 +99,83 @@ public final class SimulatedEngine {
 
     // MARK: Serving the exec protocol
 
-    /// Answers every line of `input` (one message or request each) on `output`, until the
-    /// input ends. Returns early, without answering, when a crash is injected.
-    public func serve(_ output: (String) -> Void) {
-        while let line = readLine(strippingNewline: true) {
-            guard !line.isEmpty else { continue }
-            if handle(line, output) == .crash {
-                FileHandle.standardError.write(Data("provisor-simulated-engine: injected crash after \(appliedHere) message(s)\n".utf8))
-                exit(70)
+    /// Answers every line of standard input (one message or request each) on `output`, until
+    /// the input ends, through the engine kit. Exits without answering when a crash is injected.
+    public func serve(_ output: @escaping (String) -> Void) {
+        let engine = ExecEngine(answered: self)
+        for action in ["provision", "update", "deprovision", "adjust-subscription"] {
+            engine.handle(action) { [unowned self] message in try apply(message) }
+        }
+        engine.observe { [unowned self] in
+            try checkReadable()
+            return model.resources.keys.sorted().map { address in
+                let record = model.resources[address]
+                return ObservedItem(
+                    address: address, attributes: (record?.attributes ?? [:]).filter { $0.value != .string("(sensitive)") },
+                    outputs: record?.outputs ?? [:])
             }
         }
+        engine.subscriptions { [unowned self] in
+            try checkReadable()
+            return model.subscriptions.keys.sorted().map { model.subscriptions[$0]!.current(at: clock) }
+        }
+        while let line = readLine(strippingNewline: true) { engine.answer(line, output) }
     }
 
-    enum Handled { case answered, crash }
+    private func checkReadable() throws {
+        if faults.unreadable.contains(name) || faults.unreadable.contains("*") { throw EngineFailure.refuse("injected: the \(name) API cannot be read") }
+    }
 
-    private func handle(_ line: String, _ output: (String) -> Void) -> Handled {
-        guard let message = try? JSONDecoder().decode([String: JSONValue].self, from: Data(line.utf8)) else {
-            output(answer("", "failed", error: "not a provisioning message: it needs id, action, kind and address"))
-            return .answered
-        }
-        if let reading = message["action"]?.string, reading == "observe" || reading == "subscriptions", let id = message["id"]?.string {
-            if faults.unreadable.contains(name) || faults.unreadable.contains("*") {
-                output(answer(id, "failed", error: "injected: the \(name) API cannot be read"))
-            } else if reading == "observe" {
-                observe(id, output)
-            } else {
-                listSubscriptions(id, output)
-            }
-            return .answered
-        }
-        guard let id = message["id"]?.string, let action = message["action"]?.string, let address = message["address"]?.string,
-            let kind = message["kind"]?.string
-        else {
-            output(answer("", "failed", error: "not a provisioning message: it needs id, action, kind and address"))
-            return .answered
-        }
+    /// Carries out one message as a real platform would, or says why not (logging either).
+    private func apply(_ message: EngineMessage) throws -> [String: JSONValue] {
+        let (id, action, address, kind) = (message.id, message.action, message.address, message.kind)
         if let delay = faults.delays[address] ?? faults.delays["*"], delay > 0 { usleep(useconds_t(delay) * 1000) }
-        func refuse(_ text: String) {
+        func refuse(_ text: String) -> EngineFailure {
             record(LogEntry(id: id, action: action, address: address, outcome: "rejected", error: text))
-            output(answer(id, "failed", error: text))
+            return .refuse(text)
         }
-        if let outputs = model.applied[id] {
-            record(LogEntry(id: id, action: action, address: address, outcome: "replayed"))
-            output(answer(id, "succeeded", outputs: outputs))
-            return .answered
-        }
-        if faults.fail.contains(address) {
-            refuse("injected failure for \(address)")
-            return .answered
-        }
+        if faults.fail.contains(address) { throw refuse("injected failure for \(address)") }
         if let times = faults.flaky[address], model.retried[id, default: 0] < times {
             record(LogEntry(id: id, action: action, address: address, outcome: "retryable"))
-            output(answer(id, "retryable", error: "injected temporary failure for \(address)"))
-            return .answered
+            throw EngineFailure.retry("injected temporary failure for \(address)")
         }
+        let json = message.json
         if action == "adjust-subscription" {
-            switch adjust(message, address: address) {
+            switch adjust(json, address: address) {
             case .success(let subscription):
                 record(LogEntry(id: id, action: action, address: address, kind: kind, outcome: "applied", outputs: [:], subscription: subscription))
-                output(answer(id, "succeeded"))
+                return [:]
             case .failure(let refusal):
-                refuse(refusal.description)
+                throw refuse(refusal.description)
             }
-            return .answered
         }
-        if let text = refusal(message, address: address, action: action, kind: kind) {
-            refuse(text)
-            return .answered
-        }
-        let outputs = action == "provision" ? identifiers(kind: kind, address: address, customer: message["customer"]?["code"]?.string) : [:]
+        if let text = refusal(json, address: address, action: action, kind: kind) { throw refuse(text) }
+        let outputs = action == "provision" ? identifiers(kind: kind, address: address, customer: message.customer) : [:]
         var entry = LogEntry(id: id, action: action, address: address, kind: kind, outcome: "applied", outputs: outputs)
         if action != "deprovision" {
-            var kept = KeptRecord(message: message, address: address, kind: kind)
+            var kept = KeptRecord(message: json, address: address, kind: kind)
             kept.outputs = action == "provision" ? outputs : model.resources[address]?.outputs
             entry.record = kept
             if action == "provision" { entry.subscription = license(for: kept) }
         }
         record(entry)
         appliedHere += 1
-        if let limit = faults.crashAfter, appliedHere >= limit { return .crash }
-        output(answer(id, "succeeded", outputs: outputs))
-        return .answered
+        if let limit = faults.crashAfter, appliedHere >= limit {
+            FileHandle.standardError.write(Data("provisor-simulated-engine: injected crash after \(appliedHere) message(s)\n".utf8))
+            exit(70)
+        }
+        return outputs
     }
+
+    /// A message applied before is answered again with its outputs (and logged as replayed).
+    public func answered(_ message: EngineMessage) -> [String: JSONValue]? {
+        guard let outputs = model.applied[message.id] else { return nil }
+        record(LogEntry(id: message.id, action: message.action, address: message.address, outcome: "replayed"))
+        return outputs
+    }
+
+    /// Nothing to do: `apply` logs what it applied, which is what the engine remembers.
+    public func remember(_ id: String, outputs: [String: JSONValue]) {}
 
     /// Logs `entry` on the engine's clock and applies it to the model.
     private func record(_ entry: LogEntry) {
@@ -187,18 +184,6 @@ public final class SimulatedEngine {
         entry.engine = name
         log.write(Data((JSONLine.encode(entry) + "\n").utf8))
         model.replay(entry)
-    }
-
-    private struct Answer: Encodable {
-        var id: String
-        var status: String
-        var error: String?
-        var outputs: [String: JSONValue]?
-        var count: Int?
-    }
-
-    private func answer(_ id: String, _ status: String, error: String? = nil, outputs: [String: JSONValue]? = nil, count: Int? = nil) -> String {
-        JSONLine.encode(Answer(id: id, status: status, error: error, outputs: outputs?.isEmpty == false ? outputs : nil, count: count)) + "\n"
     }
 
     /// Why a real engine would refuse this message, or nil.
@@ -259,43 +244,6 @@ public final class SimulatedEngine {
     }
 
     // MARK: Reading back
-
-    /// Answers an observe request: every resource (sensitive values left out), then the count.
-    private func observe(_ id: String, _ output: (String) -> Void) {
-        struct Resource: Encodable {
-            var address: String
-            var attributes: [String: JSONValue]
-            var outputs: [String: JSONValue]?
-        }
-        struct Line: Encodable {
-            var id: String
-            var resource: Resource
-        }
-        var out = ""
-        for address in model.resources.keys.sorted() {
-            let record = model.resources[address]
-            let attributes = (record?.attributes ?? [:]).filter { $0.value != .string("(sensitive)") }
-            let outputs = record?.outputs?.isEmpty == false ? record?.outputs : nil
-            out += JSONLine.encode(Line(id: id, resource: Resource(address: address, attributes: attributes, outputs: outputs))) + "\n"
-            if out.utf8.count > 1 << 20 {
-                output(out)
-                out.removeAll(keepingCapacity: true)
-            }
-        }
-        output(out)
-        output(answer(id, "succeeded", count: model.resources.count))
-    }
-
-    /// Answers a subscriptions request: every subscription as it stands now, then the count.
-    private func listSubscriptions(_ id: String, _ output: (String) -> Void) {
-        struct Line: Encodable {
-            var id: String
-            var subscription: SimulatedSubscription
-        }
-        let all = model.subscriptions.keys.sorted().map { model.subscriptions[$0]!.current(at: clock) }
-        output(all.map { JSONLine.encode(Line(id: id, subscription: $0)) + "\n" }.joined())
-        output(answer(id, "succeeded", count: all.count))
-    }
 
     // MARK: Licences
 

@@ -1,4 +1,5 @@
 import Foundation
+import ProvisorEngineKit
 
 /// Every resource and subscription the simulated engine holds, rebuilt by replaying its log.
 struct TenantModel {
@@ -102,7 +103,7 @@ struct TenantModel {
             subscription.assigned = licensed(customer, subscription.sku ?? "")
             var tenant = tenants[customer] ?? [:]
             var entries = tenant["subscriptions"]?.object ?? [:]
-            entries[subscription.id] = (try? JSONDecoder().decode(JSONValue.self, from: JSONLine.encoder.encode(subscription))) ?? .null
+            entries[subscription.id] = (try? JSONDecoder().decode(JSONValue.self, from: Data(JSONLine.encode(subscription).utf8))) ?? .null
             tenant["subscriptions"] = .object(entries)
             tenants[customer] = tenant
         }

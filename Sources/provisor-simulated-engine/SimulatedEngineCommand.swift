@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ProvisorEngineKit
 import ProvisorSimulatedEngine
 
 /// `provisor-simulated-engine`: serves Provisor's exec protocol on standard input and output

@@ -4,22 +4,46 @@ import ProvisorEngines
 import ProvisorTesting
 import Testing
 
-/// An engine written on the Python engine kit (engines/kit/provisor_engine.py) speaks the exec
-/// protocol as Provisor expects: results with outputs, retryable and failed answers, a replayed
-/// id answered without acting twice (also after a restart), observe and subscriptions readings.
+/// The two engine kits, each with the same test engine: the Python module
+/// (engines/kit/provisor_engine.py, Servers/kit_engine.py) and the Swift library
+/// (ProvisorEngineKit, Tests/KitConformanceEngine).
+enum Kit: String, CaseIterable, CustomStringConvertible, Sendable {
+    case python, swift
+
+    var description: String { rawValue }
+
+    func command(state: String) -> [String] {
+        switch self {
+        case .python: return ["python3", servers.appendingPathComponent("kit_engine.py").path, state]
+        case .swift: return [Self.builtProducts.appendingPathComponent("kit-conformance-engine").path, state]
+        }
+    }
+
+    /// Where SwiftPM put the test bundle, and beside it every executable of the package.
+    static let builtProducts: URL = {
+        let running = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var folder = URL(fileURLWithPath: running).deletingLastPathComponent()
+        while folder.path != "/" && !FileManager.default.fileExists(atPath: folder.appendingPathComponent("kit-conformance-engine").path) {
+            folder.deleteLastPathComponent()
+        }
+        return folder
+    }()
+}
+
+/// An engine written on either engine kit speaks the exec protocol as Provisor expects: results
+/// with outputs, retryable and failed answers, a replayed id answered without acting twice (also
+/// after a restart), observe and subscriptions readings.
 @Suite struct KitConformanceTests {
     let state = FileManager.default.temporaryDirectory.appendingPathComponent("provisor-kit-\(UUID().uuidString).jsonl").path
 
-    func engine() -> ExecAdapter {
-        ExecAdapter(
-            engine: "kit", command: ["python3", servers.appendingPathComponent("kit_engine.py").path, state], timeout: 10, processes: 1,
-            clock: PinnedTime.clock)
+    func engine(_ kit: Kit) -> ExecAdapter {
+        ExecAdapter(engine: "kit", command: kit.command(state: state), timeout: 10, processes: 1, clock: PinnedTime.clock)
     }
 
-    @Test func aProvisionAnswersItsOutputsAndAReplayedIDIsNotDoneTwice() async throws {
+    @Test(arguments: Kit.allCases) func aProvisionAnswersItsOutputsAndAReplayedIDIsNotDoneTwice(_ kit: Kit) async throws {
         defer { try? FileManager.default.removeItem(atPath: state) }
         let message = try secrets.prepare(sampleMessage())
-        let first = engine()
+        let first = engine(kit)
         #expect(await first.send(message) == .succeeded(outputs: [Attribute(name: "tenantId", value: .string("t-alice"))]))
         // The tenant exists now: doing it again would be refused; the same id is answered instead.
         #expect(await first.send(message) == .succeeded(outputs: [Attribute(name: "tenantId", value: .string("t-alice"))]))
@@ -28,14 +52,14 @@ import Testing
         await first.shutdown()
 
         // After a restart the kit still knows the id it answered.
-        let restarted = engine()
+        let restarted = engine(kit)
         #expect(await restarted.send(message) == .succeeded(outputs: [Attribute(name: "tenantId", value: .string("t-alice"))]))
         await restarted.shutdown()
     }
 
-    @Test func retryableFailedAndUnhandledAnswersAreClassified() async throws {
+    @Test(arguments: Kit.allCases) func retryableFailedAndUnhandledAnswersAreClassified(_ kit: Kit) async throws {
         defer { try? FileManager.default.removeItem(atPath: state) }
-        let adapter = engine()
+        let adapter = engine(kit)
         let flaky = try secrets.prepare(sampleMessage(user: "flaky"))
         let (result, attempts) = await RetryPolicy().send(flaky, through: adapter)
         #expect(result == .succeeded(outputs: [Attribute(name: "tenantId", value: .string("t-flaky"))]) && attempts == 2)
@@ -46,9 +70,9 @@ import Testing
         await adapter.shutdown()
     }
 
-    @Test func observeAndSubscriptionsAreAnsweredLineByLine() async throws {
+    @Test(arguments: Kit.allCases) func observeAndSubscriptionsAreAnsweredLineByLine(_ kit: Kit) async throws {
         defer { try? FileManager.default.removeItem(atPath: state) }
-        let adapter = engine()
+        let adapter = engine(kit)
         _ = await adapter.send(try secrets.prepare(sampleMessage()))
         let observation = await adapter.observe()
         let subscriptions = await adapter.subscriptions()

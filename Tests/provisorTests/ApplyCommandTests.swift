@@ -9,8 +9,13 @@ struct Rehearsal {
     /// state.db: passed as `--state env:PROVISOR_DATABASE_URL`, never on the command line.
     var database: String? = nil
     var state: String { database == nil ? directory.appendingPathComponent("state.db").path : "env:PROVISOR_DATABASE_URL" }
-    /// What every run's environment holds: the secrets, and the database URL when there is one.
-    var environment: [String: String] { Self.secrets.merging(database.map { ["PROVISOR_DATABASE_URL": $0] } ?? [:]) { $1 } }
+    /// More variables for every run (and the engines it starts).
+    var environmentExtras: [String: String] = [:]
+    /// What every run's environment holds: the secrets, the database URL when there is one, and
+    /// the extras.
+    var environment: [String: String] {
+        Self.secrets.merging(database.map { ["PROVISOR_DATABASE_URL": $0] } ?? [:]) { $1 }.merging(environmentExtras) { $1 }
+    }
     var engines: String { directory.appendingPathComponent("engines").path }
 
     /// Every secret the examples reference, set to a value that must never be stored.

@@ -1,7 +1,7 @@
 import Foundation
 
-/// A JSON value as the simulated engine keeps and answers it: attribute values, outputs and the
-/// messages it reads. Whole numbers stay integers, so an engine reads back `100`, not `100.0`.
+/// A JSON value as an engine reads and answers it: messages, attribute values, outputs. Whole
+/// numbers stay integers, so an engine reads back `100`, not `100.0`.
 public enum JSONValue: Codable, Hashable, Sendable {
     case string(String)
     case integer(Int)
@@ -67,4 +67,15 @@ public enum JSONValue: Codable, Hashable, Sendable {
     }
 
     public subscript(key: String) -> JSONValue? { object?[key] }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .integer(value) }
+    public init(floatLiteral value: Double) { self = .number(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(Dictionary(elements, uniquingKeysWith: { $1 })) }
 }
