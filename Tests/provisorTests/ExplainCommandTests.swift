@@ -13,6 +13,26 @@ import Testing
         #expect(output == expected, "golden file \(name) differs; rerun with PROVISOR_UPDATE_GOLDEN=1 if the change is intended")
     }
 
+    @Test func theOutputsTheStateKeptAreShownAndADamagedStateOnlyWarns() async throws {
+        try await withRehearsal { rehearsal in
+            #expect(try rehearsal.reconcile().status == 0)
+            let explain = { (extra: [String]) in
+                try provisor(["explain", "customer/FSG", "--config", "provisor.yaml", "--state", rehearsal.state] + extra, in: rehearsal.directory)
+            }
+            let human = try explain([])
+            #expect(human.status == 0, "\(human.stderr)")
+            #expect(human.stdout.contains("\n  outputs tenantId=sim-platform-ap-fsg (answered by the engine, kept in the state)\n"), "\(human.stdout)")
+            let json = try JSONSerialization.jsonObject(with: Data(try explain(["--format", "json"]).stdout.utf8)) as? [String: Any]
+            #expect(json?["outputs"] as? [String: String] == ["tenantId": "sim-platform-ap-fsg"])
+
+            try Data("not a state".utf8).write(to: URL(fileURLWithPath: rehearsal.state))
+            let damaged = try explain([])
+            #expect(damaged.status == 0 && damaged.stdout.contains("customer/FSG (customer)"), "the manifests are explained all the same")
+            #expect(!damaged.stdout.contains("outputs"))
+            #expect(damaged.stderr.hasPrefix("warning: the outputs recorded for customer/FSG are not shown: "), "\(damaged.stderr)")
+        }
+    }
+
     @Test func aRebrandedPlanAndAResellerPriceShowTheirSources() throws {
         let run = try provisor(["explain", "--config", "examples/provisor.yaml", "customer/JBL/user/alice/service/m365"])
         #expect(run.status == 0, "\(run.stderr)")

@@ -47,7 +47,7 @@ struct ExplainCommand: AsyncParsableCommand {
                 throw RunError(description: "error: no resource at '\(parsed)'\(hint)")
             }
             let grant = workspace.ownership.grant(covering: parsed, in: report.estate)
-            let outputs = try await Self.recordedOutputs(of: parsed, workspace: workspace)
+            let outputs = await Self.recordedOutputs(of: parsed, workspace: workspace)
             let output = Terminal.standardOutput
             switch format {
             case .json: output.write(try ExplainView.json(explanation, grant: grant, outputs: outputs))
@@ -57,9 +57,18 @@ struct ExplainCommand: AsyncParsableCommand {
         }
     }
 
-    /// The engine's outputs for `address` as the state recorded them; none when nothing is recorded.
-    static func recordedOutputs(of address: ResourceAddress, workspace: Workspace) async throws -> [Attribute] {
-        guard let store = try await RecordedState.open(workspace).store, let resource = try await store.resource(at: address) else { return [] }
-        return try StateError.reading(store.description) { try resource.decodedOutputs() }
+    /// The engine's outputs for `address` as the state recorded them; none when nothing is
+    /// recorded. The explanation needs only the manifests, so a state that cannot be read is a
+    /// warning, not a failure.
+    static func recordedOutputs(of address: ResourceAddress, workspace: Workspace) async -> [Attribute] {
+        do {
+            guard let store = try await RecordedState.open(workspace).store, let resource = try await store.resource(at: address) else { return [] }
+            return try StateError.reading(store.description) { try resource.decodedOutputs() }
+        } catch {
+            var reason = "\(error)"
+            if reason.hasPrefix("error: ") { reason.removeFirst(7) }
+            Terminal.standardError.write("warning: the outputs recorded for \(address) are not shown: \(reason)\n")
+            return []
+        }
     }
 }
