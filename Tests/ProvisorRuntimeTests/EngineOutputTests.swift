@@ -50,12 +50,7 @@ import Testing
         let rehearsal = try ExampleRehearsal()
         _ = try await ReconcileRun(actor: "test", simulate: rehearsal.engines).run(in: rehearsal.workspace())
         // A state that lost the outputs: the engine cannot find the tenant.
-        let store = try SQLiteStateStore(path: rehearsal.state)
-        let recorded = try #require(try await store.resource(at: Self.customer))
-        try await store.commit(
-            StateWrite(
-                upserts: [.init(address: recorded.address, parent: recorded.parent, engine: recorded.engine, attributes: recorded.attributes)],
-                at: PinnedTime.date))
+        try await Self.record(outputs: [], in: rehearsal)
         try rehearsal.edit(Self.file, replacing: "name: Fernside Garage", with: "name: Fernside Garage Ltd")
         let update = try await ReconcileRun(actor: "test", simulate: rehearsal.engines).run(in: rehearsal.workspace())
         #expect(!update.succeeded)
@@ -69,18 +64,23 @@ import Testing
     @Test func aChangedIDTheEngineReportsIsDrift() async throws {
         let rehearsal = try ExampleRehearsal()
         _ = try await ReconcileRun(actor: "test", simulate: rehearsal.engines).run(in: rehearsal.workspace())
+        try await Self.record(outputs: [Attribute(name: "tenantId", value: .string("another-tenant"))], in: rehearsal)
+        let drift = try await DriftRun(customer: "FSG", simulate: rehearsal.engines).run(in: rehearsal.workspace())
+        #expect(drift.drifts.map(\.kind) == [.changed])
+        #expect(drift.drifts.first?.changes.map(\.name) == ["tenantId"])
+        #expect(drift.drifts.first?.changes.first?.new == .string("sim-platform-ap-fsg"))
+    }
+
+    /// Records FSG's customer again with `outputs` in place of what the engine answered.
+    static func record(outputs: [Attribute], in rehearsal: ExampleRehearsal) async throws {
         let store = try SQLiteStateStore(path: rehearsal.state)
-        let recorded = try #require(try await store.resource(at: Self.customer))
+        let recorded = try #require(try await store.resource(at: customer))
         try await store.commit(
             StateWrite(
                 upserts: [
                     .init(
                         address: recorded.address, parent: recorded.parent, engine: recorded.engine, attributes: recorded.attributes,
-                        outputs: AttributeDocument([Attribute(name: "tenantId", value: .string("another-tenant"))]))
+                        outputs: AttributeDocument(outputs))
                 ], at: PinnedTime.date))
-        let drift = try await DriftRun(customer: "FSG", simulate: rehearsal.engines).run(in: rehearsal.workspace())
-        #expect(drift.drifts.map(\.kind) == [.changed])
-        #expect(drift.drifts.first?.changes.map(\.name) == ["tenantId"])
-        #expect(drift.drifts.first?.changes.first?.new == .string("sim-platform-ap-fsg"))
     }
 }

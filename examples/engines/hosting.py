@@ -188,6 +188,19 @@ def main(arguments):
             attributes.pop(name, None)
         return attributes
 
+    def keep(message, outputs):
+        """Records the resource; a user's password only as its hash."""
+        password = message.get("attributes", {}).get("password")
+        if message["kind"] == "user" and isinstance(password, str):
+            directory.set_password(message["address"], password)
+        directory.put(message["address"], message["kind"], masked(message), outputs)
+
+    def held(message, verb):
+        record = directory.get(message["address"])
+        if record is None:
+            raise Refuse(f"{message['address']} is not here; it cannot be {verb}")
+        return record
+
     def check_parent(message):
         customer = message.get("customer") or {}
         if message["kind"] not in ("reseller", "customer") and customer.get("engine") == message["engine"] \
@@ -211,19 +224,14 @@ def main(arguments):
             outputs = {"tenantId": str(uuid.uuid4())}
         elif kind == "user":
             outputs = {"objectId": str(uuid.uuid4())}
-        if kind == "user" and isinstance(message.get("attributes", {}).get("password"), str):
-            directory.set_password(address, message["attributes"]["password"])
-        directory.put(address, kind, masked(message), outputs)
+        keep(message, outputs)
         engine.log(f"provisioned {address}")
         return outputs
 
     @engine.handles("update")
     def update(message):
         address = message["address"]
-        held = directory.get(address)
-        if held is None:
-            raise Refuse(f"{address} is not here; it cannot be updated")
-        outputs = held["outputs"]
+        outputs = held(message, "updated")["outputs"]
         if is_database(message):
             known = message.get("outputs", {}).get("database") or outputs.get("database")
             name, owner, limit, comment = database_settings(message)
@@ -231,22 +239,18 @@ def main(arguments):
                 raise Refuse(f"database {known or name} of {address} is not on the server: it was removed outside Provisor")
             databases.change(known, name, outputs.get("role", owner), limit, comment)
             outputs = {"database": name, "role": outputs.get("role", owner)}
-        if message["kind"] == "user" and isinstance(message.get("attributes", {}).get("password"), str):
-            directory.set_password(address, message["attributes"]["password"])
-        directory.put(address, message["kind"], masked(message), outputs)
+        keep(message, outputs)
         return outputs if is_database(message) else None
 
     @engine.handles("deprovision")
     def deprovision(message):
         address = message["address"]
-        held = directory.get(address)
-        if held is None:
-            raise Refuse(f"{address} is not here; it cannot be removed")
+        record = held(message, "removed")
         below = directory.children(address)
         if below:
             raise Refuse(f"{address} still has {len(below)} resource(s) here, {below[0]} first; remove them before it")
         if is_database(message):
-            outputs = message.get("outputs") or held["outputs"]
+            outputs = message.get("outputs") or record["outputs"]
             databases.drop(outputs["database"], outputs["role"])
         directory.remove(address)
 
