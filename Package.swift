@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
     ],
     targets: [
         .systemLibrary(
@@ -88,7 +89,7 @@ let package = Package(
         ),
         .target(
             name: "ProvisorViews",
-            dependencies: ["ProvisorCore", "ProvisorRuntime", "ProvisorGit"]
+            dependencies: ["ProvisorCore", "ProvisorRuntime", "ProvisorGit", .product(name: "Plot", package: "Plot")]
         ),
         .target(
             name: "ProvisorTesting",

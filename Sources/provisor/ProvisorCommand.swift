@@ -9,7 +9,7 @@ struct ProvisorCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ValidateCommand.self, ExplainCommand.self, PlanCommand.self, ReconcileCommand.self, DriftCommand.self, RightsizeCommand.self, ImportCommand.self,
-            DiffCommand.self, StateCommand.self, HistoryCommand.self, NewCommand.self,
+            DiffCommand.self, StateCommand.self, HistoryCommand.self, ReportCommand.self, NewCommand.self,
         ]
     )
 }

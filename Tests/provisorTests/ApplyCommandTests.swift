@@ -257,7 +257,7 @@ func startProvisor(_ arguments: [String], in directory: URL, environment: [Strin
 
     @Test func killedMidApplyTheLockStaysUntilUnlockedAndTheRerunSendsNoDuplicate() async throws {
         try await withRehearsal { rehearsal in
-            let (process, _) = try await rehearsal.startSlowReconcile(delay: 40, after: 40)
+            let (process, _) = try await rehearsal.startSlowReconcile(delay: 200, after: 40)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal)
@@ -283,7 +283,7 @@ func startProvisor(_ arguments: [String], in directory: URL, environment: [Strin
     /// stops; the next run resumes what it had sent, and nothing is provisioned twice.
     @Test func aRunWhoseLockWasBrokenWritesNothingMoreAndStops() async throws {
         try await withRehearsal { rehearsal in
-            let (process, out) = try await rehearsal.startSlowReconcile(delay: 40, after: 20)
+            let (process, out) = try await rehearsal.startSlowReconcile(delay: 200, after: 20)
             let unlock = try provisor(["state", "unlock", "--state", rehearsal.state], in: rehearsal.directory)
             #expect(unlock.stdout.hasPrefix("Removed the lock on SQLite \(rehearsal.state) held by"), "\(unlock.stdout)\(unlock.stderr)")
             process.waitUntilExit()
@@ -303,7 +303,7 @@ func startProvisor(_ arguments: [String], in directory: URL, environment: [Strin
     @Test(arguments: [SIGINT, SIGTERM])
     func anInterruptStopsSendingRecordsWhatWasDoneAndReleasesTheLock(_ signal: Int32) async throws {
         try await withRehearsal { rehearsal in
-            let (process, out) = try await rehearsal.startSlowReconcile(delay: 15, after: 30)
+            let (process, out) = try await rehearsal.startSlowReconcile(delay: 100, after: 30)
             kill(process.processIdentifier, signal)
             let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
@@ -322,7 +322,7 @@ func startProvisor(_ arguments: [String], in directory: URL, environment: [Strin
 
     @Test func aSecondRunIsRefusedWhileTheFirstHoldsTheLock() async throws {
         try await withRehearsal { rehearsal in
-            let (first, out) = try await rehearsal.startSlowReconcile(delay: 5, after: 1)
+            let (first, out) = try await rehearsal.startSlowReconcile(delay: 300, after: 1)
             let second = try rehearsal.reconcile()
             #expect(second.status == 1)
             #expect(second.stderr.contains("is locked by") && second.stderr.contains("(process \(first.processIdentifier), reconcile)"))

@@ -19,16 +19,26 @@ import Testing
             bridge.environment = ProcessInfo.processInfo.environment.merging([
                 "SECRET": Self.key, "ENGINE": simulatedEngineBinary.path, "STATE": "\(rehearsal.engines)/csp-eu", "NAME": "csp-eu", "LOG": log,
             ]) { $1 }
-            let out = Pipe()
+            let out = Pipe(), errors = rehearsal.directory.appendingPathComponent("bridge.stderr")
+            _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
             bridge.standardOutput = out
+            bridge.standardError = try FileHandle(forWritingTo: errors)
             try bridge.run()
             defer {
                 // SIGKILL: the test process may block SIGTERM, and a child inherits the mask.
                 kill(bridge.processIdentifier, SIGKILL)
                 bridge.waitUntilExit()
             }
-            let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
-            let port = try #require(line.split(separator: " ").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }, "\(line)")
+            var line = Data()
+            while !line.contains(0x0A) {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                line.append(chunk)
+            }
+            let text = String(decoding: line, as: UTF8.self)
+            let port = try #require(
+                text.split(separator: " ").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) },
+                "the bridge did not start: \(text) \((try? String(contentsOf: errors, encoding: .utf8)) ?? "")")
 
             try rehearsal.edit("engines.yaml") { text in
                 var documents = text.components(separatedBy: "\n---\n")

@@ -33,7 +33,7 @@ struct PostgresCommandTests {
 
     @Test func killedMidApplyTheServerReleasesTheLockAndTheRerunSendsNoDuplicate() async throws {
         try await withPostgresRehearsal { rehearsal in
-            let (process, _) = try await rehearsal.startSlowReconcile(delay: 40, after: 40)
+            let (process, _) = try await rehearsal.startSlowReconcile(delay: 200, after: 40)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal)
@@ -61,7 +61,8 @@ struct PostgresCommandTests {
 
     @Test func aSecondRunnerIsRefusedWithWhoHoldsTheLockWhileTheFirstApplies() async throws {
         try await withPostgresRehearsal { rehearsal in
-            let (first, out) = try await rehearsal.startSlowReconcile(delay: 5, after: 1)
+            // 300 ms a message: the first run is still applying when the second starts, however loaded the machine.
+            let (first, out) = try await rehearsal.startSlowReconcile(delay: 300, after: 1)
             let second = try rehearsal.reconcile()
             #expect(second.status == 1)
             #expect(second.stderr.contains("error: the state (PostgreSQL provisor@127.0.0.1:"), "\(second.stderr)")

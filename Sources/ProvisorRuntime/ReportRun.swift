@@ -1,0 +1,116 @@
+import Foundation
+import ProvisorCore
+
+/// `provisor report`: everything the static report shows, gathered without changing anything:
+/// the manifests resolved, the plan against the state, drift as the engines were last read, the
+/// audit trail and, when asked, what right-sizing would decide now (reading the licensed
+/// engines' subscriptions). With a reseller, only its subtree.
+public struct ReportRun: Sendable {
+    public var reseller: String?
+    /// Read the licensed engines and decide right-sizing (a dry run).
+    public var rightsizing: Bool
+    public var simulate: String?
+    /// The date right-sizing decides for (`--at`); nil: now.
+    public var pinned: Date?
+
+    public init(reseller: String? = nil, rightsizing: Bool = false, simulate: String? = nil, pinned: Date? = nil) {
+        self.reseller = reseller
+        self.rightsizing = rightsizing
+        self.simulate = simulate
+        self.pinned = pinned
+    }
+
+    /// What the report covers: every reseller and customer, or one reseller's subtree.
+    public struct Scope: Sendable {
+        public var reseller: String?
+        public var resellers: Set<String>
+        public var customers: Set<String>
+
+        /// Whether the resource at `address` is in the scope.
+        public func contains(_ address: ResourceAddress) -> Bool {
+            if let customer = address.customer { return customers.contains(customer) }
+            if address.kind == .reseller { return resellers.contains(address.owner) }
+            return reseller == nil
+        }
+    }
+
+    public struct Outcome: Sendable {
+        public var manifests: ManifestPipeline.Report
+        public var scope: Scope
+        public var plan: ChangePlan
+        public var state: String
+        /// The recorded resources in scope.
+        public var recorded: [RecordedResource]
+        /// Drift as the engines were last read (`provisor drift` keeps each reading).
+        public var drifts: [Drift]
+        public var observations: [ObservationRecord]
+        /// The audit trail in scope, newest first.
+        public var audit: [AuditEntry]
+        public var rightsizing: RightsizingReport?
+        public var generatedAt: Date
+    }
+
+    public func run(in workspace: Workspace) async throws -> Outcome {
+        let planned = try await PlanRun().run(in: workspace)
+        let manifests = try workspace.validReport("so there is no report")
+        let scope = try Self.scope(reseller, in: manifests.desired)
+        let store = planned.recorded.store
+        let snapshot = try await store?.snapshot() ?? .empty
+        let observations = try await store?.observations() ?? []
+        var readings: [String: EngineObservation] = [:]
+        for record in observations {
+            if let at = record.observedAt {
+                readings[record.engine] = .observed(record.resources, at: at)
+            } else if let failure = record.failure {
+                readings[record.engine] = .unreadable(failure)
+            }
+        }
+        let read = Set(readings.keys)
+        let drifts = try DriftDetector.detect(
+            desired: Set(manifests.desired.resources.map(\.address)), recorded: snapshot.resources.filter { read.contains($0.engine) },
+            observations: readings)
+        let audit = try await store?.audit(address: nil) ?? []
+        var rightsizing: RightsizingReport?
+        if self.rightsizing {
+            rightsizing = try await RightsizeRun(dryRun: true, pinned: pinned, simulate: simulate).run(in: workspace).decided
+        }
+        return Outcome(
+            manifests: manifests, scope: scope, plan: planned.plan, state: planned.recorded.description,
+            recorded: snapshot.resources.filter { scope.contains($0.address) },
+            drifts: drifts.filter { $0.address.map(scope.contains) ?? (scope.reseller == nil) },
+            observations: observations, audit: audit.filter { scope.contains($0.address) }.reversed(), rightsizing: rightsizing,
+            generatedAt: workspace.clock.now())
+    }
+
+    /// Every reseller and customer, or `reseller` and everything below it.
+    static func scope(_ reseller: String?, in desired: DesiredState) throws -> Scope {
+        let resellers = desired.resources.filter { $0.kind == .reseller }
+        let customers = desired.resources.filter { $0.kind == .customer }
+        func text(_ value: AttributeValue?) -> String? {
+            if case .string(let text)? = value { return text }
+            return nil
+        }
+        guard let reseller else {
+            return Scope(
+                reseller: nil, resellers: Set(resellers.map(\.address.owner)), customers: Set(customers.compactMap(\.address.customer)))
+        }
+        guard resellers.contains(where: { $0.address.owner == reseller }) else {
+            throw RunError(description: "error: no reseller '\(reseller)' in the manifests (check --reseller; codes are case-sensitive)")
+        }
+        var below: Set<String> = [reseller]
+        var grew = true
+        while grew {
+            grew = false
+            for resource in resellers {
+                let code = resource.address.owner
+                if !below.contains(code), let parent = text(resource["parent"]), below.contains(parent) {
+                    below.insert(code)
+                    grew = true
+                }
+            }
+        }
+        return Scope(
+            reseller: reseller, resellers: below,
+            customers: Set(customers.filter { text($0["reseller"]).map(below.contains) == true }.compactMap(\.address.customer)))
+    }
+}
