@@ -51,11 +51,16 @@ public struct ReportRun: Sendable {
     }
 
     public func run(in workspace: Workspace) async throws -> Outcome {
-        let planned = try await PlanRun().run(in: workspace)
+        // The state is read while the manifests load, once for the plan and the drift.
+        let recorded = try await RecordedState.open(workspace)
+        async let reading = recorded.timedSnapshot()
         let manifests = try workspace.validReport("so there is no report")
         let scope = try Self.scope(reseller, in: manifests.desired)
-        let store = planned.recorded.store
-        let snapshot = try await store?.snapshot() ?? .empty
+        let (snapshot, _) = try await reading
+        let plan = try PlanRun.plan(
+            manifests.desired, against: snapshot, refresh: nil, in: workspace, allowedDeletes: nil, allowedReprovisions: nil,
+            store: recorded.description)
+        let store = recorded.store
         let observations = try await store?.observations() ?? []
         var readings: [String: EngineObservation] = [:]
         for record in observations {
@@ -75,7 +80,7 @@ public struct ReportRun: Sendable {
             rightsizing = try await RightsizeRun(dryRun: true, pinned: pinned, simulate: simulate).run(in: workspace).decided
         }
         return Outcome(
-            manifests: manifests, scope: scope, plan: planned.plan, state: planned.recorded.description,
+            manifests: manifests, scope: scope, plan: plan, state: recorded.description,
             recorded: snapshot.resources.filter { scope.contains($0.address) },
             drifts: drifts.filter { $0.address.map(scope.contains) ?? (scope.reseller == nil) },
             observations: observations, audit: audit.filter { scope.contains($0.address) }.reversed(), rightsizing: rightsizing,

@@ -15,6 +15,7 @@ enum ReportAssets {
         details { margin: 4px 0; } summary { cursor: pointer; font-family: ui-monospace, monospace; }
         #q { width: 100%; max-width: 480px; padding: 6px 8px; font-size: 15px; } #results { padding-left: 18px; }
         .charts { display: flex; flex-wrap: wrap; gap: 24px; } .chart text { font-size: 12px; fill: #1d232a; } .chart .caption { font-weight: 600; }
+        .refused { border-left: 4px solid #c62828; padding-left: 12px; }
         .bar.cost { fill: #c0392b; } .bar.revenue { fill: #2e86c1; } .bar.margin { fill: #27ae60; } .bar.negative { fill: #e67e22; }
         """
 

@@ -28,6 +28,11 @@ enum ReportPages {
                     .ul(.id("results"))),
                 .section(.id("tree"), .h2("Resellers and customers"), tree(model)),
                 planSection(outcome.plan.changes.filter { outcome.scope.contains($0.address) }, linkPrefix: "customers/"),
+                outcome.plan.isRefused && outcome.scope.reseller == nil
+                    ? .section(
+                        .class("refused"), .h3("Refused: reconcile would apply nothing until this is settled"),
+                        .ul(.forEach(outcome.plan.refusals) { .li(.safe($0.description)) }))
+                    : .empty,
                 driftSection(outcome.drifts, observations: outcome.observations, linkPrefix: "customers/"),
                 auditSection(outcome.audit, linkPrefix: "customers/"),
                 rightsizingOverview(model),
