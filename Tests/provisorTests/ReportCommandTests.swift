@@ -99,10 +99,8 @@ enum HeadlessBrowser {
             #expect(jbl.contains("<dt>Domains</dt><dd>jonesbaker.example, jonesbaker.co.nz</dd>"), "\(jbl.prefix(3000))")
             #expect(jbl.contains("<dt>Outputs</dt><dd>tenantId=sim-platform-eu-jbl</dd>"))
             #expect(jbl.contains(#"<tr id="user-alice"><td>alice</td><td>alice@jonesbaker.example</td>"#))
-            // An effective value with the level and the file:line that set it.
-            #expect(
-                jbl.contains(
-                    "<tr><td>plan.salesPrice</td><td>21.00</td><td>reseller ACME</td><td>manifests/resellers/acme.yaml:16</td></tr>"))
+            // An effective value with the level and the file:line that set it: data, laid out by the page.
+            #expect(try page(rehearsal, "values/JBL.js").contains(#"["plan.salesPrice","21.00","reseller ACME","manifests/resellers/acme.yaml:16"]"#))
 
             let searched = try HeadlessBrowser.dump(rehearsal.directory.appendingPathComponent("site/index.html"), query: "?q=alice@jonesbaker.example")
             #expect(
@@ -111,6 +109,9 @@ enum HeadlessBrowser {
             #expect(HeadlessBrowser.errors(in: searched.log).isEmpty, "\(searched.log)")
             let loaded = try HeadlessBrowser.dump(rehearsal.directory.appendingPathComponent("site/customers/JBL.html"))
             #expect(loaded.dom.contains("Jones the Baker Ltd") && HeadlessBrowser.errors(in: loaded.log).isEmpty, "\(loaded.log)")
+            #expect(
+                loaded.dom.contains("<tr><td>plan.salesPrice</td><td>21.00</td><td>reseller ACME</td><td>manifests/resellers/acme.yaml:16</td></tr>"),
+                "\(loaded.dom.suffix(3000))")
             try HeadlessBrowser.screenshot(rehearsal.directory.appendingPathComponent("site/index.html"), to: "index.png")
             try HeadlessBrowser.screenshot(rehearsal.directory.appendingPathComponent("site/customers/JBL.html"), to: "customer-JBL.png")
         }
@@ -174,8 +175,9 @@ enum HeadlessBrowser {
             let escaped = "Evil &lt;script&gt;document.title=&#39;owned&#39;&lt;/script&gt; &quot;Bakery&quot; &amp; &#39;Co&#39;"
             #expect(jbl.contains(escaped) && index.contains(escaped))
             #expect(!jbl.contains("<script>document") && !index.contains("<script>document"))
-            let search = try page(rehearsal, "search.js")
-            #expect(search.contains(#"Evil \u003cscript>"#) && !search.contains("<script>"))
+            for data in [try page(rehearsal, "search.js"), try page(rehearsal, "values/JBL.js")] {
+                #expect(data.contains(#"Evil \u003cscript>"#) && !data.contains("<script>"))
+            }
             let loaded = try HeadlessBrowser.dump(rehearsal.directory.appendingPathComponent("site/customers/JBL.html"))
             #expect(loaded.dom.contains("<title>JBL: Evil &lt;script&gt;"), "the title is the text, not 'owned'")
             #expect(loaded.dom.contains(escaped.replacingOccurrences(of: "&#39;", with: "'").replacingOccurrences(of: "&quot;", with: "\"")))

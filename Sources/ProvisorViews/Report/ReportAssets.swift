@@ -48,10 +48,67 @@ enum ReportAssets {
             writer.endObject()
         }
         writer.endArray()
-        // JSON in a script: "<" written as \\u003c, so a value cannot close the script element.
-        let index = writer.text.replacingOccurrences(of: "<", with: "\\u003c")
-        return "const PROVISOR_INDEX = " + index + ";\n" + script
+        return "const PROVISOR_INDEX = " + scriptSafe(writer.text) + ";\n" + script
     }
+
+    /// `values/CODE.js`: every effective value of each of the customer's resources, with the
+    /// level and file:line that set it, as `PROVISOR_VALUES = [{a, k, v: [[name, value, level,
+    /// where]]}]`.
+    static func values(_ code: String, _ model: ReportModel) -> String {
+        let resources = model.resources[code] ?? []
+        var writer = JSONWriter(pretty: false, capacity: resources.count * 1024)
+        writer.beginArray()
+        for resource in resources {
+            guard let explanation = model.outcome.manifests.resolution.explain(resource.address) else { continue }
+            writer.beginObject()
+            writer.member("a", resource.address.description)
+            writer.member("k", resource.kind.rawValue)
+            writer.key("v")
+            writer.beginArray()
+            for entry in explanation.entries {
+                let origin = entry.effective.origin
+                writer.beginArray()
+                writer.string(entry.name)
+                writer.string(ExplainView.text(entry.effective.value, name: entry.name))
+                writer.string(origin.level.description)
+                writer.string(origin.location.map { "\($0.file):\($0.line)" } ?? "")
+                writer.endArray()
+            }
+            writer.endArray()
+            writer.endObject()
+        }
+        writer.endArray()
+        return "const PROVISOR_VALUES = " + scriptSafe(writer.text) + ";\n"
+    }
+
+    /// JSON inside a script: "<" written as \u003c, so no value can close the script element.
+    static func scriptSafe(_ json: String) -> String {
+        json.replacingOccurrences(of: "<", with: "\\u003c")
+    }
+
+    /// `report.js`: lays out a customer's effective values, every value set as text.
+    static let report = """
+        (function () {
+          const holder = document.getElementById("values");
+          if (!holder || typeof PROVISOR_VALUES === "undefined") return;
+          function cell(row, tag, text) { const c = document.createElement(tag); c.textContent = text; row.appendChild(c); }
+          for (const resource of PROVISOR_VALUES) {
+            const details = document.createElement("details"), summary = document.createElement("summary");
+            summary.textContent = resource.a + " (" + resource.k + ")";
+            details.appendChild(summary);
+            const table = document.createElement("table"), head = document.createElement("tr");
+            for (const title of ["Name", "Value", "Level", "Set at"]) cell(head, "th", title);
+            table.appendChild(head);
+            for (const value of resource.v) {
+              const row = document.createElement("tr");
+              for (const text of value) cell(row, "td", text);
+              table.appendChild(row);
+            }
+            details.appendChild(table);
+            holder.appendChild(details);
+          }
+        })();
+        """
 
     static let script = """
         (function () {

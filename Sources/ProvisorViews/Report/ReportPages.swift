@@ -143,7 +143,11 @@ enum ReportPages {
                 .section(
                     .h2("Effective values"),
                     .p(.class("meta"), .text("Each value with the level and the file:line that set it (provisor explain).")),
-                    .forEach(resources) { resource in explained(resource, outcome.manifests.resolution) }),
+                    // Written as data (values/CODE.js) and laid out by report.js: the tables
+                    // are most of a customer's page, and far cheaper to write as JSON.
+                    .div(.id("values")),
+                    .element(named: "noscript", nodes: [.text("Shown with JavaScript; provisor explain ADDRESS prints them too.")]),
+                    .script(.safeAttribute("src", "../values/" + ReportModel.scriptName(code))), .script(.src("../report.js"))),
                 planSection(model.changes[code] ?? [], linkPrefix: nil),
                 driftSection(model.drifts[code] ?? [], observations: outcome.observations, linkPrefix: nil),
                 auditSection(model.audit[code] ?? [], linkPrefix: nil),
@@ -156,21 +160,6 @@ enum ReportPages {
     static func list(_ value: AttributeValue?) -> [String] {
         if case .list(let items)? = value { return items }
         return value.map { [$0.description] } ?? []
-    }
-
-    /// One resource's effective values, folded.
-    static func explained(_ resource: DesiredResource, _ resolution: Resolution) -> Body {
-        guard let explanation = resolution.explain(resource.address) else { return .empty }
-        return .details(
-            .summary(.safe("\(resource.address) (\(resource.kind.rawValue))")),
-            .table(
-                .tr(.th("Name"), .th("Value"), .th("Level"), .th("Set at")),
-                .forEach(explanation.entries) { entry in
-                    let origin = entry.effective.origin
-                    return .tr(
-                        .td(.safe(entry.name)), .td(.safe(ExplainView.text(entry.effective.value, name: entry.name))),
-                        .td(.safe(origin.level.description)), .td(.safe(origin.location.map { "\($0.file):\($0.line)" } ?? "")))
-                }))
     }
 
     // MARK: Sections both kinds of page have

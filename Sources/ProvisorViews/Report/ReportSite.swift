@@ -4,7 +4,8 @@ import ProvisorRuntime
 
 /// `provisor report --html DIR`: a self-contained static site (no server, no request outside
 /// it): `index.html` (summary, search, the reseller tree, plan, drift, audit trail, right-sizing),
-/// one page per customer under `customers/`, `search.js` (the search index) and `report.css`.
+/// one page per customer under `customers/` with its effective values as data under `values/`,
+/// `search.js` (the search index), `report.js` and `report.css`.
 public enum ReportSite {
     public struct Written: Sendable {
         public var directory: String
@@ -19,22 +20,26 @@ public enum ReportSite {
         if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw RunError(description: "error: '\(directory)' is a file; give --html a directory to write the report into")
         }
-        let customersDirectory = directory + "/customers"
-        do {
-            try FileManager.default.createDirectory(atPath: customersDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw RunError(description: "error: cannot create '\(customersDirectory)': \(error.localizedDescription)")
+        let customersDirectory = directory + "/customers", valuesDirectory = directory + "/values"
+        for folder in [customersDirectory, valuesDirectory] {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw RunError(description: "error: cannot create '\(folder)': \(error.localizedDescription)")
+            }
         }
         let model = ReportModel(outcome)
         try save(ReportPages.index(model), to: directory + "/index.html")
         try save(ReportAssets.css, to: directory + "/report.css")
         try save(ReportAssets.search(model), to: directory + "/search.js")
+        try save(ReportAssets.report, to: directory + "/report.js")
         let codes = model.customerCodes
         let failures = parallelChunks(codes.count, chunkSize: 64) { range -> String? in
             for index in range {
                 let code = codes[index]
                 do {
                     try save(ReportPages.customer(code, model), to: customersDirectory + "/" + ReportModel.fileName(code))
+                    try save(ReportAssets.values(code, model), to: valuesDirectory + "/" + ReportModel.scriptName(code))
                 } catch {
                     return "\(error)"
                 }
