@@ -83,7 +83,13 @@ enum ReportAssets {
 
     /// JSON inside a script: "<" written as \u003c, so no value can close the script element.
     static func scriptSafe(_ json: String) -> String {
-        json.replacingOccurrences(of: "<", with: "\\u003c")
+        guard json.utf8.contains(0x3C) else { return json }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(json.utf8.count + 64)
+        for byte in json.utf8 {
+            if byte == 0x3C { bytes += Array("\\u003c".utf8) } else { bytes.append(byte) }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// `report.js`: lays out a customer's effective values, every value set as text.
