@@ -20,14 +20,17 @@ public final class AnswerFile: AnsweredMessages {
 
     public func answered(_ message: EngineMessage) -> [String: JSONValue]? { outputs[message.id] }
 
+    /// Appends one line with O_APPEND, in one write: the several processes Provisor may run of
+    /// one engine share the file without overwriting each other's lines.
     public func remember(_ id: String, outputs: [String: JSONValue]) throws {
-        let line = JSONLine.encode(["id": JSONValue.string(id), "outputs": .object(outputs)]) + "\n"
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw EngineKitError(description: "cannot write '\(path)'") }
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(line.utf8))
-        try handle.synchronize()
+        let line = Array((JSONLine.encode(["id": JSONValue.string(id), "outputs": .object(outputs)]) + "\n").utf8)
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+        guard descriptor >= 0 else { throw EngineKitError(description: "cannot write '\(path)': \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == line.count, fsync(descriptor) == 0 else {
+            throw EngineKitError(description: "cannot write '\(path)': \(String(cString: strerror(errno)))")
+        }
         self.outputs[id] = outputs
     }
 }
