@@ -10,6 +10,14 @@ func printTimings(_ stopwatch: Stopwatch, if wanted: Bool) {
     if wanted { Terminal.standardError.write(TimingsView.line(stopwatch.stages)) }
 }
 
+/// The date `--at` gives, or a clear error.
+func atDate(_ text: String) throws -> Date {
+    guard let parsed = ISODate.parse(text) else {
+        throw RunError(description: "error: --at '\(text)' is not a date; write it like 2026-11-21 or 2026-11-21T09:00:00Z")
+    }
+    return parsed
+}
+
 /// Runs a command body, turning failures into their message and exit code 1.
 func runReportingFailures(_ body: () async throws -> Int32) async throws {
     let status: Int32

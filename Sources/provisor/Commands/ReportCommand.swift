@@ -44,12 +44,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingFailures {
-            let pinned = try at.map { text in
-                guard let parsed = ISODate.parse(text) else {
-                    throw RunError(description: "error: --at '\(text)' is not a date; write it like 2026-11-21 or 2026-11-21T09:00:00Z")
-                }
-                return parsed
-            }
+            let pinned = try at.map(atDate)
             let run = ReportRun(reseller: reseller, rightsizing: rightsizing, simulate: rehearsal.simulate, pinned: pinned)
             let outcome = try await run.run(in: manifests.workspace(state: state))
             let written = try ReportSite.write(outcome, to: html)

@@ -58,12 +58,7 @@ struct RightsizeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingFailures {
-            let pinned = try at.map { text in
-                guard let parsed = ISODate.parse(text) else {
-                    throw RunError(description: "error: --at '\(text)' is not a date; write it like 2026-11-21 or 2026-11-21T09:00:00Z")
-                }
-                return parsed
-            }
+            let pinned = try at.map(atDate)
             let run = RightsizeRun(
                 dryRun: dryRun, pinned: pinned, customer: customer, simulate: rehearsal.simulate,
                 actor: actor.name, concurrency: concurrency)
