@@ -15,9 +15,12 @@ swift build -c release --product provisor >/dev/null
 swift build -c release --product provisor-record-state >/dev/null
 [ -d "$out" ] || python3 Benchmarks/generate-estate.py --customers "$customers" --users-per-customer "$users" --out "$out"
 [ -f "$state" ] || .build/release/provisor-record-state "$out" "$state"
+# Each run writes a new directory, and the sites are removed only at the end: files created
+# just after thousands were deleted cost the file system (ext4) several times more.
+rm -rf "$site"-*
 for run in $(seq "$runs"); do
-  rm -rf "$site"
   /usr/bin/time -f "report run $run: %e s wall, %U s user, %M KB max RSS" \
-    .build/release/provisor report --html "$site" --state "$state" --manifests "$out" >/dev/null
+    .build/release/provisor report --html "$site-$run" --state "$state" --manifests "$out" --timings >/dev/null
 done
-echo "site: $(du -sh "$site" | cut -f1), $(find "$site" -name '*.html' | wc -l) pages"
+echo "site: $(du -sh "$site-1" | cut -f1), $(find "$site-1" -name '*.html' | wc -l) pages"
+rm -rf "$site"-*

@@ -48,6 +48,7 @@ public struct ReportRun: Sendable {
         public var audit: [AuditEntry]
         public var rightsizing: RightsizingReport?
         public var generatedAt: Date
+        public var stopwatch: Stopwatch
     }
 
     public func run(in workspace: Workspace) async throws -> Outcome {
@@ -56,10 +57,13 @@ public struct ReportRun: Sendable {
         async let reading = recorded.timedSnapshot()
         let manifests = try workspace.validReport("so there is no report")
         let scope = try Self.scope(reseller, in: manifests.desired)
-        let (snapshot, _) = try await reading
+        let (snapshot, readTime) = try await reading
+        var stopwatch = Stopwatch(after: manifests.timings)
+        stopwatch.add("read state (alongside loading)", readTime)
         let plan = try PlanRun.plan(
             manifests.desired, against: snapshot, refresh: nil, in: workspace, allowedDeletes: nil, allowedReprovisions: nil,
             store: recorded.description)
+        stopwatch.lap("plan")
         let store = recorded.store
         let observations = try await store?.observations() ?? []
         var readings: [String: EngineObservation] = [:]
@@ -74,17 +78,20 @@ public struct ReportRun: Sendable {
         let drifts = try DriftDetector.detect(
             desired: Set(manifests.desired.resources.map(\.address)), recorded: snapshot.resources.filter { read.contains($0.engine) },
             observations: readings)
+        stopwatch.lap("drift")
         let audit = try await store?.audit(address: nil) ?? []
+        stopwatch.lap("read audit")
         var rightsizing: RightsizingReport?
         if self.rightsizing {
             rightsizing = try await RightsizeRun(dryRun: true, pinned: pinned, simulate: simulate).run(in: workspace).decided
+            stopwatch.lap("right-sizing")
         }
         return Outcome(
             manifests: manifests, scope: scope, plan: plan, state: recorded.description,
             recorded: snapshot.resources.filter { scope.contains($0.address) },
             drifts: drifts.filter { $0.address.map(scope.contains) ?? (scope.reseller == nil) },
             observations: observations, audit: audit.filter { scope.contains($0.address) }.reversed(), rightsizing: rightsizing,
-            generatedAt: workspace.clock.now())
+            generatedAt: workspace.clock.now(), stopwatch: stopwatch)
     }
 
     /// Every reseller and customer, or `reseller` and everything below it.

@@ -16,6 +16,11 @@ public struct Stopwatch: Sendable {
         start = now
     }
 
+    /// Starts the next stage now: what ran since the last lap is not counted.
+    public mutating func restart() {
+        start = ContinuousClock.now
+    }
+
     /// Records a stage measured elsewhere (one that ran alongside another).
     public mutating func add(_ stage: String, _ duration: Duration) {
         stages.append((stage, duration))

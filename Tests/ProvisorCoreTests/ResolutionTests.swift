@@ -435,4 +435,28 @@ extension DesiredResource {
         let again = try ManifestPipeline.run(DirectorySource(root: repoPath("examples/manifests")))
         #expect(again.desired.resources == report.desired.resources)
     }
+    /// The report explains a customer's resources in one resolution (traced bases made once per
+    /// service and plan); each explanation must be what explaining the address alone gives.
+    @Test func explainingACustomerAtOnceGivesWhatEachAddressGives() throws {
+        let report = try ManifestPipeline.run(DirectorySource(root: repoPath("examples/manifests")))
+        let customers = report.desired.resources.filter { $0.kind == .customer }.map(\.address.owner)
+        var explained = 0
+        for code in customers {
+            let together = report.resolution.explainCustomer(code)
+            let below = report.desired.resources.filter { $0.address.customer == code }
+            #expect(together.map(\.resource.address) == below.map(\.address), "\(code): the estate's resources, in its order")
+            for explanation in together {
+                let alone = try #require(report.resolution.explain(explanation.resource.address))
+                #expect(explanation.resource == alone.resource)
+                #expect(explanation.entries.map(\.name) == alone.entries.map(\.name))
+                #expect(explanation.entries.map(\.effective) == alone.entries.map(\.effective), "\(explanation.resource.address)")
+                #expect(explanation.entries.map(\.overridden) == alone.entries.map(\.overridden))
+                #expect(explanation.entries.map(\.lockedBy) == alone.entries.map(\.lockedBy))
+                #expect(explanation.market == alone.market)
+                explained += 1
+            }
+        }
+        #expect(explained > 100, "the example estate's customers have users and services")
+        #expect(report.resolution.explainCustomer("NOSUCH").isEmpty)
+    }
 }

@@ -55,6 +55,14 @@ public struct Resolution: Sendable {
         return resolver.explain(address)
     }
 
+    /// The explanation of a customer and of every resource below it, in the estate's order;
+    /// empty when the estate has no such customer. One resolution, where `explain` for each
+    /// address would repeat the customer's.
+    public func explainCustomer(_ code: String) -> [Explanation] {
+        guard desired.resource(at: .customer(code)) != nil else { return [] }
+        return resolver.explainCustomer(code)
+    }
+
     /// The existing addresses closest to `text`, for an unknown-address error: among the
     /// named customer's resources when that customer exists, else among resellers and customers.
     public func closestAddresses(to text: String, count: Int = 3) -> [String] {

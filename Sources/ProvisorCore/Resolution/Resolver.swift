@@ -266,18 +266,19 @@ struct Resolver: Sendable {
     // MARK: Service assignments
 
     /// The resolved table of one assignment. Everything above the user is the same for every
-    /// assignment of a service and plan within a customer, so untraced resolution reuses it.
+    /// assignment of a service and plan within a customer, so it is made once per customer
+    /// (`bases`, which holds traced or untraced tables, never both).
     func serviceTable(
         _ usable: Usable, in scope: CustomerScope, user: User?, address: ResourceAddress,
         tracing: Bool = false, bases: inout [BaseKey: AttributeTable], failures: inout PatternFailures
     ) -> AttributeTable {
         var table: AttributeTable
         let key = BaseKey(service: usable.code, plan: usable.planCode)
-        if !tracing, let base = bases[key] {
+        if let base = bases[key] {
             table = base
         } else {
             table = baseTable(usable.layout, plan: usable.planIndex.map { usable.layout.service.plans[$0] }, in: scope, tracing: tracing)
-            if !tracing { bases[key] = table }
+            bases[key] = table
         }
         finish(&table, usable, in: scope, user: user, address: address, failures: &failures)
         return table
@@ -382,6 +383,33 @@ struct Resolver: Sendable {
     }
 
     // MARK: Explain
+
+    /// The traced tables of a customer and everything below it, in the order resolution makes
+    /// them: what `explain` gives for each, at the cost of one resolution of the customer.
+    func explainCustomer(_ code: String) -> [Explanation] {
+        guard let customer = index.customers[code], let scope = scope(of: customer) else { return [] }
+        let table = customerTable(scope, tracing: true)
+        var explanations = [Explanation(resource: resource(.customer(code), table), entries: table.entries)]
+        var bases: [BaseKey: AttributeTable] = [:]
+        var failures = PatternFailures()
+        func explainServices(_ assignments: [Assignment], of user: User?) {
+            for usable in usableAssignments(assignments, scope: user == nil ? .customer : .user, in: scope) {
+                let address = ResourceAddress.service(
+                    usable.layout.service.code.value, instance: usable.instance, customer: code, user: user?.username.value)
+                let table = serviceTable(usable, in: scope, user: user, address: address, tracing: true, bases: &bases, failures: &failures)
+                explanations.append(
+                    Explanation(resource: resource(address, table), entries: table.entries, market: marketCheck(table, usable.layout, in: scope)))
+            }
+        }
+        explainServices(customer.services, of: nil)
+        for position in users(of: code) {
+            let user = estate.users[position]
+            let table = userTable(user, in: scope, tracing: true)
+            explanations.append(Explanation(resource: resource(.user(user.username.value, customer: code), table), entries: table.entries))
+            explainServices(user.services, of: user)
+        }
+        return explanations
+    }
 
     /// The traced table of the resource at `address`; nil when there is none.
     func explain(_ address: ResourceAddress) -> Explanation? {

@@ -22,7 +22,7 @@ enum ReportAssets {
     /// `search.js`: the index (one entry per customer in scope: code, name, domains, users' UPNs)
     /// and a search over it; `index.html?q=TEXT` searches on load.
     static func search(_ model: ReportModel) -> String {
-        var writer = JSONWriter(pretty: false, capacity: model.customerCodes.count * 256)
+        var writer = JSONWriter(pretty: false, capacity: model.customerCodes.count * 256, scriptSafe: true)
         writer.beginArray()
         for code in model.customerCodes {
             let resources = model.resources[code] ?? []
@@ -48,21 +48,25 @@ enum ReportAssets {
             writer.endObject()
         }
         writer.endArray()
-        return "const PROVISOR_INDEX = " + scriptSafe(writer.text) + ";\n" + script
+        return "const PROVISOR_INDEX = " + writer.text + ";\n" + script
     }
 
-    /// `values/CODE.js`: every effective value of each of the customer's resources, with the
-    /// level and file:line that set it, as `PROVISOR_VALUES = [{a, k, v: [[name, value, level,
-    /// where]]}]`.
+    /// A customer's effective values, as data for its page: every value of each of its
+    /// resources with the level and file:line that set it, as `{r: [{a, k, v: [[name, value,
+    /// level, file, line]]}], l: [level], f: [file]}`: levels and files are written once and
+    /// numbered (a value without a file has file -1). Safe inside a script element: "<" is
+    /// written \u003c.
     static func values(_ code: String, _ model: ReportModel) -> String {
-        let resources = model.resources[code] ?? []
-        var writer = JSONWriter(pretty: false, capacity: resources.count * 1024)
+        let explanations = model.outcome.manifests.resolution.explainCustomer(code)
+        var levels: [Level: Int] = [:], files: [String: Int] = [:]
+        var writer = JSONWriter(pretty: false, capacity: explanations.count * 512, scriptSafe: true)
+        writer.beginObject()
+        writer.key("r")
         writer.beginArray()
-        for resource in resources {
-            guard let explanation = model.outcome.manifests.resolution.explain(resource.address) else { continue }
+        for explanation in explanations {
             writer.beginObject()
-            writer.member("a", resource.address.description)
-            writer.member("k", resource.kind.rawValue)
+            writer.member("a", explanation.resource.address.description)
+            writer.member("k", explanation.resource.kind.rawValue)
             writer.key("v")
             writer.beginArray()
             for entry in explanation.entries {
@@ -70,26 +74,32 @@ enum ReportAssets {
                 writer.beginArray()
                 writer.string(entry.name)
                 writer.string(ExplainView.text(entry.effective.value, name: entry.name))
-                writer.string(origin.level.description)
-                writer.string(origin.location.map { "\($0.file):\($0.line)" } ?? "")
+                writer.integer(number(origin.level, in: &levels))
+                writer.integer(origin.location.map { number($0.file, in: &files) } ?? -1)
+                writer.integer(origin.location?.line ?? 0)
                 writer.endArray()
             }
             writer.endArray()
             writer.endObject()
         }
         writer.endArray()
-        return "const PROVISOR_VALUES = " + scriptSafe(writer.text) + ";\n"
+        writer.key("l")
+        writer.beginArray()
+        for (level, _) in levels.sorted(by: { $0.value < $1.value }) { writer.string(level.description) }
+        writer.endArray()
+        writer.key("f")
+        writer.beginArray()
+        for (file, _) in files.sorted(by: { $0.value < $1.value }) { writer.string(file) }
+        writer.endArray()
+        writer.endObject()
+        return "const PROVISOR_VALUES = " + writer.text + ";"
     }
 
-    /// JSON inside a script: "<" written as \u003c, so no value can close the script element.
-    static func scriptSafe(_ json: String) -> String {
-        guard json.utf8.contains(0x3C) else { return json }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(json.utf8.count + 64)
-        for byte in json.utf8 {
-            if byte == 0x3C { bytes += Array("\\u003c".utf8) } else { bytes.append(byte) }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+    /// The number of `key` in `numbers`, given the next one when it is new.
+    private static func number<Key: Hashable>(_ key: Key, in numbers: inout [Key: Int]) -> Int {
+        if let number = numbers[key] { return number }
+        numbers[key] = numbers.count
+        return numbers.count - 1
     }
 
     /// `report.js`: lays out a customer's effective values, every value set as text.
@@ -98,16 +108,17 @@ enum ReportAssets {
           const holder = document.getElementById("values");
           if (!holder || typeof PROVISOR_VALUES === "undefined") return;
           function cell(row, tag, text) { const c = document.createElement(tag); c.textContent = text; row.appendChild(c); }
-          for (const resource of PROVISOR_VALUES) {
+          const levels = PROVISOR_VALUES.l, files = PROVISOR_VALUES.f;
+          for (const resource of PROVISOR_VALUES.r) {
             const details = document.createElement("details"), summary = document.createElement("summary");
             summary.textContent = resource.a + " (" + resource.k + ")";
             details.appendChild(summary);
             const table = document.createElement("table"), head = document.createElement("tr");
             for (const title of ["Name", "Value", "Level", "Set at"]) cell(head, "th", title);
             table.appendChild(head);
-            for (const value of resource.v) {
+            for (const [name, value, level, file, line] of resource.v) {
               const row = document.createElement("tr");
-              for (const text of value) cell(row, "td", text);
+              for (const text of [name, value, levels[level], file < 0 ? "" : files[file] + ":" + line]) cell(row, "td", text);
               table.appendChild(row);
             }
             details.appendChild(table);

@@ -77,12 +77,7 @@ struct ReportModel: Sendable {
 
     /// A customer page's file name: the code (validated as letters and digits; anything else
     /// would be written _XX).
-    static func fileName(_ code: String) -> String { baseName(code) + ".html" }
-
-    /// The customer's effective values, as data for its page.
-    static func scriptName(_ code: String) -> String { baseName(code) + ".js" }
-
-    private static func baseName(_ code: String) -> String {
+    static func fileName(_ code: String) -> String {
         var name = ""
         for byte in code.utf8 {
             let scalar = Unicode.Scalar(byte)
@@ -92,6 +87,6 @@ struct ReportModel: Sendable {
                 name += String(format: "_%02X", byte)
             }
         }
-        return name
+        return name + ".html"
     }
 }

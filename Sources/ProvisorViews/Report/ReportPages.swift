@@ -94,6 +94,7 @@ enum ReportPages {
         let value = { (name: String) in customer?[name].map { ExplainView.text($0, name: name) } ?? "" }
         let users = resources.filter { $0.kind == .user }
         let services = resources.filter { $0.kind == .customerService || $0.kind == .userService }
+        let servicesByUser = Dictionary(grouping: services.filter { $0.kind == .userService }) { $0.address.user ?? "" }
         let outputs = model.outputs[.customer(code)] ?? []
         return page(
             title: "\(code): \(value("name"))", stylesheet: "../report.css",
@@ -122,7 +123,7 @@ enum ReportPages {
                         .tr(.th("User"), .th("UPN"), .th("Name"), .th("Status"), .th("Services")),
                         .forEach(users) { user in
                             let name = user.address.user ?? ""
-                            let own = services.filter { $0.address.user == name }.map { $0.address.service ?? "" }
+                            let own = (servicesByUser[name] ?? []).map { $0.address.service ?? "" }
                             return .tr(
                                 .safeAttribute("id", "user-" + name),
                                 .td(.safe(name)), .td(.safe(ReportModel.text(user["upn"]) ?? "")),
@@ -132,7 +133,7 @@ enum ReportPages {
                 .section(
                     .h2(.safe("Services (\(services.count))")),
                     .table(
-                        .tr(.th("Service"), .th("Sold as"), .th("Plan"), .th("Sold as"), .th("Cost"), .th("Price"), .th("Engine")),
+                        .tr(.th("Service"), .th("Service sold as"), .th("Plan"), .th("Plan sold as"), .th("Cost"), .th("Price"), .th("Engine")),
                         .forEach(services) { service in
                             let text = { (name: String) in service[name].map { ExplainView.text($0, name: name) } ?? "" }
                             return .tr(
@@ -143,11 +144,11 @@ enum ReportPages {
                 .section(
                     .h2("Effective values"),
                     .p(.class("meta"), .text("Each value with the level and the file:line that set it (provisor explain).")),
-                    // Written as data (values/CODE.js) and laid out by report.js: the tables
-                    // are most of a customer's page, and far cheaper to write as JSON.
+                    // Written as data and laid out by report.js: the tables are most of a
+                    // customer's page, and far cheaper to write as JSON.
                     .div(.id("values")),
                     .element(named: "noscript", nodes: [.text("Shown with JavaScript; provisor explain ADDRESS prints them too.")]),
-                    .script(.safeAttribute("src", "../values/" + ReportModel.scriptName(code))), .script(.src("../report.js"))),
+                    .script(.raw(ReportAssets.values(code, model))), .script(.src("../report.js"))),
                 planSection(model.changes[code] ?? [], linkPrefix: nil),
                 driftSection(model.drifts[code] ?? [], observations: outcome.observations, linkPrefix: nil),
                 auditSection(model.audit[code] ?? [], linkPrefix: nil),

@@ -37,6 +37,8 @@ struct ReportCommand: AsyncParsableCommand {
 
     @OptionGroup var rehearsal: RehearsalOption
 
+    @OptionGroup var timing: TimingsOption
+
     func validate() throws {
         if rehearsal.simulate != nil, state.state == nil { throw ValidationError(Refresh.simulateNeedsState) }
         if at != nil, !rightsizing { throw ValidationError("--at is the date right-sizing decides for; use it with --rightsizing") }
@@ -49,6 +51,7 @@ struct ReportCommand: AsyncParsableCommand {
             let outcome = try await run.run(in: manifests.workspace(state: state))
             let written = try ReportSite.write(outcome, to: html)
             Terminal.standardOutput.write(ReportSite.summary(written))
+            printTimings(written.stopwatch, if: timing.timings)
             return 0
         }
     }
