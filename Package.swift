@@ -85,7 +85,10 @@ let package = Package(
         ),
         .target(
             name: "ProvisorRuntime",
-            dependencies: ["ProvisorCore", "ProvisorSQLite", "ProvisorPostgres", "ProvisorEngines", "ProvisorGit"]
+            dependencies: [
+                "ProvisorCore", "ProvisorSQLite", "ProvisorPostgres", "ProvisorEngines", "ProvisorGit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
         .target(
             name: "ProvisorViews",

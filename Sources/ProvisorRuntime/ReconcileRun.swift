@@ -86,7 +86,9 @@ public struct ReconcileRun: Sendable {
         if let saved { try saved.check(against: plan, store: store.description) }
         if plan.isRefused {
             let errors = plan.refusals.map { "error: \($0)" }.joined(separator: "\n")
-            throw RunError(description: errors + "\nThe plan is refused: nothing was applied. Review it with provisor plan.")
+            throw RunError(
+                description: errors + "\nThe plan is refused: nothing was applied. Review it with provisor plan.",
+                refusals: plan.refusals.map(\.description))
         }
         let planned = plan.summary.create + plan.summary.update + plan.summary.delete
         guard planned > 0 else { return Outcome(results: results, planned: 0, attempted: 0) }

@@ -6,9 +6,12 @@ import ProvisorCore
 public struct RunError: Error, CustomStringConvertible {
     public var description: String
     public var diagnostics: [Diagnostic]
+    /// A refused plan's refusals (the run's metrics count them).
+    public var refusals: [String]
 
-    public init(description: String, diagnostics: [Diagnostic] = []) {
+    public init(description: String, diagnostics: [Diagnostic] = [], refusals: [String] = []) {
         self.description = description
         self.diagnostics = diagnostics
+        self.refusals = refusals
     }
 }

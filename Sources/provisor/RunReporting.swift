@@ -29,6 +29,44 @@ func runReportingFailures(_ body: () async throws -> Int32) async throws {
     if status != 0 { throw ExitCode(status) }
 }
 
+/// Runs a command body as `runReportingFailures` does and, when `--metrics-file` or
+/// `--pushgateway` asks, publishes the run's metrics (also when it failed): its outcome, how
+/// long it took, and what the body put in `found`. A destination that fails is a warning; the
+/// run's exit status stays its own.
+func runPublishingMetrics(_ option: MetricsOption, command: String, _ body: (inout [MetricFamily]) async throws -> Int32) async throws {
+    let publisher = option.publisher
+    let start = ContinuousClock.now
+    var found: [MetricFamily] = []
+    let result: Result<Int32, Error>
+    do {
+        result = .success(try await body(&found))
+    } catch {
+        result = .failure(error)
+    }
+    if publisher.isEnabled {
+        let outcome: RunMetrics.Outcome
+        switch result {
+        case .success(1): outcome = .failed
+        case .success(2) where command == "drift": outcome = .drifted
+        case .success: outcome = .succeeded
+        case .failure(let error):
+            if let refused = error as? RunError, !refused.refusals.isEmpty { found += RunMetrics.refusals(refused.refusals.count) }
+            outcome = .errored
+        }
+        let duration = ContinuousClock.now - start, endedAt = WallClock.system.now()
+        let failures = await publisher.publish(command: command) { [found] previous in
+            RunMetrics(
+                command: command, outcome: outcome, duration: duration, endedAt: endedAt,
+                lastSuccess: RunMetrics.lastSuccess(of: command, in: previous), found: found
+            ).text
+        }
+        for failure in failures {
+            Terminal.standardError.write("warning: \(failure). The run's own result is unchanged.\n")
+        }
+    }
+    try await runReportingFailures { try result.get() }
+}
+
 /// Prints a failure's message on standard error; returns the exit to throw (1, or the
 /// original error when it is not one of Provisor's).
 private func report(_ error: Error) -> Error {

@@ -81,9 +81,18 @@ extension Rehearsal {
             let csv = try rehearsal.rightsize(["--dry-run", "--format", "csv"])
             #expect(csv.stdout.contains("\ndecision,JBL,SPB,sub-jbl-spb-p1m,decrease,5,2,,5,2,2,2,80.00,32.00,42.00,42.00,-38.00,10.00,-90.48,23.81,"))
 
-            let applied = try rehearsal.rightsize()
+            let applied = try rehearsal.rightsize(["--metrics-file", "rightsize.prom"])
             #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
             #expect(applied.stdout.contains("Applied: 5 adjusted, 0 failed."))
+            // Its metrics: the decisions, the adjustments, and the margin before and after.
+            let metrics = try String(contentsOf: rehearsal.directory.appendingPathComponent("rightsize.prom"), encoding: .utf8)
+            #expect(metric("provisor_run_outcome", [#"command="rightsize""#, #"outcome="succeeded""#], in: metrics) == 1)
+            #expect(metric("provisor_rightsizing_adjustments", [#"outcome="succeeded""#], in: metrics) == 5)
+            #expect(metric("provisor_rightsizing_decisions", [#"action="schedule-renewal""#], in: metrics) ?? 0 >= 1)
+            let margin = { (when: String) in metric("provisor_rightsizing_monthly_margin", [#"level="provider""#, #"when="\#(when)""#], in: metrics) }
+            #expect((margin("after") ?? 0) > (margin("before") ?? 0), "\(metrics)")
+            #expect(metric("provisor_rightsizing_monthly_cost", [#"level="reseller""#, #"name="ACME""#, #"when="after""#], in: metrics) != nil)
+            if Prometheus.promtool != nil { #expect(try Prometheus.check(metrics).status == 0) }
             let after = try rehearsal.subscriptions(of: "JBL")
             #expect(after["sub-jbl-spb-p1m"]! == (2, nil))
             #expect(after["sub-jbl-o365_business_premium-p1y"]! == (4, 2))

@@ -29,6 +29,7 @@ struct DriftCommand: AsyncParsableCommand {
     @OptionGroup var rehearsal: RehearsalOption
 
     @OptionGroup var timing: TimingsOption
+    @OptionGroup var metrics: MetricsOption
 
     func validate() throws {
         if format == .github { throw ValidationError("drift prints human, json or markdown") }
@@ -36,8 +37,9 @@ struct DriftCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await runReportingFailures {
+        try await runPublishingMetrics(metrics, command: "drift") { found in
             let outcome = try await DriftRun(customer: customer, simulate: rehearsal.simulate).run(in: manifests.workspace(state: state))
+            found = RunMetrics.drift(outcome)
             var stopwatch = outcome.stopwatch
             let drifts = outcome.drifts
             let context = DriftView.Context(store: outcome.store, customer: customer, readings: outcome.observations, recorded: outcome.recorded)

@@ -20,21 +20,22 @@ struct ReconcileCommand: AsyncParsableCommand {
 
     @OptionGroup var options: PlanOptions
     @OptionGroup var apply: ApplyOptions
+    @OptionGroup var metrics: MetricsOption
 
     func validate() throws {
         if dryRun && apply.plan != nil { throw ValidationError("--plan applies a saved plan; it cannot be combined with --dry-run") }
     }
 
     func run() async throws {
-        try await runReportingFailures {
-            dryRun ? try await makePlan(options, simulate: apply.simulate) : try await applyChanges(options, apply)
+        try await runPublishingMetrics(metrics, command: dryRun ? "plan" : "reconcile") { found in
+            dryRun ? try await makePlan(options, simulate: apply.simulate) : try await applyChanges(options, apply, found: &found)
         }
     }
 }
 
 /// `provisor reconcile`: lock the state, resume what an interrupted run left pending, plan,
 /// apply, and report. Returns 0 when everything applied, 1 when anything failed or was skipped.
-private func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions) async throws -> Int32 {
+private func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions, found: inout [MetricFamily]) async throws -> Int32 {
     guard options.format == .human else {
         throw RunError(description: "error: reconcile prints its progress and results as text; --format json or markdown needs --dry-run")
     }
@@ -60,6 +61,7 @@ private func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions) async t
         throw RunError(description: "Interrupted before the changes were sent; nothing more was applied. Run provisor reconcile again to carry on.")
     }
     let outcome = try result.get()
+    found = RunMetrics.reconcile(outcome)
     if outcome.planned == 0 {
         output.write(
             outcome.results.isEmpty ? "No changes: the recorded state matches the manifests.\n" : ApplyView.summary(outcome.results, colour: output.isColour))

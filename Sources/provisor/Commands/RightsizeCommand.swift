@@ -47,6 +47,7 @@ struct RightsizeCommand: AsyncParsableCommand {
     var concurrency: Int = 8
 
     @OptionGroup var timing: TimingsOption
+    @OptionGroup var metrics: MetricsOption
 
     func validate() throws {
         if rehearsal.simulate != nil, state.state == nil { throw ValidationError(Refresh.simulateNeedsState) }
@@ -57,12 +58,13 @@ struct RightsizeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await runReportingFailures {
+        try await runPublishingMetrics(metrics, command: "rightsize") { found in
             let pinned = try at.map(atDate)
             let run = RightsizeRun(
                 dryRun: dryRun, pinned: pinned, customer: customer, simulate: rehearsal.simulate,
                 actor: actor.name, concurrency: concurrency)
             let outcome = try await run.run(in: manifests.workspace(state: state))
+            found = RunMetrics.rightsize(outcome)
             var stopwatch = outcome.stopwatch
             let decided = outcome.decided, readings = outcome.readings
             let context = RightsizeView.Context(readings: readings, results: outcome.results, dryRun: dryRun)

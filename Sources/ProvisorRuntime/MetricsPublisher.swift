@@ -1,0 +1,106 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// Where a run's metrics go: a file for node_exporter's textfile collector (`--metrics-file`,
+/// replaced atomically, so the collector never reads half a file) and a Prometheus Pushgateway
+/// (`--pushgateway`, one group per command: `job="provisor"`, `command=…`, replaced by each
+/// push). Failing to publish never fails the run: the caller says so and keeps its exit status.
+public struct MetricsPublisher: Sendable {
+    public var file: String?
+    public var pushgateway: String?
+    /// How long connecting to the Pushgateway, and each request, may take.
+    public var connectTimeout: TimeAmount = .seconds(3)
+    public var timeout: TimeAmount = .seconds(10)
+
+    public init(file: String?, pushgateway: String?) {
+        self.file = file
+        self.pushgateway = pushgateway.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+    }
+
+    public var isEnabled: Bool { file != nil || pushgateway != nil }
+
+    /// Publishes the document `make` writes from what was published before (the file, else
+    /// the Pushgateway's page; empty when there is none), so that the time of the last success
+    /// carries across runs. Returns a sentence for each destination that failed.
+    public func publish(command: String, _ make: (_ previous: String) -> String) async -> [String] {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: connectTimeout, read: timeout)
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        var failures: [String] = []
+        var previous = file.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }
+        var reachable = true
+        if let pushgateway, previous == nil {
+            do {
+                previous = try await get(pushgateway + "/metrics", client)
+            } catch {
+                reachable = false
+                failures.append("cannot push the metrics to the Pushgateway at \(pushgateway): \(Self.sentence(error))")
+            }
+        }
+        let text = make(previous ?? "")
+        if let file {
+            do { try Self.replace(file, with: text) } catch { failures.append("cannot write the metrics to '\(file)': \(error)") }
+        }
+        if let pushgateway, reachable {
+            do {
+                var request = HTTPClientRequest(url: pushgateway + "/metrics/job/provisor/command/" + command)
+                request.method = .PUT
+                request.headers.add(name: "Content-Type", value: "text/plain; version=0.0.4")
+                request.body = .bytes(ByteBuffer(string: text))
+                let response = try await client.execute(request, timeout: timeout)
+                let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+                if !(200..<300).contains(response.status.code) {
+                    let said = body.split(separator: "\n").first.map { ": \($0)" } ?? ""
+                    failures.append("the Pushgateway at \(pushgateway) refused the metrics (HTTP \(response.status.code)\(said))")
+                }
+            } catch {
+                failures.append("cannot push the metrics to the Pushgateway at \(pushgateway): \(Self.sentence(error))")
+            }
+        }
+        try? await client.shutdown()
+        return failures
+    }
+
+    /// The page at `url`; empty when the Pushgateway answers with an error (it then has none).
+    private func get(_ url: String, _ client: HTTPClient) async throws -> String {
+        var request = HTTPClientRequest(url: url)
+        request.method = .GET
+        let response = try await client.execute(request, timeout: timeout)
+        let body = try await response.body.collect(upTo: 64 << 20)
+        return response.status == .ok ? String(buffer: body) : ""
+    }
+
+    /// Writes beside the file, then renames over it.
+    static func replace(_ path: String, with text: String) throws {
+        let temporary = path + ".\(getpid()).tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
+            let directory = (path as NSString).deletingLastPathComponent
+            throw PublishError(
+                FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory)
+                    ? "the directory is not writable" : "the directory '\(directory)' does not exist")
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw PublishError(reason)
+        }
+    }
+
+    static func sentence(_ error: Error) -> String {
+        if let error = error as? HTTPClientError {
+            if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout { return "it did not answer in time" }
+            if error == .invalidURL || error == .emptyHost || error == .emptyScheme || "\(error)".contains("unsupportedScheme") {
+                return "the address is not a valid http(s) URL"
+            }
+        }
+        let text = "\(error)"
+        if text.contains("connectionRefused") || text.contains("Connection refused") { return "the connection was refused (is it running?)" }
+        return text
+    }
+
+    struct PublishError: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+}
