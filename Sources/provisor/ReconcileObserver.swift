@@ -5,27 +5,34 @@ import ProvisorRuntime
 import ProvisorViews
 
 /// What reconcile prints while it works: the resumed actions, the refresh, the plan's
-/// headline on standard output; the progress line on standard error.
+/// headline on standard output; the progress line on standard error, or with
+/// `--log-format json` an event for each of them and each change.
 struct ReconcileObserver: RunObserver {
     let output: Terminal
-    let progress: ApplyProgress
+    let progress: ApplyProgress?
+    let log: EventLog
 
     func resumed(_ results: [Applier.Result]) {
-        progress.finish()
+        progress?.finish()
+        log.event(.info, "resumed", "resumed \(results.count) actions an interrupted run left pending", numbers: [("actions", results.count)])
+        for result in results { log.finished(result) }
         output.write("Resumed \(results.count) action\(results.count == 1 ? "" : "s") an interrupted run left pending.\n")
     }
 
     func refreshed(_ refresh: Refresh) {
+        log.event(.info, "refreshed", refresh.summary.trimmingCharacters(in: .whitespacesAndNewlines))
         output.write(refresh.summary)
     }
 
     func applying(_ plan: ChangePlan, changes: Int, store: String) {
         if let commit = plan.commit { output.write(PlanView.commitLine(commit) + "\n") }
         output.write("Applying to \(store): \(PlanView.summaryLine(plan))\n")
-        progress.start(total: changes)
+        log.event(.info, "applying", "applying to \(store): \(PlanView.summaryLine(plan))", numbers: [("changes", changes)])
+        progress?.start(total: changes)
     }
 
     func finished(_ result: Applier.Result) {
-        progress.record(result)
+        progress?.record(result)
+        log.finished(result)
     }
 }

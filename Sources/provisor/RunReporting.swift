@@ -29,40 +29,64 @@ func runReportingFailures(_ body: () async throws -> Int32) async throws {
     if status != 0 { throw ExitCode(status) }
 }
 
-/// Runs a command body as `runReportingFailures` does and, when `--metrics-file` or
-/// `--pushgateway` asks, publishes the run's metrics (also when it failed): its outcome, how
+/// Runs the body of a command run unattended (reconcile, drift, rightsize). With
+/// `--log-format json`, standard error carries only JSON events: the run's start and end, what
+/// the body logs, and a failure's diagnostics and message. When `--metrics-file` or
+/// `--pushgateway` asks, the run's metrics are published, also when it failed: its outcome, how
 /// long it took, and what the body put in `found`. A destination that fails is a warning; the
 /// run's exit status stays its own.
-func runPublishingMetrics(_ option: MetricsOption, command: String, _ body: (inout [MetricFamily]) async throws -> Int32) async throws {
-    let publisher = option.publisher
+func runUnattended(
+    _ metrics: MetricsOption, _ logging: LogOption, command: String, _ body: (inout [MetricFamily], EventLog) async throws -> Int32
+) async throws {
+    let publisher = metrics.publisher
+    let log = logging.log(command)
+    log.event(.info, "run-started", "provisor \(command) started")
     let start = ContinuousClock.now
     var found: [MetricFamily] = []
     let result: Result<Int32, Error>
     do {
-        result = .success(try await body(&found))
+        result = .success(try await body(&found, log))
     } catch {
         result = .failure(error)
     }
+    let outcome: RunMetrics.Outcome
+    switch result {
+    case .success(1): outcome = .failed
+    case .success(2) where command == "drift": outcome = .drifted
+    case .success: outcome = .succeeded
+    case .failure(let error):
+        if let refused = error as? RunError, !refused.refusals.isEmpty { found += RunMetrics.refusals(refused.refusals.count) }
+        outcome = .errored
+    }
+    let duration = ContinuousClock.now - start
     if publisher.isEnabled {
-        let outcome: RunMetrics.Outcome
-        switch result {
-        case .success(1): outcome = .failed
-        case .success(2) where command == "drift": outcome = .drifted
-        case .success: outcome = .succeeded
-        case .failure(let error):
-            if let refused = error as? RunError, !refused.refusals.isEmpty { found += RunMetrics.refusals(refused.refusals.count) }
-            outcome = .errored
-        }
-        let duration = ContinuousClock.now - start, endedAt = WallClock.system.now()
+        let endedAt = WallClock.system.now()
         let failures = await publisher.publish(command: command) { [found] previous in
             RunMetrics(
-                command: command, outcome: outcome, duration: duration, endedAt: endedAt,
-                lastSuccess: RunMetrics.lastSuccess(of: command, in: previous), found: found
+                command: command, outcome: outcome, duration: duration, endedAt: endedAt, lastSuccess: RunMetrics.lastSuccess(of: command, in: previous),
+                found: found
             ).text
         }
         for failure in failures {
-            Terminal.standardError.write("warning: \(failure). The run's own result is unchanged.\n")
+            if log.isJSON {
+                log.event(.warning, "metrics-not-published", failure + ". The run's own result is unchanged.")
+            } else {
+                Terminal.standardError.write("warning: \(failure). The run's own result is unchanged.\n")
+            }
         }
+    }
+    if log.isJSON {
+        // A failure is an event like the rest: nothing is printed as text.
+        var failed = false
+        if case .failure(let error) = result, !(error is ExitCode) {
+            failed = true
+            if let failure = error as? RunError { log.failed(failure) } else { log.event(.error, "run-failed", "\(error)") }
+        }
+        let milliseconds = Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+        log.event(
+            outcome == .succeeded ? .info : outcome == .drifted ? .warning : .error, "run-finished", "provisor \(command) \(outcome.rawValue)",
+            fields: [("outcome", outcome.rawValue)], numbers: [("durationMs", milliseconds)])
+        if failed { throw ExitCode(1) }
     }
     try await runReportingFailures { try result.get() }
 }

@@ -30,6 +30,7 @@ struct DriftCommand: AsyncParsableCommand {
 
     @OptionGroup var timing: TimingsOption
     @OptionGroup var metrics: MetricsOption
+    @OptionGroup var logging: LogOption
 
     func validate() throws {
         if format == .github { throw ValidationError("drift prints human, json or markdown") }
@@ -37,9 +38,10 @@ struct DriftCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await runPublishingMetrics(metrics, command: "drift") { found in
+        try await runUnattended(metrics, logging, command: "drift") { found, log in
             let outcome = try await DriftRun(customer: customer, simulate: rehearsal.simulate).run(in: manifests.workspace(state: state))
             found = RunMetrics.drift(outcome)
+            log.drift(outcome)
             var stopwatch = outcome.stopwatch
             let drifts = outcome.drifts
             let context = DriftView.Context(store: outcome.store, customer: customer, readings: outcome.observations, recorded: outcome.recorded)

@@ -21,21 +21,22 @@ struct ReconcileCommand: AsyncParsableCommand {
     @OptionGroup var options: PlanOptions
     @OptionGroup var apply: ApplyOptions
     @OptionGroup var metrics: MetricsOption
+    @OptionGroup var logging: LogOption
 
     func validate() throws {
         if dryRun && apply.plan != nil { throw ValidationError("--plan applies a saved plan; it cannot be combined with --dry-run") }
     }
 
     func run() async throws {
-        try await runPublishingMetrics(metrics, command: dryRun ? "plan" : "reconcile") { found in
-            dryRun ? try await makePlan(options, simulate: apply.simulate) : try await applyChanges(options, apply, found: &found)
+        try await runUnattended(metrics, logging, command: dryRun ? "plan" : "reconcile") { found, log in
+            dryRun ? try await makePlan(options, simulate: apply.simulate) : try await applyChanges(options, apply, log: log, found: &found)
         }
     }
 }
 
 /// `provisor reconcile`: lock the state, resume what an interrupted run left pending, plan,
 /// apply, and report. Returns 0 when everything applied, 1 when anything failed or was skipped.
-private func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions, found: inout [MetricFamily]) async throws -> Int32 {
+private func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions, log: EventLog, found: inout [MetricFamily]) async throws -> Int32 {
     guard options.format == .human else {
         throw RunError(description: "error: reconcile prints its progress and results as text; --format json or markdown needs --dry-run")
     }
@@ -49,14 +50,14 @@ private func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions, found: 
         saved: try apply.plan.map(SavedPlan.read), concurrency: apply.concurrency,
         actor: apply.actor.name, simulate: apply.simulate)
     let output = Terminal.standardOutput
-    let observer = ReconcileObserver(output: output, progress: ApplyProgress(output: Terminal.standardError))
+    let observer = ReconcileObserver(output: output, progress: log.isJSON ? nil : ApplyProgress(output: Terminal.standardError), log: log)
     // Ctrl-C or SIGTERM stops sending and lets what is in flight be recorded; the lock is
     // released either way. A second signal ends the process at once.
     let work = Task { try await run.run(in: workspace, observer: observer) }
     let interruption = Interruption.watch(cancelling: work)
     let result = await work.result
     interruption.cancel()
-    observer.progress.finish()
+    observer.progress?.finish()
     if case .failure(let error) = result, error is CancellationError {
         throw RunError(description: "Interrupted before the changes were sent; nothing more was applied. Run provisor reconcile again to carry on.")
     }

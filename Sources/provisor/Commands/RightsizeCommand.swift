@@ -48,6 +48,7 @@ struct RightsizeCommand: AsyncParsableCommand {
 
     @OptionGroup var timing: TimingsOption
     @OptionGroup var metrics: MetricsOption
+    @OptionGroup var logging: LogOption
 
     func validate() throws {
         if rehearsal.simulate != nil, state.state == nil { throw ValidationError(Refresh.simulateNeedsState) }
@@ -58,13 +59,14 @@ struct RightsizeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await runPublishingMetrics(metrics, command: "rightsize") { found in
+        try await runUnattended(metrics, logging, command: "rightsize") { found, log in
             let pinned = try at.map(atDate)
             let run = RightsizeRun(
                 dryRun: dryRun, pinned: pinned, customer: customer, simulate: rehearsal.simulate,
                 actor: actor.name, concurrency: concurrency)
             let outcome = try await run.run(in: manifests.workspace(state: state))
             found = RunMetrics.rightsize(outcome)
+            log.rightsize(outcome)
             var stopwatch = outcome.stopwatch
             let decided = outcome.decided, readings = outcome.readings
             let context = RightsizeView.Context(readings: readings, results: outcome.results, dryRun: dryRun)
