@@ -87,7 +87,7 @@ let package = Package(
             name: "ProvisorRuntime",
             dependencies: [
                 "ProvisorCore", "ProvisorSQLite", "ProvisorPostgres", "ProvisorEngines", "ProvisorGit",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(

@@ -15,6 +15,10 @@ public struct DriftRun: Sendable {
 
     public struct Outcome: Sendable {
         public var drifts: [Drift]
+        /// The drift the last kept readings did not show (all of it on a first reading).
+        public var newDrifts: [Drift]
+        /// What the manifests want (a notification is routed by the reseller above each address).
+        public var desired: DesiredState
         /// The readings and the recorded resources, both scoped to the customer.
         public var observations: [String: EngineObservation]
         public var recorded: [RecordedResource]
@@ -35,14 +39,18 @@ public struct DriftRun: Sendable {
         stopwatch.lap("read state")
         let readings = try await EngineReadings.read(report.estate.engines, workspace: workspace, recorded: snapshot, simulate: simulate)
         stopwatch.lap("read engines")
+        // What the last kept readings showed, to tell new drift from drift already reported.
+        let kept = EngineReadings(kept: try await store.observations())
         try await readings.keep(in: store, at: workspace.clock.now())
         stopwatch.lap("keep readings")
         let drifts = try readings.drifts(
             desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore,
             customer: customer, store: store.description)
+        let before = Set(
+            try kept.drifts(desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore, customer: customer, store: store.description))
         stopwatch.lap("compare")
         return Outcome(
-            drifts: drifts, observations: readings.scoped(to: customer),
+            drifts: drifts, newDrifts: drifts.filter { !before.contains($0) }, desired: report.desired, observations: readings.scoped(to: customer),
             recorded: snapshot.resources.filter { customer == nil || $0.address.customer == customer },
             store: store.description, stopwatch: stopwatch)
     }

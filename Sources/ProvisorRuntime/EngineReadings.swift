@@ -6,6 +6,24 @@ import ProvisorEngines
 public struct EngineReadings: Sendable {
     public var observations: [String: EngineObservation]
 
+    public init(observations: [String: EngineObservation]) {
+        self.observations = observations
+    }
+
+    /// The readings the state kept (`provisor drift` keeps each): the last successful one of
+    /// each engine, or why the last attempt failed; an engine never read has none.
+    public init(kept records: [ObservationRecord]) {
+        var observations: [String: EngineObservation] = [:]
+        for record in records {
+            if let at = record.observedAt {
+                observations[record.engine] = .observed(record.resources, at: at)
+            } else if let failure = record.failure {
+                observations[record.engine] = .unreadable(failure)
+            }
+        }
+        self.observations = observations
+    }
+
     /// Reads every engine the manifests name, at once, through adapters made for the purpose.
     public static func read(_ engines: [Engine], workspace: Workspace, recorded: StateSnapshot, simulate: String?) async throws -> EngineReadings {
         try await workspace.withEngines(engines, simulate: simulate) { adapters in await read(adapters, recorded: recorded) }

@@ -40,6 +40,8 @@ public struct ReconcileRun: Sendable {
         /// the run was interrupted).
         public var planned: Int
         public var attempted: Int
+        /// What the manifests want (a notification is routed by the reseller above each address).
+        public var desired: DesiredState
 
         /// Whether everything planned was attempted and succeeded.
         public var succeeded: Bool { attempted == planned && !results.contains { $0.outcome != .succeeded } }
@@ -91,9 +93,9 @@ public struct ReconcileRun: Sendable {
                 refusals: plan.refusals.map(\.description))
         }
         let planned = plan.summary.create + plan.summary.update + plan.summary.delete
-        guard planned > 0 else { return Outcome(results: results, planned: 0, attempted: 0) }
+        guard planned > 0 else { return Outcome(results: results, planned: 0, attempted: 0, desired: report.desired) }
         observer.applying(plan, changes: planned, store: store.description)
         let applied = try await applier.apply(plan, desired: report.desired, recorded: refreshed?.snapshot ?? snapshot, progress: observer.finished)
-        return Outcome(results: results + applied, planned: planned, attempted: applied.count)
+        return Outcome(results: results + applied, planned: planned, attempted: applied.count, desired: report.desired)
     }
 }

@@ -66,14 +66,7 @@ public struct ReportRun: Sendable {
         stopwatch.lap("plan")
         let store = recorded.store
         let observations = try await store?.observations() ?? []
-        var readings: [String: EngineObservation] = [:]
-        for record in observations {
-            if let at = record.observedAt {
-                readings[record.engine] = .observed(record.resources, at: at)
-            } else if let failure = record.failure {
-                readings[record.engine] = .unreadable(failure)
-            }
-        }
+        let readings = EngineReadings(kept: observations).observations
         let read = Set(readings.keys)
         let drifts = try DriftDetector.detect(
             desired: Set(manifests.desired.resources.map(\.address)), recorded: snapshot.resources.filter { read.contains($0.engine) },

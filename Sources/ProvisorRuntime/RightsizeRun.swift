@@ -31,6 +31,8 @@ public struct RightsizeRun: Sendable {
         public var readings: Rightsizing.Readings
         /// The adjustments sent (resumed ones first); none in a dry run.
         public var results: [SubscriptionAdjuster.Result]
+        /// What the manifests want (a notification is routed by the reseller above each address).
+        public var desired: DesiredState
         public var stopwatch: Stopwatch
     }
 
@@ -75,6 +77,6 @@ public struct RightsizeRun: Sendable {
             results += try await adjuster.apply(decided.changes, desired: report.desired)
             stopwatch.lap("apply")
         }
-        return Outcome(decided: decided, readings: readings, results: results, stopwatch: stopwatch)
+        return Outcome(decided: decided, readings: readings, results: results, desired: report.desired, stopwatch: stopwatch)
     }
 }

@@ -29,23 +29,32 @@ func runReportingFailures(_ body: () async throws -> Int32) async throws {
     if status != 0 { throw ExitCode(status) }
 }
 
+/// What the body of a command run unattended hands back, for its metrics and notifications.
+struct RunFindings {
+    var metrics: [MetricFamily] = []
+    var notices: [Notice] = []
+    /// The run's workspace (its notification channels and secrets), once it has one.
+    var workspace: Workspace?
+    /// What the manifests want, to route notices by reseller.
+    var desired: DesiredState?
+}
+
 /// Runs the body of a command run unattended (reconcile, drift, rightsize). With
 /// `--log-format json`, standard error carries only JSON events: the run's start and end, what
 /// the body logs, and a failure's diagnostics and message. When `--metrics-file` or
-/// `--pushgateway` asks, the run's metrics are published, also when it failed: its outcome, how
-/// long it took, and what the body put in `found`. A destination that fails is a warning; the
-/// run's exit status stays its own.
-func runUnattended(
-    _ metrics: MetricsOption, _ logging: LogOption, command: String, _ body: (inout [MetricFamily], EventLog) async throws -> Int32
-) async throws {
+/// `--pushgateway` asks, the run's metrics are published, also when it failed. The
+/// notifications provisor.yaml configures are sent for what the body found (and for a refused
+/// plan). A metrics destination or channel that fails is a warning; the run's exit status
+/// stays its own.
+func runUnattended(_ metrics: MetricsOption, _ logging: LogOption, command: String, _ body: (inout RunFindings, EventLog) async throws -> Int32) async throws {
     let publisher = metrics.publisher
     let log = logging.log(command)
     log.event(.info, "run-started", "provisor \(command) started")
     let start = ContinuousClock.now
-    var found: [MetricFamily] = []
+    var findings = RunFindings()
     let result: Result<Int32, Error>
     do {
-        result = .success(try await body(&found, log))
+        result = .success(try await body(&findings, log))
     } catch {
         result = .failure(error)
     }
@@ -55,24 +64,32 @@ func runUnattended(
     case .success(2) where command == "drift": outcome = .drifted
     case .success: outcome = .succeeded
     case .failure(let error):
-        if let refused = error as? RunError, !refused.refusals.isEmpty { found += RunMetrics.refusals(refused.refusals.count) }
+        if let refused = error as? RunError, !refused.refusals.isEmpty {
+            findings.metrics += RunMetrics.refusals(refused.refusals.count)
+            if let notice = Notice.planRefused(refused.refusals) { findings.notices.append(notice) }
+        }
         outcome = .errored
     }
     let duration = ContinuousClock.now - start
+    var warnings: [String] = []
     if publisher.isEnabled {
         let endedAt = WallClock.system.now()
-        let failures = await publisher.publish(command: command) { [found] previous in
+        let found = findings.metrics
+        warnings += await publisher.publish(command: command) { previous in
             RunMetrics(
                 command: command, outcome: outcome, duration: duration, endedAt: endedAt, lastSuccess: RunMetrics.lastSuccess(of: command, in: previous),
                 found: found
             ).text
         }
-        for failure in failures {
-            if log.isJSON {
-                log.event(.warning, "metrics-not-published", failure + ". The run's own result is unchanged.")
-            } else {
-                Terminal.standardError.write("warning: \(failure). The run's own result is unchanged.\n")
-            }
+    }
+    if let workspace = findings.workspace, !findings.notices.isEmpty {
+        warnings += await notify(findings, workspace: workspace, command: command, run: log.run, log: log)
+    }
+    for warning in warnings {
+        if log.isJSON {
+            log.event(.warning, "not-delivered", warning + ". The run's own result is unchanged.")
+        } else {
+            Terminal.standardError.write("warning: \(warning). The run's own result is unchanged.\n")
         }
     }
     if log.isJSON {
@@ -89,6 +106,23 @@ func runUnattended(
         if failed { throw ExitCode(1) }
     }
     try await runReportingFailures { try result.get() }
+}
+
+/// Sends the run's notices to the channels provisor.yaml configures; returns what failed.
+private func notify(_ findings: RunFindings, workspace: Workspace, command: String, run: String, log: EventLog) async -> [String] {
+    let routed = Notice.route(findings.notices, to: workspace.config.notifications, desired: findings.desired)
+    var failures = routed.unknownResellers.map { channel in
+        "notification '\(channel.name)' names reseller '\(channel.reseller ?? "")', which the manifests do not have, so nothing was sent to it (\(channel.location))"
+    }
+    let now = workspace.clock.now()
+    let deliveries = routed.deliveries.map { channel, notice in
+        (channel: channel, event: notice.event.rawValue, body: NotificationPayload.body(notice, .init(command: command, run: run, channel: channel, at: now)))
+    }
+    failures += await NotificationSender(secrets: workspace.secrets).send(deliveries, at: now)
+    for delivery in deliveries where !failures.contains(where: { $0.hasPrefix("notification '\(delivery.channel.name)' ") }) {
+        log.event(.info, "notified", "notification '\(delivery.channel.name)' sent: \(delivery.event)", fields: [("channel", delivery.channel.name)])
+    }
+    return failures
 }
 
 /// Prints a failure's message on standard error; returns the exit to throw (1, or the

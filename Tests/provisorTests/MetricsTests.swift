@@ -49,7 +49,8 @@ enum Prometheus {
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer {
-            process.terminate()
+            // SIGKILL: the test process may block SIGTERM, and a child inherits the mask.
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         let url = "http://127.0.0.1:\(port)"

@@ -38,10 +38,12 @@ public struct RepositoryConfig: Sendable, Hashable {
     }
     /// `drift.ignore`: attributes engines legitimately change, never reported as drift.
     public var driftIgnore: [DriftIgnoreRule] = []
+    /// `notifications`: where runs tell what they found, in the file's order.
+    public var notifications: [NotificationChannel] = []
 
     public init() {}
 
-    static let fields = ["manifests", "state", "safety", "delegation", "owners", "drift"]
+    static let fields = ["manifests", "state", "safety", "delegation", "owners", "drift", "notifications"]
 
     /// Parses `provisor.yaml`; problems come back as diagnostics at their file:line:col, and
     /// the config returned is then only the defaults plus what did parse.
@@ -112,7 +114,43 @@ public struct RepositoryConfig: Sendable, Hashable {
                         kind: rule.choice("kind", as: ResourceAddress.Kind.self, among: ResourceAddress.Kind.resources), attribute: attribute)
                 } ?? []
         }
+        if let node = reader["notifications"] {
+            config.notifications = context.namedEntries(node, "notifications").compactMap { name, value in
+                notificationChannel(name, value, context: context)
+            }
+        }
         return (config, context.diagnostics.sorted())
+    }
+
+    /// One channel under `notifications`.
+    private static func notificationChannel(_ name: Located<String>, _ node: YAMLNode, context: DecodeContext) -> NotificationChannel? {
+        let field = "notifications.\(name.value)"
+        guard let reader = context.mapping(node, field, known: ["kind", "url", "signingSecret", "events", "reseller"], required: ["kind", "url"]),
+            let kind = reader.choice("kind", as: NotificationChannel.Kind.self), let url = reader.string("url")
+        else { return nil }
+        if !isSecretReference(url.value), !(url.value.hasPrefix("https://") || url.value.hasPrefix("http://")) {
+            context.error(
+                reader["url"]!, "\(field).url must be a secret reference or an http(s) URL, found '\(url.value)'",
+                hint: "write url: \"env:NAME\" and put the webhook's address (which carries its token) in that variable")
+            return nil
+        }
+        let secret = reader.string("signingSecret")
+        if secret != nil, kind != .webhook {
+            context.error(reader["signingSecret"]!, "\(field).signingSecret is for kind webhook; \(kind.rawValue) signs nothing", hint: "remove it")
+        } else if let secret, !isSecretReference(secret.value) {
+            context.error(
+                reader["signingSecret"]!, "\(field).signingSecret must be a secret reference, not the key itself",
+                hint: "write signingSecret: \"env:NAME\" (or file:PATH) and keep the key there")
+            return nil
+        }
+        var events = Set(NotificationChannel.Event.allCases)
+        if let listed = reader.list("events", { node, _ in context.choice(node, "events", as: NotificationChannel.Event.self) }) {
+            events = Set(listed)
+        }
+        let reseller = reader.formatted("reseller", .code)?.value
+        return NotificationChannel(
+            name: name.value, kind: kind, url: url.value, signingSecret: kind == .webhook ? secret?.value : nil, events: events, reseller: reseller,
+            location: name.location)
     }
 
     private static func isSecretReference(_ text: String) -> Bool { text.hasPrefix("env:") || text.hasPrefix("file:") }

@@ -38,9 +38,13 @@ struct DriftCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await runUnattended(metrics, logging, command: "drift") { found, log in
-            let outcome = try await DriftRun(customer: customer, simulate: rehearsal.simulate).run(in: manifests.workspace(state: state))
-            found = RunMetrics.drift(outcome)
+        try await runUnattended(metrics, logging, command: "drift") { findings, log in
+            let workspace = try manifests.workspace(state: state)
+            findings.workspace = workspace
+            let outcome = try await DriftRun(customer: customer, simulate: rehearsal.simulate).run(in: workspace)
+            findings.metrics = RunMetrics.drift(outcome)
+            findings.desired = outcome.desired
+            if let notice = Notice.drift(outcome.newDrifts) { findings.notices.append(notice) }
             log.drift(outcome)
             var stopwatch = outcome.stopwatch
             let drifts = outcome.drifts

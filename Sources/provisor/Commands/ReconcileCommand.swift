@@ -28,15 +28,15 @@ struct ReconcileCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await runUnattended(metrics, logging, command: dryRun ? "plan" : "reconcile") { found, log in
-            dryRun ? try await makePlan(options, simulate: apply.simulate) : try await applyChanges(options, apply, log: log, found: &found)
+        try await runUnattended(metrics, logging, command: dryRun ? "plan" : "reconcile") { findings, log in
+            dryRun ? try await makePlan(options, simulate: apply.simulate) : try await applyChanges(options, apply, log: log, findings: &findings)
         }
     }
 }
 
 /// `provisor reconcile`: lock the state, resume what an interrupted run left pending, plan,
 /// apply, and report. Returns 0 when everything applied, 1 when anything failed or was skipped.
-private func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions, log: EventLog, found: inout [MetricFamily]) async throws -> Int32 {
+private func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions, log: EventLog, findings: inout RunFindings) async throws -> Int32 {
     guard options.format == .human else {
         throw RunError(description: "error: reconcile prints its progress and results as text; --format json or markdown needs --dry-run")
     }
@@ -45,6 +45,7 @@ private func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions, log: Ev
             description: "error: --simulate records the rehearsal in a state of its own; give it one with --state, so the real state is never touched")
     }
     let workspace = try options.manifests.workspace(state: options.state)
+    findings.workspace = workspace
     let run = ReconcileRun(
         allowedDeletes: options.allowDeletes, allowedReprovisions: options.allowReprovision, refresh: options.refresh,
         saved: try apply.plan.map(SavedPlan.read), concurrency: apply.concurrency,
@@ -62,7 +63,9 @@ private func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions, log: Ev
         throw RunError(description: "Interrupted before the changes were sent; nothing more was applied. Run provisor reconcile again to carry on.")
     }
     let outcome = try result.get()
-    found = RunMetrics.reconcile(outcome)
+    findings.metrics = RunMetrics.reconcile(outcome)
+    findings.desired = outcome.desired
+    if let notice = Notice.applyFailed(outcome.results) { findings.notices.append(notice) }
     if outcome.planned == 0 {
         output.write(
             outcome.results.isEmpty ? "No changes: the recorded state matches the manifests.\n" : ApplyView.summary(outcome.results, colour: output.isColour))

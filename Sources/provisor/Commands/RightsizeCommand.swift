@@ -59,13 +59,17 @@ struct RightsizeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await runUnattended(metrics, logging, command: "rightsize") { found, log in
+        try await runUnattended(metrics, logging, command: "rightsize") { findings, log in
             let pinned = try at.map(atDate)
             let run = RightsizeRun(
                 dryRun: dryRun, pinned: pinned, customer: customer, simulate: rehearsal.simulate,
                 actor: actor.name, concurrency: concurrency)
-            let outcome = try await run.run(in: manifests.workspace(state: state))
-            found = RunMetrics.rightsize(outcome)
+            let workspace = try manifests.workspace(state: state)
+            findings.workspace = workspace
+            let outcome = try await run.run(in: workspace)
+            findings.metrics = RunMetrics.rightsize(outcome)
+            findings.desired = outcome.desired
+            if let notice = Notice.rightsizing(outcome.decided, applied: !dryRun) { findings.notices.append(notice) }
             log.rightsize(outcome)
             var stopwatch = outcome.stopwatch
             let decided = outcome.decided, readings = outcome.readings
