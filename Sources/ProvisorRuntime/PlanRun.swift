@@ -9,12 +9,17 @@ public struct PlanRun: Sendable {
     public var refresh: Bool
     /// A rehearsal's folder, whose simulated engines a refresh reads.
     public var simulate: String?
+    /// The policies whose denial `--allow-policy` overrides.
+    public var allowedPolicies: Set<String>
 
-    public init(allowedDeletes: Int? = nil, allowedReprovisions: Int? = nil, refresh: Bool = false, simulate: String? = nil) {
+    public init(
+        allowedDeletes: Int? = nil, allowedReprovisions: Int? = nil, refresh: Bool = false, simulate: String? = nil, allowedPolicies: Set<String> = []
+    ) {
         self.allowedDeletes = allowedDeletes
         self.allowedReprovisions = allowedReprovisions
         self.refresh = refresh
         self.simulate = simulate
+        self.allowedPolicies = allowedPolicies
     }
 
     public struct Outcome: Sendable {
@@ -24,6 +29,8 @@ public struct PlanRun: Sendable {
         public var refresh: Refresh?
         /// The state planned against, and whether it exists yet.
         public var recorded: RecordedState
+        /// Policy denials `--allow-policy` let through.
+        public var overrides: [PolicyCheck.Override]
         public var stopwatch: Stopwatch
     }
 
@@ -42,11 +49,14 @@ public struct PlanRun: Sendable {
             refreshed = try Refresh(readings, desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore, store: recorded.description)
             stopwatch.lap("read engines")
         }
-        let plan = try Self.plan(
+        let policies = try PolicyCheck(workspace, allowed: allowedPolicies)
+        var plan = try Self.plan(
             report.desired, against: snapshot, refresh: refreshed, in: workspace, allowedDeletes: allowedDeletes,
             allowedReprovisions: allowedReprovisions, store: recorded.description)
         stopwatch.lap("plan")
-        return Outcome(plan: plan, refresh: refreshed, recorded: recorded, stopwatch: stopwatch)
+        let overrides = await policies.judge(&plan)
+        if !workspace.config.policies.isEmpty { stopwatch.lap("policies") }
+        return Outcome(plan: plan, refresh: refreshed, recorded: recorded, overrides: overrides, stopwatch: stopwatch)
     }
 
     /// The plan from `recorded` (as the refresh found it, when there was one) to `desired`,

@@ -19,10 +19,12 @@ public struct ReconcileRun: Sendable {
     public var actor: String
     /// A rehearsal's folder: every engine is the simulated engine there.
     public var simulate: String?
+    /// The policies whose denial `--allow-policy` overrides; the audit log records it.
+    public var allowedPolicies: Set<String>
 
     public init(
         allowedDeletes: Int? = nil, allowedReprovisions: Int? = nil, refresh: Bool = false, saved: SavedPlan? = nil,
-        concurrency: Int = 8, actor: String = LockRequest.currentUser, simulate: String? = nil
+        concurrency: Int = 8, actor: String = LockRequest.currentUser, simulate: String? = nil, allowedPolicies: Set<String> = []
     ) {
         self.allowedDeletes = allowedDeletes
         self.allowedReprovisions = allowedReprovisions
@@ -31,6 +33,7 @@ public struct ReconcileRun: Sendable {
         self.concurrency = concurrency
         self.actor = actor
         self.simulate = simulate
+        self.allowedPolicies = allowedPolicies
     }
 
     public struct Outcome: Sendable {
@@ -49,19 +52,21 @@ public struct ReconcileRun: Sendable {
 
     public func run(in workspace: Workspace, observer: some RunObserver = SilentObserver()) async throws -> Outcome {
         let report = try workspace.validReport("so nothing was applied")
+        let policies = try PolicyCheck(workspace, allowed: allowedPolicies)
         let store = try await workspace.openState()
         return try await store.withLock("reconcile", clock: workspace.clock) {
             try await workspace.withEngines(report.estate.engines, processes: concurrency, outbox: store, simulate: simulate) { adapters in
                 let applier = Applier(
                     store: store, adapters: adapters, secrets: workspace.secrets,
                     options: .init(concurrency: concurrency, actor: actor, commit: workspace.commit, clock: workspace.clock))
-                return try await apply(report, store: store, applier: applier, workspace: workspace, observer: observer)
+                return try await apply(report, store: store, applier: applier, policies: policies, workspace: workspace, observer: observer)
             }
         }
     }
 
     private func apply(
-        _ report: ManifestPipeline.Report, store: ProvisorState, applier: Applier, workspace: Workspace, observer: some RunObserver
+        _ report: ManifestPipeline.Report, store: ProvisorState, applier: Applier, policies: PolicyCheck, workspace: Workspace,
+        observer: some RunObserver
     ) async throws -> Outcome {
         var results: [Applier.Result] = []
         // What an interrupted run sent (or was about to) goes again first, with the same ids.
@@ -81,10 +86,12 @@ public struct ReconcileRun: Sendable {
         }
         // A saved plan's deletions were accepted when it was reviewed; the protections that no
         // allowance lifts still apply.
-        let plan = try PlanRun.plan(
+        var plan = try PlanRun.plan(
             report.desired, against: snapshot, refresh: refreshed, in: workspace,
             allowedDeletes: saved?.deletes ?? allowedDeletes, allowedReprovisions: allowedReprovisions,
             store: store.description)
+        let overrides = await policies.judge(&plan)
+        observer.overridden(overrides)
         if let saved { try saved.check(against: plan, store: store.description) }
         if plan.isRefused {
             let errors = plan.refusals.map { "error: \($0)" }.joined(separator: "\n")
@@ -95,7 +102,9 @@ public struct ReconcileRun: Sendable {
         let planned = plan.summary.create + plan.summary.update + plan.summary.delete
         guard planned > 0 else { return Outcome(results: results, planned: 0, attempted: 0, desired: report.desired) }
         observer.applying(plan, changes: planned, store: store.description)
-        let applied = try await applier.apply(plan, desired: report.desired, recorded: refreshed?.snapshot ?? snapshot, progress: observer.finished)
+        let note = overrides.isEmpty ? nil : overrides.map(\.auditNote).joined(separator: "; ")
+        let applied = try await applier.apply(
+            plan, desired: report.desired, recorded: refreshed?.snapshot ?? snapshot, auditNote: note, progress: observer.finished)
         return Outcome(results: results + applied, planned: planned, attempted: applied.count, desired: report.desired)
     }
 }

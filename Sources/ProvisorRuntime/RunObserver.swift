@@ -11,6 +11,8 @@ public protocol RunObserver: Sendable {
     func applying(_ plan: ChangePlan, changes: Int, store: String)
     /// One change (or resumed action) ended.
     func finished(_ result: Applier.Result)
+    /// Policy denials `--allow-policy` let through (called before applying, also when empty).
+    func overridden(_ overrides: [PolicyCheck.Override])
 }
 
 extension RunObserver {
@@ -18,6 +20,7 @@ extension RunObserver {
     public func refreshed(_ refresh: Refresh) {}
     public func applying(_ plan: ChangePlan, changes: Int, store: String) {}
     public func finished(_ result: Applier.Result) {}
+    public func overridden(_ overrides: [PolicyCheck.Override]) {}
 }
 
 /// An observer that ignores everything.

@@ -4,6 +4,17 @@ import ProvisorRuntime
 
 /// Renders a plan for people (a terminal, a pull-request comment) and for programs (JSON).
 public enum PlanView {
+    /// "warning: policy price-floor denies the plan: …; --allow-policy price-floor lets it through, and the audit log records that."
+    public static func overrideLine(_ override: PolicyCheck.Override) -> String {
+        let said: String
+        switch override.refusal {
+        case .policyDenied(_, let reasons): said = "denies the plan: " + (reasons.isEmpty ? "without giving a reason" : reasons.joined(separator: "; "))
+        case .policyFailed(_, let reason): said = "could not judge the plan: " + reason
+        default: said = override.refusal.description
+        }
+        return "warning: policy \(override.policy) \(said); --allow-policy \(override.policy) lets it through, and the audit log records that."
+    }
+
     /// Where the plan was made against, for its first line.
     public struct Context {
         /// "SQLite .provisor/state.db".

@@ -31,6 +31,13 @@ struct ReconcileObserver: RunObserver {
         progress?.start(total: changes)
     }
 
+    func overridden(_ overrides: [PolicyCheck.Override]) {
+        for override in overrides {
+            Terminal.standardError.write(PlanView.overrideLine(override) + "\n")
+            log.event(.warning, "policy-overridden", override.auditNote, fields: [("policy", override.policy)])
+        }
+    }
+
     func finished(_ result: Applier.Result) {
         progress?.record(result)
         log.finished(result)

@@ -111,12 +111,14 @@ public final class Applier: Sendable {
     }
 
     /// Applies every change of `plan` in wave order; `desired` and `recorded` are what it was
-    /// made from (they supply the context of each message).
+    /// made from (they supply the context of each message). `auditNote`, when given, ends each
+    /// audit entry (a policy denial the run was told to override).
     public func apply(
-        _ plan: ChangePlan, desired: DesiredState, recorded: StateSnapshot,
+        _ plan: ChangePlan, desired: DesiredState, recorded: StateSnapshot, auditNote: String? = nil,
         progress: @escaping @Sendable (Result) -> Void = { _ in }
     ) async throws -> [Result] {
         var session = try await Session(applier: self, desired: desired, recorded: recorded)
+        session.auditNote = auditNote
         var results: [Result] = []
         for wave in plan.waves {
             // Resellers in one wave depend on each other (parent before child), so they go one by one.
@@ -148,6 +150,8 @@ private struct Session {
     var broken: [ResourceAddress: ResourceAddress] = [:]
     /// Parents of a child that could not be removed, with that failure: not removed either.
     var blockedDeletes: [ResourceAddress: ResourceAddress] = [:]
+    /// Ends each audit entry, when set.
+    var auditNote: String?
 
     init(applier: Applier, desired: DesiredState, recorded: StateSnapshot) async throws {
         self.applier = applier
@@ -249,7 +253,8 @@ private struct Session {
                 write.audit.append(
                     AuditEntry(
                         at: answered, actor: applier.options.actor, address: change.address, action: ProvisioningMessage.Action(change.action).rawValue,
-                        detail: Self.auditDetail(change, id: item.parcel.message.id, outputs: reported), commit: applier.options.commit))
+                        detail: Self.auditDetail(change, id: item.parcel.message.id, outputs: reported) + (auditNote.map { "; " + $0 } ?? ""),
+                        commit: applier.options.commit))
                 results[position] = .init(address: change.address, action: change.action, engine: change.engine, outcome: .succeeded, attempts: attempts)
             case .interrupted:
                 // Closed in the journal; planned again next run.

@@ -40,10 +40,12 @@ public struct RepositoryConfig: Sendable, Hashable {
     public var driftIgnore: [DriftIgnoreRule] = []
     /// `notifications`: where runs tell what they found, in the file's order.
     public var notifications: [NotificationChannel] = []
+    /// `policy`: programs that judge every plan, in the file's order.
+    public var policies: [PolicyProgram] = []
 
     public init() {}
 
-    static let fields = ["manifests", "state", "safety", "delegation", "owners", "drift", "notifications"]
+    static let fields = ["manifests", "state", "safety", "delegation", "owners", "drift", "notifications", "policy"]
 
     /// Parses `provisor.yaml`; problems come back as diagnostics at their file:line:col, and
     /// the config returned is then only the defaults plus what did parse.
@@ -117,6 +119,20 @@ public struct RepositoryConfig: Sendable, Hashable {
         if let node = reader["notifications"] {
             config.notifications = context.namedEntries(node, "notifications").compactMap { name, value in
                 notificationChannel(name, value, context: context)
+            }
+        }
+        if let node = reader["policy"] {
+            config.policies = context.namedEntries(node, "policy").compactMap { name, value in
+                guard let policy = context.mapping(value, "policy.\(name.value)", known: ["run", "timeout"], required: ["run"]) else { return nil }
+                let command = (policy.stringList("run") ?? []).map(\.value)
+                guard !command.isEmpty, !command[0].isEmpty else {
+                    if let run = policy["run"] {
+                        context.error(run, "policy.\(name.value).run names no program", hint: "write run: [python3, policies/price-floor.py]")
+                    }
+                    return nil
+                }
+                return PolicyProgram(
+                    name: name.value, command: command, timeout: policy.int("timeout", minimum: 1) ?? PolicyProgram.defaultTimeout, location: name.location)
             }
         }
         return (config, context.diagnostics.sorted())

@@ -11,6 +11,11 @@ public enum Refusal: Sendable, Hashable, CustomStringConvertible {
     /// A refresh found more resources missing than the delete limits allow.
     case tooManyReprovisions(count: Int, recorded: Int)
     case reprovisionAllowanceTooSmall(count: Int, allowed: Int)
+    /// A policy program (provisor.yaml `policy:`) denied the plan.
+    case policyDenied(policy: String, reasons: [String])
+    /// A policy program could not judge the plan: it failed, timed out or answered nonsense.
+    /// A policy that cannot answer refuses, as one that denies would.
+    case policyFailed(policy: String, reason: String)
 
     public var description: String {
         switch self {
@@ -38,6 +43,13 @@ public enum Refusal: Sendable, Hashable, CustomStringConvertible {
         case .reprovisionAllowanceTooSmall(let count, let allowed):
             return
                 "the refresh would provision \(count) missing resources again but --allow-reprovision allows \(allowed); check them with provisor drift, then rerun with --allow-reprovision \(count) if they really are gone"
+        case .policyDenied(let policy, let reasons):
+            let why = reasons.isEmpty ? "without giving a reason" : reasons.joined(separator: "; ")
+            return
+                "policy \(policy) denies the plan: \(why); change the manifests, or rerun with --allow-policy \(policy) to apply it anyway (the audit log records that)"
+        case .policyFailed(let policy, let reason):
+            return
+                "policy \(policy) could not judge the plan: \(reason); fix the program (it reads the JSON plan on standard input and prints {\"allow\": true|false, \"reasons\": [...]}), or rerun with --allow-policy \(policy)"
         case .rootReseller(let address):
             return "\(address) is the root reseller and cannot be deleted; a new root must take over its code, or restore its manifest"
         }

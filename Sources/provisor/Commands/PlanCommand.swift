@@ -28,10 +28,13 @@ struct PlanCommand: AsyncParsableCommand {
 func makePlan(_ options: PlanOptions, simulate: String? = nil) async throws -> Int32 {
     if simulate != nil, options.refresh, options.state.state == nil { throw RunError(description: "error: " + Refresh.simulateNeedsState) }
     let workspace = try options.manifests.workspace(state: options.state)
-    let run = PlanRun(allowedDeletes: options.allowDeletes, allowedReprovisions: options.allowReprovision, refresh: options.refresh, simulate: simulate)
+    let run = PlanRun(
+        allowedDeletes: options.allowDeletes, allowedReprovisions: options.allowReprovision, refresh: options.refresh, simulate: simulate,
+        allowedPolicies: Set(options.allowPolicy))
     let outcome = try await run.run(in: workspace)
     let plan = outcome.plan
     var stopwatch = outcome.stopwatch
+    for override in outcome.overrides { Terminal.standardError.write(PlanView.overrideLine(override) + "\n") }
 
     let output = Terminal.standardOutput
     if let out = options.out {

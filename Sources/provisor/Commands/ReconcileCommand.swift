@@ -49,7 +49,7 @@ private func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions, log: Ev
     let run = ReconcileRun(
         allowedDeletes: options.allowDeletes, allowedReprovisions: options.allowReprovision, refresh: options.refresh,
         saved: try apply.plan.map(SavedPlan.read), concurrency: apply.concurrency,
-        actor: apply.actor.name, simulate: apply.simulate)
+        actor: apply.actor.name, simulate: apply.simulate, allowedPolicies: Set(options.allowPolicy))
     let output = Terminal.standardOutput
     let observer = ReconcileObserver(output: output, progress: log.isJSON ? nil : ApplyProgress(output: Terminal.standardError), log: log)
     // Ctrl-C or SIGTERM stops sending and lets what is in flight be recorded; the lock is

@@ -24,6 +24,12 @@ struct PlanOptions: ParsableArguments {
             "With --refresh, accept provisioning up to N missing resources again, past safety.maxDeletes and safety.maxDeletePercent.", valueName: "N"))
     var allowReprovision: Int?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Apply the plan although this policy (provisor.yaml policy:) denies it; the audit log records that. Repeat for several.", valueName: "NAME"))
+    var allowPolicy: [String] = []
+
     @Option(name: .long, help: ArgumentHelp("Longest markdown output before sections are left out (GitHub allows 65536 per comment).", valueName: "CHARS"))
     var maxCommentSize: Int = PlanView.defaultCommentLimit
 
