@@ -125,6 +125,46 @@ public enum DiagnosticsView {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// A GitLab Code Quality report (docs.gitlab.com/ee/ci/testing/code_quality.html, "Code
+    /// Quality report format"): one issue per diagnostic, errors `major`, warnings `minor`, its
+    /// fingerprint a hash of file, message and hint (stable when lines move). A merge request
+    /// shows each at its file and line.
+    public static func gitlab(_ report: ManifestPipeline.Report) -> String {
+        var writer = JSONWriter()
+        writer.beginArray()
+        for diagnostic in report.diagnostics {
+            writer.beginObject()
+            writer.member("description", diagnostic.text)
+            writer.member("check_name", "provisor-validate")
+            writer.member("fingerprint", fingerprint(diagnostic.location.file + "\n" + diagnostic.text))
+            writer.member("severity", diagnostic.severity == .error ? "major" : "minor")
+            writer.key("location")
+            writer.beginObject()
+            writer.member("path", diagnostic.location.file)
+            writer.key("lines")
+            writer.beginObject()
+            writer.member("begin", max(diagnostic.location.line, 1))
+            writer.endObject()
+            writer.endObject()
+            writer.endObject()
+        }
+        writer.endArray()
+        return writer.text + "\n"
+    }
+
+    /// FNV-1a, 64 bits, twice (with two offsets) for 32 hex digits.
+    static func fingerprint(_ text: String) -> String {
+        [UInt64(0xcbf2_9ce4_8422_2325), 0x84222325_cbf29ce4].map { offset in
+            var hash = offset
+            for byte in text.utf8 {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x100_0000_01b3
+            }
+            let hex = String(hash, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }.joined()
+    }
+
     static func escapeData(_ text: String) -> String {
         text.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D").replacingOccurrences(of: "\n", with: "%0A")
     }

@@ -150,7 +150,7 @@ func withExampleCopy(_ body: (URL) throws -> Void) throws {
     @Test func markdownIsRefusedForValidate() throws {
         let run = try provisor(["validate", "examples/manifests", "--format", "markdown"])
         #expect(run.status == 64)
-        #expect(run.stderr.contains("validate prints human, json or github"))
+        #expect(run.stderr.contains("validate prints human, json, github or gitlab"))
     }
 }
 

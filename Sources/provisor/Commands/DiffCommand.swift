@@ -32,7 +32,7 @@ struct DiffCommand: AsyncParsableCommand {
 
     func validate() throws {
         if options.ref != nil { throw ValidationError("diff compares --base with --head; --ref does not apply") }
-        if format == .github { throw ValidationError("a diff prints human, json or markdown") }
+        if format.isAnnotations { throw ValidationError("a diff prints human, json or markdown") }
         if maxCommentSize < 1_000 { throw ValidationError("--max-comment-size must be at least 1000") }
     }
 

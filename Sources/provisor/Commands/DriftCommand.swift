@@ -33,7 +33,7 @@ struct DriftCommand: AsyncParsableCommand {
     @OptionGroup var logging: LogOption
 
     func validate() throws {
-        if format == .github { throw ValidationError("drift prints human, json or markdown") }
+        if format.isAnnotations { throw ValidationError("drift prints human, json or markdown") }
         if rehearsal.simulate != nil, state.state == nil { throw ValidationError(Refresh.simulateNeedsState) }
     }
 

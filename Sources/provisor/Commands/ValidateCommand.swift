@@ -16,7 +16,7 @@ struct ValidateCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ManifestOptions
 
-    @Option(name: .long, help: "Output format: human, json or github (workflow annotations).")
+    @Option(name: .long, help: "Output format: human, json, github (workflow annotations) or gitlab (a Code Quality report).")
     var format: OutputFormat = .human
 
     @Option(
@@ -30,7 +30,7 @@ struct ValidateCommand: AsyncParsableCommand {
 
     func validate() throws {
         if format == .markdown {
-            throw ValidationError("validate prints human, json or github; markdown is for plans")
+            throw ValidationError("validate prints human, json, github or gitlab; markdown is for plans")
         }
     }
 
@@ -51,6 +51,7 @@ struct ValidateCommand: AsyncParsableCommand {
             case .human, .markdown: output.write(DiagnosticsView.human(report, colour: output.isColour, scope: scope))
             case .json: output.write(try DiagnosticsView.json(report, scope: scope))
             case .github: output.write(DiagnosticsView.github(report))
+            case .gitlab: output.write(DiagnosticsView.gitlab(report))
             }
             return report.isValid ? 0 : 1
         }

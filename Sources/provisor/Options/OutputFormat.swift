@@ -11,4 +11,8 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case json
     case markdown
     case github
+    case gitlab
+
+    /// The formats only `validate` prints: annotations for a CI system.
+    var isAnnotations: Bool { self == .github || self == .gitlab }
 }

@@ -40,7 +40,7 @@ struct PlanOptions: ParsableArguments {
     @OptionGroup var timing: TimingsOption
 
     func validate() throws {
-        if format == .github { throw ValidationError("a plan prints human, json or markdown") }
+        if format.isAnnotations { throw ValidationError("a plan prints human, json or markdown") }
         if let allowDeletes, allowDeletes < 0 { throw ValidationError("--allow-deletes must be 0 or more") }
         if let allowReprovision, allowReprovision < 0 { throw ValidationError("--allow-reprovision must be 0 or more") }
         if allowReprovision != nil, !refresh { throw ValidationError("--allow-reprovision goes with --refresh") }
