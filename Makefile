@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libyaml-dev libgit2-dev libsqlite3-dev pkg-config git faketime
 PROVISOR := .build/debug/provisor
 
-.PHONY: deps build demo test lint estate bench
+.PHONY: deps build demo test lint estate bench install deb
 
 ## Install missing Debian packages (as root, or through sudo) and the Python schema checker.
 deps:
@@ -98,9 +98,27 @@ lint:
 	@$(SWIFT) format --version >/dev/null 2>&1 || { echo "error: swift format is not available; it ships with Swift 6 toolchains"; exit 1; }
 	$(SWIFT) format lint --strict --recursive Sources Tests Benchmarks Package.swift
 
+## With PROVISOR_TEST_PACKAGE=1 (CI sets it), also build the Debian package, install it on this
+## machine and check the installed provisor (scripts/test-deb.sh; a release build takes minutes).
 test: deps
 	$(SWIFT) test
 	@[ -z "$(TEST_DATES)" ] || scripts/test-at-dates.sh $(TEST_DATES)
+	@[ "$(PROVISOR_TEST_PACKAGE)" != 1 ] || scripts/test-deb.sh
+
+## Build a release with the Swift runtime linked statically and install it under
+## $(DESTDIR)$(PREFIX): binaries, provisor(1), shell completions, schemas, docs and examples.
+PREFIX ?= /usr/local
+DESTDIR ?=
+install: deps
+	$(SWIFT) build -c release --static-swift-stdlib --product provisor
+	$(SWIFT) build -c release --static-swift-stdlib --product provisor-simulated-engine
+	scripts/install.sh .build/release "$(DESTDIR)" "$(PREFIX)"
+
+## The Debian package, .build/provisor_VERSION_ARCH.deb, from the same release build.
+deb: deps
+	$(SWIFT) build -c release --static-swift-stdlib --product provisor
+	$(SWIFT) build -c release --static-swift-stdlib --product provisor-simulated-engine
+	scripts/build-deb.sh .build/release
 
 ## Generate a synthetic estate: make estate CUSTOMERS=10000 USERS=10 OUT=estate
 CUSTOMERS ?= 1000

@@ -89,33 +89,14 @@ public struct ReportRun: Sendable {
 
     /// Every reseller and customer, or `reseller` and everything below it.
     static func scope(_ reseller: String?, in desired: DesiredState) throws -> Scope {
-        let resellers = desired.resources.filter { $0.kind == .reseller }
-        let customers = desired.resources.filter { $0.kind == .customer }
-        func text(_ value: AttributeValue?) -> String? {
-            if case .string(let text)? = value { return text }
-            return nil
-        }
         guard let reseller else {
-            return Scope(
-                reseller: nil, resellers: Set(resellers.map(\.address.owner)), customers: Set(customers.compactMap(\.address.customer)))
+            let resellers = Set(desired.resources.filter { $0.kind == .reseller }.map(\.address.owner))
+            return Scope(reseller: nil, resellers: resellers, customers: desired.customers(of: resellers))
         }
-        guard resellers.contains(where: { $0.address.owner == reseller }) else {
+        let below = desired.resellers(below: reseller)
+        guard !below.isEmpty else {
             throw RunError(description: "error: no reseller '\(reseller)' in the manifests (check --reseller; codes are case-sensitive)")
         }
-        var below: Set<String> = [reseller]
-        var grew = true
-        while grew {
-            grew = false
-            for resource in resellers {
-                let code = resource.address.owner
-                if !below.contains(code), let parent = text(resource["parent"]), below.contains(parent) {
-                    below.insert(code)
-                    grew = true
-                }
-            }
-        }
-        return Scope(
-            reseller: reseller, resellers: below,
-            customers: Set(customers.filter { text($0["reseller"]).map(below.contains) == true }.compactMap(\.address.customer)))
+        return Scope(reseller: reseller, resellers: below, customers: desired.customers(of: below))
     }
 }

@@ -128,9 +128,8 @@ public struct Notice: Sendable, Hashable {
     /// its subtree's margins; nil when nothing is left. Lines about no customer (an engine, a
     /// refusal) and the provider's margin are not a reseller's to see.
     public func scoped(to reseller: String, in desired: DesiredState) -> Notice? {
-        let below = Self.subtree(of: reseller, in: desired)
-        let customers = Set(
-            desired.resources.filter { $0.kind == .customer && Self.text($0["reseller"]).map(below.contains) == true }.map(\.address.owner))
+        let below = desired.resellers(below: reseller)
+        let customers = desired.customers(of: below)
         let kept = lines.filter { $0.address?.customer.map(customers.contains) == true }
         guard !kept.isEmpty else { return nil }
         var scoped = self
@@ -145,29 +144,6 @@ public struct Notice: Sendable, Hashable {
             scoped.title = "reconcile: \(Self.counted(kept.count, "change")) under \(reseller) failed or were skipped"
         }
         return scoped
-    }
-
-    /// `reseller` and every reseller below it.
-    static func subtree(of reseller: String, in desired: DesiredState) -> Set<String> {
-        let parents = Dictionary(
-            desired.resources.filter { $0.kind == .reseller }.map { ($0.address.owner, text($0["parent"])) }, uniquingKeysWith: { first, _ in first })
-        var below: Set<String> = parents[reseller] == nil ? [] : [reseller]
-        var grew = !below.isEmpty
-        while grew {
-            grew = false
-            for (code, parent) in parents where !below.contains(code) {
-                if let parent, below.contains(parent) {
-                    below.insert(code)
-                    grew = true
-                }
-            }
-        }
-        return below
-    }
-
-    static func text(_ value: AttributeValue?) -> String? {
-        if case .string(let text)? = value { return text }
-        return nil
     }
 
     static func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }

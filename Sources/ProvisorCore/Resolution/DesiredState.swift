@@ -72,3 +72,36 @@ public struct ResourceList: RandomAccessCollection, Sendable, Equatable {
 
     public static func == (lhs: ResourceList, rhs: ResourceList) -> Bool { lhs.elementsEqual(rhs) }
 }
+
+extension DesiredState {
+    /// `reseller` and every reseller below it (by `parent`); empty when the manifests have no
+    /// such reseller.
+    public func resellers(below reseller: String) -> Set<String> {
+        var parents: [String: String] = [:]
+        var known: Set<String> = []
+        for resource in resources where resource.kind == .reseller {
+            known.insert(resource.address.owner)
+            if case .string(let parent)? = resource["parent"] { parents[resource.address.owner] = parent }
+        }
+        guard known.contains(reseller) else { return [] }
+        var below: Set<String> = [reseller]
+        var grew = true
+        while grew {
+            grew = false
+            for (code, parent) in parents where !below.contains(code) && below.contains(parent) {
+                below.insert(code)
+                grew = true
+            }
+        }
+        return below
+    }
+
+    /// The codes of the customers whose reseller is one of `resellers`.
+    public func customers(of resellers: Set<String>) -> Set<String> {
+        var customers: Set<String> = []
+        for resource in resources where resource.kind == .customer {
+            if case .string(let reseller)? = resource["reseller"], resellers.contains(reseller) { customers.insert(resource.address.owner) }
+        }
+        return customers
+    }
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds the Debian package of Provisor from a release build (the Swift runtime linked
+# statically, so it needs no Swift on the machine it is installed on): installs it under
+# /usr in a staging folder, writes DEBIAN/control with the Debian packages of the C
+# libraries it links (found with ldd and dpkg -S), and builds .build/provisor_VERSION_ARCH.deb.
+# Usage: scripts/build-deb.sh BUILD_DIR
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-.build/release}
+stage=.build/deb/root
+rm -rf .build/deb && mkdir -p "$stage/DEBIAN"
+scripts/install.sh "$build" "$stage" /usr >/dev/null
+version=$("$build/provisor" --version)
+arch=$(dpkg --print-architecture)
+# The packages of every shared library the binaries link that Debian provides (libc included).
+depends=$(for binary in "$build/provisor" "$build/provisor-simulated-engine"; do ldd "$binary"; done \
+  | awk '/=> \// { print $3 }' | sort -u | while read -r library; do
+      dpkg -S "$(readlink -f "$library")" 2>/dev/null || dpkg -S "$library" 2>/dev/null || true
+    done | cut -d: -f1 | sort -u | paste -sd, - | sed 's/,/, /g')
+installed=$(du -sk "$stage/usr" | cut -f1)
+cat > "$stage/DEBIAN/control" <<CONTROL
+Package: provisor
+Version: $version
+Architecture: $arch
+Maintainer: Provisor maintainers <provisor@example.invalid>
+Installed-Size: $installed
+Depends: $depends, git
+Recommends: python3
+Section: admin
+Priority: optional
+Homepage: https://provisor.dev
+Description: GitOps reconciler for managed-service and cloud-solution providers
+ Provisor validates an estate of resellers, customers, users and services described
+ as YAML manifests in git, resolves inheritance, plans against the recorded state and
+ provisions it through pluggable engines; it finds drift and right-sizes Microsoft 365
+ licences. This package holds provisor, the simulated engine, provisor(1), shell
+ completions, the JSON Schemas and the examples.
+CONTROL
+package=".build/provisor_${version}_${arch}.deb"
+dpkg-deb --root-owner-group --build "$stage" "$package" >/dev/null
+echo "$package"
