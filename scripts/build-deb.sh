@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Debian package of Provisor from a release build (the Swift runtime linked
 # statically, so it needs no Swift on the machine it is installed on): installs it under
-# /usr in a staging folder, writes DEBIAN/control with the Debian packages of the C
-# libraries it links (found with ldd and dpkg -S), and builds .build/provisor_VERSION_ARCH.deb.
+# /usr in a staging folder, writes DEBIAN/control with the Debian packages of the libraries
+# it links directly (readelf, ldd and dpkg -S), and builds .build/provisor_VERSION_ARCH.deb.
 # Usage: scripts/build-deb.sh BUILD_DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,11 +12,15 @@ rm -rf .build/deb && mkdir -p "$stage/DEBIAN"
 scripts/install.sh "$build" "$stage" /usr >/dev/null
 version=$("$build/provisor" --version)
 arch=$(dpkg --print-architecture)
-# The packages of every shared library the binaries link that Debian provides (libc included).
-depends=$(for binary in "$build/provisor" "$build/provisor-simulated-engine"; do ldd "$binary"; done \
-  | awk '/=> \// { print $3 }' | sort -u | while read -r library; do
-      dpkg -S "$(readlink -f "$library")" 2>/dev/null || dpkg -S "$library" 2>/dev/null || true
-    done | cut -d: -f1 | sort -u | paste -sd, - | sed 's/,/, /g')
+# The packages of the shared libraries the binaries link directly (their NEEDED entries,
+# located with ldd, owned per dpkg -S): libyaml, libgit2, SQLite, zlib, libstdc++, libc.
+depends=$(for binary in "$build/provisor" "$build/provisor-simulated-engine"; do
+    needed=$(readelf -d "$binary" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+    ldd "$binary" | awk '/=> \// { print $1, $3 }' | while read -r name path; do
+      echo "$needed" | grep -qx "$name" || continue
+      dpkg -S "$(readlink -f "$path")" 2>/dev/null || dpkg -S "$path" 2>/dev/null || true
+    done
+  done | cut -d: -f1 | sort -u | paste -sd, - | sed 's/,/, /g')
 installed=$(du -sk "$stage/usr" | cut -f1)
 cat > "$stage/DEBIAN/control" <<CONTROL
 Package: provisor
