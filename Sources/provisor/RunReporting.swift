@@ -29,16 +29,6 @@ func runReportingFailures(_ body: () async throws -> Int32) async throws {
     if status != 0 { throw ExitCode(status) }
 }
 
-/// What the body of a command run unattended hands back, for its metrics and notifications.
-struct RunFindings {
-    var metrics: [MetricFamily] = []
-    var notices: [Notice] = []
-    /// The run's workspace (its notification channels and secrets), once it has one.
-    var workspace: Workspace?
-    /// What the manifests want, to route notices by reseller.
-    var desired: DesiredState?
-}
-
 /// Runs the body of a command run unattended (reconcile, drift, rightsize). With
 /// `--log-format json`, standard error carries only JSON events: the run's start and end, what
 /// the body logs, and a failure's diagnostics and message. When `--metrics-file` or
@@ -82,7 +72,7 @@ func runUnattended(_ metrics: MetricsOption, _ logging: LogOption, command: Stri
             ).text
         }
     }
-    if let workspace = findings.workspace, !findings.notices.isEmpty {
+    if let workspace = findings.workspace, !workspace.config.notifications.isEmpty {
         warnings += await notify(findings, workspace: workspace, command: command, run: log.run, log: log)
     }
     for warning in warnings {

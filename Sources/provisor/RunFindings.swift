@@ -1,0 +1,13 @@
+import ProvisorCore
+import ProvisorRuntime
+import ProvisorViews
+
+/// What the body of a command run unattended hands back, for its metrics and notifications.
+struct RunFindings {
+    var metrics: [MetricFamily] = []
+    var notices: [Notice] = []
+    /// The run's workspace (its notification channels and secrets), once it has one.
+    var workspace: Workspace?
+    /// What the manifests want, to route notices by reseller.
+    var desired: DesiredState?
+}
