@@ -35,7 +35,7 @@ public struct MetricsPublisher: Sendable {
                 previous = try await get(pushgateway + "/metrics", client)
             } catch {
                 reachable = false
-                failures.append("cannot push the metrics to the Pushgateway at \(pushgateway): \(Self.sentence(error))")
+                failures.append("cannot push the metrics to the Pushgateway at \(pushgateway): \(HTTPFailure.sentence(error))")
             }
         }
         let text = make(previous ?? "")
@@ -55,7 +55,7 @@ public struct MetricsPublisher: Sendable {
                     failures.append("the Pushgateway at \(pushgateway) refused the metrics (HTTP \(response.status.code)\(said))")
                 }
             } catch {
-                failures.append("cannot push the metrics to the Pushgateway at \(pushgateway): \(Self.sentence(error))")
+                failures.append("cannot push the metrics to the Pushgateway at \(pushgateway): \(HTTPFailure.sentence(error))")
             }
         }
         try? await client.shutdown()
@@ -85,18 +85,6 @@ public struct MetricsPublisher: Sendable {
             unlink(temporary)
             throw PublishError(reason)
         }
-    }
-
-    static func sentence(_ error: Error) -> String {
-        if let error = error as? HTTPClientError {
-            if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout { return "it did not answer in time" }
-            if error == .invalidURL || error == .emptyHost || error == .emptyScheme || "\(error)".contains("unsupportedScheme") {
-                return "the address is not a valid http(s) URL"
-            }
-        }
-        let text = "\(error)"
-        if text.contains("connectionRefused") || text.contains("Connection refused") { return "the connection was refused (is it running?)" }
-        return text
     }
 
     struct PublishError: Error, CustomStringConvertible {

@@ -70,7 +70,7 @@ public struct NotificationSender: Sendable {
             }
             return nil
         } catch {
-            return MetricsPublisher.sentence(error)
+            return HTTPFailure.sentence(error)
         }
     }
 
