@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "ProvisorViews", targets: ["ProvisorViews"]),
         .library(name: "ProvisorEngineKit", targets: ["ProvisorEngineKit"]),
         .executable(name: "provisor-simulated-engine", targets: ["provisor-simulated-engine"]),
+        .executable(name: "provisor-engine-microsoft", targets: ["provisor-engine-microsoft"]),
         .library(name: "ProvisorTesting", targets: ["ProvisorTesting"]),
     ],
     dependencies: [
@@ -60,6 +61,14 @@ let package = Package(
         .executableTarget(
             name: "provisor-simulated-engine",
             dependencies: ["ProvisorSimulatedEngine", "ProvisorEngineKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .target(
+            name: "ProvisorMicrosoftEngine",
+            dependencies: ["ProvisorEngineKit", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
+        .executableTarget(
+            name: "provisor-engine-microsoft",
+            dependencies: ["ProvisorMicrosoftEngine", "ProvisorEngineKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "kit-conformance-engine",
