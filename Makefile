@@ -88,6 +88,8 @@ demo: build
 	cat $(DEMO_IMPORT)/manifests/customers/hbf/customer.yaml
 	@echo "--- provisor plan over the imported manifests: nothing to send"
 	$(PROVISOR) plan --config $(DEMO_IMPORT)/provisor.yaml --state $(DEMO_STATE)
+	@echo "--- the Microsoft engine: examples/microsoft through Partner Center and Graph (engines/microsoft/standin.py)"
+	@scripts/demo-microsoft.sh
 
 ## Run every test, then the suites that deal in dates again with the machine's clock moved to
 ## each of TEST_DATES (scripts/test-at-dates.sh, through libfaketime; TEST_DATES= skips that).
@@ -112,12 +114,14 @@ DESTDIR ?=
 install: deps
 	$(SWIFT) build -c release --static-swift-stdlib --product provisor
 	$(SWIFT) build -c release --static-swift-stdlib --product provisor-simulated-engine
+	$(SWIFT) build -c release --static-swift-stdlib --product provisor-engine-microsoft
 	scripts/install.sh .build/release "$(DESTDIR)" "$(PREFIX)"
 
 ## The Debian package, .build/provisor_VERSION_ARCH.deb, from the same release build.
 deb: deps
 	$(SWIFT) build -c release --static-swift-stdlib --product provisor
 	$(SWIFT) build -c release --static-swift-stdlib --product provisor-simulated-engine
+	$(SWIFT) build -c release --static-swift-stdlib --product provisor-engine-microsoft
 	scripts/build-deb.sh .build/release
 
 ## Generate a synthetic estate: make estate CUSTOMERS=10000 USERS=10 OUT=estate

@@ -151,7 +151,7 @@ let package = Package(
         ),
         .testTarget(
             name: "provisorTests",
-            dependencies: ["provisor", "ProvisorCore", "ProvisorSQLite", "ProvisorTesting"],
+            dependencies: ["provisor", "provisor-engine-microsoft", "ProvisorCore", "ProvisorSQLite", "ProvisorTesting"],
             exclude: ["Golden"]
         ),
     ],

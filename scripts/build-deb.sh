@@ -14,7 +14,7 @@ version=$("$build/provisor" --version)
 arch=$(dpkg --print-architecture)
 # The packages of the shared libraries the binaries link directly (their NEEDED entries,
 # located with ldd, owned per dpkg -S): libyaml, libgit2, SQLite, zlib, libstdc++, libc.
-depends=$(for binary in "$build/provisor" "$build/provisor-simulated-engine"; do
+depends=$(for binary in "$build/provisor" "$build/provisor-simulated-engine" "$build/provisor-engine-microsoft"; do
     needed=$(readelf -d "$binary" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
     ldd "$binary" | awk '/=> \// { print $1, $3 }' | while read -r name path; do
       echo "$needed" | grep -qx "$name" || continue

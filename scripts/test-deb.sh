@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
 swift build -c release --static-swift-stdlib --product provisor >/dev/null
 swift build -c release --static-swift-stdlib --product provisor-simulated-engine >/dev/null
+swift build -c release --static-swift-stdlib --product provisor-engine-microsoft >/dev/null
 package=$(scripts/build-deb.sh .build/release)
 echo "test-deb: built $package"
 $sudo dpkg -i "$package" >/dev/null
@@ -27,4 +28,6 @@ done
 zcat .build/deb/root/usr/share/man/man1/provisor.1.gz | grep -q '^\.SS provisor reconcile' || fail "the man page has no reconcile section"
 grep -q -- '--allow-policy' .build/deb/root/usr/share/bash-completion/completions/provisor || fail "the bash completion does not know --allow-policy"
 /usr/bin/provisor-simulated-engine --help >/dev/null || fail "the simulated engine does not run"
+/usr/bin/provisor-engine-microsoft --help >/dev/null || fail "the Microsoft engine does not run"
+[ -f /usr/share/provisor/engines/microsoft/standin.py ] || fail "the package has no Microsoft stand-in"
 echo "test-deb: provisor $version installed from the package, runs without Swift, validates the examples; removed again"

@@ -66,9 +66,27 @@ public enum EngineAdapterFactory {
                 return UnavailableAdapter(reason: "engine '\(name)' has no exec command")
             }
             let command = [program.contains("/") ? settings.path(program) : program] + exec.command.dropFirst()
+            var environment: [String: String]?
+            if !exec.environment.isEmpty || engine.csp != nil {
+                var variables = ProcessInfo.processInfo.environment
+                if let csp = engine.csp {
+                    variables["PROVISOR_CSP_REGION"] = csp.region
+                    variables["PROVISOR_CSP_MARKETS"] = csp.markets.joined(separator: ",")
+                }
+                for variable in exec.environment {
+                    switch variable.value {
+                    case .text(let text): variables[variable.name] = text
+                    case .secret(let reference):
+                        do { variables[variable.name] = try settings.secrets.resolve(reference.description) } catch {
+                            return UnavailableAdapter(reason: "nothing sent: the environment variable \(variable.name) of engine '\(name)': \(error)")
+                        }
+                    }
+                }
+                environment = variables
+            }
             return ExecAdapter(
                 engine: name, command: command, workingDirectory: settings.path(exec.workingDirectory ?? "."),
-                timeout: Double(exec.timeoutSeconds ?? 60), processes: settings.processes, clock: settings.clock)
+                timeout: Double(exec.timeoutSeconds ?? 60), processes: settings.processes, environment: environment, clock: settings.clock)
         case .http:
             guard let http = engine.http else { return UnavailableAdapter(reason: "engine '\(name)' has no http settings") }
             var secret: String?

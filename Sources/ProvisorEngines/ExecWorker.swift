@@ -58,10 +58,16 @@ final class ExecWorker: @unchecked Sendable {
     /// Engines are started one at a time (see `pipe()`).
     private static let spawning = NSLock()
 
-    /// A program name without a slash is looked up on PATH; a path is used as given.
+    /// A program name without a slash is looked up on PATH, then beside the running program
+    /// (the engines installed with provisor, such as provisor-engine-microsoft); a path is used
+    /// as given.
     static func locate(_ program: String) -> String {
         guard !program.contains("/") else { return program }
-        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+        var directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init)
+        if let running = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            directories.append((running as NSString).deletingLastPathComponent)
+        }
+        for directory in directories {
             let candidate = "\(directory)/\(program)"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }

@@ -44,6 +44,15 @@ public final class MicrosoftEngine {
 
     private func carryOut(_ message: EngineMessage) throws(MicrosoftFailure) -> [String: JSONValue] {
         switch (message.kind, message.action) {
+        case ("reseller", _):
+            // The provider reseller is the partner tenant itself: nothing to make, and it is
+            // read back as there. Indirect resellers are not this engine's.
+            guard let reseller = settings.reseller, message.address == "reseller/\(reseller)" else {
+                throw .refused(
+                    "\(message.address) is not this partner (MICROSOFT_RESELLER is \(settings.reseller ?? "not set")): the Microsoft engine "
+                        + "stands for the provider reseller only; put other resellers on another engine")
+            }
+            return [:]
         case ("customer", "provision"): return try provisionCustomer(message)
         case ("customer", "update"): return try updateCustomer(message)
         case ("customer", "deprovision"): return try deprovisionCustomer(message)
@@ -347,7 +356,7 @@ public final class MicrosoftEngine {
 
     /// Every customer, its users and their licences, with the identifiers the engine answers.
     private func observe() throws(MicrosoftFailure) -> [ObservedItem] {
-        var items: [ObservedItem] = []
+        var items: [ObservedItem] = settings.reseller.map { [ObservedItem(address: "reseller/\($0)", attributes: [:])] } ?? []
         for customer in try partnerCenter.customers() {
             guard let tenant = customer["id"]?.string, let domain = customer["companyProfile"]?["domain"]?.string,
                 let code = PartnerCenter.code(of: domain)

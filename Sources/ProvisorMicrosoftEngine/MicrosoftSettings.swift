@@ -13,6 +13,8 @@ public struct MicrosoftSettings: Sendable {
     public var graphURL = "https://graph.microsoft.com"
     /// The countries customers may be created in (the Engine manifest's `csp.markets`); empty: any.
     public var markets: [String] = []
+    /// The code of the reseller the partner tenant is (the provider), when it is on this engine.
+    public var reseller: String?
     /// The service code licences are reported under when the engine is read back.
     public var licenceService = "m365"
     /// A throttled request waits this long at most before the engine answers "retryable".
@@ -45,6 +47,7 @@ public struct MicrosoftSettings: Sendable {
             settings[keyPath: path] = value.hasSuffix("/") ? String(value.dropLast()) : value
         }
         settings.markets = (environment["PROVISOR_CSP_MARKETS"] ?? "").split(separator: ",").map(String.init)
+        if let reseller = environment["MICROSOFT_RESELLER"], !reseller.isEmpty { settings.reseller = reseller }
         if let service = environment["MICROSOFT_LICENCE_SERVICE"], !service.isEmpty { settings.licenceService = service }
         if let wait = environment["MICROSOFT_LONGEST_WAIT_SECONDS"].flatMap(Int.init), wait >= 0 { settings.longestWait = wait }
         return .success(settings)

@@ -12,6 +12,20 @@ public struct Engine: Sendable, Hashable {
         public var command: [String]
         public var timeoutSeconds: Int?
         public var workingDirectory: String?
+        /// Variables added to the program's environment, in the order written.
+        public var environment: [EnvironmentVariable] = []
+    }
+
+    /// One variable of an exec engine's environment: a value, or a secret read when the engine
+    /// starts (never kept in the state, plans or logs).
+    public struct EnvironmentVariable: Sendable, Hashable {
+        public enum Value: Sendable, Hashable {
+            case text(String)
+            case secret(SecretRef)
+        }
+
+        public var name: String
+        public var value: Value
     }
 
     /// `http`: a webhook that receives each message as a signed JSON POST.
@@ -67,14 +81,14 @@ public struct Engine: Sendable, Hashable {
         description = spec.text("description")
         location = document.location
 
-        exec = spec.mapping("exec", known: ["command", "timeoutSeconds", "workingDirectory"], required: ["command"]).map { reader in
+        exec = spec.mapping("exec", known: ["command", "timeoutSeconds", "workingDirectory", "environment"], required: ["command"]).map { reader in
             let command = reader.stringList("command") ?? []
             if command.isEmpty, let node = reader["command"] {
                 context.error(node, "'command' must name the program to run", hint: "write command: [./engines/platform.sh]")
             }
             return ExecSettings(
                 command: command.map(\.value), timeoutSeconds: reader.int("timeoutSeconds", minimum: 1),
-                workingDirectory: reader.text("workingDirectory"))
+                workingDirectory: reader.text("workingDirectory"), environment: reader["environment"].map { Self.environment($0, context) } ?? [])
         }
         let httpFields = ["url", "timeoutSeconds", "maxRetries", "signingSecret", "observeUrl", "subscriptionsUrl"]
         http = spec.mapping("http", known: httpFields, required: ["url"]).flatMap { reader in
@@ -121,6 +135,24 @@ public struct Engine: Sendable, Hashable {
         }
         if adapter == .exec || adapter == .http, spec[adapter.rawValue] == nil {
             context.error(spec.node, "adapter '\(adapter.rawValue)' needs its settings", hint: "add '\(adapter.rawValue):' to spec")
+        }
+    }
+
+    /// `environment: { NAME: value, SECRET: { secretRef: "env:NAME" } }`.
+    static func environment(_ node: YAMLNode, _ context: DecodeContext) -> [EnvironmentVariable] {
+        guard case .mapping(let entries) = node.content else {
+            context.error(node, "'environment' must be a mapping of variable names to values", hint: "write environment: { NAME: value }")
+            return []
+        }
+        return entries.compactMap { entry in
+            guard let name = entry.key.scalar?.text, name.wholeMatch(of: /[A-Za-z_][A-Za-z0-9_]*/) != nil else {
+                context.error(
+                    entry.key, "'\(entry.key.scalar?.text ?? "")' is not an environment variable name",
+                    hint: "use letters, digits and underscores, not starting with a digit")
+                return nil
+            }
+            if let scalar = entry.value.scalar { return EnvironmentVariable(name: name, value: .text(scalar.text)) }
+            return context.secretRef(entry.value, "environment.\(name)").map { EnvironmentVariable(name: name, value: .secret($0)) }
         }
     }
 }

@@ -1,0 +1,286 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// provisor-engine-microsoft end to end against the stand-in of Partner Center and Graph
+/// (engines/microsoft/standin.py), on examples/microsoft: a tenant of ten users on Business
+/// Premium. Nothing reaches the internet; the stand-in pages users four at a time so that every
+/// reading follows @odata.nextLink.
+@Suite(.serialized) struct MicrosoftEngineTests {
+    static let secret = "application-secret-for-tests"
+
+    struct StandIn {
+        var port: Int
+        var directory: URL
+        var log: URL
+        var environment: [String: String]
+
+        var config: String { directory.appendingPathComponent("provisor.yaml").path }
+
+        func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Run {
+            try provisor(arguments + ["--config", config], in: directory, environment: environment.merging(extra) { $1 })
+        }
+
+        @discardableResult
+        func control(_ what: String, _ body: [String: Any] = [:]) async throws -> [String: Any] {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/_standin/\(what)")!)
+            request.httpMethod = "POST"
+            request.httpBody = try JSONSerialization.data(withJSONObject: body)
+            let (data, _) = try await URLSession.shared.data(for: request)
+            return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+        }
+
+        /// What Microsoft holds now.
+        func state() async throws -> (customers: [[String: Any]], subscriptions: [[String: Any]], users: [[String: Any]]) {
+            let state = try await control("state")
+            let subscriptions = (state["subscriptions"] as? [String: [[String: Any]]] ?? [:]).values.flatMap { $0 }
+            let users = (state["users"] as? [String: [String: [String: Any]]] ?? [:]).values.flatMap { $0.values }
+            return (state["customers"] as? [[String: Any]] ?? [], subscriptions, users)
+        }
+
+        func requests() throws -> [[String: Any]] {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            return try text.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        }
+
+        /// The engine program itself on `lines`, one answer line each, with a stand-in control
+        /// between lines when given.
+        func engine(_ steps: [(line: String, before: String?)], environment extra: [String: String] = [:]) async throws -> [[String: Any]] {
+            let process = Process()
+            process.executableURL = provisorBinary.deletingLastPathComponent().appendingPathComponent("provisor-engine-microsoft")
+            process.environment = ProcessInfo.processInfo.environment.merging(environment.merging(extra) { $1 }) { $1 }
+            let input = Pipe(), output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var answers: [[String: Any]] = []
+            var buffer = Data()
+            for step in steps {
+                if let control = step.before { try await self.control(control) }
+                input.fileHandleForWriting.write(Data((step.line + "\n").utf8))
+                while !buffer.contains(0x0A) {
+                    let chunk = output.fileHandleForReading.availableData
+                    if chunk.isEmpty { break }
+                    buffer.append(chunk)
+                }
+                guard let end = buffer.firstIndex(of: 0x0A) else { break }
+                answers.append(try JSONSerialization.jsonObject(with: buffer[..<end]) as! [String: Any])
+                buffer.removeSubrange(...end)
+            }
+            try input.fileHandleForWriting.close()
+            process.waitUntilExit()
+            return answers
+        }
+    }
+
+    /// A copy of examples/microsoft and a stand-in accepting its engine's credentials.
+    func withStandIn(_ body: (StandIn) async throws -> Void) async throws {
+        try await withTemporaryDirectory { directory in
+            for item in ["manifests", "provisor.yaml"] {
+                try FileManager.default.copyItem(
+                    at: packageRoot.appendingPathComponent("examples/microsoft/\(item)"), to: directory.appendingPathComponent(item))
+            }
+            let log = directory.appendingPathComponent("standin.jsonl")
+            let server = Process()
+            server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            server.arguments = ["python3", packageRoot.appendingPathComponent("engines/microsoft/standin.py").path]
+            server.environment = ProcessInfo.processInfo.environment.merging([
+                "STANDIN_PARTNER_TENANT": "nexuscloud.onmicrosoft.com", "STANDIN_CLIENT_ID": "6f1c8e2a-4b7d-4e0a-9c55-2d1f0b3a7e91",
+                "STANDIN_CLIENT_SECRET": Self.secret, "STANDIN_PAGE_SIZE": "4", "STANDIN_LOG": log.path,
+            ]) { $1 }
+            let out = Pipe()
+            server.standardOutput = out
+            server.standardError = FileHandle.nullDevice
+            try server.run()
+            defer {
+                // SIGKILL: the test process may block SIGTERM, and a child inherits the mask.
+                kill(server.processIdentifier, SIGKILL)
+                server.waitUntilExit()
+            }
+            var line = Data()
+            while !line.contains(0x0A) {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                line.append(chunk)
+            }
+            let text = String(decoding: line, as: UTF8.self)
+            let port = try #require(text.split(separator: " ").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }, "\(text)")
+            let base = "http://127.0.0.1:\(port)"
+            try await body(
+                StandIn(
+                    port: port, directory: directory, log: log,
+                    environment: [
+                        "MICROSOFT_LOGIN_URL": base, "MICROSOFT_PARTNER_CENTER_URL": base, "MICROSOFT_GRAPH_URL": base,
+                        "MICROSOFT_APPLICATION_SECRET": Self.secret, "MICROSOFT_PARTNER_TENANT": "nexuscloud.onmicrosoft.com",
+                        "MICROSOFT_APPLICATION_ID": "6f1c8e2a-4b7d-4e0a-9c55-2d1f0b3a7e91", "CBK_PASSWORD": "Only-for-tests-1",
+                    ]))
+        }
+    }
+
+    static func licences(_ user: [String: Any]) -> Int { (user["assignedLicenses"] as? [Any])?.count ?? 0 }
+
+    @Test func aTenantWithTenUsersGetsTenLicencesBoughtAndAssignedAndARemovedUserFreesOne() async throws {
+        try await withStandIn { standIn in
+            let applied = try standIn.run(["reconcile", "--actor", "test"])
+            #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+            #expect(applied.stdout.contains("Apply: 22 succeeded, 0 failed, 0 skipped."), "\(applied.stdout)")
+            var microsoft = try await standIn.state()
+            #expect(microsoft.customers.map { ($0["companyProfile"] as? [String: Any])?["domain"] as? String } == ["cbk.onmicrosoft.com"])
+            #expect(microsoft.users.count == 10 && microsoft.users.allSatisfy { Self.licences($0) == 1 && $0["usageLocation"] as? String == "DE" })
+            #expect(microsoft.subscriptions.map { $0["quantity"] as? Int } == [10], "one licence bought per user, on one subscription")
+            #expect(microsoft.subscriptions.first?["termDuration"] as? String == "P1M")
+            let ordered = try standIn.requests().filter { $0["method"] as? String == "POST" && ($0["path"] as? String ?? "").hasSuffix("/orders") }
+            #expect(ordered.count == 1, "the subscription is ordered once, then its quantity raised")
+
+            // Read back through the paged users: nothing drifted, nothing to send.
+            let drift = try standIn.run(["drift"])
+            #expect(drift.status == 0, "\(drift.stdout)\(drift.stderr)")
+            #expect(try standIn.requests().filter { $0["path"] as? String == "/v1.0/users" && $0["method"] as? String == "GET" }.count >= 3)
+            let plan = try standIn.run(["plan"])
+            #expect(plan.status == 0, "\(plan.stdout)")
+
+            // jonas leaves: his licence is taken back, his account deleted, and the licence stays
+            // bought (right-sizing's job) — free for the next user.
+            let users = standIn.directory.appendingPathComponent("manifests/contoso-bakery.yaml")
+            var text = try String(contentsOf: users, encoding: .utf8)
+            text = String(text[..<text.range(of: "---\napiVersion: provisor/v1\nkind: User\nmetadata: { username: jonas }")!.lowerBound])
+            try text.write(to: users, atomically: true, encoding: .utf8)
+            let removed = try standIn.run(["reconcile", "--actor", "test"])
+            #expect(removed.status == 0 && removed.stdout.contains("Apply: 2 succeeded"), "\(removed.stdout)\(removed.stderr)")
+            microsoft = try await standIn.state()
+            #expect(microsoft.users.count == 9 && !microsoft.users.contains { $0["userPrincipalName"] as? String == "jonas@contosobakery.example" })
+            #expect(microsoft.subscriptions.first?["quantity"] as? Int == 10)
+
+            let rightsize = try standIn.run(["rightsize", "--dry-run"])
+            #expect(rightsize.status == 2 && rightsize.stdout.contains("10 → 9"), "\(rightsize.stdout)\(rightsize.stderr)")
+        }
+    }
+
+    /// A tenant bought a month ago with one licence per user, then 2 licences bought two days
+    /// ago and 1 ten days ago: 13 for 10 users. Partner Center takes back only the 2 still in
+    /// the cancellation window; the third is scheduled off at the renewal.
+    @Test func rightSizingDecreasesInsideTheWindowAndSchedulesTheRenewalOutsideIt() async throws {
+        try await withStandIn { standIn in
+            let names = ["anna", "ben", "clara", "david", "emma", "felix", "greta", "hans", "ida", "jonas"]
+            let made = try await standIn.control(
+                "customer",
+                [
+                    "domain": "cbk.onmicrosoft.com", "companyName": "Contoso Bakery GmbH", "country": "DE",
+                    "users": names.map { ["userPrincipalName": "\($0)@contosobakery.example", "displayName": $0, "usageLocation": "DE", "licenses": ["SPB"]] },
+                ])
+            let tenant = try #require(made["id"] as? String)
+            try await standIn.control("purchase", ["tenant": tenant, "sku": "SPB", "quantity": 2, "daysAgo": 2])
+            try await standIn.control("purchase", ["tenant": tenant, "sku": "SPB", "quantity": 1, "daysAgo": 10])
+
+            let adopted = try standIn.run(["reconcile", "--actor", "test"])
+            #expect(adopted.status == 0 && adopted.stdout.contains("Apply: 22 succeeded"), "\(adopted.stdout)\(adopted.stderr)")
+            #expect(try await standIn.state().subscriptions.first?["quantity"] as? Int == 13, "adopting buys nothing")
+
+            let planned = try standIn.run(["rightsize", "--dry-run"])
+            #expect(planned.status == 2, "\(planned.stdout)\(planned.stderr)")
+            #expect(planned.stdout.contains("13 → 11") && planned.stdout.contains("renews with 10"), "\(planned.stdout)")
+            let applied = try standIn.run(["rightsize", "--actor", "nightly"])
+            #expect(applied.status == 0 && applied.stdout.contains("Applied: 1 adjusted, 0 failed."), "\(applied.stdout)\(applied.stderr)")
+            let subscription = try #require(try await standIn.state().subscriptions.first)
+            #expect(subscription["quantity"] as? Int == 11)
+            #expect((subscription["scheduledNextTermInstructions"] as? [String: Any])?["quantity"] as? Int == 10)
+            let again = try standIn.run(["rightsize", "--dry-run"])
+            #expect(again.status == 0 && again.stdout.contains("Every subscription is right-sized."), "\(again.stdout)")
+
+            // Asked for a decrease past the window anyway, Microsoft's refusal is the answer.
+            let id = try #require(subscription["id"] as? String)
+            let message = """
+                {"id":"pm-refused","action":"adjust-subscription","kind":"subscription","address":"customer/CBK/subscription/\(id)",\
+                "engine":"microsoft","customer":{"code":"CBK","engine":"microsoft","domains":{},"location":{"type":"platform"}},\
+                "subscription":{"id":"\(id)","sku":"SPB","term":"P1M","quantity":9,"renewalQuantity":9},"attributes":{"quantity":9}}
+                """
+            let answers = try await standIn.engine([(message, nil)])
+            #expect(answers.first?["status"] as? String == "failed")
+            let error = answers.first?["error"] as? String ?? ""
+            #expect(error.contains("Partner Center refused the quantity 9") && error.contains("(error 800090)"), "\(error)")
+            #expect(try await standIn.state().subscriptions.first?["quantity"] as? Int == 11, "nothing changed")
+        }
+    }
+
+    @Test func throttlingIsWaitedOutOrAnsweredRetryableAndAnExpiredTokenIsRenewed() async throws {
+        try await withStandIn { standIn in
+            try await standIn.control("throttle", ["count": 3, "retryAfter": 1])
+            let applied = try standIn.run(["reconcile", "--actor", "test"])
+            #expect(applied.status == 0 && applied.stdout.contains("Apply: 22 succeeded"), "\(applied.stdout)\(applied.stderr)")
+            let throttled = try standIn.requests().filter { $0["status"] as? Int == 429 }
+            #expect(throttled.count == 3)
+
+            // A Retry-After longer than the engine waits: answered retryable, with the time.
+            let user = """
+                {"id":"pm-rename","action":"update","kind":"user","address":"customer/CBK/user/anna","engine":"microsoft",\
+                "customer":{"code":"CBK","engine":"microsoft","domains":{},"location":{"type":"platform"}},\
+                "attributes":{"upn":"anna@contosobakery.example","displayName":"Anna B."},"previous":{"displayName":null}}
+                """
+            try await standIn.control("throttle", ["count": 1, "retryAfter": 120])
+            let slow = try await standIn.engine([(user, nil)])
+            #expect(slow.first?["status"] as? String == "retryable" && slow.first?["retryAfterSeconds"] as? Int == 120, "\(slow)")
+
+            // One engine process: a token, then every token expires, then the next request
+            // gets a 401, a new token and goes through.
+            let answers = try await standIn.engine([(user, nil), (user.replacingOccurrences(of: "pm-rename", with: "pm-rename-2"), "expire-tokens")])
+            #expect(answers.map { $0["status"] as? String } == ["succeeded", "succeeded"], "\(answers)")
+            let expired = try standIn.requests().filter { $0["expired"] as? Bool == true }
+            #expect(!expired.isEmpty, "the stale token was refused once")
+            #expect(try await standIn.state().users.contains { $0["displayName"] as? String == "Anna B." })
+        }
+    }
+
+    @Test func aTenantWithoutARelationshipAndWrongCredentialsAreRefusedWithWhatToDo() async throws {
+        try await withStandIn { standIn in
+            try await standIn.control("customer", ["domain": "cbk.onmicrosoft.com", "companyName": "Contoso Bakery GmbH", "relationship": false])
+            let refused = try standIn.run(["reconcile", "--actor", "test"])
+            #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
+            let output = refused.stdout + refused.stderr
+            #expect(output.contains("granular delegated admin relationship"), "\(output)")
+            #expect(try await standIn.state().users.isEmpty, "nothing was made in a tenant the partner may not manage")
+
+            let wrong = try standIn.run(["drift"], environment: ["MICROSOFT_APPLICATION_SECRET": "not-the-secret"])
+            #expect(wrong.status == 2, "the engine is unknown: \(wrong.stdout)\(wrong.stderr)")
+            #expect((wrong.stdout + wrong.stderr).contains("AADSTS7000215: Invalid client secret provided"), "\(wrong.stdout)\(wrong.stderr)")
+            #expect(!(wrong.stdout + wrong.stderr).contains("not-the-secret"))
+
+            let unconfigured = try await standIn.engine(
+                [(#"{"id":"x","action":"provision","kind":"customer","address":"customer/CBK","attributes":{}}"#, nil)],
+                environment: ["MICROSOFT_APPLICATION_ID": ""])
+            #expect(
+                unconfigured.first?["error"] as? String
+                    == "the Microsoft engine is not configured: MICROSOFT_APPLICATION_ID is not set; give it in the Engine manifest's exec.environment (the secret as a secretRef)"
+            )
+        }
+    }
+
+    @Test func aTenantOnlyInMicrosoftIsImportedAndThenNothingIsToBeSent() async throws {
+        try await withStandIn { standIn in
+            let applied = try standIn.run(["reconcile", "--actor", "test"])
+            #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+            try await standIn.control(
+                "customer",
+                [
+                    "domain": "hbf.onmicrosoft.com", "companyName": "Harbour Freight", "country": "DE",
+                    "users": ["kate", "liam"].map {
+                        [
+                            "userPrincipalName": "\($0)@harbourfreight.example", "displayName": $0.capitalized, "givenName": $0.capitalized,
+                            "usageLocation": "DE", "licenses": ["SPB"],
+                        ]
+                    },
+                ])
+            let imported = try standIn.run(["import", "--engine", "microsoft", "--actor", "test"])
+            #expect(imported.status == 0, "\(imported.stdout)\(imported.stderr)")
+            let manifests = try FileManager.default.subpathsOfDirectory(atPath: standIn.directory.appendingPathComponent("manifests").path)
+            #expect(manifests.contains { $0.hasPrefix("customers/hbf") }, "\(manifests)")
+            let plan = try standIn.run(["plan"])
+            #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
+            let drift = try standIn.run(["drift"])
+            #expect(drift.status == 0, "\(drift.stdout)\(drift.stderr)")
+        }
+    }
+}
