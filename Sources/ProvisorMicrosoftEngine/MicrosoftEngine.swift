@@ -240,26 +240,38 @@ public final class MicrosoftEngine {
         }
         let tenant = try customerTenant(message)
         let graph = Graph(client: client, tenant: tenant)
-        let user = try ensureUser(message.json["user"]?.object ?? [:], tenant: tenant, address: message.address)
+        let attributes = message.json["user"]?.object ?? [:]
+        guard let upn = attributes["upn"]?.string else { throw .refused("\(message.address) has no user upn") }
+        let (found, firstSKUs) = try graph.userAndSKUs(upn)
+        let user: JSONValue
+        if let found { user = found } else { user = try ensureUser(attributes, tenant: tenant, address: message.address) }
         guard let userID = user["id"]?.string else { throw .refused("\(message.address): Graph answered a user without an id") }
         if let location = message.attributes["properties.usageLocation"]?.string, user["usageLocation"]?.string != location {
             try graph.updateUser(userID, ["usageLocation": .string(location)])
         }
-        var skus = try graph.subscribedSKUs()
-        let assigned = { (sku: String) -> Bool in
-            guard case .array(let licences)? = user["assignedLicenses"] else { return false }
-            return licences.contains { $0["skuId"]?.string == sku }
+        let outputs = { (sku: String) -> [String: JSONValue] in ["userId": .string(userID), "skuId": .string(sku), "tenantId": .string(tenant)] }
+        if let sku = firstSKUs[part], case .array(let licences)? = user["assignedLicenses"], licences.contains(where: { $0["skuId"]?.string == sku.id }) {
+            return outputs(sku.id)
         }
-        if let sku = skus[part], assigned(sku.id) {
-            return ["userId": .string(userID), "skuId": .string(sku.id), "tenantId": .string(tenant)]
+        // Another process of this engine may take the licence found free, or the one just bought,
+        // before this one assigns it: then read again and buy again, three times at most.
+        var skus = firstSKUs
+        for attempt in 1...3 {
+            if attempt > 1 { skus = try graph.subscribedSKUs() }
+            if (skus[part].map { $0.consumed >= $0.enabled }) ?? true {
+                try buyOne(offer, term: term, cycle: cycle, tenant: tenant, address: message.address)
+                skus = try graph.subscribedSKUs()
+            }
+            guard let sku = skus[part] else { throw .retry("\(message.address): the \(part) licence bought is not in tenant \(tenant) yet", after: 30) }
+            do {
+                try graph.assignLicense(userID, add: [sku.id], remove: [])
+                return outputs(sku.id)
+            } catch .refused(let reason) where reason.contains("does not have any available licenses") {
+                engine.log("\(message.address): the \(part) licence was taken before it was assigned (attempt \(attempt) of 3)")
+                if attempt == 3 { throw .retry("\(message.address): \(reason)", after: 10) }
+            }
         }
-        if (skus[part].map { $0.consumed >= $0.enabled }) ?? true {
-            try buyOne(offer, term: term, cycle: cycle, tenant: tenant, address: message.address)
-            skus = try graph.subscribedSKUs()
-        }
-        guard let sku = skus[part] else { throw .retry("\(message.address): the \(part) licence bought is not in tenant \(tenant) yet", after: 30) }
-        try graph.assignLicense(userID, add: [sku.id], remove: [])
-        return ["userId": .string(userID), "skuId": .string(sku.id), "tenantId": .string(tenant)]
+        throw .retry("\(message.address): no \(part) licence could be assigned", after: 10)
     }
 
     private func buyOne(_ offer: SKUCatalog.Offer, term: String, cycle: String, tenant: String, address: String) throws(MicrosoftFailure) {

@@ -45,7 +45,7 @@ struct PartnerCenter {
 
     /// The customer with this tenant id; a 403 says the relationship is missing.
     func customer(tenant: String) throws(MicrosoftFailure) -> JSONValue? {
-        do { return try client.partnerCenter(.GET, "/customers/\(tenant)").json } catch .notFound { return nil } catch {
+        do { return try client.partnerCenter(.GET, "/customers/\(MicrosoftClient.encoded(tenant))").json } catch .notFound { return nil } catch {
             throw Self.explained(error, tenant: tenant)
         }
     }
@@ -55,22 +55,22 @@ struct PartnerCenter {
     }
 
     func updateBillingProfile(tenant: String, _ body: JSONValue) throws(MicrosoftFailure) {
-        _ = try client.partnerCenter(.PUT, "/customers/\(tenant)/profiles/billing", body: body)
+        _ = try client.partnerCenter(.PUT, "/customers/\(MicrosoftClient.encoded(tenant))/profiles/billing", body: body)
     }
 
     /// Removes the reseller relationship: Partner Center refuses while a subscription is active.
     func removeRelationship(tenant: String) throws(MicrosoftFailure) {
-        _ = try client.partnerCenter(.PATCH, "/customers/\(tenant)", body: ["relationshipToPartner": "none", "allowDelegatedAccess": false])
+        _ = try client.partnerCenter(.PATCH, "/customers/\(MicrosoftClient.encoded(tenant))", body: ["relationshipToPartner": "none", "allowDelegatedAccess": false])
     }
 
     func subscriptions(tenant: String) throws(MicrosoftFailure) -> [JSONValue] {
-        let page = try client.partnerCenter(.GET, "/customers/\(tenant)/subscriptions", customer: tenant).json
+        let page = try client.partnerCenter(.GET, "/customers/\(MicrosoftClient.encoded(tenant))/subscriptions", customer: tenant).json
         if case .array(let items)? = page["items"] { return items }
         return []
     }
 
     func subscription(tenant: String, id: String) throws(MicrosoftFailure) -> JSONValue {
-        try client.partnerCenter(.GET, "/customers/\(tenant)/subscriptions/\(id)", customer: tenant).json
+        try client.partnerCenter(.GET, "/customers/\(MicrosoftClient.encoded(tenant))/subscriptions/\(MicrosoftClient.encoded(id))", customer: tenant).json
     }
 
     /// PATCHes the whole subscription body with `changes` applied, as Partner Center requires.
@@ -80,7 +80,7 @@ struct PartnerCenter {
         body["refundableQuantity"] = nil
         for (key, value) in changes { body[key] = value }
         let id = subscription["id"]?.string ?? ""
-        return try client.partnerCenter(.PATCH, "/customers/\(tenant)/subscriptions/\(id)", body: .object(body), customer: tenant).json
+        return try client.partnerCenter(.PATCH, "/customers/\(MicrosoftClient.encoded(tenant))/subscriptions/\(MicrosoftClient.encoded(id))", body: .object(body), customer: tenant).json
     }
 
     /// A new-commerce order of `quantity` licences: one new subscription.
@@ -90,7 +90,7 @@ struct PartnerCenter {
             "termDuration": .string(term), "billingCycle": .string(billingCycle),
         ]
         _ = try client.partnerCenter(
-            .POST, "/customers/\(tenant)/orders", body: ["referenceCustomerId": .string(tenant), "lineItems": [line]], customer: tenant)
+            .POST, "/customers/\(MicrosoftClient.encoded(tenant))/orders", body: ["referenceCustomerId": .string(tenant), "lineItems": [line]], customer: tenant)
     }
 
     /// A 403 without a relationship, in words that say what to do.

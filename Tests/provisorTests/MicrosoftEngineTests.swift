@@ -125,9 +125,13 @@ import Testing
 
     @Test func aTenantWithTenUsersGetsTenLicencesBoughtAndAssignedAndARemovedUserFreesOne() async throws {
         try await withStandIn { standIn in
+            // Twice a licence found free is taken by someone else before it is assigned.
+            try await standIn.control("take-licences", ["count": 2])
             let applied = try standIn.run(["reconcile", "--actor", "test"])
             #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
             #expect(applied.stdout.contains("Apply: 22 succeeded, 0 failed, 0 skipped."), "\(applied.stdout)")
+            #expect(try standIn.requests().filter { $0["taken"] as? Bool == true }.count == 2)
+            #expect(try standIn.requests().filter { $0["path"] as? String == "/v1.0/$batch" }.count == 10, "the user and the SKUs read in one batch")
             var microsoft = try await standIn.state()
             #expect(microsoft.customers.map { ($0["companyProfile"] as? [String: Any])?["domain"] as? String } == ["cbk.onmicrosoft.com"])
             #expect(microsoft.users.count == 10 && microsoft.users.allSatisfy { Self.licences($0) == 1 && $0["usageLocation"] as? String == "DE" })

@@ -34,7 +34,10 @@ with the field names, paging, errors and limits of Microsoft's published documen
   GET /v1.0/subscribedSkus (.../subscribedsku-list). Errors are {"error": {"code", "message"}}.
 - Throttling: 429 with Retry-After (https://learn.microsoft.com/graph/throttling).
 
-Tests steer it through /_standin/...: `throttle` {count, retryAfter}, `expire-tokens`, `clock`
+Graph's JSON batching: POST /v1.0/$batch with up to 20 requests (https://learn.microsoft.com/graph/json-batching).
+
+Tests steer it through /_standin/...: `throttle` {count, retryAfter}, `take-licences` {count}
+(the next assignments fail as if another client took the free licence first), `expire-tokens`, `clock`
 {advanceDays}, `customer` {domain, companyName, country, relationship, users: [...]} (a tenant
 made outside Provisor), `purchase` {tenant, sku, quantity, daysAgo}, and `GET state`.
 Prints "PORT <n>" once listening. Environment: STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET,
@@ -72,7 +75,7 @@ BY_OFFER = {offer: part for part, (_, offer, _) in CATALOG.items()}
 BY_SKU_ID = {sku: part for part, (sku, _, _) in CATALOG.items()}
 
 lock = threading.Lock()
-state = {"offsetDays": 0, "throttle": [0, 0], "tokens": {}, "customers": {}, "subscriptions": {}, "users": {}, "budget": {}}
+state = {"offsetDays": 0, "throttle": [0, 0], "taken": 0, "tokens": {}, "customers": {}, "subscriptions": {}, "users": {}, "budget": {}}
 
 
 def now():
@@ -277,6 +280,8 @@ class Handler(BaseHTTPRequestHandler):
     def control(self, method, what, body):
         if what == "throttle":
             state["throttle"] = [int(body.get("count", 1)), int(body.get("retryAfter", 1))]
+        elif what == "take-licences":
+            state["taken"] = int(body.get("count", 1))
         elif what == "expire-tokens":
             for entry in state["tokens"].values():
                 entry["expires"] = now()
@@ -489,11 +494,29 @@ class Handler(BaseHTTPRequestHandler):
             return 200, answer, {}
         if path == "/users" and method == "POST":
             return 201, make_user(tenant, body), {}
+        if path == "/$batch" and method == "POST":
+            requests = body.get("requests", [])
+            if not 1 <= len(requests) <= 20:
+                raise graph_error(400, "BadRequest", "A batch holds between 1 and 20 requests.")
+            responses = []
+            for request in requests:
+                parts = urlsplit(request.get("url", ""))
+                try:
+                    status, answer, headers = self.graph(request.get("method", "GET"), unquote(parts.path), parse_qs(parts.query),
+                                                         request.get("body") or {}, tenant, {})
+                except Failure as failure:
+                    status, answer, headers = failure.status, failure.body, failure.headers
+                responses.append({"id": request.get("id"), "status": status, "headers": headers, "body": answer})
+            return 200, {"responses": responses}, {}
         match = re.fullmatch(r"/users/([^/]+)(/assignLicense)?", path)
         if not match:
             raise graph_error(400, "BadRequest", f"Resource not found for the segment '{path}'.")
         user = self.user(tenant, match.group(1))
         if match.group(2) and method == "POST":
+            if state["taken"] > 0:
+                state["taken"] -= 1
+                record["taken"] = True
+                raise graph_error(400, "Request_BadRequest", "Subscription with SKU %s does not have any available licenses." % body.get("addLicenses", [{}])[0].get("skuId"))
             if not user.get("usageLocation"):
                 raise graph_error(400, "Request_BadRequest", "License assignment cannot be done for user with invalid usage location.")
             units = {sku["skuId"]: sku for sku in sku_units(tenant)}
