@@ -60,7 +60,8 @@ struct PartnerCenter {
 
     /// Removes the reseller relationship: Partner Center refuses while a subscription is active.
     func removeRelationship(tenant: String) throws(MicrosoftFailure) {
-        _ = try client.partnerCenter(.PATCH, "/customers/\(MicrosoftClient.encoded(tenant))", body: ["relationshipToPartner": "none", "allowDelegatedAccess": false])
+        _ = try client.partnerCenter(
+            .PATCH, "/customers/\(MicrosoftClient.encoded(tenant))", body: ["relationshipToPartner": "none", "allowDelegatedAccess": false])
     }
 
     func subscriptions(tenant: String) throws(MicrosoftFailure) -> [JSONValue] {
@@ -80,7 +81,9 @@ struct PartnerCenter {
         body["refundableQuantity"] = nil
         for (key, value) in changes { body[key] = value }
         let id = subscription["id"]?.string ?? ""
-        return try client.partnerCenter(.PATCH, "/customers/\(MicrosoftClient.encoded(tenant))/subscriptions/\(MicrosoftClient.encoded(id))", body: .object(body), customer: tenant).json
+        return try client.partnerCenter(
+            .PATCH, "/customers/\(MicrosoftClient.encoded(tenant))/subscriptions/\(MicrosoftClient.encoded(id))", body: .object(body), customer: tenant
+        ).json
     }
 
     /// A new-commerce order of `quantity` licences: one new subscription.
@@ -90,7 +93,8 @@ struct PartnerCenter {
             "termDuration": .string(term), "billingCycle": .string(billingCycle),
         ]
         _ = try client.partnerCenter(
-            .POST, "/customers/\(MicrosoftClient.encoded(tenant))/orders", body: ["referenceCustomerId": .string(tenant), "lineItems": [line]], customer: tenant)
+            .POST, "/customers/\(MicrosoftClient.encoded(tenant))/orders", body: ["referenceCustomerId": .string(tenant), "lineItems": [line]], customer: tenant
+        )
     }
 
     /// A 403 without a relationship, in words that say what to do.

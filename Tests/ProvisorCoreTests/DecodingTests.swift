@@ -143,4 +143,41 @@ import Testing
         #expect(engine.http?.observeURL == "https://bridge.example/observe")
         #expect(engine.http?.subscriptionsURL == "ftp://bridge.example/subs")
     }
+
+    @Test func anExecEnginesEnvironmentTakesValuesAndSecretReferencesOnly() {
+        let (manifests, diagnostics) = decode(
+            """
+            apiVersion: provisor/v1
+            kind: Engine
+            metadata: { name: microsoft }
+            spec:
+              adapter: exec
+              exec:
+                command: [provisor-engine-microsoft]
+                environment:
+                  MICROSOFT_PARTNER_TENANT: partner.onmicrosoft.com
+                  MICROSOFT_LONGEST_WAIT_SECONDS: 5
+                  MICROSOFT_APPLICATION_SECRET: { secretRef: "env:CSP_SECRET" }
+                  "1BAD": x
+                  LEAKED: { value: hunter2 }
+
+            """)
+        #expect(
+            lines(diagnostics) == [
+                "12:7: error: '1BAD' is not an environment variable name (use letters, digits and underscores, not starting with a digit)",
+                "13:15: error: missing required field 'secretRef' in 'environment.LEAKED' (add 'secretRef:')",
+                "13:17: error: unknown field 'value' in 'environment.LEAKED' (allowed fields: secretRef)",
+            ], "\(lines(diagnostics))")
+        guard case .engine(let engine)? = manifests.first else {
+            Issue.record("no engine decoded")
+            return
+        }
+        #expect(engine.exec?.environment.map(\.name) == ["MICROSOFT_PARTNER_TENANT", "MICROSOFT_LONGEST_WAIT_SECONDS", "MICROSOFT_APPLICATION_SECRET"])
+        #expect(engine.exec?.environment[1].value == .text("5"))
+        guard case .secret(let reference)? = engine.exec?.environment[2].value else {
+            Issue.record("the secret is not a reference")
+            return
+        }
+        #expect(reference.description == "env:CSP_SECRET")
+    }
 }

@@ -121,6 +121,22 @@ import Testing
         }
     }
 
+    /// The hex SHA-256 of `text`, by coreutils' sha256sum.
+    static func sha256(_ text: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["sha256sum"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(String(decoding: data, as: UTF8.self).prefix(64))
+    }
+
     static func licences(_ user: [String: Any]) -> Int { (user["assignedLicenses"] as? [Any])?.count ?? 0 }
 
     @Test func aTenantWithTenUsersGetsTenLicencesBoughtAndAssignedAndARemovedUserFreesOne() async throws {
@@ -285,6 +301,43 @@ import Testing
             #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
             let drift = try standIn.run(["drift"])
             #expect(drift.status == 0, "\(drift.stdout)\(drift.stderr)")
+        }
+    }
+
+    /// The application secret and a password full of JSON and shell metacharacters travel
+    /// intact, and neither is ever printed, journalled or logged; a secret that cannot be read
+    /// stops the engine before anything is sent.
+    @Test func secretsArriveIntactAndNeverLeak() async throws {
+        try await withStandIn { standIn in
+            let password = "p\"a\\s s\n<w>&'$(rm -rf)`;{}"
+            let applied = try standIn.run(["reconcile", "--actor", "test"], environment: ["CBK_PASSWORD": password])
+            #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+            let state = try await standIn.control("state")
+            let hashes = Set((state["passwords"] as? [String: String] ?? [:]).values)
+            let expected = try Self.sha256(password)
+            #expect(hashes == [expected], "every user got the password exactly as the secret holds it")
+
+            let history = try standIn.run(["history", "customer/CBK/user/anna"])
+            let journal = try ["state.db", "state.db-wal"].map { standIn.directory.appendingPathComponent(".provisor/\($0)") }
+                .filter { FileManager.default.fileExists(atPath: $0.path) }.map { try String(contentsOf: $0, encoding: .isoLatin1) }.joined()
+            let log = try String(contentsOf: standIn.log, encoding: .utf8)
+            for text in [applied.stdout, applied.stderr, history.stdout, journal, log] {
+                #expect(!text.contains(password) && !text.contains(Self.secret))
+            }
+
+            let users = standIn.directory.appendingPathComponent("manifests/contoso-bakery.yaml")
+            try (try String(contentsOf: users, encoding: .utf8)).replacingOccurrences(of: "Ida", with: "Idalina").write(
+                to: users, atomically: true, encoding: .utf8)
+            let before = try standIn.requests().count
+            var environment = standIn.environment
+            environment["MICROSOFT_APPLICATION_SECRET"] = nil
+            environment["CBK_PASSWORD"] = password
+            let missing = try provisor(["reconcile", "--actor", "test", "--config", standIn.config], in: standIn.directory, environment: environment)
+            #expect(missing.status == 1, "\(missing.stdout)\(missing.stderr)")
+            #expect(
+                (missing.stdout + missing.stderr).contains("nothing sent: the environment variable MICROSOFT_APPLICATION_SECRET of engine 'microsoft'"),
+                "\(missing.stdout)\(missing.stderr)")
+            #expect(try standIn.requests().count == before, "the engine never started")
         }
     }
 }

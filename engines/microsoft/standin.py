@@ -45,6 +45,7 @@ STANDIN_PARTNER_TENANT (the credentials it accepts), STANDIN_PAGE_SIZE (default 
 STANDIN_TOKEN_SECONDS (default 3599), STANDIN_LOG (a JSON-lines file: one line per request).
 """
 import datetime
+import hashlib
 import json
 import os
 import re
@@ -75,7 +76,8 @@ BY_OFFER = {offer: part for part, (_, offer, _) in CATALOG.items()}
 BY_SKU_ID = {sku: part for part, (sku, _, _) in CATALOG.items()}
 
 lock = threading.Lock()
-state = {"offsetDays": 0, "throttle": [0, 0], "taken": 0, "tokens": {}, "customers": {}, "subscriptions": {}, "users": {}, "budget": {}}
+state = {"offsetDays": 0, "throttle": [0, 0], "taken": 0, "tokens": {}, "customers": {}, "subscriptions": {}, "users": {}, "budget": {},
+         "passwords": {}}  # user id -> SHA-256 of the password set, for tests; Graph never answers it
 
 
 def now():
@@ -175,6 +177,7 @@ def make_user(tenant, body):
         "usageLocation": body.get("usageLocation"), "accountEnabled": body.get("accountEnabled", True), "assignedLicenses": [],
     }
     state["users"][tenant][user["id"]] = user
+    state["passwords"][user["id"]] = hashlib.sha256(body["passwordProfile"]["password"].encode()).hexdigest()
     return user
 
 
@@ -302,7 +305,7 @@ class Handler(BaseHTTPRequestHandler):
         elif what == "state":
             return 200, {"customers": [customer_view(c) for c in state["customers"].values()],
                          "subscriptions": {t: [subscription_view(s) for s in subs.values()] for t, subs in state["subscriptions"].items()},
-                         "users": state["users"]}, {}
+                         "users": state["users"], "passwords": state["passwords"]}, {}
         else:
             raise Failure(404, {"error": f"no control {what}"})
         return 200, {}, {}
@@ -537,7 +540,7 @@ class Handler(BaseHTTPRequestHandler):
                 if key in body:
                     user[key] = body[key]
             if body.get("passwordProfile", {}).get("password"):
-                user["passwordChanged"] = iso(now())
+                state["passwords"][user["id"]] = hashlib.sha256(body["passwordProfile"]["password"].encode()).hexdigest()
             return 204, None, {}
         if method == "DELETE":
             del users[user["id"]]
