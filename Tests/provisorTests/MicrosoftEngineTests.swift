@@ -340,4 +340,49 @@ import Testing
             #expect(try standIn.requests().count == before, "the engine never started")
         }
     }
+
+    /// Deprovisioning a customer: what is still inside the cancellation window is cancelled and
+    /// the relationship removed; a subscription past it is set not to renew, and the customer is
+    /// refused with the date it ends.
+    @Test func aDeprovisionedCustomerIsCancelledWithinTheWindowAndRefusedPastIt() async throws {
+        try await withStandIn { standIn in
+            let applied = try standIn.run(["reconcile", "--actor", "test"])
+            #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+            let users = standIn.directory.appendingPathComponent("manifests/contoso-bakery.yaml")
+            let kept = try String(contentsOf: users, encoding: .utf8)
+            try FileManager.default.removeItem(at: users)
+            let removed = try standIn.run(["reconcile", "--actor", "test", "--allow-deletes", "21"])
+            #expect(removed.status == 0 && removed.stdout.contains("Apply: 21 succeeded"), "\(removed.stdout)\(removed.stderr)")
+            var microsoft = try await standIn.state()
+            #expect(microsoft.users.isEmpty)
+            #expect(microsoft.subscriptions.map { $0["status"] as? String } == ["deleted"], "bought today: cancelled")
+            #expect(microsoft.customers.map { $0["relationshipToPartner"] as? String } == ["none"])
+
+            // The same customer again, adopting a tenant whose licences were bought a month ago.
+            try kept.replacingOccurrences(of: "code: CBK", with: "code: OLD").replacingOccurrences(of: "customer: CBK", with: "customer: OLD")
+                .write(to: users, atomically: true, encoding: .utf8)
+            try await standIn.control(
+                "customer",
+                [
+                    "domain": "old.onmicrosoft.com", "companyName": "Contoso Bakery GmbH", "country": "DE",
+                    "users": ["anna", "ben"].map { ["userPrincipalName": "\($0)@contosobakery.example", "usageLocation": "DE", "licenses": ["SPB"]] },
+                ])
+            let adopted = try standIn.run(["reconcile", "--actor", "test"])
+            #expect(adopted.status == 0, "\(adopted.stdout)\(adopted.stderr)")
+            try FileManager.default.removeItem(at: users)
+            let refused = try standIn.run(["reconcile", "--actor", "test", "--allow-deletes", "21"])
+            #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
+            let output = refused.stdout + refused.stderr
+            #expect(output.contains("customer/OLD cannot be removed from Partner Center yet: Microsoft 365 Business Premium"), "\(output)")
+            #expect(output.contains("past the 7-day cancellation window) no longer renews and ends on"), "\(output)")
+            microsoft = try await standIn.state()
+            let old = microsoft.subscriptions.filter { $0["status"] as? String == "active" }
+            #expect(old.count == 1 && old.first?["autoRenewEnabled"] as? Bool == false, "\(old)")
+            #expect(
+                microsoft.customers.contains {
+                    ($0["companyProfile"] as? [String: Any])?["domain"] as? String == "old.onmicrosoft.com"
+                        && $0["relationshipToPartner"] as? String == "reseller"
+                })
+        }
+    }
 }
