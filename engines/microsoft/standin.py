@@ -89,11 +89,15 @@ def iso(moment):
 
 
 def term_end(start, term):
+    """The inclusive end of the term running now, for a subscription started at `start` and
+    renewed automatically since."""
     months = {"P1M": 1, "P1Y": 12, "P3Y": 36}[term]
-    month = start.month - 1 + months
-    year, month = start.year + month // 12, month % 12 + 1
-    day = min(start.day, 28)
-    return datetime.datetime(year, month, day, tzinfo=datetime.timezone.utc) - datetime.timedelta(days=1)
+    while True:
+        month = start.month - 1 + months
+        year, month = start.year + month // 12, month % 12 + 1
+        start = datetime.datetime(year, month, min(start.day, 28), tzinfo=datetime.timezone.utc)
+        if start - datetime.timedelta(days=1) > now():
+            return start - datetime.timedelta(days=1)
 
 
 class Failure(Exception):
