@@ -175,8 +175,13 @@ import Testing
             #expect(microsoft.users.count == 9 && !microsoft.users.contains { $0["userPrincipalName"] as? String == "jonas@contosobakery.example" })
             #expect(microsoft.subscriptions.first?["quantity"] as? Int == 10)
 
+            // Every licence was bought today, inside the cancellation window: taken back at once.
             let rightsize = try standIn.run(["rightsize", "--dry-run"])
-            #expect(rightsize.status == 2 && rightsize.stdout.contains("10 → 9"), "\(rightsize.stdout)\(rightsize.stderr)")
+            #expect(rightsize.status == 2 && rightsize.stdout.contains("10 → 9\n"), "\(rightsize.stdout)\(rightsize.stderr)")
+            let rightsized = try standIn.run(["rightsize", "--actor", "nightly"])
+            #expect(rightsized.status == 0, "\(rightsized.stdout)\(rightsized.stderr)")
+            let subscription = try #require(try await standIn.state().subscriptions.first)
+            #expect(subscription["quantity"] as? Int == 9 && subscription["scheduledNextTermInstructions"] is NSNull, "\(subscription)")
         }
     }
 
