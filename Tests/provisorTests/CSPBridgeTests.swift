@@ -13,59 +13,39 @@ import Testing
     func withBridge(_ body: (Rehearsal, _ requests: () throws -> [[String: Any]]) async throws -> Void) async throws {
         try await withRehearsal { rehearsal in
             let log = rehearsal.directory.appendingPathComponent("bridge.jsonl").path
-            let bridge = Process()
-            bridge.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            bridge.arguments = ["python3", packageRoot.appendingPathComponent("Tests/EngineTests/Servers/csp_bridge.py").path]
-            bridge.environment = ProcessInfo.processInfo.environment.merging([
+            let environment = [
                 "SECRET": Self.key, "ENGINE": simulatedEngineBinary.path, "STATE": "\(rehearsal.engines)/csp-eu", "NAME": "csp-eu", "LOG": log,
-            ]) { $1 }
-            let out = Pipe(), errors = rehearsal.directory.appendingPathComponent("bridge.stderr")
-            _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-            bridge.standardOutput = out
-            bridge.standardError = try FileHandle(forWritingTo: errors)
-            try bridge.run()
-            defer {
-                // SIGKILL: the test process may block SIGTERM, and a child inherits the mask.
-                kill(bridge.processIdentifier, SIGKILL)
-                bridge.waitUntilExit()
-            }
-            var line = Data()
-            while !line.contains(0x0A) {
-                let chunk = out.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                line.append(chunk)
-            }
-            let text = String(decoding: line, as: UTF8.self)
-            let port = try #require(
-                text.split(separator: " ").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) },
-                "the bridge did not start: \(text) \((try? String(contentsOf: errors, encoding: .utf8)) ?? "")")
-
-            try rehearsal.edit("engines.yaml") { text in
-                var documents = text.components(separatedBy: "\n---\n")
-                for (index, document) in documents.enumerated() {
-                    guard let name = document.firstMatch(of: /metadata: \{ name: ([a-z0-9-]+) \}/)?.1 else { continue }
-                    let head = document[..<document.range(of: "spec:")!.lowerBound]
-                    documents[index] =
-                        name == "csp-eu"
-                        ? head + """
-                            spec:
-                              adapter: http
-                              http:
-                                url: http://127.0.0.1:\(port)/provision
-                                subscriptionsUrl: http://127.0.0.1:\(port)/subscriptions
-                                observeUrl: http://127.0.0.1:\(port)/observe
-                                signingSecret: { secretRef: "env:CSP_BRIDGE_HMAC_KEY" }
-                              csp: { region: europe, markets: [DE, NL, GB, NZ, AU] }
-                            """
-                        : head + "spec:\n  adapter: simulated\n  simulated: { stateDirectory: engines/\(name) }\n"
+            ]
+            try await withLocalServer(
+                "Tests/EngineTests/Servers/csp_bridge.py", environment: environment, errors: rehearsal.directory.appendingPathComponent("bridge.stderr")
+            ) { port in
+                try rehearsal.edit("engines.yaml") { text in
+                    var documents = text.components(separatedBy: "\n---\n")
+                    for (index, document) in documents.enumerated() {
+                        guard let name = document.firstMatch(of: /metadata: \{ name: ([a-z0-9-]+) \}/)?.1 else { continue }
+                        let head = document[..<document.range(of: "spec:")!.lowerBound]
+                        documents[index] =
+                            name == "csp-eu"
+                            ? head + """
+                                spec:
+                                  adapter: http
+                                  http:
+                                    url: http://127.0.0.1:\(port)/provision
+                                    subscriptionsUrl: http://127.0.0.1:\(port)/subscriptions
+                                    observeUrl: http://127.0.0.1:\(port)/observe
+                                    signingSecret: { secretRef: "env:CSP_BRIDGE_HMAC_KEY" }
+                                  csp: { region: europe, markets: [DE, NL, GB, NZ, AU] }
+                                """
+                            : head + "spec:\n  adapter: simulated\n  simulated: { stateDirectory: engines/\(name) }\n"
+                    }
+                    return documents.joined(separator: "\n---\n")
                 }
-                return documents.joined(separator: "\n---\n")
-            }
-            var bridged = rehearsal
-            bridged.environmentExtras = ["CSP_BRIDGE_HMAC_KEY": Self.key]
-            try await body(bridged) {
-                let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-                return try text.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+                var bridged = rehearsal
+                bridged.environmentExtras = ["CSP_BRIDGE_HMAC_KEY": Self.key]
+                try await body(bridged) {
+                    let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                    return try text.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+                }
             }
         }
     }

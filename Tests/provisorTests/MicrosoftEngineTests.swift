@@ -85,39 +85,21 @@ import Testing
                     at: packageRoot.appendingPathComponent("examples/microsoft/\(item)"), to: directory.appendingPathComponent(item))
             }
             let log = directory.appendingPathComponent("standin.jsonl")
-            let server = Process()
-            server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            server.arguments = ["python3", packageRoot.appendingPathComponent("engines/microsoft/standin.py").path]
-            server.environment = ProcessInfo.processInfo.environment.merging([
+            let environment = [
                 "STANDIN_PARTNER_TENANT": "nexuscloud.onmicrosoft.com", "STANDIN_CLIENT_ID": "6f1c8e2a-4b7d-4e0a-9c55-2d1f0b3a7e91",
                 "STANDIN_CLIENT_SECRET": Self.secret, "STANDIN_PAGE_SIZE": "4", "STANDIN_LOG": log.path,
-            ]) { $1 }
-            let out = Pipe()
-            server.standardOutput = out
-            server.standardError = FileHandle.nullDevice
-            try server.run()
-            defer {
-                // SIGKILL: the test process may block SIGTERM, and a child inherits the mask.
-                kill(server.processIdentifier, SIGKILL)
-                server.waitUntilExit()
+            ]
+            try await withLocalServer("engines/microsoft/standin.py", environment: environment) { port in
+                let base = "http://127.0.0.1:\(port)"
+                try await body(
+                    StandIn(
+                        port: port, directory: directory, log: log,
+                        environment: [
+                            "MICROSOFT_LOGIN_URL": base, "MICROSOFT_PARTNER_CENTER_URL": base, "MICROSOFT_GRAPH_URL": base,
+                            "MICROSOFT_APPLICATION_SECRET": Self.secret, "MICROSOFT_PARTNER_TENANT": "nexuscloud.onmicrosoft.com",
+                            "MICROSOFT_APPLICATION_ID": "6f1c8e2a-4b7d-4e0a-9c55-2d1f0b3a7e91", "CBK_PASSWORD": "Only-for-tests-1",
+                        ]))
             }
-            var line = Data()
-            while !line.contains(0x0A) {
-                let chunk = out.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                line.append(chunk)
-            }
-            let text = String(decoding: line, as: UTF8.self)
-            let port = try #require(text.split(separator: " ").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }, "\(text)")
-            let base = "http://127.0.0.1:\(port)"
-            try await body(
-                StandIn(
-                    port: port, directory: directory, log: log,
-                    environment: [
-                        "MICROSOFT_LOGIN_URL": base, "MICROSOFT_PARTNER_CENTER_URL": base, "MICROSOFT_GRAPH_URL": base,
-                        "MICROSOFT_APPLICATION_SECRET": Self.secret, "MICROSOFT_PARTNER_TENANT": "nexuscloud.onmicrosoft.com",
-                        "MICROSOFT_APPLICATION_ID": "6f1c8e2a-4b7d-4e0a-9c55-2d1f0b3a7e91", "CBK_PASSWORD": "Only-for-tests-1",
-                    ]))
         }
     }
 

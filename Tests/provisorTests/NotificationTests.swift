@@ -14,54 +14,36 @@ import Testing
             var rehearsal = plain
             let log = rehearsal.directory.appendingPathComponent("received.jsonl")
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-            let receiver = Process()
-            receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            receiver.arguments = ["python3", packageRoot.appendingPathComponent("Tests/EngineTests/Servers/notify_receiver.py").path]
-            receiver.environment = ProcessInfo.processInfo.environment.merging(["SECRET": Self.key, "LOG": log.path]) { $1 }
-            let out = Pipe()
-            receiver.standardOutput = out
-            try receiver.run()
-            defer {
-                // SIGKILL: the test process may block SIGTERM, and a child inherits the mask.
-                kill(receiver.processIdentifier, SIGKILL)
-                receiver.waitUntilExit()
-            }
-            var line = Data()
-            while !line.contains(0x0A) {
-                let chunk = out.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                line.append(chunk)
-            }
-            let port = try #require(
-                String(decoding: line, as: UTF8.self).split(separator: " ").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
-            let url = "http://127.0.0.1:\(port)"
-            let config = rehearsal.directory.appendingPathComponent("provisor.yaml")
-            try
-                (try String(contentsOf: config, encoding: .utf8) + """
-                    notifications:
-                      ops:
-                        kind: webhook
-                        url: env:OPS_HOOK_URL
-                        signingSecret: env:OPS_HOOK_SECRET
-                      kiwi-chat:
-                        kind: slack
-                        url: \(url)/slack-kiwi
-                        reseller: KIWI
-                        events: [drift, apply-failed]
-                      finance:
-                        kind: teams
-                        url: \(url)/teams
-                        events: [rightsizing]
-                      broken:
-                        kind: webhook
-                        url: \(url)/broken
-                        events: [drift]
+            try await withLocalServer("Tests/EngineTests/Servers/notify_receiver.py", environment: ["SECRET": Self.key, "LOG": log.path]) { port in
+                let url = "http://127.0.0.1:\(port)"
+                let config = rehearsal.directory.appendingPathComponent("provisor.yaml")
+                try
+                    (try String(contentsOf: config, encoding: .utf8) + """
+                        notifications:
+                          ops:
+                            kind: webhook
+                            url: env:OPS_HOOK_URL
+                            signingSecret: env:OPS_HOOK_SECRET
+                          kiwi-chat:
+                            kind: slack
+                            url: \(url)/slack-kiwi
+                            reseller: KIWI
+                            events: [drift, apply-failed]
+                          finance:
+                            kind: teams
+                            url: \(url)/teams
+                            events: [rightsizing]
+                          broken:
+                            kind: webhook
+                            url: \(url)/broken
+                            events: [drift]
 
-                    """).write(to: config, atomically: true, encoding: .utf8)
-            rehearsal.environmentExtras = ["OPS_HOOK_URL": "\(url)/ops", "OPS_HOOK_SECRET": Self.key]
-            try await body(rehearsal) {
-                try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map {
-                    try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+                        """).write(to: config, atomically: true, encoding: .utf8)
+                rehearsal.environmentExtras = ["OPS_HOOK_URL": "\(url)/ops", "OPS_HOOK_SECRET": Self.key]
+                try await body(rehearsal) {
+                    try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map {
+                        try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+                    }
                 }
             }
         }
