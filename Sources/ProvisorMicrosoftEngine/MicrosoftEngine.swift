@@ -2,7 +2,7 @@ import Foundation
 import ProvisorEngineKit
 
 /// `provisor-engine-microsoft`: a Microsoft cloud-solution provider's engine on the engine kit
-/// (docs/engines.md, "The Microsoft engine"). A customer is a Partner Center customer (its
+/// (README.md, "The Microsoft engine"). A customer is a Partner Center customer (its
 /// tenant), a user a Graph user, a user service whose plan has a `license` a licence assigned to
 /// that user, bought when none is free; subscriptions are read from and right-sized in Partner
 /// Center.
@@ -24,9 +24,6 @@ public final class MicrosoftEngine {
 
     /// Answers every line of standard input until it ends.
     public func run() { engine.run() }
-
-    /// Answers one line (for tests).
-    public func answer(_ line: String, _ output: (String) -> Void) { engine.answer(line, output) }
 
     private func register() {
         for action in ["provision", "update", "deprovision", "adjust-subscription"] {
@@ -250,7 +247,11 @@ public final class MicrosoftEngine {
             try graph.updateUser(userID, ["usageLocation": .string(location)])
         }
         let outputs = { (sku: String) -> [String: JSONValue] in ["userId": .string(userID), "skuId": .string(sku), "tenantId": .string(tenant)] }
+        // A plan moved to another SKU: the old licence goes in the same request as the new one.
+        let previous = message.json["previous"]?["plan.license.sku"]?.string
+        let replaced = previous.flatMap { $0 == part ? nil : firstSKUs[$0]?.id }.map { [$0] } ?? []
         if let sku = firstSKUs[part], case .array(let licences)? = user["assignedLicenses"], licences.contains(where: { $0["skuId"]?.string == sku.id }) {
+            if !replaced.isEmpty { try graph.assignLicense(userID, add: [], remove: replaced) }
             return outputs(sku.id)
         }
         // Another process of this engine may take the licence found free, or the one just bought,
@@ -264,7 +265,7 @@ public final class MicrosoftEngine {
             }
             guard let sku = skus[part] else { throw .retry("\(message.address): the \(part) licence bought is not in tenant \(tenant) yet", after: 30) }
             do {
-                try graph.assignLicense(userID, add: [sku.id], remove: [])
+                try graph.assignLicense(userID, add: [sku.id], remove: replaced)
                 return outputs(sku.id)
             } catch .refused(let reason) where reason.contains("does not have any available licenses") {
                 engine.log("\(message.address): the \(part) licence was taken before it was assigned (attempt \(attempt) of 3)")

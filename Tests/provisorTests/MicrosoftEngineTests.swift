@@ -372,4 +372,26 @@ import Testing
                 })
         }
     }
+
+    /// A user moved to another plan: the new SKU is bought and assigned and the old one taken
+    /// back in the same assignLicense request.
+    @Test func aPlanChangeSwapsTheLicence() async throws {
+        try await withStandIn { standIn in
+            let applied = try standIn.run(["reconcile", "--actor", "test"])
+            #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+            let users = standIn.directory.appendingPathComponent("manifests/contoso-bakery.yaml")
+            let text = try String(contentsOf: users, encoding: .utf8)
+            let ida = try #require(text.range(of: "metadata: { username: ida }"))
+            let plan = try #require(text.range(of: "plan: business-premium", range: ida.upperBound..<text.endIndex))
+            try text.replacingCharacters(in: plan, with: "plan: business-standard").write(to: users, atomically: true, encoding: .utf8)
+            let changed = try standIn.run(["reconcile", "--actor", "test"])
+            #expect(changed.status == 0 && changed.stdout.contains("Apply: 1 succeeded"), "\(changed.stdout)\(changed.stderr)")
+            let microsoft = try await standIn.state()
+            let licences = microsoft.users.first { $0["userPrincipalName"] as? String == "ida@contosobakery.example" }?["assignedLicenses"] as? [[String: Any]]
+            #expect(licences?.map { $0["skuId"] as? String } == ["f245ecc8-75af-4f8e-b61f-27d8114de5f3"], "only Business Standard: \(licences ?? [])")
+            #expect(microsoft.subscriptions.compactMap { $0["quantity"] as? Int }.sorted() == [1, 10], "one Standard bought, Premium kept for right-sizing")
+            let drift = try standIn.run(["drift"])
+            #expect(drift.status == 0, "\(drift.stdout)\(drift.stderr)")
+        }
+    }
 }
