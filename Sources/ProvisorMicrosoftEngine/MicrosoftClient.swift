@@ -20,7 +20,6 @@ final class MicrosoftClient {
     private let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: MicrosoftClient.configuration)
     private var tokens: [String: (token: String, expires: Date)] = [:]
     private var budget: [String: [Date]] = [:]
-    static let budgetPerMinute = 500
 
     private static var configuration: HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
@@ -150,11 +149,12 @@ final class MicrosoftClient {
     private func spend(_ customer: String) throws(MicrosoftFailure) {
         let now = Date()
         var used = (budget[customer] ?? []).filter { now.timeIntervalSince($0) < 60 }
-        if used.count >= Self.budgetPerMinute, let oldest = used.first {
+        if used.count >= settings.partnerCenterBudget, let oldest = used.first {
             let wait = 60 - now.timeIntervalSince(oldest)
             guard wait <= Double(settings.longestWait) else {
                 throw .retry(
-                    "Partner Center's budget of \(Self.budgetPerMinute) requests a minute for tenant \(customer) is spent", after: Int(wait.rounded(.up)))
+                    "Partner Center's budget of \(settings.partnerCenterBudget) requests a minute for tenant \(customer) is spent",
+                    after: Int(wait.rounded(.up)))
             }
             Thread.sleep(forTimeInterval: wait)
             used.removeFirst()

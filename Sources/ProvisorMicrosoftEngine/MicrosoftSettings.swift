@@ -17,6 +17,8 @@ public struct MicrosoftSettings: Sendable {
     public var reseller: String?
     /// The service code licences are reported under when the engine is read back.
     public var licenceService = "m365"
+    /// Partner Center's subscription requests a minute per customer tenant (its published limit).
+    public var partnerCenterBudget = 500
     /// A throttled request waits this long at most before the engine answers "retryable".
     public var longestWait = 10
 
@@ -49,6 +51,7 @@ public struct MicrosoftSettings: Sendable {
         settings.markets = (environment["PROVISOR_CSP_MARKETS"] ?? "").split(separator: ",").map(String.init)
         if let reseller = environment["MICROSOFT_RESELLER"], !reseller.isEmpty { settings.reseller = reseller }
         if let service = environment["MICROSOFT_LICENCE_SERVICE"], !service.isEmpty { settings.licenceService = service }
+        if let budget = environment["MICROSOFT_PARTNER_CENTER_BUDGET"].flatMap(Int.init), budget > 0 { settings.partnerCenterBudget = budget }
         if let wait = environment["MICROSOFT_LONGEST_WAIT_SECONDS"].flatMap(Int.init), wait >= 0 { settings.longestWait = wait }
         return .success(settings)
     }

@@ -14,7 +14,7 @@ struct MicrosoftEngineCommand: ParsableCommand {
             Provisor runs it as an exec engine (docs/engines.md, "The Microsoft engine"). It reads its settings from the \
             environment the Engine manifest's exec.environment gives it: MICROSOFT_PARTNER_TENANT, MICROSOFT_APPLICATION_ID and \
             MICROSOFT_APPLICATION_SECRET (required); MICROSOFT_LOGIN_URL, MICROSOFT_PARTNER_CENTER_URL and MICROSOFT_GRAPH_URL \
-            (Microsoft's public cloud by default); MICROSOFT_RESELLER, MICROSOFT_OFFERS, MICROSOFT_LICENCE_SERVICE and MICROSOFT_LONGEST_WAIT_SECONDS.
+            (Microsoft's public cloud by default); MICROSOFT_RESELLER, MICROSOFT_OFFERS, MICROSOFT_LICENCE_SERVICE, MICROSOFT_PARTNER_CENTER_BUDGET and MICROSOFT_LONGEST_WAIT_SECONDS.
             """
     )
 

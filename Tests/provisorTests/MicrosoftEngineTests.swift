@@ -78,7 +78,7 @@ import Testing
     }
 
     /// A copy of examples/microsoft and a stand-in accepting its engine's credentials.
-    func withStandIn(_ body: (StandIn) async throws -> Void) async throws {
+    func withStandIn(subscriptionBudget: Int = 500, _ body: (StandIn) async throws -> Void) async throws {
         try await withTemporaryDirectory { directory in
             for item in ["manifests", "provisor.yaml"] {
                 try FileManager.default.copyItem(
@@ -88,6 +88,7 @@ import Testing
             let environment = [
                 "STANDIN_PARTNER_TENANT": "nexuscloud.onmicrosoft.com", "STANDIN_CLIENT_ID": "6f1c8e2a-4b7d-4e0a-9c55-2d1f0b3a7e91",
                 "STANDIN_CLIENT_SECRET": Self.secret, "STANDIN_PAGE_SIZE": "4", "STANDIN_LOG": log.path,
+                "STANDIN_SUBSCRIPTION_BUDGET": "\(subscriptionBudget)",
             ]
             try await withLocalServer("engines/microsoft/standin.py", environment: environment) { port in
                 let base = "http://127.0.0.1:\(port)"
@@ -392,6 +393,33 @@ import Testing
             #expect(microsoft.subscriptions.compactMap { $0["quantity"] as? Int }.sorted() == [1, 10], "one Standard bought, Premium kept for right-sizing")
             let drift = try standIn.run(["drift"])
             #expect(drift.status == 0, "\(drift.stdout)\(drift.stderr)")
+        }
+    }
+
+    /// Partner Center allows so many subscription requests a minute per customer tenant: the
+    /// engine stops at its budget and answers retryable rather than be refused.
+    @Test func thePartnerCenterBudgetPerTenantIsKept() async throws {
+        try await withStandIn(subscriptionBudget: 4) { standIn in
+            let made = try await standIn.control(
+                "customer",
+                ["domain": "cbk.onmicrosoft.com", "users": ["anna", "ben"].map { ["userPrincipalName": "\($0)@contosobakery.example", "licenses": ["SPB"]] }])
+            let tenant = try #require(made["id"] as? String)
+            let state = try await standIn.control("state")
+            let id = try #require(((state["subscriptions"] as? [String: [[String: Any]]])?[tenant]?.first)?["id"] as? String)
+            // The first reads and schedules the renewal (2 requests), the next two read (1 each).
+            let adjust = { (number: Int) in
+                """
+                {"id":"pm-\(number)","action":"adjust-subscription","kind":"subscription","address":"customer/CBK/subscription/\(id)",\
+                "engine":"microsoft","customer":{"code":"CBK","engine":"microsoft","domains":{},"location":{"type":"platform"},\
+                "outputs":{"tenantId":"\(tenant)"}},"subscription":{"id":"\(id)","quantity":2,"renewalQuantity":1},"attributes":{}}
+                """
+            }
+            let answers = try await standIn.engine(
+                (1...4).map { (adjust($0), nil) }, environment: ["MICROSOFT_PARTNER_CENTER_BUDGET": "4"])
+            #expect(answers.prefix(3).map { $0["status"] as? String } == ["succeeded", "succeeded", "succeeded"], "\(answers)")
+            #expect(answers.last?["status"] as? String == "retryable", "\(answers)")
+            #expect((answers.last?["error"] as? String ?? "").contains("budget of 4 requests a minute for tenant \(tenant) is spent"))
+            #expect(try standIn.requests().allSatisfy { $0["status"] as? Int != 429 }, "Partner Center never had to refuse")
         }
     }
 }

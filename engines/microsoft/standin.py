@@ -42,7 +42,7 @@ Tests steer it through /_standin/...: `throttle` {count, retryAfter}, `take-lice
 made outside Provisor), `purchase` {tenant, sku, quantity, daysAgo}, and `GET state`.
 Prints "PORT <n>" once listening. Environment: STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET,
 STANDIN_PARTNER_TENANT (the credentials it accepts), STANDIN_PAGE_SIZE (default 100),
-STANDIN_TOKEN_SECONDS (default 3599), STANDIN_LOG (a JSON-lines file: one line per request).
+STANDIN_TOKEN_SECONDS (default 3599), STANDIN_SUBSCRIPTION_BUDGET (default 500), STANDIN_LOG (a JSON-lines file: one line per request).
 """
 import datetime
 import hashlib
@@ -62,7 +62,7 @@ TOKEN_SECONDS = int(os.environ.get("STANDIN_TOKEN_SECONDS", "3599"))
 LOG = os.environ.get("STANDIN_LOG")
 PARTNER_CENTER, GRAPH = "https://api.partnercenter.microsoft.com", "https://graph.microsoft.com"
 REFUND_DAYS = 7
-SUBSCRIPTION_BUDGET = 500  # requests a minute per customer tenant
+SUBSCRIPTION_BUDGET = int(os.environ.get("STANDIN_SUBSCRIPTION_BUDGET", "500"))  # requests a minute per customer tenant
 
 # The SKUs the stand-in sells: part number -> Graph skuId, new-commerce product:sku, name.
 CATALOG = {
