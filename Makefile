@@ -1,6 +1,6 @@
 # Provisor: `make demo` and `make test` work on a fresh Debian machine with Swift installed.
 SWIFT ?= swift
-APT_PACKAGES := libyaml-dev libgit2-dev libsqlite3-dev pkg-config git faketime
+APT_PACKAGES := libyaml-dev libgit2-dev libsqlite3-dev librabbitmq-dev pkg-config git faketime
 PROVISOR := .build/debug/provisor
 
 .PHONY: deps build demo test lint estate bench install deb

@@ -40,6 +40,14 @@ let package = Package(
             providers: [.apt(["libgit2-dev"])]
         ),
         .target(
+            name: "CRabbitMQ",
+            linkerSettings: [.linkedLibrary("rabbitmq")]
+        ),
+        .target(
+            name: "ProvisorAMQP",
+            dependencies: ["CRabbitMQ"]
+        ),
+        .target(
             name: "ProvisorCore",
             dependencies: ["CLibYAML", .product(name: "Crypto", package: "swift-crypto")]
         ),
@@ -133,7 +141,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["ProvisorEngines", "ProvisorCore", "ProvisorSQLite", "ProvisorTesting"],
+            dependencies: ["ProvisorEngines", "ProvisorAMQP", "ProvisorCore", "ProvisorSQLite", "ProvisorTesting"],
             exclude: ["Servers"]
         ),
         .testTarget(
