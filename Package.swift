@@ -54,21 +54,22 @@ let package = Package(
         .target(
             name: "ProvisorEngines",
             dependencies: [
-                "ProvisorCore",
+                "ProvisorCore", "ProvisorAMQP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .target(
-            name: "ProvisorEngineKit"
+            name: "ProvisorEngineKit",
+            dependencies: ["ProvisorAMQP"]
         ),
         .target(
             name: "ProvisorSimulatedEngine",
-            dependencies: ["ProvisorEngineKit"]
+            dependencies: ["ProvisorEngineKit", "ProvisorAMQP"]
         ),
         .executableTarget(
             name: "provisor-simulated-engine",
-            dependencies: ["ProvisorSimulatedEngine", "ProvisorEngineKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["ProvisorSimulatedEngine", "ProvisorEngineKit", "ProvisorAMQP", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(
             name: "ProvisorMicrosoftEngine",
@@ -159,7 +160,7 @@ let package = Package(
         ),
         .testTarget(
             name: "provisorTests",
-            dependencies: ["provisor", "provisor-engine-microsoft", "ProvisorCore", "ProvisorSQLite", "ProvisorTesting"],
+            dependencies: ["provisor", "provisor-engine-microsoft", "provisor-simulated-engine", "ProvisorCore", "ProvisorSQLite", "ProvisorTesting"],
             exclude: ["Golden"]
         ),
     ],

@@ -53,7 +53,8 @@ public final class ExecEngine {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
-    /// Answers every line of standard input on standard output until the input ends.
+    /// Answers every line of standard input on standard output until the input ends
+    /// (`serve(amqp:queue:)` answers a RabbitMQ queue instead).
     public func run() {
         while let line = readLine(strippingNewline: true) {
             answer(line) { FileHandle.standardOutput.write(Data($0.utf8)) }

@@ -1,4 +1,5 @@
 import Foundation
+import ProvisorAMQP
 import ProvisorCore
 
 /// Builds one adapter per Engine manifest.
@@ -110,6 +111,26 @@ public enum EngineAdapterFactory {
             return OutboxAdapter(engine: name, store: store, export: engine.outbox?.export.map(settings.path), clock: settings.clock)
         case .simulated:
             return simulated(name, directory: settings.path(engine.simulated?.stateDirectory ?? ".provisor/simulated/\(name)"), settings: settings)
+        case .amqp:
+            guard let amqp = engine.amqp else { return UnavailableAdapter(reason: "engine '\(name)' has no amqp settings") }
+            var address: AMQPAddress
+            switch AMQPAddress.parse(amqp.url) {
+            case .success(let parsed): address = parsed
+            case .failure(let error): return UnavailableAdapter(reason: "nothing sent: engine '\(name)': \(error)")
+            }
+            if let user = amqp.user { address.user = user }
+            if let reference = amqp.password {
+                do { address.password = try settings.secrets.resolve(reference.description) } catch {
+                    return UnavailableAdapter(reason: "nothing sent: the broker password of engine '\(name)': \(error)")
+                }
+            }
+            address.caCertificate = amqp.caFile.map(settings.path)
+            address.clientCertificate = amqp.certFile.map(settings.path)
+            address.clientKey = amqp.keyFile.map(settings.path)
+            if address.caCertificate != nil { address.tls = true }
+            return AMQPAdapter(
+                engine: name, address: address, queue: amqp.queue ?? name, timeout: Double(amqp.timeoutSeconds ?? 30),
+                maxRetries: amqp.maxRetries ?? 5, clock: settings.clock)
         }
     }
 

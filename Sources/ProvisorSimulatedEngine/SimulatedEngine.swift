@@ -1,4 +1,5 @@
 import Foundation
+import ProvisorAMQP
 import ProvisorEngineKit
 
 /// The simulated provisioning engine: a stand-in for a real platform behind Provisor's exec
@@ -102,6 +103,16 @@ public final class SimulatedEngine: AnsweredMessages {
     /// Answers every line of standard input (one message or request each) on `output`, until
     /// the input ends, through the engine kit. Exits without answering when a crash is injected.
     public func serve(_ output: @escaping (String) -> Void) {
+        let engine = kitEngine()
+        while let line = readLine(strippingNewline: true) { engine.answer(line, output) }
+    }
+
+    /// Answers the messages of a RabbitMQ queue instead (`--amqp URL --queue NAME`).
+    public func serve(amqp address: AMQPAddress, queue: String) {
+        kitEngine().serve(amqp: address, queue: queue)
+    }
+
+    private func kitEngine() -> ExecEngine {
         let engine = ExecEngine(answered: self)
         for action in ["provision", "update", "deprovision", "adjust-subscription"] {
             engine.handle(action) { [unowned self] message in try apply(message) }
@@ -119,7 +130,7 @@ public final class SimulatedEngine: AnsweredMessages {
             try checkReadable()
             return model.subscriptions.keys.sorted().map { model.subscriptions[$0]!.current(at: clock) }
         }
-        while let line = readLine(strippingNewline: true) { engine.answer(line, output) }
+        return engine
     }
 
     private func checkReadable() throws {

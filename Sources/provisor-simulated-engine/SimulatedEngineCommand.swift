@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ProvisorAMQP
 import ProvisorEngineKit
 import ProvisorSimulatedEngine
 
@@ -26,6 +27,15 @@ struct SimulatedEngineCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("The clock for this run only: 2026-11-21 or 2026-11-21T09:00:00Z.", valueName: "date"))
     var now: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Serve the messages of a RabbitMQ queue instead of standard input (the password may come from PROVISOR_AMQP_PASSWORD).",
+            valueName: "amqp-url"))
+    var amqp: String?
+
+    @Option(help: ArgumentHelp("The queue to serve with --amqp (default: the engine's name).", valueName: "name"))
+    var queue: String?
 
     @Flag(help: "Print the tenant model as JSON and exit.")
     var show = false
@@ -97,6 +107,14 @@ struct SimulatedEngineCommand: ParsableCommand {
                 print(simulated.show())
             } else if let change = try change() {
                 try simulated.make(change)
+            } else if let amqp {
+                var address: AMQPAddress
+                switch AMQPAddress.parse(amqp) {
+                case .success(let parsed): address = parsed
+                case .failure(let error): throw ValidationError("--amqp: \(error)")
+                }
+                if let password = ProcessInfo.processInfo.environment["PROVISOR_AMQP_PASSWORD"], !password.isEmpty { address.password = password }
+                simulated.serve(amqp: address, queue: queue ?? engine)
             } else {
                 simulated.serve { FileHandle.standardOutput.write(Data($0.utf8)) }
             }

@@ -180,4 +180,31 @@ import Testing
         }
         #expect(reference.description == "env:CSP_SECRET")
     }
+
+    @Test func anAMQPEngineKeepsItsPasswordOutOfGit() {
+        let (manifests, diagnostics) = decode(
+            """
+            apiVersion: provisor/v1
+            kind: Engine
+            metadata: { name: riverbank }
+            spec:
+              adapter: amqp
+              amqp:
+                url: amqp://provisor:hunter2@broker.example/
+                password: hunter2
+                certFile: client.pem
+
+            """)
+        #expect(
+            lines(diagnostics) == [
+                "7:10: error: 'url' holds a password; secrets never live in git (write the address without credentials, with user: NAME and password: { secretRef: \"env:NAME\" })",
+                "8:15: error: 'password' must be a secret reference, not an inline value (write password: { secretRef: \"env:NAME\" } or { secretRef: \"file:/path\" }; never commit a secret)",
+                "9:15: error: a client certificate needs its key (add keyFile: the PEM file of its private key)",
+            ], "\(lines(diagnostics))")
+        guard case .engine(let engine)? = manifests.first else {
+            Issue.record("no engine decoded")
+            return
+        }
+        #expect(engine.adapter == .amqp && engine.amqp?.queue == nil && engine.amqp?.password == nil)
+    }
 }

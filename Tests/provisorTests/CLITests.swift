@@ -118,7 +118,7 @@ func withExampleCopy(_ body: (URL) throws -> Void) throws {
             #expect(run.status == 1)
             #expect(
                 run.stdout == """
-                    ::error file=manifests/bad.yaml,line=4,col=18,title=provisor validate::invalid value 'ftp' for 'adapter' (expected one of: exec, http, outbox, simulated)
+                    ::error file=manifests/bad.yaml,line=4,col=18,title=provisor validate::invalid value 'ftp' for 'adapter' (expected one of: exec, http, outbox, simulated, amqp)
                     provisor: 1 error
 
                     """)

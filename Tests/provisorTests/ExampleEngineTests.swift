@@ -8,7 +8,8 @@ import Testing
 /// engines, which need services outside this machine, are simulated.
 @Suite(.serialized, .enabled(if: PostgresTestServer.isAvailable, Comment(rawValue: PostgresTestServer.skipped)))
 struct ExampleEngineTests {
-    /// A copy of the examples with their engines; csp-eu and shared-syd simulated.
+    /// A copy of the examples with their engines; csp-eu and shared-syd simulated, riverbank-onprem
+    /// run as the local exec engine it is behind the broker.
     func withExampleEngines(_ body: (Rehearsal, _ sql: (String) throws -> String) async throws -> Void) async throws {
         try await PostgresTestServer.withDatabase { url in
             try await withRehearsal { rehearsal in
@@ -23,6 +24,18 @@ struct ExampleEngineTests {
                             start.lowerBound..<end.lowerBound,
                             with: "metadata: { name: \(name) }\nspec:\n  adapter: simulated\n  simulated: { stateDirectory: .provisor/\(name) }")
                     }
+                    // The private location's engine reached directly, as a local exec engine,
+                    // rather than through the example's broker.
+                    let start = text.range(of: "metadata: { name: riverbank-onprem }")!
+                    let end = text.range(of: "\n---", range: start.upperBound..<text.endIndex)?.lowerBound ?? text.endIndex
+                    text.replaceSubrange(
+                        start.lowerBound..<end,
+                        with: """
+                            metadata: { name: riverbank-onprem }
+                            spec:
+                              adapter: exec
+                              exec: { command: [./engines/onprem.py, --site, riverbank], timeoutSeconds: 120, workingDirectory: engines }
+                            """)
                     return text
                 }
                 let sql = { (statement: String) throws -> String in

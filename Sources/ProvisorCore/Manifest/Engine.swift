@@ -5,6 +5,7 @@ public struct Engine: Sendable, Hashable {
         case http
         case outbox
         case simulated
+        case amqp
     }
 
     /// `exec`: a program speaking JSON lines on stdin/stdout.
@@ -51,6 +52,25 @@ public struct Engine: Sendable, Hashable {
         public var stateDirectory: String?
     }
 
+    /// `amqp`: messages published to a RabbitMQ queue the engine consumes, answers on a reply queue.
+    public struct AMQPSettings: Sendable, Hashable {
+        /// amqp://HOST:PORT/VHOST or amqps://…, without credentials.
+        public var url: String
+        public var user: String?
+        public var password: SecretRef?
+        /// The engine's queue (default: the engine's name).
+        public var queue: String?
+        /// How long an answer is waited for.
+        public var timeoutSeconds: Int?
+        /// How often an unanswered message is sent again in the same run.
+        public var maxRetries: Int?
+        /// PEM files, relative to provisor.yaml: the CA of the broker's certificate, and a client
+        /// certificate with its key.
+        public var caFile: String?
+        public var certFile: String?
+        public var keyFile: String?
+    }
+
     /// A Microsoft CSP engine's Partner Center region and the markets it may provision into.
     public struct CSPSettings: Sendable, Hashable {
         public var region: String
@@ -64,11 +84,12 @@ public struct Engine: Sendable, Hashable {
     public var http: HTTPSettings?
     public var outbox: OutboxSettings?
     public var simulated: SimulatedSettings?
+    public var amqp: AMQPSettings?
     public var csp: CSPSettings?
     public var location: SourceLocation
 
     static let metadataFields = ["name", "labels", "annotations"]
-    static let specFields = ["adapter", "description", "exec", "http", "outbox", "simulated", "csp"]
+    static let specFields = ["adapter", "description", "exec", "http", "outbox", "simulated", "amqp", "csp"]
 
     init?(_ document: ManifestDocument) {
         let context = document.context
@@ -106,6 +127,25 @@ public struct Engine: Sendable, Hashable {
         }
         outbox = spec.mapping("outbox", known: ["export"]).map { OutboxSettings(export: $0.text("export")) }
         simulated = spec.mapping("simulated", known: ["stateDirectory"]).map { SimulatedSettings(stateDirectory: $0.text("stateDirectory")) }
+        let amqpFields = ["url", "user", "password", "queue", "timeoutSeconds", "maxRetries", "caFile", "certFile", "keyFile"]
+        amqp = spec.mapping("amqp", known: amqpFields, required: ["url"]).flatMap { reader in
+            guard let url = reader.string("url") else { return nil }
+            if !(url.value.hasPrefix("amqp://") || url.value.hasPrefix("amqps://")) {
+                context.error(reader["url"]!, "'url' must be an amqp:// or amqps:// address, found '\(url.value)'")
+            } else if url.value.wholeMatch(of: /amqps?:\/\/[^\/@]*:[^\/@]*@.*/) != nil {
+                context.error(
+                    reader["url"]!, "'url' holds a password; secrets never live in git",
+                    hint: "write the address without credentials, with user: NAME and password: { secretRef: \"env:NAME\" }")
+            }
+            if reader["certFile"] != nil, reader["keyFile"] == nil {
+                context.error(reader["certFile"]!, "a client certificate needs its key", hint: "add keyFile: the PEM file of its private key")
+            }
+            return AMQPSettings(
+                url: url.value, user: reader.text("user"), password: reader["password"].flatMap { context.secretRef($0, "password") },
+                queue: reader.text("queue"), timeoutSeconds: reader.int("timeoutSeconds", minimum: 1),
+                maxRetries: reader.int("maxRetries", minimum: 0), caFile: reader.text("caFile"),
+                certFile: reader.text("certFile"), keyFile: reader.text("keyFile"))
+        }
         csp = spec.mapping("csp", known: ["region", "markets"], required: ["region", "markets"]).flatMap { reader in
             guard let region = reader.text("region") else { return nil }
             let markets =
@@ -126,14 +166,14 @@ public struct Engine: Sendable, Hashable {
 
         let given: [(Adapter, Bool)] = [
             (.exec, exec != nil || spec["exec"] != nil), (.http, http != nil || spec["http"] != nil),
-            (.outbox, spec["outbox"] != nil), (.simulated, spec["simulated"] != nil),
+            (.outbox, spec["outbox"] != nil), (.simulated, spec["simulated"] != nil), (.amqp, spec["amqp"] != nil),
         ]
         for (other, present) in given where present && other != adapter {
             context.error(
                 spec[other.rawValue]!, "settings for adapter '\(other.rawValue)' given, but this engine's adapter is '\(adapter.rawValue)'",
                 hint: "remove '\(other.rawValue):' or change 'adapter' to \(other.rawValue)")
         }
-        if adapter == .exec || adapter == .http, spec[adapter.rawValue] == nil {
+        if adapter == .exec || adapter == .http || adapter == .amqp, spec[adapter.rawValue] == nil {
             context.error(spec.node, "adapter '\(adapter.rawValue)' needs its settings", hint: "add '\(adapter.rawValue):' to spec")
         }
     }

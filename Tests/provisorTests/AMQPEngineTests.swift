@@ -1,0 +1,141 @@
+import Foundation
+import ProvisorTesting
+import Testing
+
+/// The example estate's private location, riverbank-onprem, as an `amqp` engine: its messages go
+/// through a real RabbitMQ broker to a simulated engine that connects outbound and consumes its
+/// queue (`provisor-simulated-engine --amqp URL --queue NAME`). Every other engine is the
+/// simulated one, configured as such.
+@Suite(.serialized, .enabled(if: RabbitMQTestServer.isAvailable, Comment(rawValue: RabbitMQTestServer.skipped)))
+struct AMQPEngineTests {
+    struct Broker {
+        var url: String
+        var host: String
+        var password: String
+        var queue: String
+    }
+
+    /// The broker's address without its password, and the password.
+    static func broker() throws -> Broker {
+        let url = try #require(RabbitMQTestServer.url)
+        let match = try #require(url.firstMatch(of: /amqp:\/\/([^:]+):([^@]+)@([^\/]+)\//))
+        return Broker(url: "amqp://\(match.1)@\(match.3)/", host: String(match.3), password: String(match.2), queue: RabbitMQTestServer.queueName("riverbank"))
+    }
+
+    func withAMQPEngine(timeout: Int = 10, maxRetries: Int = 2, _ body: (Rehearsal, Broker) async throws -> Void) async throws {
+        try await withRehearsal { plain in
+            var rehearsal = plain
+            let broker = try Self.broker()
+            try rehearsal.edit("engines.yaml") { text in
+                var documents = text.components(separatedBy: "\n---\n")
+                for (index, document) in documents.enumerated() {
+                    guard let name = document.firstMatch(of: /metadata: \{ name: ([a-z0-9-]+) \}/)?.1 else { continue }
+                    let head = document[..<document.range(of: "spec:")!.lowerBound]
+                    documents[index] =
+                        name == "riverbank-onprem"
+                        ? head + """
+                            spec:
+                              adapter: amqp
+                              amqp:
+                                url: amqp://\(broker.host)/
+                                user: provisor
+                                password: { secretRef: "env:RIVERBANK_AMQP_PASSWORD" }
+                                queue: \(broker.queue)
+                                timeoutSeconds: \(timeout)
+                                maxRetries: \(maxRetries)
+                            """
+                        : head + "spec:\n  adapter: simulated\n  simulated: { stateDirectory: engines/\(name) }\n"
+                }
+                return documents.joined(separator: "\n---\n")
+            }
+            rehearsal.environmentExtras = ["RIVERBANK_AMQP_PASSWORD": broker.password]
+            try await body(rehearsal, broker)
+        }
+    }
+
+    /// The remote engine, consuming the queue until stopped.
+    func startEngine(_ rehearsal: Rehearsal, _ broker: Broker) throws -> Process {
+        let engine = Process()
+        engine.executableURL = simulatedEngineBinary
+        engine.arguments = [
+            "--state-dir", "\(rehearsal.engines)/riverbank-onprem", "--engine", "riverbank-onprem", "--amqp", broker.url, "--queue", broker.queue,
+        ]
+        engine.environment = ProcessInfo.processInfo.environment.merging(["PROVISOR_AMQP_PASSWORD": broker.password]) { $1 }
+        engine.standardError = FileHandle.nullDevice
+        try engine.run()
+        return engine
+    }
+
+    func stop(_ engine: Process) {
+        kill(engine.processIdentifier, SIGKILL)
+        engine.waitUntilExit()
+    }
+
+    func run(_ rehearsal: Rehearsal, _ arguments: [String]) throws -> Run {
+        try provisor(arguments + ["--config", "provisor.yaml", "--state", rehearsal.state], in: rehearsal.directory, environment: rehearsal.environment)
+    }
+
+    func riverbankEntries(_ rehearsal: Rehearsal, _ address: String) throws -> [String] {
+        try rehearsal.log().filter { $0["address"] as? String == address }.map { "\($0["action"]!) \($0["outcome"]!)" }
+    }
+
+    @Test func thePrivateLocationIsProvisionedAndReadBackThroughTheBroker() async throws {
+        try await withAMQPEngine { rehearsal, broker in
+            let engine = try startEngine(rehearsal, broker)
+            defer { stop(engine) }
+            let applied = try run(rehearsal, ["reconcile", "--actor", "test"])
+            #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+            let riverbank = try rehearsal.log().filter { ($0["address"] as? String ?? "").hasPrefix("customer/RBT") }
+            #expect(!riverbank.isEmpty && riverbank.allSatisfy { $0["outcome"] as? String == "applied" }, "\(riverbank)")
+            let drift = try run(rehearsal, ["drift"])
+            #expect(drift.status == 0, "read back over the broker: \(drift.stdout)\(drift.stderr)")
+            #expect(drift.stdout.contains("riverbank-onprem read"), "\(drift.stdout)")
+        }
+    }
+
+    /// The engine is offline: the message waits on its queue and the run says so; the engine
+    /// comes back and carries it out; the next run sends it again and gets a replay, not a
+    /// second change.
+    @Test func anOfflineEngineCatchesUpWithoutADuplicate() async throws {
+        try await withAMQPEngine(timeout: 1, maxRetries: 0) { rehearsal, broker in
+            var engine = try startEngine(rehearsal, broker)
+            let applied = try run(rehearsal, ["reconcile", "--actor", "test"])
+            #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+            stop(engine)
+
+            try rehearsal.edit("customers/rbt/users.yaml") { $0.replacingOccurrences(of: "displayName: Sam Rivers", with: "displayName: Sam R.") }
+            let offline = try run(rehearsal, ["reconcile", "--actor", "test"])
+            #expect(offline.status == 1, "\(offline.stdout)\(offline.stderr)")
+            #expect(
+                (offline.stdout + offline.stderr).contains("did not answer within 1 s: the message waits on queue \(broker.queue) for an engine to consume it"),
+                "\(offline.stdout)\(offline.stderr)")
+
+            engine = try startEngine(rehearsal, broker)
+            defer { stop(engine) }
+            let deadline = Date().addingTimeInterval(20)
+            while try riverbankEntries(rehearsal, "customer/RBT/user/sam").filter({ $0 == "update applied" }).isEmpty, Date() < deadline {
+                try await Task.sleep(nanoseconds: 100_000_000)
+            }
+            #expect(try riverbankEntries(rehearsal, "customer/RBT/user/sam").contains("update applied"), "the waiting message was carried out")
+            let caughtUp = try run(rehearsal, ["reconcile", "--actor", "test"])
+            #expect(caughtUp.status == 0, "\(caughtUp.stdout)\(caughtUp.stderr)")
+            let entries = try riverbankEntries(rehearsal, "customer/RBT/user/sam")
+            #expect(entries.filter { $0 == "update applied" }.count == 1, "\(entries)")
+            #expect(entries.contains("update replayed"), "\(entries)")
+            let plan = try run(rehearsal, ["plan"])
+            #expect(plan.status == 0, "\(plan.stdout)")
+        }
+    }
+
+    @Test func wrongCredentialsAreAClearErrorAndNothingIsSent() async throws {
+        try await withAMQPEngine { plain, broker in
+            var rehearsal = plain
+            rehearsal.environmentExtras = ["RIVERBANK_AMQP_PASSWORD": "not-the-password"]
+            let refused = try run(rehearsal, ["reconcile", "--actor", "test"])
+            #expect(refused.status == 1)
+            let output = refused.stdout + refused.stderr
+            #expect(output.contains("the broker did not take the message") && output.contains("the broker refused the login"), "\(output)")
+            #expect(!output.contains("not-the-password"))
+        }
+    }
+}
