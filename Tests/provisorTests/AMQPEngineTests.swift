@@ -53,14 +53,15 @@ struct AMQPEngineTests {
         }
     }
 
-    /// The remote engine, consuming the queue until stopped.
-    func startEngine(_ rehearsal: Rehearsal, _ broker: Broker) throws -> Process {
+    /// The remote engine, consuming the queue until stopped; `faults` are the simulated engine's
+    /// (PROVISOR_SIMULATED_…).
+    func startEngine(_ rehearsal: Rehearsal, _ broker: Broker, faults: [String: String] = [:]) throws -> Process {
         let engine = Process()
         engine.executableURL = simulatedEngineBinary
         engine.arguments = [
             "--state-dir", "\(rehearsal.engines)/riverbank-onprem", "--engine", "riverbank-onprem", "--amqp", broker.url, "--queue", broker.queue,
         ]
-        engine.environment = ProcessInfo.processInfo.environment.merging(["PROVISOR_AMQP_PASSWORD": broker.password]) { $1 }
+        engine.environment = ProcessInfo.processInfo.environment.merging(["PROVISOR_AMQP_PASSWORD": broker.password]) { $1 }.merging(faults) { $1 }
         engine.standardError = FileHandle.nullDevice
         try engine.run()
         return engine
@@ -136,6 +137,62 @@ struct AMQPEngineTests {
             let output = refused.stdout + refused.stderr
             #expect(output.contains("the broker did not take the message") && output.contains("the broker refused the login"), "\(output)")
             #expect(!output.contains("not-the-password"))
+        }
+    }
+
+    /// The engine dies after carrying out a message and before answering it: the broker gives
+    /// the message to the engine's next process, which answers it as a replay.
+    @Test func aConsumerKilledBeforeAnsweringIsAnsweredAsAReplay() async throws {
+        try await withAMQPEngine(timeout: 2, maxRetries: 4) { rehearsal, broker in
+            let crashing = try startEngine(rehearsal, broker, faults: ["PROVISOR_SIMULATED_CRASH_AFTER": "3"])
+            let (background, _) = try startProvisor(
+                ["reconcile", "--actor", "test", "--config", "provisor.yaml", "--state", rehearsal.state], in: rehearsal.directory,
+                environment: rehearsal.environment)
+            crashing.waitUntilExit()
+            #expect(crashing.terminationStatus == 70, "the injected crash")
+            let engine = try startEngine(rehearsal, broker)
+            defer { stop(engine) }
+            background.waitUntilExit()
+            let rerun = try run(rehearsal, ["reconcile", "--actor", "test"])
+            #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
+            let entries = try rehearsal.log().filter {
+                ($0["address"] as? String ?? "").hasPrefix("customer/RBT") || $0["address"] as? String == "reseller/ACME"
+            }
+            let applied = Dictionary(grouping: entries.filter { $0["outcome"] as? String == "applied" }) { "\($0["action"]!) \($0["address"]!)" }
+            #expect(applied.values.allSatisfy { $0.count == 1 }, "no change carried out twice: \(applied.filter { $0.value.count > 1 }.keys)")
+            #expect(entries.contains { $0["outcome"] as? String == "replayed" }, "the message redelivered after the crash was answered as a replay")
+        }
+    }
+
+    /// The broker restarts between runs and during one: the quorum queue keeps its messages,
+    /// the adapter and the engine connect again, and the estate converges without a duplicate.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["PROVISOR_TEST_RABBITMQ_DIR"] != nil))
+    func aBrokerRestartedMidRunIsConnectedToAgain() async throws {
+        let directory = try #require(ProcessInfo.processInfo.environment["PROVISOR_TEST_RABBITMQ_DIR"])
+        try await withAMQPEngine(timeout: 3, maxRetries: 6) { rehearsal, broker in
+            let engine = try startEngine(rehearsal, broker, faults: ["PROVISOR_SIMULATED_DELAY_MS": "*=150"])
+            defer { stop(engine) }
+            let (background, _) = try startProvisor(
+                ["reconcile", "--actor", "test", "--config", "provisor.yaml", "--state", rehearsal.state], in: rehearsal.directory,
+                environment: rehearsal.environment)
+            let deadline = Date().addingTimeInterval(30)
+            while try rehearsal.log().filter({ ($0["address"] as? String ?? "").hasPrefix("customer/RBT") }).count < 2, Date() < deadline {
+                try await Task.sleep(nanoseconds: 50_000_000)
+            }
+            #expect(background.isRunning, "the broker restarts during the run")
+            let restart = Process()
+            restart.executableURL = packageRoot.appendingPathComponent("scripts/rabbitmq-test-broker.sh")
+            restart.arguments = ["restart", directory]
+            try restart.run()
+            restart.waitUntilExit()
+            #expect(restart.terminationStatus == 0)
+            background.waitUntilExit()
+            let rerun = try run(rehearsal, ["reconcile", "--actor", "test"])
+            #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
+            let plan = try run(rehearsal, ["plan"])
+            #expect(plan.status == 0, "converged: \(plan.stdout)")
+            let counts = try rehearsal.appliedCounts()
+            #expect(counts.filter { $0.value > 1 }.isEmpty, "no duplicate: \(counts.filter { $0.value > 1 })")
         }
     }
 }
