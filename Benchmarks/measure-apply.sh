@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Measures `provisor reconcile` applying a generated estate from nothing, with a release build.
-# Usage: Benchmarks/measure-apply.sh CUSTOMERS USERS_PER_CUSTOMER outbox|simulated
+# Usage: Benchmarks/measure-apply.sh CUSTOMERS USERS_PER_CUSTOMER outbox|simulated|amqp
 #   outbox:    every engine is an outbox engine (messages stored in the state database's outbox)
 #   simulated: every engine is the bundled simulated engine (reconcile --simulate), one process each
+#   amqp:      every engine is an amqp engine on the broker of PROVISOR_TEST_AMQP_URL
+#              (scripts/rabbitmq-test-broker.sh), served by a simulated engine consuming its queue
 # Every user's password is a file: secretRef to one file, so the environment stays small.
 # With BENCH_DATABASE_URL set (a postgres:// URL of an empty database), the state is recorded
 # there (--state env:BENCH_DATABASE_URL) instead of in a SQLite file.
@@ -24,10 +26,17 @@ printf 'bench-password\n' > .build/bench-password
 python3 - "$out" "$adapter" <<'PY'
 import pathlib, re, sys
 root, adapter = pathlib.Path(sys.argv[1]), sys.argv[2]
+names = re.findall(r"metadata: \{ name: ([a-z0-9-]+) \}", (root / "engines.yaml").read_text())
 if adapter == "outbox":
-    names = re.findall(r"metadata: \{ name: ([a-z0-9-]+) \}", (root / "engines.yaml").read_text())
     (root / "engines.yaml").write_text("".join(
         f"---\napiVersion: provisor/v1\nkind: Engine\nmetadata: {{ name: {name} }}\nspec:\n  adapter: outbox\n" for name in names))
+if adapter == "amqp":
+    host = re.match(r"amqp://[^@]*@([^/]+)/", __import__("os").environ["PROVISOR_TEST_AMQP_URL"]).group(1)
+    (root / "engines.yaml").write_text("".join(
+        f"---\napiVersion: provisor/v1\nkind: Engine\nmetadata: {{ name: {name} }}\nspec:\n  adapter: amqp\n"
+        f"  amqp: {{ url: \"amqp://{host}/\", user: provisor, password: {{ secretRef: \"file:.build/bench-amqp-password\" }}, queue: bench-{name} }}\n"
+        for name in names))
+    (root / "engine-names").write_text("\n".join(names))
 for path in root.rglob("*.yaml"):
     text = path.read_text()
     if "env:" in text:
@@ -36,6 +45,18 @@ PY
 changes=$(.build/release/provisor plan --manifests "$out" --state "$state" --format json | python3 -c 'import json,sys; s=json.load(sys.stdin)["summary"]; print(s["create"])' || true)
 extra=()
 [ "$adapter" = simulated ] && extra=(--simulate "$engines")
+if [ "$adapter" = amqp ]; then
+  export PROVISOR_AMQP_PASSWORD
+  PROVISOR_AMQP_PASSWORD=$(echo "$PROVISOR_TEST_AMQP_URL" | sed -E 's#amqp://[^:]*:([^@]*)@.*#\1#')
+  printf '%s' "$PROVISOR_AMQP_PASSWORD" > .build/bench-amqp-password
+  url=$(echo "$PROVISOR_TEST_AMQP_URL" | sed -E 's#(amqp://[^:]*):[^@]*@#\1@#')
+  consumers=()
+  while read -r name; do
+    .build/release/provisor-simulated-engine --state-dir "$engines/$name" --engine "$name" --amqp "$url" --queue "bench-$name" 2>/dev/null &
+    consumers+=($!)
+  done < "$out/engine-names"
+  trap 'kill "${consumers[@]}" 2>/dev/null || true' EXIT
+fi
 /usr/bin/time -f "reconcile ($adapter, $([ -n "${BENCH_DATABASE_URL:-}" ] && echo PostgreSQL || echo SQLite)): %e s wall, %U s user, %S s system, %M KB max RSS" \
   .build/release/provisor reconcile --manifests "$out" --state "$state" "${extra[@]}" | tail -n 1
 python3 - "$state" "$changes" <<'PY'

@@ -193,6 +193,13 @@ import Testing
                 url: amqp://provisor:hunter2@broker.example/
                 password: hunter2
                 certFile: client.pem
+            ---
+            apiVersion: provisor/v1
+            kind: Engine
+            metadata: { name: secure }
+            spec:
+              adapter: amqp
+              amqp: { url: "amqps://broker.example/" }
 
             """)
         #expect(
@@ -200,6 +207,7 @@ import Testing
                 "7:10: error: 'url' holds a password; secrets never live in git (write the address without credentials, with user: NAME and password: { secretRef: \"env:NAME\" })",
                 "8:15: error: 'password' must be a secret reference, not an inline value (write password: { secretRef: \"env:NAME\" } or { secretRef: \"file:/path\" }; never commit a secret)",
                 "9:15: error: a client certificate needs its key (add keyFile: the PEM file of its private key)",
+                "16:16: error: an amqps:// broker needs caFile, the CA its certificate is verified against (add caFile: /etc/ssl/certs/ca-certificates.crt for a public CA, or the PEM file of your own)",
             ], "\(lines(diagnostics))")
         guard case .engine(let engine)? = manifests.first else {
             Issue.record("no engine decoded")

@@ -137,6 +137,11 @@ public struct Engine: Sendable, Hashable {
                     reader["url"]!, "'url' holds a password; secrets never live in git",
                     hint: "write the address without credentials, with user: NAME and password: { secretRef: \"env:NAME\" }")
             }
+            if url.value.hasPrefix("amqps://"), reader["caFile"] == nil {
+                context.error(
+                    reader["url"]!, "an amqps:// broker needs caFile, the CA its certificate is verified against",
+                    hint: "add caFile: /etc/ssl/certs/ca-certificates.crt for a public CA, or the PEM file of your own")
+            }
             if reader["certFile"] != nil, reader["keyFile"] == nil {
                 context.error(reader["certFile"]!, "a client certificate needs its key", hint: "add keyFile: the PEM file of its private key")
             }
