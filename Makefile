@@ -25,7 +25,9 @@ build: deps
 
 ## Validate the example estate, explain one rebranded, reseller-priced service, plan the whole
 ## estate against an empty state, then apply it through the bundled simulated engine (each
-## engine a real subprocess with its tenant model under .build/demo-engines) and plan again.
+## engine a real subprocess with its tenant model under .build/demo-engines) and plan again;
+## then drift, right-sizing, import, and the Microsoft engine against its stand-in
+## (scripts/demo-microsoft.sh).
 ## The example passwords are secretRefs to environment variables: the demo sets each one.
 DEMO_STATE := .build/demo-state.db
 DEMO_ENGINES := .build/demo-engines
