@@ -89,15 +89,8 @@ public final class AMQPAdapter: EngineAdapter, @unchecked Sendable {
         _ action: String, item: String, noun: String, _ parse: @escaping @Sendable (Any, String) throws(ObservedJSON.ParseError) -> Item
     ) async -> Result<[Item], ReadFailure> {
         let id = action + "-" + UUID().uuidString.lowercased()
-        var request = JSONWriter(pretty: false)
-        request.beginObject()
-        request.member("format_version", ProvisioningMessage.formatVersion)
-        request.member("id", id)
-        request.member("action", action)
-        request.member("engine", engine)
-        request.endObject()
         let answer: String
-        switch await exchange(id: id, body: request.text) {
+        switch await exchange(id: id, body: ExecAdapter.readRequest(action, id: id, engine: engine)) {
         case .failure(.notSent(let reason)), .failure(.unanswered(let reason)): return .failure(ReadFailure(reason: reason))
         case .success(let text): answer = text
         }

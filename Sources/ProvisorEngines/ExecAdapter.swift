@@ -138,14 +138,7 @@ public final class ExecAdapter: EngineAdapter {
         func failed(_ reason: String, healthy: Bool = false) -> (Result<[Item], ObservedJSON.ParseError>, healthy: Bool) {
             (.failure(.init(reason: reason)), healthy)
         }
-        var request = JSONWriter(pretty: false)
-        request.beginObject()
-        request.member("format_version", ProvisioningMessage.formatVersion)
-        request.member("id", id)
-        request.member("action", action)
-        request.member("engine", engine)
-        request.endObject()
-        guard worker.write(request.text + "\n") else {
+        guard worker.write(Self.readRequest(action, id: id, engine: engine) + "\n") else {
             worker.stop()
             return failed("engine '\(engine)' stopped reading its input\(worker.exitDescription)")
         }
@@ -185,6 +178,18 @@ public final class ExecAdapter: EngineAdapter {
 
     public func shutdown() async {
         await pool.closeAll()
+    }
+
+    /// The request line of a read (`observe`, `subscriptions`).
+    static func readRequest(_ action: String, id: String, engine: String) -> String {
+        var request = JSONWriter(pretty: false)
+        request.beginObject()
+        request.member("format_version", ProvisioningMessage.formatVersion)
+        request.member("id", id)
+        request.member("action", action)
+        request.member("engine", engine)
+        request.endObject()
+        return request.text
     }
 
     static func excerpt(_ line: String) -> String {

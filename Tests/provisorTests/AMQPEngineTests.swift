@@ -26,28 +26,19 @@ struct AMQPEngineTests {
         try await withRehearsal { plain in
             var rehearsal = plain
             let broker = try Self.broker()
-            try rehearsal.edit("engines.yaml") { text in
-                var documents = text.components(separatedBy: "\n---\n")
-                for (index, document) in documents.enumerated() {
-                    guard let name = document.firstMatch(of: /metadata: \{ name: ([a-z0-9-]+) \}/)?.1 else { continue }
-                    let head = document[..<document.range(of: "spec:")!.lowerBound]
-                    documents[index] =
-                        name == "riverbank-onprem"
-                        ? head + """
-                            spec:
-                              adapter: amqp
-                              amqp:
-                                url: amqp://\(broker.host)/
-                                user: provisor
-                                password: { secretRef: "env:RIVERBANK_AMQP_PASSWORD" }
-                                queue: \(broker.queue)
-                                timeoutSeconds: \(timeout)
-                                maxRetries: \(maxRetries)
-                            """
-                        : head + "spec:\n  adapter: simulated\n  simulated: { stateDirectory: engines/\(name) }\n"
-                }
-                return documents.joined(separator: "\n---\n")
-            }
+            try rehearsal.simulateEngines(
+                except: "riverbank-onprem",
+                as: """
+                    spec:
+                      adapter: amqp
+                      amqp:
+                        url: amqp://\(broker.host)/
+                        user: provisor
+                        password: { secretRef: "env:RIVERBANK_AMQP_PASSWORD" }
+                        queue: \(broker.queue)
+                        timeoutSeconds: \(timeout)
+                        maxRetries: \(maxRetries)
+                    """)
             rehearsal.environmentExtras = ["RIVERBANK_AMQP_PASSWORD": broker.password]
             try await body(rehearsal, broker)
         }

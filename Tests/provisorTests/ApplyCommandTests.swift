@@ -102,6 +102,20 @@ struct Rehearsal {
         return started
     }
 
+    /// Makes every engine of engines.yaml the simulated one (its model under engines/NAME), but
+    /// `name`, whose spec becomes `spec` (YAML lines starting with "spec:").
+    func simulateEngines(except name: String, as spec: String) throws {
+        try edit("engines.yaml") { text in
+            var documents = text.components(separatedBy: "\n---\n")
+            for (index, document) in documents.enumerated() {
+                guard let engine = document.firstMatch(of: /metadata: \{ name: ([a-z0-9-]+) \}/)?.1 else { continue }
+                let head = document[..<document.range(of: "spec:")!.lowerBound]
+                documents[index] = head + (engine == name ? spec : "spec:\n  adapter: simulated\n  simulated: { stateDirectory: engines/\(engine) }\n")
+            }
+            return documents.joined(separator: "\n---\n")
+        }
+    }
+
     func edit(_ file: String, _ change: (String) -> String) throws {
         let path = directory.appendingPathComponent("manifests/\(file)").path
         try change(try String(contentsOfFile: path, encoding: .utf8)).write(toFile: path, atomically: true, encoding: .utf8)

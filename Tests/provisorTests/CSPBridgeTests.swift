@@ -19,27 +19,18 @@ import Testing
             try await withLocalServer(
                 "Tests/EngineTests/Servers/csp_bridge.py", environment: environment, errors: rehearsal.directory.appendingPathComponent("bridge.stderr")
             ) { port in
-                try rehearsal.edit("engines.yaml") { text in
-                    var documents = text.components(separatedBy: "\n---\n")
-                    for (index, document) in documents.enumerated() {
-                        guard let name = document.firstMatch(of: /metadata: \{ name: ([a-z0-9-]+) \}/)?.1 else { continue }
-                        let head = document[..<document.range(of: "spec:")!.lowerBound]
-                        documents[index] =
-                            name == "csp-eu"
-                            ? head + """
-                                spec:
-                                  adapter: http
-                                  http:
-                                    url: http://127.0.0.1:\(port)/provision
-                                    subscriptionsUrl: http://127.0.0.1:\(port)/subscriptions
-                                    observeUrl: http://127.0.0.1:\(port)/observe
-                                    signingSecret: { secretRef: "env:CSP_BRIDGE_HMAC_KEY" }
-                                  csp: { region: europe, markets: [DE, NL, GB, NZ, AU] }
-                                """
-                            : head + "spec:\n  adapter: simulated\n  simulated: { stateDirectory: engines/\(name) }\n"
-                    }
-                    return documents.joined(separator: "\n---\n")
-                }
+                try rehearsal.simulateEngines(
+                    except: "csp-eu",
+                    as: """
+                        spec:
+                          adapter: http
+                          http:
+                            url: http://127.0.0.1:\(port)/provision
+                            subscriptionsUrl: http://127.0.0.1:\(port)/subscriptions
+                            observeUrl: http://127.0.0.1:\(port)/observe
+                            signingSecret: { secretRef: "env:CSP_BRIDGE_HMAC_KEY" }
+                          csp: { region: europe, markets: [DE, NL, GB, NZ, AU] }
+                        """)
                 var bridged = rehearsal
                 bridged.environmentExtras = ["CSP_BRIDGE_HMAC_KEY": Self.key]
                 try await body(bridged) {
