@@ -82,7 +82,12 @@ provisor_amqp *provisor_amqp_open(const char *host, int port, const char *vhost,
     return NULL;
   }
   amqp_rpc_reply_t reply = amqp_login(state, vhost, 0, 131072, 60, AMQP_SASL_METHOD_PLAIN, user, password);
-  if (failed(reply, "the broker refused the login", error, error_len)) {
+  // With TLS 1.3 the broker checks the client's certificate after the handshake: a refusal then
+  // surfaces as an SSL error at the login.
+  int refused_tls = tls && reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && reply.library_error == AMQP_STATUS_SSL_ERROR;
+  if (failed(reply, refused_tls ? "the broker ended the TLS connection (does it want a client certificate it trusts? give certFile and keyFile)"
+                                : "the broker refused the login",
+             error, error_len)) {
     amqp_destroy_connection(state);
     return NULL;
   }

@@ -5,6 +5,9 @@ import Foundation
 /// `PROVISOR_REQUIRE_RABBITMQ=1` (as CI sets) makes the missing broker a failure.
 public enum RabbitMQTestServer {
     public static let url = ProcessInfo.processInfo.environment["PROVISOR_TEST_AMQP_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    /// The broker's TLS listener, and the folder of its CA and a client certificate it accepts.
+    public static let tlsURL = ProcessInfo.processInfo.environment["PROVISOR_TEST_AMQPS_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    public static let tlsFiles = ProcessInfo.processInfo.environment["PROVISOR_TEST_AMQP_TLS"].flatMap { $0.isEmpty ? nil : $0 }
     public static let required = ProcessInfo.processInfo.environment["PROVISOR_REQUIRE_RABBITMQ"] == "1"
     public static var isAvailable: Bool { url != nil }
     public static let skipped =

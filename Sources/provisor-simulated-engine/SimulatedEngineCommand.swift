@@ -37,6 +37,15 @@ struct SimulatedEngineCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The queue to serve with --amqp (default: the engine's name).", valueName: "name"))
     var queue: String?
 
+    @Option(help: ArgumentHelp("With --amqp: the CA the broker's certificate is verified against (TLS).", valueName: "pem-file"))
+    var ca: String?
+
+    @Option(help: ArgumentHelp("With --amqp: a client certificate, and --key its private key.", valueName: "pem-file"))
+    var cert: String?
+
+    @Option(help: ArgumentHelp("With --cert: the client certificate's private key.", valueName: "pem-file"))
+    var key: String?
+
     @Flag(help: "Print the tenant model as JSON and exit.")
     var show = false
 
@@ -114,6 +123,10 @@ struct SimulatedEngineCommand: ParsableCommand {
                 case .failure(let error): throw ValidationError("--amqp: \(error)")
                 }
                 if let password = ProcessInfo.processInfo.environment["PROVISOR_AMQP_PASSWORD"], !password.isEmpty { address.password = password }
+                address.caCertificate = ca
+                address.clientCertificate = cert
+                address.clientKey = key
+                if ca != nil { address.tls = true }
                 simulated.serve(amqp: address, queue: queue ?? engine)
             } else {
                 simulated.serve { FileHandle.standardOutput.write(Data($0.utf8)) }

@@ -97,4 +97,37 @@ struct AMQPTransportTests {
         }
         #expect(error.description == "'http://engine:***@broker/' is not an amqp:// or amqps:// address")
     }
+
+    /// The TLS listener verifies the client's certificate; the client verifies the broker's.
+    @Test(.enabled(if: RabbitMQTestServer.tlsURL != nil && RabbitMQTestServer.tlsFiles != nil))
+    func tlsWithTheRightCertificatesAndClearErrorsWithoutThem() throws {
+        let files = try #require(RabbitMQTestServer.tlsFiles)
+        var tls = try AMQPAddress.parse(try #require(RabbitMQTestServer.tlsURL)).get()
+        tls.caCertificate = files + "/ca.pem"
+        tls.clientCertificate = files + "/client.pem"
+        tls.clientKey = files + "/client.key"
+        let queue = RabbitMQTestServer.queueName("tls")
+        let connection = try AMQPConnection(tls)
+        try connection.declare(queue)
+        try connection.confirm()
+        try connection.publish("{}", to: queue, messageID: "pm-tls")
+        try connection.consume(queue)
+        #expect(try connection.next(timeout: 5)?.messageID == "pm-tls")
+
+        var untrusted = tls
+        untrusted.caCertificate = "/etc/ssl/certs/ca-certificates.crt"  // public CAs: not the test CA
+        #expect { _ = try AMQPConnection(untrusted) } throws: { "\($0)".contains("cannot connect: SSL peer cert verification failed") }
+
+        var anonymous = tls
+        anonymous.clientCertificate = nil
+        anonymous.clientKey = nil
+        #expect { _ = try AMQPConnection(anonymous) } throws: { "\($0)".contains("the broker ended the TLS connection (does it want a client certificate") }
+
+        let garbage = FileManager.default.temporaryDirectory.appendingPathComponent("not-a-certificate-\(UUID().uuidString).pem")
+        try Data("not a certificate".utf8).write(to: garbage)
+        defer { try? FileManager.default.removeItem(at: garbage) }
+        var broken = tls
+        broken.caCertificate = garbage.path
+        #expect { _ = try AMQPConnection(broken) } throws: { "\($0)".contains("cannot read the CA certificate: \(garbage.path)") }
+    }
 }
