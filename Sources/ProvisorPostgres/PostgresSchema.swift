@@ -131,5 +131,10 @@ enum PostgresSchema {
         Migration(
             identifier: "v5: outputs",
             statements: ["ALTER TABLE resource ADD COLUMN outputs text NOT NULL DEFAULT '{}'"]),
+        Migration(
+            identifier: "v6: sent messages",
+            statements: [
+                "CREATE INDEX journal_open ON journal(status) WHERE status IN ('pending', 'sent')", "DROP INDEX journal_pending",
+            ]),
     ]
 }

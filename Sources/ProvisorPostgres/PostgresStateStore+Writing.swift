@@ -251,7 +251,7 @@ extension PostgresStateStore {
             let rows = try await connection.query(
                 """
                 SELECT \(unescaped: Self.journalColumns) FROM journal AS j
-                WHERE j.status = 'pending'
+                WHERE j.status IN ('pending', 'sent')
                   AND NOT EXISTS (SELECT 1 FROM journal AS later WHERE later.message_id = j.message_id AND later.sequence > j.sequence)
                 ORDER BY j.sequence
                 """, logger: Self.logger)

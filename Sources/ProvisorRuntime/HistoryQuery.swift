@@ -16,14 +16,24 @@ public struct HistoryQuery: Sendable {
 
     /// Whether `entry` is one the query asks for.
     public func selects(_ entry: AuditEntry) -> Bool {
-        if let since, entry.at < since { return false }
-        guard let prefix = address?.description else { return true }
-        let address = entry.address.description
+        selects(entry.address, at: entry.at)
+    }
+
+    private func selects(_ address: ResourceAddress, at date: Date) -> Bool {
+        if let since, date < since { return false }
+        guard let prefix = self.address?.description else { return true }
+        let address = address.description
         return address == prefix || address.hasPrefix(prefix + "/")
     }
 
     /// The entries of `recorded` the query asks for, oldest first.
     public func entries(in recorded: RecordedState) async throws -> [AuditEntry] {
         try await (recorded.store?.audit(address: nil) ?? []).filter(selects)
+    }
+
+    /// The messages the query asks for that a transport took and whose answers are still to
+    /// come (journalled as sent), oldest first: changes not yet in the audit log.
+    public func waiting(in recorded: RecordedState) async throws -> [JournalEntry] {
+        try await (recorded.store?.unresolvedJournal() ?? []).filter { $0.status == .sent && selects($0.address, at: $0.at) }
     }
 }

@@ -1,7 +1,8 @@
 import ProvisorCore
 
-/// `provisor reconcile`: under the state lock, send again what an interrupted run left pending,
-/// read the engines (with `refresh`), plan, check a saved plan is still what planning gives,
+/// `provisor reconcile`: under the state lock, send again what an interrupted run left pending
+/// and collect the answers to what earlier runs sent (an amqp engine that was offline), read the
+/// engines (with `refresh`), plan, check a saved plan is still what planning gives,
 /// and apply wave by wave.
 ///
 /// Cancelling the task that runs it (an interrupt) stops sending: what is in flight finishes
@@ -69,7 +70,8 @@ public struct ReconcileRun: Sendable {
         observer: some RunObserver
     ) async throws -> Outcome {
         var results: [Applier.Result] = []
-        // What an interrupted run sent (or was about to) goes again first, with the same ids.
+        // What an interrupted run sent (or was about to) goes again first, with the same ids;
+        // what a broker took is only collected.
         if saved == nil {
             let resumed = try await applier.resume(desired: report.desired, recorded: try await store.snapshot(), progress: observer.finished)
             if !resumed.isEmpty { observer.resumed(resumed) }
@@ -105,6 +107,9 @@ public struct ReconcileRun: Sendable {
         let note = overrides.isEmpty ? nil : overrides.map(\.auditNote).joined(separator: "; ")
         let applied = try await applier.apply(
             plan, desired: report.desired, recorded: refreshed?.snapshot ?? snapshot, auditNote: note, progress: observer.finished)
+        // A message still unanswered is reported once: by the planned change that waits for it.
+        let reported = Set(applied.map(\.address))
+        results.removeAll { if case .awaiting = $0.outcome { reported.contains($0.address) } else { false } }
         return Outcome(results: results + applied, planned: planned, attempted: applied.count, desired: report.desired)
     }
 }

@@ -74,7 +74,11 @@ public struct RightsizeRun: Sendable {
         let decided = Rightsizing.decide(report, readings: readings, customer: customer, at: workspace.clock.now())
         stopwatch.lap("decide")
         if let adjuster, !decided.changes.isEmpty {
-            results += try await adjuster.apply(decided.changes, desired: report.desired)
+            let applied = try await adjuster.apply(decided.changes, desired: report.desired)
+            // An adjustment still unanswered is reported once: by the decision that waits for it.
+            let reported = Set(applied.map(\.address))
+            results.removeAll { if case .awaiting = $0.outcome { reported.contains($0.address) } else { false } }
+            results += applied
             stopwatch.lap("apply")
         }
         return Outcome(decided: decided, readings: readings, results: results, desired: report.desired, stopwatch: stopwatch)

@@ -3,7 +3,8 @@ import ProvisorCore
 /// What a run reports while it works, for a view to show: the runtime never prints. Every
 /// method has a default that ignores it.
 public protocol RunObserver: Sendable {
-    /// Actions an interrupted run left pending were sent again (called only when there were some).
+    /// Actions an interrupted run left pending were sent again, and answers to messages earlier
+    /// runs sent were collected (called only when there were some).
     func resumed(_ results: [Applier.Result])
     /// The engines were read and the recorded state refreshed from them.
     func refreshed(_ refresh: Refresh)

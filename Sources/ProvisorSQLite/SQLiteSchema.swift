@@ -121,6 +121,11 @@ enum SQLiteSchema {
             // stay there, as recorded.
             try db.execute(sql: "ALTER TABLE resource ADD COLUMN outputs TEXT NOT NULL DEFAULT '{}'")
         }
+        migrator.registerMigration("v6: sent messages") { db in
+            // A message a broker took is journalled as sent until its answer is collected.
+            try db.execute(sql: "CREATE INDEX journal_open ON journal(status) WHERE status IN ('pending', 'sent')")
+            try db.execute(sql: "DROP INDEX journal_pending")
+        }
         return migrator
     }()
 }

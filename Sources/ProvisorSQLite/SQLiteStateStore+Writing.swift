@@ -146,7 +146,7 @@ extension SQLiteStateStore {
         return try await pool.read { db in
             let sql = """
                 SELECT \(Self.journalColumns) FROM journal AS j
-                WHERE j.status = 'pending'
+                WHERE j.status IN ('pending', 'sent')
                   AND NOT EXISTS (SELECT 1 FROM journal AS later WHERE later.message_id = j.message_id AND later.sequence > j.sequence)
                 ORDER BY j.sequence
                 """

@@ -110,7 +110,7 @@ public actor InMemoryStateStore: StateStore, OutboxStore {
         var resolved = Set<String>()
         var unresolved: [JournalEntry] = []
         for entry in journalEntries.reversed() {
-            if entry.status != .pending {
+            if !entry.status.isOpen {
                 resolved.insert(entry.messageID)
             } else if !resolved.contains(entry.messageID) {
                 unresolved.append(entry)

@@ -241,6 +241,19 @@ public enum StateStoreConformance {
             try expect(
                 try await store.journal(run: "run-1").map(\.status) == [.pending, .pending, .pending, .succeeded, .failed],
                 "the commit appended its journal entry")
+            // A broker took pm-c and its answer is still to come: it stays open as sent, with its
+            // payload, until a closing entry.
+            try await store.appendJournal([
+                JournalEntry(
+                    run: "run-2", address: samples[0].address, action: "create", status: .sent, messageID: "pm-c", detail: "waits on queue q",
+                    payload: payload, at: PinnedTime.date)
+            ])
+            let sent = try await store.unresolvedJournal()
+            try expect(sent.map(\.status) == [.sent] && sent.first?.payload == payload, "a sent entry stays open with its payload, found \(sent)")
+            try await store.appendJournal([
+                JournalEntry(run: "run-3", address: samples[0].address, action: "create", status: .succeeded, messageID: "pm-c", at: PinnedTime.date)
+            ])
+            try expect(try await store.unresolvedJournal().isEmpty, "the collected answer closes it")
 
         case .observationsKeepTheLastSuccessfulReading:
             try expect(try await store.observations().isEmpty, "a new store has no observations")

@@ -13,11 +13,13 @@ public enum ApplyView {
         var succeeded = 0
         var failed: [(Applier.Result, String)] = []
         var skipped: [(Applier.Result, ResourceAddress)] = []
+        var waiting: [(Applier.Result, String)] = []
         for result in results {
             switch result.outcome {
             case .succeeded: succeeded += 1
             case .failed(let text): failed.append((result, text))
             case .skipped(let cause): skipped.append((result, cause))
+            case .awaiting(let text): waiting.append((result, text))
             }
         }
         if !failed.isEmpty {
@@ -28,17 +30,28 @@ public enum ApplyView {
                     + " \(result.address) (\(ProvisioningMessage.Action(result.action).rawValue) on \(result.engine)): \(text)\n"
             }
         }
+        if !waiting.isEmpty {
+            out += Style.bold.apply("Waiting for their engine's answer (\(waiting.count)):", colour) + "\n"
+            for (result, text) in waiting.sorted(by: { $0.0.address < $1.0.address }) {
+                out +=
+                    "  " + Style.yellow.apply("…", colour)
+                    + " \(result.address) (\(ProvisioningMessage.Action(result.action).rawValue) on \(result.engine)): \(text)\n"
+            }
+        }
         if !skipped.isEmpty {
-            out += Style.bold.apply("Skipped (\(skipped.count)), because what they depend on failed:", colour) + "\n"
+            let waited = Set(waiting.map(\.0.address))
+            out += Style.bold.apply("Skipped (\(skipped.count)), because what they depend on did not succeed:", colour) + "\n"
             for (result, cause) in skipped.sorted(by: { $0.0.address < $1.0.address }).prefix(skippedShown) {
-                out += "  " + Style.yellow.apply("-", colour) + " \(result.address) (\(cause) failed)\n"
+                out += "  " + Style.yellow.apply("-", colour) + " \(result.address) (\(cause) \(waited.contains(cause) ? "waits for its answer" : "failed"))\n"
             }
             if skipped.count > skippedShown { out += "  … and \(skipped.count - skippedShown) more\n" }
         }
-        let line = "Apply: \(succeeded) succeeded, \(failed.count) failed, \(skipped.count) skipped."
-        out += (failed.isEmpty && skipped.isEmpty ? Style.green : Style.red).apply(line, colour) + "\n"
-        if !failed.isEmpty || !skipped.isEmpty {
+        let line = "Apply: \(succeeded) succeeded, \(failed.count) failed, \(skipped.count) skipped" + (waiting.isEmpty ? "." : ", \(waiting.count) waiting.")
+        out += (failed.isEmpty && skipped.isEmpty && waiting.isEmpty ? Style.green : Style.red).apply(line, colour) + "\n"
+        if !failed.isEmpty {
             out += "Fix the failures and run provisor reconcile again: what succeeded is recorded, the rest is planned again.\n"
+        } else if !waiting.isEmpty || !skipped.isEmpty {
+            out += "Run provisor reconcile again once the engines answer: it collects their answers first and sends nothing twice.\n"
         }
         return out
     }

@@ -66,6 +66,7 @@ public struct EventLog: Sendable {
         case .failed(let reason): (level, outcome, message) = (.error, "failed", "\(result.action.rawValue) \(result.address) failed: \(reason)")
         case .skipped(let because):
             (level, outcome, message) = (.warning, "skipped", "\(result.action.rawValue) \(result.address) skipped because \(because) did not succeed")
+        case .awaiting(let reason): (level, outcome, message) = (.warning, "waiting", "\(result.action.rawValue) \(result.address) waits: \(reason)")
         }
         event(
             level, "change", message, address: result.address, engine: result.engine,
@@ -112,6 +113,10 @@ public struct EventLog: Sendable {
                 event(
                     .warning, "adjustment", "adjusting \(result.address) skipped because \(because) did not succeed", address: result.address,
                     engine: result.engine, fields: [("outcome", "skipped")])
+            case .awaiting(let reason):
+                event(
+                    .warning, "adjustment", "adjusting \(result.address) waits: \(reason)", address: result.address, engine: result.engine,
+                    fields: [("outcome", "waiting")])
             }
         }
     }

@@ -58,9 +58,15 @@ public enum RightsizeView {
     /// What applying did: counts, then each failure.
     static func applied(_ results: [SubscriptionAdjuster.Result]) -> [String] {
         guard !results.isEmpty else { return [] }
-        var lines = ["Applied: \(results.count { $0.outcome == .succeeded }) adjusted, \(results.count { $0.outcome != .succeeded }) failed."]
+        let waiting = results.count { if case .awaiting = $0.outcome { true } else { false } }
+        let failed = results.count { $0.outcome != .succeeded } - waiting
+        var lines = ["Applied: \(results.count { $0.outcome == .succeeded }) adjusted, \(failed) failed" + (waiting > 0 ? ", \(waiting) waiting." : ".")]
         for result in results {
-            if case .failed(let text) = result.outcome { lines.append("  ✗ \(result.address) on \(result.engine): \(text)") }
+            switch result.outcome {
+            case .failed(let text): lines.append("  ✗ \(result.address) on \(result.engine): \(text)")
+            case .awaiting(let text): lines.append("  … \(result.address) on \(result.engine): \(text)")
+            case .succeeded, .skipped: continue
+            }
         }
         return lines
     }
@@ -309,6 +315,9 @@ public enum RightsizeView {
             case .skipped(let cause):
                 writer.member("status", "skipped")
                 writer.member("error", "\(cause) failed")
+            case .awaiting(let text):
+                writer.member("status", "waiting")
+                writer.member("error", text)
             }
             writer.endObject()
         }

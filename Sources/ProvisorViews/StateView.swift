@@ -21,7 +21,11 @@ public enum StateView {
     }
 
     /// `outputs` follow the attributes under their own heading: the engine's answers, not desired values.
-    public static func show(_ resource: RecordedResource, attributes: [Attribute], outputs: [Attribute], colour: Bool) -> String {
+    public static func show(
+        _ resource: RecordedResource, attributes: [Attribute], outputs: [Attribute], waiting: [JournalEntry] = [], colour: Bool
+    )
+        -> String
+    {
         var lines = [Style.bold.apply(resource.address.description, colour) + " (\(resource.kind.rawValue))"]
         if let parent = resource.parent { lines.append("  parent    \(parent)") }
         lines.append("  engine    \(resource.engine)")
@@ -37,6 +41,11 @@ public enum StateView {
             for output in outputs {
                 lines.append("  " + ExplainView.pad(output.name, width) + "  " + PlanView.text(output.value, name: output.name))
             }
+        }
+        if !waiting.isEmpty {
+            lines.append("")
+            lines.append("  sent and waiting for the engine's answer (the next provisor reconcile collects it)")
+            lines += waiting.map { "  " + waitingLine($0) }
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -59,7 +68,7 @@ public enum StateView {
         return writer.text + "\n"
     }
 
-    public static func showJSON(_ resource: RecordedResource, attributes: [Attribute], outputs: [Attribute]) -> String {
+    public static func showJSON(_ resource: RecordedResource, attributes: [Attribute], outputs: [Attribute], waiting pending: [JournalEntry] = []) -> String {
         var writer = JSONWriter()
         writer.beginObject()
         writer.member("format_version", "1")
@@ -68,6 +77,7 @@ public enum StateView {
         writer.attributes(attributes)
         writer.key("outputs")
         writer.attributes(outputs)
+        waiting(pending, to: &writer)
         writer.endObject()
         return writer.text + "\n"
     }
@@ -99,9 +109,9 @@ public enum StateView {
     }
 
     /// The audit log, one line per change: time, serial, actor, action, address, then the detail.
-    public static func history(_ entries: [AuditEntry], store: String, colour: Bool) -> String {
-        guard !entries.isEmpty else { return "No changes recorded in \(store).\n" }
-        var out = ""
+    /// The audit log's entries, then the messages still waiting for their engine's answer.
+    public static func history(_ entries: [AuditEntry], waiting: [JournalEntry] = [], store: String, colour: Bool) -> String {
+        var out = entries.isEmpty ? "No changes recorded in \(store).\n" : ""
         for entry in entries {
             let commit = entry.commit.map { " commit \($0.shortSHA) (\($0.author): \($0.summary))" } ?? ""
             out +=
@@ -109,10 +119,36 @@ public enum StateView {
                 + "  by \(entry.actor)\(commit)\n"
             if let detail = entry.detail { out += "    \(detail)\n" }
         }
-        return out + "\(entries.count) change\(entries.count == 1 ? "" : "s") in \(store).\n"
+        if !entries.isEmpty { out += "\(entries.count) change\(entries.count == 1 ? "" : "s") in \(store).\n" }
+        if !waiting.isEmpty {
+            out += "\n" + Style.bold.apply("Sent and waiting for the engine's answer (\(waiting.count)):", colour) + "\n"
+            out += waiting.map { "  " + waitingLine($0) }.joined(separator: "\n") + "\n"
+        }
+        return out
     }
 
-    public static func historyJSON(_ entries: [AuditEntry]) -> String {
+    /// "2026-12-02 07:10:00Z  update customer/RBT/user/sam  message pm-…, sent to riverbank-onprem by run …".
+    public static func waitingLine(_ entry: JournalEntry) -> String {
+        "\(timestamp(entry.at))  \(entry.action) \(entry.address)  message \(entry.messageID), sent to \(entry.payload?.engine ?? "?") by run \(entry.run)"
+    }
+
+    private static func waiting(_ entries: [JournalEntry], to writer: inout JSONWriter) {
+        writer.key("waiting")
+        writer.beginArray()
+        for entry in entries {
+            writer.beginObject()
+            writer.member("at", timestamp(entry.at))
+            writer.member("action", entry.action)
+            writer.member("address", entry.address.description)
+            writer.member("engine", entry.payload?.engine ?? "")
+            writer.member("message_id", entry.messageID)
+            writer.member("run", entry.run)
+            writer.endObject()
+        }
+        writer.endArray()
+    }
+
+    public static func historyJSON(_ entries: [AuditEntry], waiting pending: [JournalEntry] = []) -> String {
         var writer = JSONWriter()
         writer.beginObject()
         writer.member("format_version", "1")
@@ -134,6 +170,7 @@ public enum StateView {
             writer.endObject()
         }
         writer.endArray()
+        waiting(pending, to: &writer)
         writer.endObject()
         return writer.text + "\n"
     }

@@ -14,9 +14,10 @@ struct ReconcileObserver: RunObserver {
 
     func resumed(_ results: [Applier.Result]) {
         progress?.finish()
-        log.event(.info, "resumed", "resumed \(results.count) actions an interrupted run left pending", numbers: [("actions", results.count)])
+        let what = "an interrupted run left pending or an engine had yet to answer"
+        log.event(.info, "resumed", "resumed \(results.count) actions \(what)", numbers: [("actions", results.count)])
         for result in results { log.finished(result) }
-        output.write("Resumed \(results.count) action\(results.count == 1 ? "" : "s") an interrupted run left pending.\n")
+        output.write("Resumed \(results.count) action\(results.count == 1 ? "" : "s") \(what).\n")
     }
 
     func refreshed(_ refresh: Refresh) {

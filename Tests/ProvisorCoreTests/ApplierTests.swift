@@ -26,6 +26,38 @@ final class ScriptedEngine: EngineAdapter, @unchecked Sendable {
     }
 }
 
+/// An engine behind a broker: a message it does not answer at once is `.awaiting`; `collect`
+/// answers it once `online` is set. Remembers what was sent, collected and recorded.
+final class QueuedEngine: EngineAdapter, @unchecked Sendable {
+    private let lock = NSLock()
+    private var log: (sent: [String], collected: [String], recorded: [String]) = ([], [], [])
+    private var answering = false
+    /// Addresses it answers at once even while offline.
+    let prompt: Set<String>
+
+    init(prompt: Set<String>) { self.prompt = prompt }
+
+    var online: Bool {
+        get { lock.withLock { answering } }
+        set { lock.withLock { answering = newValue } }
+    }
+    var sent: [String] { lock.withLock { log.sent } }
+    var collected: [String] { lock.withLock { log.collected } }
+    var recordedIDs: [String] { lock.withLock { log.recorded } }
+
+    func send(_ message: OutgoingMessage) async -> DeliveryResult {
+        lock.withLock { log.sent.append(message.id) }
+        return online || prompt.contains(message.message.address.description) ? .succeeded : .awaiting("waits on queue q")
+    }
+
+    func collect(_ message: OutgoingMessage) async -> DeliveryResult {
+        lock.withLock { log.collected.append(message.id) }
+        return online ? .succeeded : .awaiting("waits on queue q")
+    }
+
+    func recorded(_ ids: [String]) async { lock.withLock { log.recorded += ids } }
+}
+
 @Suite struct ApplierTests {
     static let customer = ResourceAddress.customer("CUS"), other = ResourceAddress.customer("OTH")
     static let user = ResourceAddress.user("ann", customer: "CUS"), otherUser = ResourceAddress.user("bo", customer: "OTH")
@@ -178,5 +210,43 @@ final class ScriptedEngine: EngineAdapter, @unchecked Sendable {
         #expect(try await store.resource(at: Self.other)?.attributes == record.attributes)
         #expect(try await store.unresolvedJournal().isEmpty)
         #expect(try await applier.resume(desired: DesiredState(resources: []), recorded: .empty).isEmpty, "nothing left to resume")
+    }
+
+    /// A message a broker took but nobody answered is journalled as sent with its payload; its
+    /// children wait. The next run collects its answer and never sends it again, and a change
+    /// planned for it meanwhile waits too. Once answered, it is recorded and released.
+    @Test func aSentMessageIsCollectedByLaterRunsAndNeverSentAgain() async throws {
+        let store = InMemoryStateStore()
+        let customer = Self.resource(Self.customer, parent: nil), user = Self.resource(Self.user, parent: Self.customer)
+        let other = Self.resource(Self.other, parent: nil)
+        let plan = Self.plan([customer, user, other].map { Self.change(.create, $0) }, phase: .provision)
+        let engine = QueuedEngine(prompt: [Self.other.description])
+        func applier() -> Applier {
+            Applier(store: store, adapters: ["box": engine], secrets: SecretResolver(environment: [:]), options: .init(actor: "test", clock: PinnedTime.clock))
+        }
+        let desired = DesiredState(resources: [])
+
+        let first = try await applier().apply(plan, desired: desired, recorded: .empty)
+        #expect(first.map(\.outcome) == [.awaiting("waits on queue q"), .succeeded, .skipped(because: Self.customer)])
+        let open = try await store.unresolvedJournal()
+        #expect(open.map(\.status) == [.sent] && open.first?.address == Self.customer && open.first?.payload?.attributes == customer.attributes)
+        let id = try #require(open.first?.messageID)
+        #expect(engine.recordedIDs.count == 1 && !engine.recordedIDs.contains(id), "only the answered message is released")
+
+        // Still offline: collected, not sent again; the plan's change for it waits.
+        let offline = applier()
+        #expect(try await offline.resume(desired: desired, recorded: try await store.snapshot()).map(\.outcome) == [.awaiting("waits on queue q")])
+        let again = try await offline.apply(
+            Self.plan([customer, user].map { Self.change(.create, $0) }, phase: .provision), desired: desired, recorded: try await store.snapshot())
+        #expect(again.map(\.outcome) == [.awaiting(Applier.stillWaiting(open[0])), .skipped(because: Self.customer)])
+        #expect(engine.sent.filter { $0 == id }.count == 1 && engine.collected == [id])
+        #expect(try await store.unresolvedJournal() == open, "still waiting writes nothing")
+
+        engine.online = true
+        let answered = try await applier().resume(desired: desired, recorded: try await store.snapshot())
+        #expect(answered.map(\.outcome) == [.succeeded])
+        #expect(engine.sent.filter { $0 == id }.count == 1, "collected, never sent twice")
+        #expect(try await store.resource(at: Self.customer)?.attributes == customer.attributes)
+        #expect(try await store.unresolvedJournal().isEmpty && engine.recordedIDs.contains(id))
     }
 }

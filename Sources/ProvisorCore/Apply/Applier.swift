@@ -43,16 +43,35 @@ public final class Applier: Sendable {
     public enum Outcome: Sendable, Hashable {
         case succeeded
         case failed(String)
-        /// Not attempted because `because` failed or was skipped.
+        /// Not attempted because `because` failed, was skipped or waits for its answer.
         case skipped(because: ResourceAddress)
+        /// Taken by the engine's transport, not yet answered: the next run collects the answer.
+        /// The text says where it waits.
+        case awaiting(String)
+
+        /// How logs and metrics name it.
+        public var name: String {
+            switch self {
+            case .succeeded: return "succeeded"
+            case .failed: return "failed"
+            case .skipped: return "skipped"
+            case .awaiting: return "waiting"
+            }
+        }
 
         /// An engine's answer as an outcome.
         init(_ result: DeliveryResult) {
             switch result {
             case .succeeded: self = .succeeded
             case .retryable(let text, _), .terminal(let text): self = .failed(text)
+            case .awaiting(let text): self = .awaiting(text)
             }
         }
+    }
+
+    /// What a change whose message an earlier run sent is told while the answer is still to come.
+    public static func stillWaiting(_ sent: JournalEntry) -> String {
+        "message \(sent.messageID), sent to engine '\(sent.payload?.engine ?? "?")' by an earlier run, still waits for its answer; it is not sent again"
     }
 
     public struct Result: Sendable, Hashable {
@@ -84,12 +103,13 @@ public final class Applier: Sendable {
         self.run = run
     }
 
-    /// Sends again what the journal holds as pending from earlier runs, with the same ids,
-    /// and records the answers. Returns one result per action resumed.
+    /// Sends again what the journal holds as pending from earlier runs, with the same ids, and
+    /// collects the answers to what it holds as sent; records the answers. Returns one result
+    /// per action resumed.
     public func resume(desired: DesiredState, recorded: StateSnapshot, progress: @escaping @Sendable (Result) -> Void = { _ in }) async throws -> [Result] {
         let pending = try await store.unresolvedJournal()
         guard !pending.isEmpty else { return [] }
-        var changes: [(Change, String)] = []
+        var changes: [(Change, Session.Resumed)] = []
         for entry in pending {
             guard let payload = entry.payload, let action = Change.Action(rawValue: entry.action) else { continue }
             let attributes = try decode(payload.attributes, at: entry.address)
@@ -100,12 +120,12 @@ public final class Applier: Sendable {
             let change = Change(
                 action: action, address: entry.address, parent: payload.parent, engine: payload.engine,
                 reason: .attributesChanged, attributes: attributes, changedAttributes: changed)
-            changes.append((change, entry.messageID))
+            changes.append((change, .init(id: entry.messageID, sent: entry.status == .sent)))
         }
         var session = try await Session(applier: self, desired: desired, recorded: recorded)
         var results: [Result] = []
-        for (change, id) in changes where !Task.isCancelled {
-            results += try await session.apply([change], ids: [id], progress: progress)
+        for (change, resumed) in changes where !Task.isCancelled {
+            results += try await session.apply([change], resumed: [resumed], progress: progress)
         }
         return results
     }
@@ -119,6 +139,7 @@ public final class Applier: Sendable {
     ) async throws -> [Result] {
         var session = try await Session(applier: self, desired: desired, recorded: recorded)
         session.auditNote = auditNote
+        for entry in try await store.unresolvedJournal() where entry.status == .sent { session.waiting[entry.address] = entry }
         var results: [Result] = []
         for wave in plan.waves {
             // Resellers in one wave depend on each other (parent before child), so they go one by one.
@@ -126,7 +147,7 @@ public final class Applier: Sendable {
             var start = 0
             while start < wave.changes.count, !Task.isCancelled {
                 let chunk = Array(wave.changes[start..<min(start + size, wave.changes.count)])
-                results += try await session.apply(chunk, ids: nil, progress: progress)
+                results += try await session.apply(chunk, resumed: nil, progress: progress)
                 start += size
             }
         }
@@ -152,6 +173,15 @@ private struct Session {
     var blockedDeletes: [ResourceAddress: ResourceAddress] = [:]
     /// Ends each audit entry, when set.
     var auditNote: String?
+    /// Addresses whose message an earlier run sent and whose answer is still to come, with its
+    /// sent entry: nothing more is sent about them until it comes.
+    var waiting: [ResourceAddress: JournalEntry] = [:]
+
+    /// A journal entry an earlier run left open: its message id, and whether a transport took it.
+    struct Resumed: Sendable {
+        var id: String
+        var sent: Bool
+    }
 
     init(applier: Applier, desired: DesiredState, recorded: StateSnapshot) async throws {
         self.applier = applier
@@ -189,14 +219,23 @@ private struct Session {
     }
 
     /// Applies `changes` (one chunk of a wave) through the journalled delivery: journal, send,
-    /// record.
-    mutating func apply(_ changes: [Change], ids: [String]?, progress: @escaping @Sendable (Applier.Result) -> Void) async throws -> [Applier.Result] {
+    /// record. `resumed` holds, for each change an earlier run left open, its entry.
+    mutating func apply(
+        _ changes: [Change], resumed: [Resumed]?, progress: @escaping @Sendable (Applier.Result) -> Void
+    ) async throws
+        -> [Applier.Result]
+    {
         let clock = applier.options.clock, delivery = applier.delivery
+        let ids = resumed?.map(\.id)
         var results: [Applier.Result?] = Array(repeating: nil, count: changes.count)
         var skipped: [JournalEntry] = []
         var waiting: [(position: Int, change: Change)] = []
         for (position, change) in changes.enumerated() {
-            if let cause = obstacle(to: change) {
+            if let sent = self.waiting[change.address] {
+                stop(change, cause: change.address)
+                results[position] = .init(
+                    address: change.address, action: change.action, engine: change.engine, outcome: .awaiting(Applier.stillWaiting(sent)), attempts: 0)
+            } else if let cause = obstacle(to: change) {
                 stop(change, cause: cause)
                 results[position] = .init(address: change.address, action: change.action, engine: change.engine, outcome: .skipped(because: cause), attempts: 0)
                 skipped.append(
@@ -222,7 +261,8 @@ private struct Session {
                         message: builder.message(for: change, id: ids?[position], document: document), action: change.action.rawValue,
                         payload: .init(
                             parent: change.parent, engine: change.engine, attributes: document,
-                            previous: change.action == .update ? AttributeDocument(previous) : nil))
+                            previous: change.action == .update ? AttributeDocument(previous) : nil),
+                        alreadySent: resumed?[position].sent ?? false)
                 )
             }
         }.joined().map { $0 }
@@ -235,7 +275,7 @@ private struct Session {
         let answered = clock.now()
         var write = StateWrite(expectedSerial: serial, at: answered)
         for ((position, change), (item, answer)) in zip(candidates, zip(parcels, answers)) {
-            write.journal.append(delivery.closing(item.parcel, answer, at: answered))
+            if let entry = delivery.closing(item.parcel, answer, at: answered) { write.journal.append(entry) }
             switch answer {
             case .answered(.succeeded(let reported), let attempts):
                 switch change.action {
@@ -257,17 +297,18 @@ private struct Session {
                         commit: applier.options.commit))
                 results[position] = .init(address: change.address, action: change.action, engine: change.engine, outcome: .succeeded, attempts: attempts)
             case .interrupted:
-                // Closed in the journal; planned again next run.
+                // Closed in the journal (or still sent); planned again next run.
                 continue
             case .notSent, .answered:
+                // Failed, or sent and waiting for its answer: either way nothing below it goes.
                 stop(change, cause: change.address)
                 results[position] = .init(
-                    address: change.address, action: change.action, engine: change.engine, outcome: .failed(answer.failure ?? ""),
-                    attempts: answer.attempts)
+                    address: change.address, action: change.action, engine: change.engine, outcome: answer.outcome, attempts: answer.attempts)
             }
         }
         write.journal += skipped
         if let committed = try await delivery.record(write) { serial = committed }
+        await delivery.release(parcels.map(\.parcel), answers)
         let finished = results.compactMap { $0 }
         for result in finished where result.attempts == 0 { progress(result) }
         return finished

@@ -10,6 +10,10 @@ public enum DeliveryResult: Sendable, Hashable {
     case retryable(String, retryAfter: Double? = nil)
     /// Refused; sending it again will not help. The text is the engine's own.
     case terminal(String)
+    /// Taken by a transport that delivers it later (a broker confirmed it), but not answered
+    /// yet: it is never sent again; a later run collects the answer. The text says where it
+    /// waits.
+    case awaiting(String)
 
     public static let succeeded = DeliveryResult.succeeded(outputs: [])
 }

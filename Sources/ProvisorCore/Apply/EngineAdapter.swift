@@ -7,6 +7,15 @@ public protocol EngineAdapter: Sendable {
     /// `DeliveryResult` saying whether sending again may help.
     func send(_ message: OutgoingMessage) async -> DeliveryResult
 
+    /// The answer to a message this adapter's transport took in an earlier run (`.awaiting`
+    /// then); `.awaiting` again while it has none. Adapters that never answer `.awaiting` need
+    /// not implement it: the default sends the message again, with its id.
+    func collect(_ message: OutgoingMessage) async -> DeliveryResult
+
+    /// The answers to these message ids are recorded in the state: a transport that keeps
+    /// answers until then (a broker's reply queue) may let them go.
+    func recorded(_ ids: [String]) async
+
     /// Sends several messages at once, answering each in order. Adapters that can store a batch
     /// in one step (the outbox) override it; the default sends them one after another.
     func send(batch: [OutgoingMessage]) async -> [DeliveryResult]
@@ -37,6 +46,8 @@ extension EngineAdapter {
         return results
     }
 
+    public func collect(_ message: OutgoingMessage) async -> DeliveryResult { await send(message) }
+    public func recorded(_ ids: [String]) async {}
     public var prefersBatches: Bool { false }
     public var maxRetries: Int { 3 }
     public func observe() async -> EngineObservation { .unsupported(DriftDetector.notRead) }

@@ -11,6 +11,9 @@ import Foundation
 /// 3. The messages are sent: in batches to adapters that prefer them, otherwise one queue per
 ///    customer (its messages in order, at most `concurrency` customers at once), each retried
 ///    as its adapter allows. Once the run is interrupted nothing more is sent.
+///    A message a transport took but whose answer is still to come (`.awaiting`, an amqp
+///    engine that is offline) is journalled as sent, with its payload: the next run collects
+///    its answer instead of sending it again.
 /// 4. The caller records the answers ``closing(_:_:at:)`` describes, with what the engines did,
 ///    through ``record(_:)``, which finishes even when the run is being interrupted.
 struct JournalledDelivery: Sendable {
@@ -27,6 +30,8 @@ struct JournalledDelivery: Sendable {
         /// The journal's action: the change's (create, update, delete) or the message's.
         var action: String
         var payload: JournalEntry.Payload
+        /// Journalled as sent by an earlier run: its answer is collected, not sent again.
+        var alreadySent = false
     }
 
     /// How one parcel ended.
@@ -44,8 +49,27 @@ struct JournalledDelivery: Sendable {
             case .notSent(let text): return text
             case .interrupted: return "interrupted before it was sent"
             case .answered(.succeeded, _): return nil
-            case .answered(.retryable(let text, _), let attempts), .answered(.terminal(let text), let attempts):
+            case .answered(.retryable(let text, _), let attempts), .answered(.terminal(let text), let attempts),
+                .answered(.awaiting(let text), let attempts):
                 return attempts > 1 ? "\(text) (after \(attempts) attempts)" : text
+            }
+        }
+
+        /// The answer as a change's outcome (an interrupted parcel counts as failed).
+        var outcome: Applier.Outcome {
+            switch self {
+            case .answered(.succeeded, _): return .succeeded
+            case .answered(.awaiting(let text), _): return .awaiting(text)
+            case .notSent, .interrupted, .answered: return .failed(failure ?? "")
+            }
+        }
+
+        /// Whether the engine's answer is in (or the message was never sent): its transport
+        /// may let go of it once recorded.
+        var isSettled: Bool {
+            switch self {
+            case .answered(.awaiting, _), .interrupted: return false
+            case .answered, .notSent: return true
             }
         }
 
@@ -78,22 +102,24 @@ struct JournalledDelivery: Sendable {
                 answers[index] = .notSent("no engine named '\(parcels[index].message.engine)' is configured; add an Engine manifest with that name")
             case .failure(let error):
                 answers[index] = .notSent("nothing sent: \(error)")
-            case .success(let outgoing):
+            case .success(var outgoing):
+                outgoing.alreadySent = parcels[index].alreadySent
                 ready.append((index, outgoing))
             }
         }
         guard !ready.isEmpty else { return answers }
 
-        // Write ahead: every message about to be sent is journalled as pending first.
+        // Write ahead: every message about to be sent is journalled as pending first (one
+        // already sent keeps its sent entry: it is only collected).
         let now = clock.now()
-        let pending = ready.map { item in
+        let pending = ready.filter { !$0.outgoing.alreadySent }.map { item in
             let parcel = parcels[item.index]
             return JournalEntry(
                 run: run, address: parcel.message.address, action: parcel.action, status: .pending, messageID: parcel.message.id,
                 payload: parcel.payload, at: now)
         }
         let store = store
-        try await Self.shielded { try await store.appendJournal(pending) }
+        if !pending.isEmpty { try await Self.shielded { try await store.appendJournal(pending) } }
 
         var batched: [String: [(index: Int, outgoing: OutgoingMessage)]] = [:]
         var queues: [String: [(position: Int, message: OutgoingMessage, adapter: any EngineAdapter)]] = [:]
@@ -121,20 +147,36 @@ struct JournalledDelivery: Sendable {
         return answers
     }
 
-    /// The journal entry that closes `parcel` after `answer`.
-    func closing(_ parcel: Parcel, _ answer: Answer, at date: Date) -> JournalEntry {
+    /// The journal entry that closes `parcel` after `answer`, or marks it sent (with what it
+    /// takes to collect it); nil when an already sent parcel is still unanswered (its sent
+    /// entry stands).
+    func closing(_ parcel: Parcel, _ answer: Answer, at date: Date) -> JournalEntry? {
         let status: JournalEntry.Status
         var detail = answer.failure
         switch answer {
         case .answered(.succeeded, let attempts):
             status = .succeeded
             detail = attempts > 1 ? "after \(attempts) attempts" : nil
-        case .interrupted: status = .skipped
+        case .answered(.awaiting, _):
+            guard !parcel.alreadySent else { return nil }
+            status = .sent
+        case .interrupted:
+            guard !parcel.alreadySent else { return nil }
+            status = .skipped
         case .notSent, .answered: status = .failed
         }
         return JournalEntry(
             run: run, address: parcel.message.address, action: parcel.action, status: status, messageID: parcel.message.id,
-            detail: detail, at: date)
+            detail: detail, payload: status == .sent ? parcel.payload : nil, at: date)
+    }
+
+    /// After step 4: tells each adapter which of its answers are now recorded.
+    func release(_ parcels: [Parcel], _ answers: [Answer]) async {
+        var settled: [String: [String]] = [:]
+        for (parcel, answer) in zip(parcels, answers) where answer.isSettled {
+            settled[parcel.message.engine, default: []].append(parcel.message.id)
+        }
+        for (engine, ids) in settled { await adapters[engine]?.recorded(ids) }
     }
 
     /// Step 4: records `write` (resources and audit entries with their journal results) in one

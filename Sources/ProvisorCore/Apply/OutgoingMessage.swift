@@ -7,10 +7,15 @@ public struct OutgoingMessage: Sendable {
     public var message: ProvisioningMessage
     /// Reference → value, for the secrets the message carries.
     let secrets: [String: String]
+    /// Taken by the engine's transport in an earlier run (journalled as sent): its answer is
+    /// collected (`EngineAdapter.collect`), and it is sent again only when that answer is
+    /// retryable.
+    public var alreadySent: Bool
 
-    public init(message: ProvisioningMessage, secrets: [String: String] = [:]) {
+    public init(message: ProvisioningMessage, secrets: [String: String] = [:], alreadySent: Bool = false) {
         self.message = message
         self.secrets = secrets
+        self.alreadySent = alreadySent
     }
 
     public var id: String { message.id }
@@ -32,6 +37,7 @@ public struct OutgoingMessage: Sendable {
         case .succeeded: return result
         case .retryable(let text, let retryAfter): return .retryable(sanitised(text), retryAfter: retryAfter)
         case .terminal(let text): return .terminal(sanitised(text))
+        case .awaiting(let text): return .awaiting(sanitised(text))
         }
     }
 

@@ -52,13 +52,15 @@ public struct RetryPolicy: Sendable, Hashable {
         }
     }
 
-    /// Sends `message` through `adapter`, retrying retryable failures up to the adapter's
-    /// limit. Returns the last result and how many attempts were made.
+    /// Sends `message` through `adapter` (or, when an earlier run's transport already took it,
+    /// collects its answer), retrying retryable failures up to the adapter's limit. Returns the
+    /// last result and how many attempts were made.
     public func send(_ message: OutgoingMessage, through adapter: any EngineAdapter) async -> (result: DeliveryResult, attempts: Int) {
         var attempt = 0
         while true {
             attempt += 1
-            let result = message.sanitised(await adapter.send(message))
+            let answer = attempt == 1 && message.alreadySent ? await adapter.collect(message) : await adapter.send(message)
+            let result = message.sanitised(answer)
             guard case .retryable(_, let retryAfter) = result, attempt <= adapter.maxRetries else { return (result, attempt) }
             try? await Task.sleep(nanoseconds: UInt64(delay(attempt: attempt, retryAfter: retryAfter) * 1_000_000_000))
             if Task.isCancelled { return (result, attempt) }

@@ -50,7 +50,7 @@ public struct Notice: Sendable, Hashable {
         var failed = 0, skipped = 0
         for result in results {
             switch result.outcome {
-            case .succeeded: continue
+            case .succeeded, .awaiting: continue
             case .failed(let reason):
                 failed += 1
                 lines.append(Line(address: result.address, engine: result.engine, text: "\(result.action.rawValue) \(result.address) failed: \(reason)"))

@@ -80,14 +80,26 @@ public struct SubscriptionAdjuster: Sendable {
                 throw StateError.corruptRecord(address: entry.address.description, reason: "journal payload: \(error)", store: store.description)
             }
         }
-        return try await send(messages)
+        return try await send(messages, alreadySent: Set(pending.filter { $0.status == .sent }.map(\.messageID)))
     }
 
     /// Sends one message per decision that changes a subscription.
     public func apply(_ decisions: [RightsizingDecision], desired: DesiredState) async throws -> [Result] {
         let builder = try await self.builder(desired)
+        // A subscription whose earlier adjustment still waits for its answer is not adjusted again.
+        let waiting = Dictionary(
+            try await store.unresolvedJournal().filter { $0.status == .sent && $0.action == Self.action }.map { ($0.address, $0) },
+            uniquingKeysWith: { $1 })
         var results: [Result] = []
-        let changes = decisions.filter(\.changes)
+        var changes: [RightsizingDecision] = []
+        for decision in decisions where decision.changes {
+            let address = ResourceAddress.subscription(decision.subscription.id, customer: decision.subscription.customer)
+            if let entry = waiting[address] {
+                results.append(Result(address: address, engine: decision.subscription.engine, outcome: .awaiting(Applier.stillWaiting(entry)), attempts: 0))
+            } else {
+                changes.append(decision)
+            }
+        }
         var start = 0
         while start < changes.count, !Task.isCancelled {
             let chunk = changes[start..<min(start + options.chunkSize, changes.count)]
@@ -116,13 +128,16 @@ public struct SubscriptionAdjuster: Sendable {
     }
 
     /// Journal, send, record: one chunk of messages, through the journalled delivery.
-    private func send(_ messages: [ProvisioningMessage]) async throws -> [Result] {
+    /// Those in `alreadySent` were journalled as sent by an earlier run: their answers are
+    /// collected.
+    private func send(_ messages: [ProvisioningMessage], alreadySent: Set<String> = []) async throws -> [Result] {
         let parcels = messages.map { message in
             JournalledDelivery.Parcel(
                 message: message, action: Self.action,
                 payload: .init(
                     parent: message.parent, engine: message.engine, attributes: AttributeDocument(message.attributes),
-                    previous: AttributeDocument(message.previous.compactMap { name, value in value.map { Attribute(name: name, value: $0) } })))
+                    previous: AttributeDocument(message.previous.compactMap { name, value in value.map { Attribute(name: name, value: $0) } })),
+                alreadySent: alreadySent.contains(message.id))
         }
         let answers = try await delivery.send(parcels, clock: options.clock)
         let answered = options.clock.now()
@@ -130,9 +145,9 @@ public struct SubscriptionAdjuster: Sendable {
         var results: [Result] = []
         for (parcel, answer) in zip(parcels, answers) {
             let message = parcel.message
-            write.journal.append(delivery.closing(parcel, answer, at: answered))
-            if let failure = answer.failure {
-                results.append(Result(address: message.address, engine: message.engine, outcome: .failed(failure), attempts: answer.attempts))
+            if let entry = delivery.closing(parcel, answer, at: answered) { write.journal.append(entry) }
+            if answer.failure != nil {
+                results.append(Result(address: message.address, engine: message.engine, outcome: answer.outcome, attempts: answer.attempts))
             } else {
                 write.audit.append(
                     AuditEntry(
@@ -142,6 +157,7 @@ public struct SubscriptionAdjuster: Sendable {
             }
         }
         try await delivery.record(write)
+        await delivery.release(parcels, answers)
         return results
     }
 }

@@ -4,7 +4,12 @@ import Foundation
 /// crashed run can be resumed without sending anything twice. Entries are never changed.
 public struct JournalEntry: Sendable, Hashable {
     public enum Status: String, Sendable, Hashable, CaseIterable {
-        case pending, succeeded, failed, skipped
+        /// `pending` is written before a message is sent; `sent` when a transport took it and
+        /// its answer is still to come (it keeps the payload); the other three close it.
+        case pending, sent, succeeded, failed, skipped
+
+        /// Whether a message whose latest entry has this status still waits for something.
+        public var isOpen: Bool { self == .pending || self == .sent }
     }
 
     /// What a pending entry is about to do, enough to send it again after a crash.
@@ -33,7 +38,7 @@ public struct JournalEntry: Sendable, Hashable {
     /// The provisioning message's idempotency key.
     public var messageID: String
     public var detail: String?
-    /// Set on pending entries only.
+    /// Set on pending and sent entries only.
     public var payload: Payload?
     public var at: Date
 

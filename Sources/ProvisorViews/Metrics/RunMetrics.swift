@@ -83,13 +83,7 @@ public struct RunMetrics: Sendable {
     public static func reconcile(_ outcome: ReconcileRun.Outcome) -> [MetricFamily] {
         var counts: [String: [String: Int]] = [:]
         for result in outcome.results {
-            let state: String
-            switch result.outcome {
-            case .succeeded: state = "succeeded"
-            case .failed: state = "failed"
-            case .skipped: state = "skipped"
-            }
-            counts[result.action.rawValue, default: [:]][state, default: 0] += 1
+            counts[result.action.rawValue, default: [:]][result.outcome.name, default: 0] += 1
         }
         return [
             MetricFamily(
@@ -97,7 +91,7 @@ public struct RunMetrics: Sendable {
             MetricFamily(
                 "provisor_reconcile_changes", help: "The last run's changes (with the resumed ones) by action and outcome.",
                 samples: Change.Action.allCases.flatMap { action in
-                    ["succeeded", "failed", "skipped"].map { state in
+                    ["succeeded", "failed", "skipped", "waiting"].map { state in
                         .init([.init("action", action.rawValue), .init("outcome", state)], Double(counts[action.rawValue]?[state] ?? 0))
                     }
                 }),
@@ -134,7 +128,6 @@ public struct RunMetrics: Sendable {
     public static func rightsize(_ outcome: RightsizeRun.Outcome) -> [MetricFamily] {
         let report = outcome.decided
         let decisions = report.outcomes.flatMap(\.decisions)
-        let failed = outcome.results.count { if case .failed = $0.outcome { return true } else { return false } }
         let lines = [("provider", report.provider)] + report.resellers.map { ("reseller", $0) }
         func money(_ name: String, _ help: String, _ amount: (Margin) -> Decimal) -> MetricFamily {
             MetricFamily(
@@ -155,7 +148,9 @@ public struct RunMetrics: Sendable {
                 }),
             MetricFamily(
                 "provisor_rightsizing_adjustments", help: "Subscription adjustments the last run sent, by outcome (none in a dry run).",
-                samples: [.init([.init("outcome", "succeeded")], Double(outcome.results.count - failed)), .init([.init("outcome", "failed")], Double(failed))]),
+                samples: ["succeeded", "failed", "waiting"].map { name in
+                    .init([.init("outcome", name)], Double(outcome.results.count { $0.outcome.name == name }))
+                }),
             money("provisor_rightsizing_monthly_cost", "Monthly licence cost before and after right-sizing, in the plans' currency.", \.cost),
             money("provisor_rightsizing_monthly_revenue", "Monthly licence revenue before and after right-sizing, in the plans' currency.", \.revenue),
             money("provisor_rightsizing_monthly_margin", "Monthly licence margin before and after right-sizing, in the plans' currency.", \.margin),

@@ -7,7 +7,7 @@ import ProvisorViews
 struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
-        abstract: "Show the audit log: every applied change, when, by whom, from which commit.",
+        abstract: "Show the audit log: every applied change, when, by whom, from which commit; then what waits for an engine's answer.",
         discussion: "Exit status: 0, or 1 when the state cannot be read or an argument is wrong."
     )
 
@@ -34,11 +34,12 @@ struct HistoryCommand: AsyncParsableCommand {
                 return date
             }
             let recorded = try await options.open()
-            let selected = try await HistoryQuery(address: address, since: since).entries(in: recorded)
+            let query = HistoryQuery(address: address, since: since)
+            let selected = try await query.entries(in: recorded), waiting = try await query.waiting(in: recorded)
             let output = Terminal.standardOutput
             switch options.format {
-            case .json: output.write(StateView.historyJSON(selected))
-            default: output.write(StateView.history(selected, store: recorded.description, colour: output.isColour))
+            case .json: output.write(StateView.historyJSON(selected, waiting: waiting))
+            default: output.write(StateView.history(selected, waiting: waiting, store: recorded.description, colour: output.isColour))
             }
             return 0
         }

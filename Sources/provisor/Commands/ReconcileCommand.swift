@@ -10,8 +10,9 @@ struct ReconcileCommand: AsyncParsableCommand {
         abstract: "Bring the engines in line with the manifests; with --dry-run, only show the plan.",
         discussion: """
             Applying takes the state lock, first re-sends what an interrupted run left pending (with the same \
-            idempotency keys), then plans and applies wave by wave. Exit status: 0 when everything applied, \
-            1 when anything failed or was skipped, or on an error. With --dry-run: \(PlanCommand.exitStatus)
+            idempotency keys) and collects the answers to messages earlier runs sent to amqp engines, then plans \
+            and applies wave by wave. Exit status: 0 when everything applied, 1 when anything failed, was skipped \
+            or still waits for an engine's answer, or on an error. With --dry-run: \(PlanCommand.exitStatus)
             """
     )
 
@@ -35,7 +36,8 @@ struct ReconcileCommand: AsyncParsableCommand {
 }
 
 /// `provisor reconcile`: lock the state, resume what an interrupted run left pending, plan,
-/// apply, and report. Returns 0 when everything applied, 1 when anything failed or was skipped.
+/// apply, and report. Returns 0 when everything applied, 1 when anything failed, was skipped or
+/// waits for an answer.
 private func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions, log: EventLog, findings: inout RunFindings) async throws -> Int32 {
     guard options.format == .human else {
         throw RunError(description: "error: reconcile prints its progress and results as text; --format json or markdown needs --dry-run")

@@ -25,14 +25,21 @@ struct StateShowCommand: AsyncParsableCommand {
             guard let store = recorded.store else {
                 throw RunError(description: "error: no state recorded yet (\(recorded.description)), so nothing is recorded at \(parsed)")
             }
+            let waiting = try await store.unresolvedJournal().filter { $0.status == .sent && $0.address == parsed }
             guard let resource = try await store.resource(at: parsed) else {
+                if let sent = waiting.first {
+                    throw RunError(
+                        description:
+                            "error: nothing is recorded at \(parsed) in \(store.description) yet: its \(sent.action) message \(sent.messageID), sent to \(sent.payload?.engine ?? "?") at \(StateView.timestamp(sent.at)), waits for the engine's answer; the next provisor reconcile collects it"
+                    )
+                }
                 throw RunError(description: "error: nothing is recorded at \(parsed) in \(store.description) (provisor state list shows what is)")
             }
             let (attributes, outputs) = try StateError.reading(store.description) { (try resource.decodedAttributes(), try resource.decodedOutputs()) }
             let output = Terminal.standardOutput
             switch options.format {
-            case .json: output.write(StateView.showJSON(resource, attributes: attributes, outputs: outputs))
-            default: output.write(StateView.show(resource, attributes: attributes, outputs: outputs, colour: output.isColour))
+            case .json: output.write(StateView.showJSON(resource, attributes: attributes, outputs: outputs, waiting: waiting))
+            default: output.write(StateView.show(resource, attributes: attributes, outputs: outputs, waiting: waiting, colour: output.isColour))
             }
             return 0
         }
