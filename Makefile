@@ -5,7 +5,8 @@ PROVISOR := .build/debug/provisor
 
 .PHONY: deps build demo test lint estate bench install deb
 
-## Install missing Debian packages (as root, or through sudo) and the Python schema checker.
+## Install missing Debian packages (as root, or through sudo), the Python schema checker and
+## pika (the Python engine kit's RabbitMQ client).
 deps:
 	@missing=""; \
 	if command -v dpkg >/dev/null 2>&1; then \
@@ -17,8 +18,8 @@ deps:
 	  elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -q && sudo apt-get install -y -q $$missing; \
 	  else echo "error: missing Debian packages:$$missing (run make as root, or install them)"; exit 1; fi; \
 	fi
-	@python3 -c "import jsonschema, yaml" 2>/dev/null || python3 -m pip install --quiet jsonschema pyyaml \
-	  || { echo "error: the schema tests need Python's jsonschema and PyYAML (pip install jsonschema pyyaml)"; exit 1; }
+	@python3 -c "import jsonschema, yaml, pika" 2>/dev/null || python3 -m pip install --quiet jsonschema pyyaml pika \
+	  || { echo "error: the tests need Python's jsonschema, PyYAML and pika (pip install jsonschema pyyaml pika)"; exit 1; }
 
 build: deps
 	$(SWIFT) build

@@ -29,7 +29,7 @@ Architecture: $arch
 Maintainer: Provisor maintainers <provisor@example.invalid>
 Installed-Size: $installed
 Depends: $depends, git
-Recommends: python3
+Recommends: python3, python3-pika
 Section: admin
 Priority: optional
 Homepage: https://provisor.dev

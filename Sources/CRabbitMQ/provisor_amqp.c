@@ -225,6 +225,27 @@ int provisor_amqp_next(provisor_amqp *connection, int timeout_ms, provisor_deliv
   amqp_maybe_release_buffers(connection->state);
   amqp_rpc_reply_t reply = amqp_consume_message(connection->state, &envelope, &timeout, 0);
   if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && reply.library_error == AMQP_STATUS_TIMEOUT) return 0;
+  if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && reply.library_error == AMQP_STATUS_UNEXPECTED_STATE) {
+    // Another method than a delivery came: read it, and say what the broker meant.
+    amqp_frame_t frame;
+    if (amqp_simple_wait_frame(connection->state, &frame) != AMQP_STATUS_OK) {
+      say(error, error_len, "lost the broker while waiting for a message", NULL);
+      return -1;
+    }
+    if (frame.frame_type != AMQP_FRAME_METHOD) return 2;
+    switch (frame.payload.method.id) {
+    case AMQP_CHANNEL_CLOSE_METHOD:
+    case AMQP_CONNECTION_CLOSE_METHOD:
+      reply.reply_type = AMQP_RESPONSE_SERVER_EXCEPTION;
+      reply.reply = frame.payload.method;
+      return failed(reply, "the broker closed the channel", error, error_len) ? -1 : 0;
+    case AMQP_BASIC_CANCEL_METHOD:
+      say(error, error_len, "the broker cancelled the consumer (was the queue deleted?)", NULL);
+      return -1;
+    default:
+      return 2;  // nothing a consumer needs: wait again
+    }
+  }
   if (failed(reply, "lost the broker while waiting for a message", error, error_len)) return -1;
   amqp_basic_properties_t *properties = &envelope.message.properties;
   delivery->body = copy(envelope.message.body, 1);

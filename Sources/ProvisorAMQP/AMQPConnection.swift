@@ -66,7 +66,14 @@ public final class AMQPConnection {
     public func next(timeout: Double) throws(AMQPError) -> AMQPDelivery? {
         var delivery = provisor_delivery()
         var error = [CChar](repeating: 0, count: 512)
-        let got = provisor_amqp_next(handle, Int32(timeout * 1000), &delivery, &error, error.count)
+        let deadline = ContinuousClock.now + .milliseconds(Int(max(0, timeout) * 1000))
+        var got: Int32
+        repeat {
+            // 2: another frame than a message came (and was dealt with): wait out the rest.
+            let left = ContinuousClock.now.duration(to: deadline).components
+            let milliseconds = max(0, left.seconds * 1000 + left.attoseconds / 1_000_000_000_000_000)
+            got = provisor_amqp_next(handle, Int32(milliseconds), &delivery, &error, error.count)
+        } while got == 2
         if got < 0 { throw AMQPError("\(address.description): \(Self.text(error))") }
         guard got == 1 else { return nil }
         defer { provisor_delivery_free(&delivery) }

@@ -25,8 +25,8 @@ extension ExecEngine {
                         do { try publisher.publish(answer, to: replyTo, correlationID: delivery.correlationID ?? delivery.messageID) } catch
                             where "\(error)".contains("no such queue")
                         {
-                            // The run that sent it has ended: the next sends the message again and
-                            // gets the same answer from `answered`.
+                            // A read's private reply queue, whose run has ended: nobody to answer.
+                            // (Changes are answered on the engine's durable reply queue.)
                             log("the answer to \(delivery.messageID ?? "a message") has nobody to go to: \(error)")
                         }
                     }

@@ -12,8 +12,19 @@ import Testing
     }
 }
 
+/// Each test shares the test broker with other suites' tests, and waits while a test that
+/// restarts it has it alone (`BrokerGate`).
+struct SharesTheTestBroker: SuiteTrait, TestTrait, TestScoping {
+    var isRecursive: Bool { true }
+
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        guard testCase != nil || !test.isSuite else { return try await function() }
+        try await BrokerGate.sharing(function)
+    }
+}
+
 /// The AMQP transport (librabbitmq through the CRabbitMQ shim) against a real broker.
-@Suite(.enabled(if: RabbitMQTestServer.isAvailable, Comment(rawValue: RabbitMQTestServer.skipped)))
+@Suite(.enabled(if: RabbitMQTestServer.isAvailable, Comment(rawValue: RabbitMQTestServer.skipped)), SharesTheTestBroker())
 struct AMQPTransportTests {
     var address: AMQPAddress { try! AMQPAddress.parse(RabbitMQTestServer.url!).get() }
 

@@ -15,30 +15,47 @@ struct AMQPEngineTests {
         var queue: String
     }
 
-    /// The broker's address without its password, and the password.
-    static func broker() throws -> Broker {
-        let url = try #require(RabbitMQTestServer.url)
-        let match = try #require(url.firstMatch(of: /amqp:\/\/([^:]+):([^@]+)@([^\/]+)\//))
-        return Broker(url: "amqp://\(match.1)@\(match.3)/", host: String(match.3), password: String(match.2), queue: RabbitMQTestServer.queueName("riverbank"))
+    /// The broker's address without its password, and the password; with `tls`, its TLS
+    /// listener.
+    static func broker(tls: Bool = false) throws -> Broker {
+        let url = try #require(tls ? RabbitMQTestServer.tlsURL : RabbitMQTestServer.url)
+        let match = try #require(url.firstMatch(of: /(amqps?):\/\/([^:]+):([^@]+)@([^\/]+)\//))
+        return Broker(
+            url: "\(match.1)://\(match.2)@\(match.4)/", host: String(match.4), password: String(match.3), queue: RabbitMQTestServer.queueName("riverbank"))
     }
 
-    func withAMQPEngine(timeout: Int = 10, maxRetries: Int = 2, _ body: (Rehearsal, Broker) async throws -> Void) async throws {
+    /// `tls`, when given, is the test broker's certificates folder: the engine manifest trusts
+    /// `ca` from it and presents its client certificate. The broker is shared with other tests,
+    /// or with `alone` (a test that restarts it) used by this test only (`BrokerGate`).
+    func withAMQPEngine(
+        timeout: Int = 10, maxRetries: Int = 2, tls: (files: String, ca: String)? = nil, alone: Bool = false,
+        _ body: (Rehearsal, Broker) async throws -> Void
+    ) async throws {
+        try await BrokerGate.holding(alone: alone) { try await rehearsing(timeout: timeout, maxRetries: maxRetries, tls: tls, body) }
+    }
+
+    private func rehearsing(
+        timeout: Int, maxRetries: Int, tls: (files: String, ca: String)?, _ body: (Rehearsal, Broker) async throws -> Void
+    )
+        async throws
+    {
         try await withRehearsal { plain in
             var rehearsal = plain
-            let broker = try Self.broker()
+            let broker = try Self.broker(tls: tls != nil)
+            let certificates = tls.map { "\n    caFile: \($0.ca)\n    certFile: \($0.files)/client.pem\n    keyFile: \($0.files)/client.key" } ?? ""
             try rehearsal.simulateEngines(
                 except: "riverbank-onprem",
                 as: """
                     spec:
                       adapter: amqp
                       amqp:
-                        url: amqp://\(broker.host)/
+                        url: \(tls == nil ? "amqp" : "amqps")://\(broker.host)/
                         user: provisor
                         password: { secretRef: "env:RIVERBANK_AMQP_PASSWORD" }
                         queue: \(broker.queue)
                         timeoutSeconds: \(timeout)
                         maxRetries: \(maxRetries)
-                    """)
+                    """ + certificates)
             rehearsal.environmentExtras = ["RIVERBANK_AMQP_PASSWORD": broker.password]
             try await body(rehearsal, broker)
         }
@@ -46,12 +63,13 @@ struct AMQPEngineTests {
 
     /// The remote engine, consuming the queue until stopped; `faults` are the simulated engine's
     /// (PROVISOR_SIMULATED_…).
-    func startEngine(_ rehearsal: Rehearsal, _ broker: Broker, faults: [String: String] = [:]) throws -> Process {
+    func startEngine(_ rehearsal: Rehearsal, _ broker: Broker, faults: [String: String] = [:], tls files: String? = nil) throws -> Process {
         let engine = Process()
         engine.executableURL = simulatedEngineBinary
-        engine.arguments = [
-            "--state-dir", "\(rehearsal.engines)/riverbank-onprem", "--engine", "riverbank-onprem", "--amqp", broker.url, "--queue", broker.queue,
-        ]
+        engine.arguments =
+            [
+                "--state-dir", "\(rehearsal.engines)/riverbank-onprem", "--engine", "riverbank-onprem", "--amqp", broker.url, "--queue", broker.queue,
+            ] + (files.map { ["--ca", "\($0)/ca.pem", "--cert", "\($0)/client.pem", "--key", "\($0)/client.key"] } ?? [])
         engine.environment = ProcessInfo.processInfo.environment.merging(["PROVISOR_AMQP_PASSWORD": broker.password]) { $1 }.merging(faults) { $1 }
         engine.standardError = FileHandle.nullDevice
         try engine.run()
@@ -158,6 +176,29 @@ struct AMQPEngineTests {
         }
     }
 
+    /// Both sides over TLS with the test CA and client certificates: the estate is applied. A
+    /// manifest that trusts only the public CAs is refused by certificate verification, clearly,
+    /// and nothing is sent.
+    @Test(.enabled(if: RabbitMQTestServer.tlsURL != nil && RabbitMQTestServer.tlsFiles != nil))
+    func overTLSTheEstateIsAppliedAndAnUntrustedBrokerIsRefused() async throws {
+        let files = try #require(RabbitMQTestServer.tlsFiles)
+        try await withAMQPEngine(tls: (files, "\(files)/ca.pem")) { rehearsal, broker in
+            let engine = try startEngine(rehearsal, broker, tls: files)
+            defer { stop(engine) }
+            let applied = try run(rehearsal, ["reconcile", "--actor", "test"])
+            #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+            #expect(try !riverbankEntries(rehearsal, "customer/RBT").isEmpty, "the private location's customer went over TLS")
+        }
+        try await withAMQPEngine(maxRetries: 0, tls: (files, "/etc/ssl/certs/ca-certificates.crt")) { rehearsal, broker in
+            let refused = try run(rehearsal, ["reconcile", "--actor", "test"])
+            #expect(refused.status == 1)
+            #expect(
+                refused.stdout.contains("the broker did not take the message") && refused.stdout.contains("SSL peer cert verification failed"),
+                "\(refused.stdout)")
+            #expect(try riverbankEntries(rehearsal, "customer/RBT").isEmpty)
+        }
+    }
+
     @Test func wrongCredentialsAreAClearErrorAndNothingIsSent() async throws {
         try await withAMQPEngine { plain, broker in
             var rehearsal = plain
@@ -201,7 +242,7 @@ struct AMQPEngineTests {
     @Test(.enabled(if: ProcessInfo.processInfo.environment["PROVISOR_TEST_RABBITMQ_DIR"] != nil))
     func aBrokerRestartedMidRunIsConnectedToAgain() async throws {
         let directory = try #require(ProcessInfo.processInfo.environment["PROVISOR_TEST_RABBITMQ_DIR"])
-        try await withAMQPEngine(timeout: 60, maxRetries: 8) { rehearsal, broker in
+        try await withAMQPEngine(timeout: 60, maxRetries: 8, alone: true) { rehearsal, broker in
             let (background, _) = try startProvisor(
                 ["reconcile", "--actor", "test", "--config", "provisor.yaml", "--state", rehearsal.state], in: rehearsal.directory,
                 environment: rehearsal.environment)

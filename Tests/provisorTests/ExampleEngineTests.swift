@@ -9,8 +9,11 @@ import Testing
 @Suite(.serialized, .enabled(if: PostgresTestServer.isAvailable, Comment(rawValue: PostgresTestServer.skipped)))
 struct ExampleEngineTests {
     /// A copy of the examples with their engines; csp-eu and shared-syd simulated, riverbank-onprem
-    /// run as the local exec engine it is behind the broker.
-    func withExampleEngines(_ body: (Rehearsal, _ sql: (String) throws -> String) async throws -> Void) async throws {
+    /// run as the local exec engine it is behind the broker, or with `broker`, reached through
+    /// that broker's queue as the example configures it.
+    func withExampleEngines(
+        broker: AMQPEngineTests.Broker? = nil, _ body: (Rehearsal, _ sql: (String) throws -> String) async throws -> Void
+    ) async throws {
         try await PostgresTestServer.withDatabase { url in
             try await withRehearsal { rehearsal in
                 try FileManager.default.copyItem(
@@ -24,18 +27,18 @@ struct ExampleEngineTests {
                             start.lowerBound..<end.lowerBound,
                             with: "metadata: { name: \(name) }\nspec:\n  adapter: simulated\n  simulated: { stateDirectory: .provisor/\(name) }")
                     }
-                    // The private location's engine reached directly, as a local exec engine,
-                    // rather than through the example's broker.
+                    // The private location's engine reached directly, as a local exec engine, or
+                    // through the test broker.
                     let start = text.range(of: "metadata: { name: riverbank-onprem }")!
                     let end = text.range(of: "\n---", range: start.upperBound..<text.endIndex)?.lowerBound ?? text.endIndex
-                    text.replaceSubrange(
-                        start.lowerBound..<end,
-                        with: """
-                            metadata: { name: riverbank-onprem }
-                            spec:
-                              adapter: exec
-                              exec: { command: [./engines/onprem.py, --site, riverbank], timeoutSeconds: 120, workingDirectory: engines }
-                            """)
+                    let spec =
+                        broker.map {
+                            """
+                            adapter: amqp
+                              amqp: { url: "amqp://\($0.host)/", user: provisor, password: { secretRef: "env:RIVERBANK_AMQP_PASSWORD" }, queue: \($0.queue), timeoutSeconds: 60 }
+                            """
+                        } ?? "adapter: exec\n  exec: { command: [./engines/onprem.py, --site, riverbank], timeoutSeconds: 120, workingDirectory: engines }"
+                    text.replaceSubrange(start.lowerBound..<end, with: "metadata: { name: riverbank-onprem }\nspec:\n  " + spec)
                     return text
                 }
                 let sql = { (statement: String) throws -> String in
@@ -59,7 +62,10 @@ struct ExampleEngineTests {
                     }
                 }
                 try await body(
-                    Rehearsal(directory: rehearsal.directory, environmentExtras: ["HOSTING_DATABASE_URL": url, "PROVISOR_ENGINE_KIT": Self.kit]), sql)
+                    Rehearsal(
+                        directory: rehearsal.directory,
+                        environmentExtras: ["HOSTING_DATABASE_URL": url, "PROVISOR_ENGINE_KIT": Self.kit, "RIVERBANK_AMQP_PASSWORD": broker?.password ?? ""]),
+                    sql)
             }
         }
     }
@@ -108,6 +114,44 @@ struct ExampleEngineTests {
             #expect(try sql("SELECT count(*) FROM pg_roles WHERE rolname = 'JBL_test_owner'") == "0", "the removed instance's role is gone")
             let after = try run(rehearsal, ["drift"])
             #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
+        }
+    }
+
+    /// The private location's own engine (onprem.py, on the Python kit) consumes its queue on
+    /// the test broker, connecting outbound, as the example configures it: Riverbank's databases
+    /// are made, the estate converges, and drift reads the engine back through the broker.
+    @Test(.enabled(if: RabbitMQTestServer.isAvailable, Comment(rawValue: RabbitMQTestServer.skipped)))
+    func thePrivateLocationsEngineServesItsQueueOnThePythonKit() async throws {
+        let broker = try AMQPEngineTests.broker()
+        try await BrokerGate.sharing { try await runsOverTheBroker(broker) }
+    }
+
+    private func runsOverTheBroker(_ broker: AMQPEngineTests.Broker) async throws {
+        try await withExampleEngines(broker: broker) { rehearsal, sql in
+            let engine = Process()
+            engine.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            engine.arguments = ["python3", "onprem.py", "--site", "riverbank", "--amqp", broker.url, "--queue", broker.queue]
+            engine.currentDirectoryURL = URL(fileURLWithPath: rehearsal.engines)
+            engine.environment = ProcessInfo.processInfo.environment.merging(rehearsal.environment) { $1 }.merging(["PROVISOR_AMQP_PASSWORD": broker.password])
+            {
+                $1
+            }
+            let errors = Pipe()
+            engine.standardError = errors
+            try engine.run()
+            defer {
+                kill(engine.processIdentifier, SIGKILL)
+                engine.waitUntilExit()
+            }
+            let applied = try run(rehearsal, ["reconcile", "--actor", "test"])
+            #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+            #expect(try sql(Self.made).split(separator: "\n").contains { $0.lowercased().contains("ledger") }, "Riverbank's ledger database was made")
+            let drift = try run(rehearsal, ["drift"])
+            #expect(drift.status == 0 && drift.stdout.contains("riverbank-onprem read"), "\(drift.stdout)\(drift.stderr)")
+            kill(engine.processIdentifier, SIGKILL)
+            engine.waitUntilExit()
+            let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(log.contains("serving queue \(broker.queue)") && !log.contains(broker.password), "\(log)")
         }
     }
 

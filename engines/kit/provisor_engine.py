@@ -24,19 +24,28 @@ module does that part: an engine registers a function per action and calls `run(
     def observe():
         return [{"address": a, "attributes": v} for a, v in TENANTS.items()]
 
-    engine.run()
+    engine.main()      # standard input; with --amqp URL --queue NAME, a RabbitMQ queue
 
 A handler returns the outputs (a dict of strings and numbers, or None); raising `Retry` answers
 "retryable" (Provisor sends the message again later, with the same id), raising `Refuse`
 answers "failed" with the reason, and any other exception answers "failed" with its text and
 writes the traceback to standard error. Only standard error may be used for logging
 (`engine.log(...)`): standard output carries the protocol.
+
+`main()` serves standard input (`run()`), or with `--amqp URL --queue NAME` (and `--ca FILE`,
+`--cert FILE`, `--key FILE` for TLS; the password from PROVISOR_AMQP_PASSWORD) consumes
+Provisor's messages from a RabbitMQ queue instead, connecting outbound (`serve()`). Queue serving
+needs pika (Debian: python3-pika); everything else is the standard library.
 """
 
+import io
 import json
 import os
+import ssl
 import sys
+import time
 import traceback
+import urllib.parse
 
 __all__ = ["Engine", "Retry", "Refuse"]
 
@@ -89,22 +98,111 @@ class Engine:
     def log(self, *parts):
         print(*parts, file=sys.stderr, flush=True)
 
+    def main(self, arguments=None):
+        """Serves the queue `--amqp URL --queue NAME` names (with `--ca`, `--cert`, `--key`), or
+        else standard input. Other arguments are left to the engine."""
+        arguments = sys.argv[1:] if arguments is None else arguments
+
+        def value(flag):
+            return arguments[arguments.index(flag) + 1] if flag in arguments[:-1] else None
+
+        url = value("--amqp")
+        if url is None:
+            self.run()
+            return
+        queue = value("--queue")
+        if not queue:
+            sys.exit("--amqp needs --queue NAME, the engine's queue in its Engine manifest (amqp.queue)")
+        self.serve(url, queue, ca=value("--ca"), cert=value("--cert"), key=value("--key"))
+
     def run(self, input=sys.stdin, output=sys.stdout):
         """Answers every line of `input` until it ends."""
         for line in input:
-            if not line.strip():
-                continue
+            self._answer(line, output)
+
+    def serve(self, url, queue, ca=None, cert=None, key=None, password=None, retry=1.0, stop=lambda: False):
+        """Answers Provisor's messages from the RabbitMQ queue `queue` (declared durable and
+        quorum, as Provisor declares it): each message's lines are answered as on standard input,
+        the answer published, confirmed, to its `reply_to` with its correlation id, and only
+        then is the message acknowledged. A consumer that dies after acting and before answering
+        gets the message again and answers it as a replay. A lost broker is connected to again
+        every `retry` seconds; `stop()` ends the loop."""
+        try:
+            import pika
+        except ImportError:
+            sys.exit("serving a queue needs pika, the RabbitMQ client (Debian: apt-get install python3-pika)")
+        parameters = self._amqp_parameters(pika, url, ca, cert, key, password or os.environ.get("PROVISOR_AMQP_PASSWORD", ""))
+        where = self._redacted(url)
+        while not stop():
             try:
-                message = json.loads(line)
-                identifier = message["id"]
-                action = message["action"]
-            except (ValueError, KeyError, TypeError):
-                self._write(output, {"id": "", "status": "failed", "error": "not a provisioning message: it needs id and action"})
-                continue
-            if action in ("observe", "subscriptions"):
-                self._read(output, identifier, action)
-            else:
-                self._apply(output, identifier, action, message)
+                connection = pika.BlockingConnection(parameters)
+                channel = connection.channel()
+                channel.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
+                channel.basic_qos(prefetch_count=1)
+                channel.confirm_delivery()
+                self.log(f"serving queue {queue} on {where}")
+                for method, properties, body in channel.consume(queue, inactivity_timeout=1):
+                    if stop():
+                        break
+                    if method is None:
+                        continue
+                    answer = io.StringIO()
+                    for line in body.decode("utf-8", "replace").splitlines():
+                        self._answer(line, answer)
+                    if properties.reply_to:
+                        try:
+                            channel.basic_publish(
+                                "", properties.reply_to, answer.getvalue().encode("utf-8"),
+                                pika.BasicProperties(correlation_id=properties.correlation_id or properties.message_id, delivery_mode=2),
+                                mandatory=True)
+                        except pika.exceptions.UnroutableError:
+                            # A read's private reply queue whose run has ended: nobody to answer.
+                            self.log(f"the answer to {properties.message_id or 'a message'} has nobody to go to: no queue {properties.reply_to}")
+                    channel.basic_ack(method.delivery_tag)
+                connection.close()
+            except pika.exceptions.AMQPError as error:
+                self.log(f"{where}: {type(error).__name__} {error}; connecting again in {retry:g} s")
+                time.sleep(retry)
+
+    @staticmethod
+    def _redacted(url):
+        parts = urllib.parse.urlsplit(url)
+        if parts.password is None:
+            return url
+        return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.replace(":" + parts.password + "@", ":(sensitive)@")))
+
+    @staticmethod
+    def _amqp_parameters(pika, url, ca, cert, key, password):
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("amqp", "amqps") or not parts.hostname:
+            sys.exit(f"--amqp {Engine._redacted(url)} is not a RabbitMQ address; write amqp://USER@HOST:PORT/VHOST or amqps://…")
+        tls = parts.scheme == "amqps"
+        vhost = urllib.parse.unquote(parts.path[1:]) if len(parts.path) > 1 else "/"
+        options = None
+        if tls:
+            context = ssl.create_default_context(cafile=ca)
+            if cert:
+                context.load_cert_chain(cert, key)
+            options = pika.SSLOptions(context, parts.hostname)
+        return pika.ConnectionParameters(
+            host=parts.hostname, port=parts.port or (5671 if tls else 5672), virtual_host=vhost,
+            credentials=pika.PlainCredentials(urllib.parse.unquote(parts.username or "guest"), parts.password or password),
+            ssl_options=options, heartbeat=30, blocked_connection_timeout=30)
+
+    def _answer(self, line, output):
+        if not line.strip():
+            return
+        try:
+            message = json.loads(line)
+            identifier = message["id"]
+            action = message["action"]
+        except (ValueError, KeyError, TypeError):
+            self._write(output, {"id": "", "status": "failed", "error": "not a provisioning message: it needs id and action"})
+            return
+        if action in ("observe", "subscriptions"):
+            self._read(output, identifier, action)
+        else:
+            self._apply(output, identifier, action, message)
 
     def _apply(self, output, identifier, action, message):
         if identifier in self._answered:

@@ -268,7 +268,7 @@ def main(arguments):
             resources.append({"address": address, "attributes": attributes, "outputs": outputs})
         return resources
 
-    engine.run()
+    engine.main(arguments)
 
 
 if __name__ == "__main__":
