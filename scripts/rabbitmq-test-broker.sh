@@ -24,7 +24,7 @@ port=$(cat "$dir/port")
 node="provisor-test-$port@localhost"
 export HOME=$dir RABBITMQ_NODENAME=$node RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT=$port
 export RABBITMQ_DIST_PORT=$(cat "$dir/dist-port") RABBITMQ_MNESIA_BASE=$dir/mnesia RABBITMQ_LOG_BASE=$dir/log
-export RABBITMQ_ENABLED_PLUGINS_FILE=$dir/enabled_plugins RABBITMQ_CONFIG_FILE=$dir/rabbitmq
+export RABBITMQ_ENABLED_PLUGINS_FILE=$dir/enabled_plugins RABBITMQ_CONFIG_FILE=$dir/rabbitmq ERL_CRASH_DUMP=$dir/erl_crash.dump
 ctl() { "$bin/rabbitmqctl" -n "$node" "$@" >/dev/null; }
 
 up() {
