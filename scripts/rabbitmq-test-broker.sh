@@ -19,7 +19,7 @@ bin=/usr/lib/rabbitmq/bin
 [ -x "$bin/rabbitmq-server" ] || { echo "error: RabbitMQ was not found (install the Debian package rabbitmq-server)" >&2; exit 1; }
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-[ -f "$dir/port" ] || { free_port > "$dir/port"; free_port > "$dir/dist-port"; free_port > "$dir/tls-port"; }
+[ -f "$dir/port" ] && [ -f "$dir/tls-port" ] || { free_port > "$dir/port"; free_port > "$dir/dist-port"; free_port > "$dir/tls-port"; }
 port=$(cat "$dir/port")
 node="provisor-test-$port@localhost"
 export HOME=$dir RABBITMQ_NODENAME=$node RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT=$port
