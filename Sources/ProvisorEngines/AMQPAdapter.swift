@@ -21,7 +21,10 @@ import ProvisorCore
 ///   message an earlier run settled) are acknowledged when the adapter shuts down.
 ///
 /// Reads (`observe`, `subscriptions`) are answered on a private queue of this connection; one
-/// state is meant to send to an engine's queue (its reply queue is that state's).
+/// state is meant to send to an engine's queue (its reply queue is that state's). Several
+/// messages are in flight at once (one per customer being worked on): each is published and
+/// confirmed by a job on the thread, and the thread, between jobs, takes answers from the reply
+/// queues and hands each to the message waiting for it.
 public final class AMQPAdapter: EngineAdapter, @unchecked Sendable {
     public let engine: String
     public let queue: String
@@ -46,6 +49,8 @@ public final class AMQPAdapter: EngineAdapter, @unchecked Sendable {
     /// An answer was waited for in vain and none has come since: answers are looked for, not
     /// waited for.
     private var silent = false
+    /// The messages whose answers are awaited, with when waiting ends and whom to tell.
+    private var waiters: [String: (deadline: ContinuousClock.Instant, done: (Result<String, Exchange>) -> Void)] = [:]
 
     var replyQueue: String { queue + ".replies" }
 
@@ -56,7 +61,14 @@ public final class AMQPAdapter: EngineAdapter, @unchecked Sendable {
         self.timeout = timeout
         self.maxRetries = maxRetries
         self.clock = clock
-        thread = AMQPThread(name: "provisor-amqp-\(engine)")
+        let pump = Pump()
+        thread = AMQPThread(name: "provisor-amqp-\(engine)") { pump.adapter?.takeAnswers() ?? false }
+        pump.adapter = self
+    }
+
+    /// Lets the thread reach the adapter it serves without keeping it alive.
+    private final class Pump: @unchecked Sendable {
+        weak var adapter: AMQPAdapter?
     }
 
     enum Exchange: Error {
@@ -85,10 +97,11 @@ public final class AMQPAdapter: EngineAdapter, @unchecked Sendable {
     }
 
     private func answer(to message: OutgoingMessage, publishing: Bool) async -> DeliveryResult {
-        let exchanged = await thread.run { [self] in
-            let outcome = exchange(id: message.id, body: publishing ? message.body() : nil, read: false)
-            if case .failure(.notSent) = outcome {} else { kept.insert(message.id) }
-            return outcome
+        let exchanged = await thread.start { [self] done in
+            exchange(id: message.id, body: publishing ? message.body() : nil, read: false) { outcome in
+                if case .failure(.notSent) = outcome {} else { self.kept.insert(message.id) }
+                done(outcome)
+            }
         }
         switch exchanged {
         case .failure(.notSent(let reason)): return .retryable(reason)
@@ -139,10 +152,11 @@ public final class AMQPAdapter: EngineAdapter, @unchecked Sendable {
     ) async -> Result<[Item], ReadFailure> {
         let id = action + "-" + UUID().uuidString.lowercased()
         let answer: String
-        let exchanged = await thread.run { [self] in
-            let outcome = exchange(id: id, body: ExecAdapter.readRequest(action, id: id, engine: engine), read: true)
-            for delivery in answered.removeValue(forKey: id) ?? [] { try? consumer?.acknowledge(delivery) }
-            return outcome
+        let exchanged = await thread.start { [self] done in
+            exchange(id: id, body: ExecAdapter.readRequest(action, id: id, engine: engine), read: true) { outcome in
+                for delivery in self.answered.removeValue(forKey: id) ?? [] { try? self.consumer?.acknowledge(delivery) }
+                done(outcome)
+            }
         }
         switch exchanged {
         case .failure(.notSent(let reason)), .failure(.unanswered(let reason)): return .failure(ReadFailure(reason: reason))
@@ -168,9 +182,9 @@ public final class AMQPAdapter: EngineAdapter, @unchecked Sendable {
     }
 
     /// On the adapter's thread: publishes `body` (unless nil: collecting an earlier run's
-    /// message) with answers to the reply queue (the private one for a `read`), and waits for
-    /// the answer correlated with `id`.
-    private func exchange(id: String, body: String?, read: Bool) -> Result<String, Exchange> {
+    /// message) with answers to the reply queue (the private one for a `read`), and hands `done`
+    /// the answer correlated with `id` once it comes (`takeAnswers`).
+    private func exchange(id: String, body: String?, read: Bool, _ done: @escaping (Result<String, Exchange>) -> Void) {
         let sent: Result<Void, AMQPError> = Result { () throws(AMQPError) in
             try connect()
             if let body {
@@ -178,48 +192,59 @@ public final class AMQPAdapter: EngineAdapter, @unchecked Sendable {
             }
         }
         if case .failure(let error) = sent {
-            disconnect()
-            return body == nil
-                ? .failure(.unanswered("engine '\(engine)': the broker cannot be reached to collect the answer: \(error)"))
-                : .failure(.notSent("engine '\(engine)': the broker did not take the message: \(error)"))
+            disconnect("\(error)")
+            return done(
+                body == nil
+                    ? .failure(.unanswered("engine '\(engine)': the broker cannot be reached to collect the answer: \(error)"))
+                    : .failure(.notSent("engine '\(engine)': the broker did not take the message: \(error)")))
         }
-        return awaitAnswer(id)
+        if let answer = handOut(id) { return done(.success(answer)) }
+        waiters[id] = (ContinuousClock.now + .milliseconds(Int((silent ? 0 : timeout) * 1000)), done)
     }
 
-    private func awaitAnswer(_ id: String) -> Result<String, Exchange> {
-        let wait = silent ? 0 : timeout
-        let deadline = ContinuousClock.now + .milliseconds(Int(wait * 1000))
-        repeat {
-            if let answer = received[id]?.first {
-                received[id]!.removeFirst()
-                if received[id]!.isEmpty { received[id] = nil }
-                answered[id, default: []].append(answer)
-                return .success(answer.body)
-            }
-            let left = ContinuousClock.now.duration(to: deadline)
-            let seconds = max(0, Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
-            do {
-                guard let delivery = try consumer!.next(timeout: seconds) else { break }
+    /// The answer to `id` if it came, moved to the answers handed out.
+    private func handOut(_ id: String) -> String? {
+        guard var deliveries = received[id], !deliveries.isEmpty else { return nil }
+        let answer = deliveries.removeFirst()
+        received[id] = deliveries.isEmpty ? nil : deliveries
+        answered[id, default: []].append(answer)
+        return answer.body
+    }
+
+    /// On the thread, between jobs: takes one answer from the reply queues (waiting briefly), hands
+    /// out what is waited for, and ends the waits that ran out. Answers whether any wait is left.
+    private func takeAnswers() -> Bool {
+        guard !waiters.isEmpty, let consumer else { return false }
+        let now = ContinuousClock.now
+        let soonest = waiters.values.map(\.deadline).min()!
+        let left = now < soonest ? now.duration(to: soonest) : .zero
+        do {
+            if let delivery = try consumer.next(timeout: min(0.01, Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)) {
                 silent = false
-                guard let correlation = delivery.correlationID else {
-                    try? consumer!.acknowledge(delivery)
-                    continue
+                if let correlation = delivery.correlationID {
+                    received[correlation, default: []].append(delivery)
+                    if let waiter = waiters.removeValue(forKey: correlation), let answer = handOut(correlation) { waiter.done(.success(answer)) }
+                } else {
+                    try? consumer.acknowledge(delivery)
                 }
-                received[correlation, default: []].append(delivery)
-            } catch {
-                disconnect()
-                return .failure(
-                    .unanswered(
-                        "engine '\(engine)': the message is on queue \(queue), but the broker was lost before the answer came (\(error)); the next run collects the answer"
-                    ))
             }
-        } while true
-        let why =
-            silent
-            ? "engine '\(engine)' is not answering (an earlier message went unanswered for \(ExecAdapter.seconds(timeout)))"
-            : "engine '\(engine)' did not answer within \(ExecAdapter.seconds(timeout))"
-        silent = true
-        return .failure(.unanswered(why + ": the message waits on queue \(queue) and the next run collects the answer"))
+        } catch {
+            disconnect("\(error)")
+            return false
+        }
+        let expired = waiters.filter { $0.value.deadline <= ContinuousClock.now }
+        if !expired.isEmpty {
+            let why =
+                silent
+                ? "engine '\(engine)' is not answering (an earlier message went unanswered for \(ExecAdapter.seconds(timeout)))"
+                : "engine '\(engine)' did not answer within \(ExecAdapter.seconds(timeout))"
+            silent = true
+            for (id, waiter) in expired {
+                waiters[id] = nil
+                waiter.done(.failure(.unanswered(why + ": the message waits on queue \(queue) and the next run collects the answer")))
+            }
+        }
+        return !waiters.isEmpty
     }
 
     private func connect() throws(AMQPError) {
@@ -238,7 +263,9 @@ public final class AMQPAdapter: EngineAdapter, @unchecked Sendable {
         self.consumer = consumer
     }
 
-    private func disconnect() {
+    /// Closes both connections. The answers they held are delivered again to the next; the
+    /// messages still waiting for theirs are told why they will not come in this run.
+    private func disconnect(_ why: String? = nil) {
         publisher?.close()
         consumer?.close()
         publisher = nil
@@ -246,5 +273,11 @@ public final class AMQPAdapter: EngineAdapter, @unchecked Sendable {
         // Their delivery tags die with the channel: the broker delivers them again.
         received = [:]
         answered = [:]
+        let lost = waiters
+        waiters = [:]
+        let reason =
+            "engine '\(engine)': the message is on queue \(queue), but the broker was lost before the answer came"
+            + (why.map { " (\($0))" } ?? "") + "; the next run collects the answer"
+        for waiter in lost.values { waiter.done(.failure(.unanswered(reason))) }
     }
 }
