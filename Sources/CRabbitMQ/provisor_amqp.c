@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/time.h>
 
 struct provisor_amqp {
@@ -257,6 +258,15 @@ int provisor_amqp_next(provisor_amqp *connection, int timeout_ms, provisor_deliv
   delivery->redelivered = envelope.redelivered;
   amqp_destroy_envelope(&envelope);
   return 1;
+}
+
+int provisor_amqp_wait(provisor_amqp *connection, int wake_fd, int timeout_ms) {
+  if (amqp_frames_enqueued(connection->state) || amqp_data_in_buffer(connection->state)) return 1;
+  struct pollfd fds[2] = {{amqp_get_sockfd(connection->state), POLLIN, 0}, {wake_fd, POLLIN, 0}};
+  int ready = poll(fds, wake_fd >= 0 ? 2 : 1, timeout_ms);
+  if (ready <= 0) return 0;
+  if (fds[0].revents) return 1;
+  return 2;
 }
 
 void provisor_delivery_free(provisor_delivery *delivery) {

@@ -84,6 +84,22 @@ public final class AMQPConnection {
             tag: delivery.delivery_tag, redelivered: delivery.redelivered != 0)
     }
 
+    /// What ended a wait for something to read.
+    public enum Readiness: Sendable {
+        case readable, woken, timedOut
+    }
+
+    /// Waits up to `timeout` seconds until the connection has something to read (call `next`),
+    /// or `wake` (a file descriptor, such as a pipe's read end) becomes readable.
+    public func wait(wake: Int32 = -1, timeout: Double) -> Readiness {
+        guard handle != nil else { return .readable }  // `next` says what is wrong
+        switch provisor_amqp_wait(handle, wake, Int32(max(0, timeout) * 1000)) {
+        case 1: return .readable
+        case 2: return .woken
+        default: return .timedOut
+        }
+    }
+
     /// Tells the broker the message was dealt with: it is never delivered again.
     public func acknowledge(_ delivery: AMQPDelivery) throws(AMQPError) {
         try call { provisor_amqp_ack(handle, delivery.tag, $0, $1) }

@@ -13,7 +13,7 @@ extension ExecEngine {
             do {
                 let consumer = try AMQPConnection(address)
                 try consumer.declare(queue)
-                try consumer.consume(queue, prefetch: 1)
+                try consumer.consume(queue, prefetch: 32)
                 let publisher = try AMQPConnection(address)
                 try publisher.confirm()
                 log("serving queue \(queue) on \(address.description)")

@@ -62,7 +62,7 @@ public final class AMQPAdapter: EngineAdapter, @unchecked Sendable {
         self.maxRetries = maxRetries
         self.clock = clock
         let pump = Pump()
-        thread = AMQPThread(name: "provisor-amqp-\(engine)") { pump.adapter?.takeAnswers() ?? false }
+        thread = AMQPThread(name: "provisor-amqp-\(engine)") { pump.adapter?.takeAnswers(wake: $0) ?? false }
         pump.adapter = self
     }
 
@@ -134,7 +134,11 @@ public final class AMQPAdapter: EngineAdapter, @unchecked Sendable {
 
     public func shutdown() async {
         await thread.stop { [self] in
-            // Answers nobody asked for are let go; those still wanted go back to the queue.
+            // Answers nobody asked for (already here, or arriving now) are let go; those still
+            // wanted go back to the queue.
+            while let consumer, let delivery = try? consumer.next(timeout: 0.05) {
+                if let correlation = delivery.correlationID { received[correlation, default: []].append(delivery) }
+            }
             for (id, deliveries) in received where !kept.contains(id) {
                 for delivery in deliveries { try? consumer?.acknowledge(delivery) }
             }
@@ -211,15 +215,19 @@ public final class AMQPAdapter: EngineAdapter, @unchecked Sendable {
         return answer.body
     }
 
-    /// On the thread, between jobs: takes one answer from the reply queues (waiting briefly), hands
-    /// out what is waited for, and ends the waits that ran out. Answers whether any wait is left.
-    private func takeAnswers() -> Bool {
+    /// On the thread, between jobs: takes one answer from the reply queues (waiting until one
+    /// comes, a job is queued (`wake`) or the soonest wait runs out), hands out what is waited
+    /// for, and ends the waits that ran out. Answers whether any wait is left.
+    private func takeAnswers(wake: Int32) -> Bool {
         guard !waiters.isEmpty, let consumer else { return false }
         let now = ContinuousClock.now
         let soonest = waiters.values.map(\.deadline).min()!
         let left = now < soonest ? now.duration(to: soonest) : .zero
+        let seconds = Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18
+        // An answer already read, or the socket readable: take it. Woken: the jobs go first.
+        if consumer.wait(wake: wake, timeout: min(seconds, 1)) == .woken { return true }
         do {
-            if let delivery = try consumer.next(timeout: min(0.01, Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)) {
+            if let delivery = try consumer.next(timeout: 0.05) {
                 silent = false
                 if let correlation = delivery.correlationID {
                     received[correlation, default: []].append(delivery)

@@ -3,16 +3,25 @@ import Foundation
 /// A thread of its own for blocking work (a librabbitmq connection, which is not thread-safe):
 /// jobs run one at a time, in order, and async callers await them without blocking one of
 /// Swift's cooperative threads. Between jobs, `idle` (when set) runs for as long as it answers
-/// true: the adapter waits there, briefly each time, for answers to come.
+/// true: the adapter waits there for answers to come, and a new job wakes it (through a pipe
+/// whose read end `idle` is given).
 final class AMQPThread: @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [() -> Void] = []
     private var stopped = false
-    /// Runs on the thread when no job waits; answers whether it has more to do.
-    private let idle: () -> Bool
+    /// Runs on the thread when no job waits, given the wake pipe's read end; answers whether it
+    /// has more to do.
+    private let idle: (_ wake: Int32) -> Bool
+    /// A byte is written to `wake.write` for each job: a wait on `wake.read` ends.
+    private let wake: (read: Int32, write: Int32)
 
-    init(name: String, idle: @escaping () -> Bool = { false }) {
+    init(name: String, idle: @escaping (_ wake: Int32) -> Bool = { _ in false }) {
         self.idle = idle
+        var ends: [Int32] = [-1, -1]
+        if pipe(&ends) == 0 {
+            for end in ends { _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK) }
+        }
+        wake = (ends[0], ends[1])
         let thread = Thread { [self] in loop() }
         thread.name = name
         thread.start()
@@ -46,6 +55,8 @@ final class AMQPThread: @unchecked Sendable {
         jobs.append(job)
         condition.signal()
         condition.unlock()
+        var byte: UInt8 = 1
+        _ = write(wake.write, &byte, 1)  // a full pipe already wakes it
     }
 
     private func loop() {
@@ -56,11 +67,17 @@ final class AMQPThread: @unchecked Sendable {
             let job = jobs.isEmpty ? nil : jobs.removeFirst()
             condition.unlock()
             guard let job else {
-                busy = idle()
+                busy = idle(wake.read)
                 continue
             }
+            var bytes = [UInt8](repeating: 0, count: 256)
+            while read(wake.read, &bytes, bytes.count) > 0 {}
             job()
-            if stopped { return }
+            if stopped {
+                close(wake.read)
+                close(wake.write)
+                return
+            }
             busy = true  // `idle` decides, once the jobs are done
         }
     }

@@ -42,6 +42,10 @@ int provisor_amqp_publish(provisor_amqp *connection, const char *queue, const ch
 // Starts consuming `queue` with at most `prefetch` unacknowledged deliveries.
 int provisor_amqp_consume(provisor_amqp *connection, const char *queue, int prefetch, char *error, size_t error_len);
 
+// Waits up to `timeout_ms` for something to read on the connection (1), or for `wake_fd` (when
+// not -1) to become readable (2); 0 when neither came. What is already buffered counts at once.
+int provisor_amqp_wait(provisor_amqp *connection, int wake_fd, int timeout_ms);
+
 // The next delivery: 1 with `delivery` filled (free it with provisor_delivery_free), 0 when none
 // came within `timeout_ms`, -1 on a failure (the connection is then unusable).
 int provisor_amqp_next(provisor_amqp *connection, int timeout_ms, provisor_delivery *delivery, char *error, size_t error_len);

@@ -1,0 +1,94 @@
+import Foundation
+import ProvisorAMQP
+import ProvisorCore
+import ProvisorEngines
+import ProvisorTesting
+import Testing
+
+/// The amqp adapter against the test broker, with the engine played by the test: what the
+/// adapter does with answers that come out of order, late, twice or not at all.
+@Suite(.enabled(if: RabbitMQTestServer.isAvailable, Comment(rawValue: RabbitMQTestServer.skipped)), SharesTheTestBroker())
+struct AMQPAdapterTests {
+    var address: AMQPAddress { try! AMQPAddress.parse(RabbitMQTestServer.url!).get() }
+
+    /// Declares `queue` before the adapter and the engine both do: a quorum queue declared by two
+    /// connections at the same moment can refuse one of them (INTERNAL_ERROR), which both sides
+    /// survive in use (Provisor retries, the kits connect again) but a one-shot test engine
+    /// would not.
+    func declare(_ queue: String) throws {
+        let connection = try AMQPConnection(address)
+        try connection.declare(queue)
+        connection.close()
+    }
+
+    /// Takes `count` messages from `queue` and answers them, last taken first, each with its own
+    /// id as the output `seen` (and, with `twice`, every answer a second time).
+    func answerInReverse(_ queue: String, count: Int, twice: Bool = false) throws {
+        let engine = try AMQPConnection(address)
+        try engine.declare(queue)
+        try engine.consume(queue, prefetch: count)
+        var taken: [AMQPDelivery] = []
+        while taken.count < count, let delivery = try engine.next(timeout: 10) { taken.append(delivery) }
+        let publisher = try AMQPConnection(address)
+        try publisher.confirm()
+        for delivery in taken.reversed() {
+            let id = try #require(delivery.correlationID)
+            let answer = #"{"id": "\#(id)", "status": "succeeded", "outputs": {"seen": "\#(id)"}}"#
+            for _ in 0..<(twice ? 2 : 1) { try publisher.publish(answer, to: try #require(delivery.replyTo), correlationID: id) }
+            try engine.acknowledge(delivery)
+        }
+        engine.close()
+        publisher.close()
+    }
+
+    /// Three customers' messages are in flight at once; the engine answers them in reverse
+    /// order (and each twice): every message gets its own answer, and the duplicates are let go
+    /// once the answers are recorded, leaving the reply queue empty.
+    @Test func messagesInFlightTogetherGetTheirOwnAnswersInAnyOrder() async throws {
+        let queue = RabbitMQTestServer.queueName("in-flight")
+        let adapter = AMQPAdapter(engine: "remote", address: address, queue: queue, timeout: 20, clock: PinnedTime.clock)
+        let messages = try ["ann", "bob", "cy"].map { try secrets.prepare(sampleMessage(user: $0)) }
+        try declare(queue)
+        let answered = DispatchSemaphore(value: 0)
+        let engine = Thread {
+            try? answerInReverse(queue, count: 3, twice: true)
+            answered.signal()
+        }
+        engine.start()
+        let results = await withTaskGroup(of: (String, DeliveryResult).self) { group in
+            for message in messages { group.addTask { (message.id, await adapter.send(message)) } }
+            return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        for message in messages {
+            #expect(results[message.id] == .succeeded(outputs: [Attribute(name: "seen", value: .string(message.id))]), "\(results)")
+        }
+        await adapter.recorded(messages.map(\.id))
+        answered.wait()  // every duplicate is on its way
+        await adapter.shutdown()
+
+        let replies = try AMQPConnection(address)
+        try replies.consume(queue + ".replies")
+        #expect(try replies.next(timeout: 0.5) == nil, "every answer, duplicates too, was acknowledged")
+    }
+
+    /// An answer handed out but never recorded (the run ended before its commit) stays on the
+    /// reply queue for the next run's adapter, which collects it without publishing anything.
+    @Test func anAnswerNotRecordedIsCollectedByTheNextAdapter() async throws {
+        let queue = RabbitMQTestServer.queueName("unrecorded")
+        let message = try secrets.prepare(sampleMessage())
+        let first = AMQPAdapter(engine: "remote", address: address, queue: queue, timeout: 20, clock: PinnedTime.clock)
+        try declare(queue)
+        let engine = Thread { try? answerInReverse(queue, count: 1) }
+        engine.start()
+        #expect(await first.send(message) == .succeeded(outputs: [Attribute(name: "seen", value: .string(message.id))]))
+        await first.shutdown()
+
+        let second = AMQPAdapter(engine: "remote", address: address, queue: queue, timeout: 5, clock: PinnedTime.clock)
+        #expect(await second.collect(message) == .succeeded(outputs: [Attribute(name: "seen", value: .string(message.id))]))
+        await second.recorded([message.id])
+        await second.shutdown()
+        let work = try AMQPConnection(address)
+        try work.consume(queue)
+        #expect(try work.next(timeout: 0.5) == nil, "collecting published nothing")
+    }
+}
