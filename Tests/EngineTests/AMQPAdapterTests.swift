@@ -28,7 +28,11 @@ struct AMQPAdapterTests {
         try engine.declare(queue)
         try engine.consume(queue, prefetch: count)
         var taken: [AMQPDelivery] = []
-        while taken.count < count, let delivery = try engine.next(timeout: 10) { taken.append(delivery) }
+        // However late the adapter publishes on a loaded machine: up to a minute, on the monotonic clock.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while taken.count < count, ContinuousClock.now < deadline {
+            if let delivery = try engine.next(timeout: 1) { taken.append(delivery) }
+        }
         let publisher = try AMQPConnection(address)
         try publisher.confirm()
         for delivery in taken.reversed() {
@@ -46,7 +50,7 @@ struct AMQPAdapterTests {
     /// once the answers are recorded, leaving the reply queue empty.
     @Test func messagesInFlightTogetherGetTheirOwnAnswersInAnyOrder() async throws {
         let queue = RabbitMQTestServer.queueName("in-flight")
-        let adapter = AMQPAdapter(engine: "remote", address: address, queue: queue, timeout: 20, clock: PinnedTime.clock)
+        let adapter = AMQPAdapter(engine: "remote", address: address, queue: queue, timeout: 60, clock: PinnedTime.clock)
         let messages = try ["ann", "bob", "cy"].map { try secrets.prepare(sampleMessage(user: $0)) }
         try declare(queue)
         let answered = DispatchSemaphore(value: 0)
@@ -63,7 +67,8 @@ struct AMQPAdapterTests {
             #expect(results[message.id] == .succeeded(outputs: [Attribute(name: "seen", value: .string(message.id))]), "\(results)")
         }
         await adapter.recorded(messages.map(\.id))
-        answered.wait()  // every duplicate is on its way
+        // Every duplicate is on its way (waited for off Swift's cooperative threads).
+        await withCheckedContinuation { done in DispatchQueue.global().async { answered.wait(); done.resume() } }
         await adapter.shutdown()
 
         let replies = try AMQPConnection(address)
@@ -76,7 +81,7 @@ struct AMQPAdapterTests {
     @Test func anAnswerNotRecordedIsCollectedByTheNextAdapter() async throws {
         let queue = RabbitMQTestServer.queueName("unrecorded")
         let message = try secrets.prepare(sampleMessage())
-        let first = AMQPAdapter(engine: "remote", address: address, queue: queue, timeout: 20, clock: PinnedTime.clock)
+        let first = AMQPAdapter(engine: "remote", address: address, queue: queue, timeout: 60, clock: PinnedTime.clock)
         try declare(queue)
         let engine = Thread { try? answerInReverse(queue, count: 1) }
         engine.start()
