@@ -31,6 +31,9 @@ public struct PlanRun: Sendable {
         public var recorded: RecordedState
         /// Policy denials `--allow-policy` let through.
         public var overrides: [PolicyCheck.Override]
+        /// Messages earlier runs sent whose answers are still to come (amqp engines): reconcile
+        /// collects them first and sends nothing more about their resources meanwhile.
+        public var waiting: [JournalEntry]
         public var stopwatch: Stopwatch
     }
 
@@ -56,7 +59,8 @@ public struct PlanRun: Sendable {
         stopwatch.lap("plan")
         let overrides = await policies.judge(&plan)
         if !workspace.config.policies.isEmpty { stopwatch.lap("policies") }
-        return Outcome(plan: plan, refresh: refreshed, recorded: recorded, overrides: overrides, stopwatch: stopwatch)
+        let waiting = try await recorded.store?.unresolvedJournal().filter { $0.status == .sent } ?? []
+        return Outcome(plan: plan, refresh: refreshed, recorded: recorded, overrides: overrides, waiting: waiting, stopwatch: stopwatch)
     }
 
     /// The plan from `recorded` (as the refresh found it, when there was one) to `desired`,

@@ -5,6 +5,14 @@ import ProvisorRuntime
 /// Renders a plan for people (a terminal, a pull-request comment) and for programs (JSON).
 public enum PlanView {
     /// "warning: policy price-floor denies the plan: …; --allow-policy price-floor lets it through, and the audit log records that."
+    /// The note a plan gets while messages earlier runs sent still wait for their answers.
+    public static func waitingNote(_ waiting: [JournalEntry]) -> String? {
+        guard let first = waiting.first else { return nil }
+        let more = waiting.count > 1 ? " and \(waiting.count - 1) more" : ""
+        return
+            "note: \(waiting.count) message\(waiting.count == 1 ? "" : "s") an earlier run sent still wait\(waiting.count == 1 ? "s" : "") for an engine's answer (\(first.action) \(first.address) on \(first.payload?.engine ?? "?")\(more); provisor history lists them): reconcile collects the answers first and sends nothing more about those resources until they come"
+    }
+
     public static func overrideLine(_ override: PolicyCheck.Override) -> String {
         let said: String
         switch override.refusal {

@@ -68,7 +68,12 @@ struct AMQPAdapterTests {
         }
         await adapter.recorded(messages.map(\.id))
         // Every duplicate is on its way (waited for off Swift's cooperative threads).
-        await withCheckedContinuation { done in DispatchQueue.global().async { answered.wait(); done.resume() } }
+        await withCheckedContinuation { done in
+            DispatchQueue.global().async {
+                answered.wait()
+                done.resume()
+            }
+        }
         await adapter.shutdown()
 
         let replies = try AMQPConnection(address)

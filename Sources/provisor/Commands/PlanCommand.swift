@@ -35,6 +35,7 @@ func makePlan(_ options: PlanOptions, simulate: String? = nil) async throws -> I
     let plan = outcome.plan
     var stopwatch = outcome.stopwatch
     for override in outcome.overrides { Terminal.standardError.write(PlanView.overrideLine(override) + "\n") }
+    if let note = PlanView.waitingNote(outcome.waiting) { Terminal.standardError.write(note + "\n") }
 
     let output = Terminal.standardOutput
     if let out = options.out {
