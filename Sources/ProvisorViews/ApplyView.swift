@@ -22,22 +22,16 @@ public enum ApplyView {
             case .awaiting(let text): waiting.append((result, text))
             }
         }
-        if !failed.isEmpty {
-            out += Style.bold.apply("Failed (\(failed.count)):", colour) + "\n"
-            for (result, text) in failed.sorted(by: { $0.0.address < $1.0.address }) {
-                out +=
-                    "  " + Style.red.apply("✗", colour)
-                    + " \(result.address) (\(ProvisioningMessage.Action(result.action).rawValue) on \(result.engine)): \(text)\n"
+        /// Each result with its engine's text, under `heading`, marked `mark`.
+        func section(_ heading: String, _ entries: [(Applier.Result, String)], _ mark: String) {
+            guard !entries.isEmpty else { return }
+            out += Style.bold.apply("\(heading) (\(entries.count)):", colour) + "\n"
+            for (result, text) in entries.sorted(by: { $0.0.address < $1.0.address }) {
+                out += "  \(mark) \(result.address) (\(ProvisioningMessage.Action(result.action).rawValue) on \(result.engine)): \(text)\n"
             }
         }
-        if !waiting.isEmpty {
-            out += Style.bold.apply("Waiting for their engine's answer (\(waiting.count)):", colour) + "\n"
-            for (result, text) in waiting.sorted(by: { $0.0.address < $1.0.address }) {
-                out +=
-                    "  " + Style.yellow.apply("…", colour)
-                    + " \(result.address) (\(ProvisioningMessage.Action(result.action).rawValue) on \(result.engine)): \(text)\n"
-            }
-        }
+        section("Failed", failed, Style.red.apply("✗", colour))
+        section("Waiting for their engine's answer", waiting, Style.yellow.apply("…", colour))
         if !skipped.isEmpty {
             let waited = Set(waiting.map(\.0.address))
             out += Style.bold.apply("Skipped (\(skipped.count)), because what they depend on did not succeed:", colour) + "\n"
