@@ -13,14 +13,14 @@ import Testing
         ("2028-02-29T12:00:00Z", "deprovision", "customer/FSG"),
     ]
 
-    func withAuditLog(_ body: (String) throws -> Void) async throws {
+    func withAuditLog(_ body: (String) async throws -> Void) async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("state.db").path
             let audit = Self.entries.map { at, action, address in
                 AuditEntry(at: ISODate.parse(at)!, actor: "ops", address: ResourceAddress(parsing: address)!, action: action)
             }
             _ = try await SQLiteStateStore(path: path).commit(StateWrite(audit: audit, at: ISODate.parse(Self.entries.last!.0)!))
-            try body(path)
+            try await body(path)
         }
     }
 
@@ -48,6 +48,37 @@ import Testing
             #expect(future.status == 0 && future.stdout == "No changes recorded in SQLite \(state).\n")
             let bad = try provisor(["history", "--since", "1.11.2026", "--state", state])
             #expect(bad.status == 1 && bad.stderr == "error: --since '1.11.2026' is not a date; write 2026-11-01 or 2026-11-01T09:00:00Z\n")
+        }
+    }
+
+    /// A message an earlier run sent and whose answer never came is listed as waiting until an
+    /// operator gives up on it: `state forget` closes it in the journal, naming who did, and it
+    /// is no longer listed; an id that does not wait is refused and changes nothing.
+    @Test func forgettingAWaitingMessageClosesItAndNamesWhoGaveUp() async throws {
+        try await withAuditLog { state in
+            let sent = JournalEntry(
+                run: "r-1", address: .user("sam", customer: "RBT"), action: "update", status: .sent, messageID: "pm-lost",
+                detail: "waits on queue q",
+                payload: .init(parent: .customer("RBT"), engine: "riverbank-onprem", attributes: AttributeDocument([])),
+                at: ISODate.parse("2026-11-21T09:00:00Z")!)
+            let store = try SQLiteStateStore(path: state)
+            _ = try await store.appendJournal([sent])
+            let waiting = try provisor(["history", "--state", state])
+            #expect(waiting.stdout.contains("Sent and waiting for the engine's answer (1):") && waiting.stdout.contains("message pm-lost"), "\(waiting.stdout)")
+
+            let unknown = try provisor(["state", "forget", "pm-other", "--state", state, "--actor", "ana"])
+            #expect(unknown.status == 1 && unknown.stderr.contains("no message 'pm-other' waits for an answer"), "\(unknown.stderr)")
+
+            let forgot = try provisor(["state", "forget", "pm-lost", "--state", state, "--actor", "ana"])
+            #expect(forgot.status == 0, "\(forgot.stdout)\(forgot.stderr)")
+            #expect(forgot.stdout.contains("Gave up on message pm-lost (update customer/RBT/user/sam on riverbank-onprem)"), "\(forgot.stdout)")
+            let journal = try await store.journal(run: nil).filter { $0.messageID == "pm-lost" }
+            #expect(journal.map(\.status) == [.sent, .failed] && journal.last?.detail == "given up by ana: its answer is no longer collected")
+            #expect(try await store.unresolvedJournal().isEmpty)
+            let after = try provisor(["history", "--state", state, "--format", "json"])
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any])
+            #expect((object["waiting"] as? [Any])?.isEmpty == true, "\(after.stdout)")
+            #expect(try provisor(["state", "forget", "pm-lost", "--state", state]).status == 1, "given up once")
         }
     }
 }
