@@ -215,4 +215,39 @@ import Testing
         }
         #expect(engine.adapter == .amqp && engine.amqp?.queue == nil && engine.amqp?.password == nil)
     }
+
+    /// A queue ending in .replies is refused where it is written; two amqp engines on one broker
+    /// and queue are refused by validation, at the second one.
+    @Test func anAMQPQueueIsAnEnginesOwn() throws {
+        let (_, diagnostics) = decode(
+            """
+            apiVersion: provisor/v1
+            kind: Engine
+            metadata: { name: mirror }
+            spec:
+              adapter: amqp
+              amqp: { url: "amqp://broker.example/", queue: riverbank-onprem.replies }
+
+            """)
+        #expect(
+            lines(diagnostics) == [
+                "6:49: error: queue 'riverbank-onprem.replies' ends in .replies, which Provisor keeps for engines' answers (<queue>.replies) (name the engine's queue without that ending)"
+            ], "\(lines(diagnostics))")
+        let twin = """
+            apiVersion: provisor/v1
+            kind: Engine
+            metadata: { name: riverbank-twin }
+            spec:
+              adapter: amqp
+              amqp: { url: "amqps://mq.nexus.example:5671/provisor", caFile: ca.pem, queue: riverbank-onprem }
+
+            """
+        let found = try validateWithExamples(["twin.yaml": twin]).filter { $0.severity == .error }
+        #expect(found.count == 1 && found.first?.location.fileAndLine == "twin.yaml:1", "\(found)")
+        let text = found.first?.text ?? ""
+        #expect(
+            text.hasPrefix(
+                "engines 'riverbank-onprem' and 'riverbank-twin' both use queue 'riverbank-onprem' on amqps://mq.nexus.example:5671/provisor (the first at ")
+                && text.contains("engines.yaml:45): each would take the other's messages and answers (give each engine its own amqp.queue)"), "\(text)")
+    }
 }

@@ -145,6 +145,11 @@ public struct Engine: Sendable, Hashable {
             if reader["certFile"] != nil, reader["keyFile"] == nil {
                 context.error(reader["certFile"]!, "a client certificate needs its key", hint: "add keyFile: the PEM file of its private key")
             }
+            if let queue = reader.string("queue"), queue.value.hasSuffix(".replies") {
+                context.error(
+                    reader["queue"]!, "queue '\(queue.value)' ends in .replies, which Provisor keeps for engines' answers (<queue>.replies)",
+                    hint: "name the engine's queue without that ending")
+            }
             return AMQPSettings(
                 url: url.value, user: reader.text("user"), password: reader["password"].flatMap { context.secretRef($0, "password") },
                 queue: reader.text("queue"), timeoutSeconds: reader.int("timeoutSeconds", minimum: 1),

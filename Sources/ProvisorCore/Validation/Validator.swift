@@ -71,6 +71,23 @@ public struct Validator: Sendable {
             return found
         }
         diagnostics += index(estate.engines, kind: "Engine", field: "name", key: \.name, into: &engines)
+        // Two amqp engines on one broker and queue would take each other's messages and answers.
+        var queues: [String: Engine] = [:]
+        for engine in estate.engines {
+            guard let amqp = engine.amqp else { continue }
+            let queue = amqp.queue ?? engine.name.value
+            let broker = amqp.url.replacing(/^amqps?:\/\//, with: "")
+            guard let first = queues[broker + " " + queue] else {
+                queues[broker + " " + queue] = engine
+                continue
+            }
+            if first.name.value != engine.name.value {
+                error(
+                    at: engine.location,
+                    "engines '\(first.name.value)' and '\(engine.name.value)' both use queue '\(queue)' on \(amqp.url) (the first at \(first.location.fileAndLine)): each would take the other's messages and answers",
+                    hint: "give each engine its own amqp.queue")
+            }
+        }
         diagnostics += index(estate.services, kind: "Service", field: "code", key: \.code, into: &services)
         diagnostics += index(estate.resellers, kind: "Reseller", field: "code", key: \.code, into: &resellers)
         diagnostics += index(estate.customers, kind: "Customer", field: "code", key: \.code, into: &customers)
