@@ -88,4 +88,28 @@ enum Kit: String, CaseIterable, CustomStringConvertible, Sendable {
         }
         #expect(held.map(\.id) == ["sub-1"] && held[0].quantity == 3)
     }
+
+    /// The Python kit's queue options: what is missing or unusable is said before any broker is
+    /// reached, and the engine ends (the Swift kit's are the simulated engine's, tested with it).
+    @Test func thePythonKitSaysWhatIsWrongWithItsQueueOptions() throws {
+        func run(_ options: [String]) throws -> (status: Int32, stderr: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", servers.appendingPathComponent("kit_engine.py").path, "/nonexistent/state.jsonl"] + options
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        let noQueue = try run(["--amqp", "amqp://engine@localhost:1/"])
+        #expect(noQueue.status != 0 && noQueue.stderr.contains("--amqp needs --queue NAME"), "\(noQueue.stderr)")
+        let notAnAddress = try run(["--amqp", "http://engine:s3cret@localhost/", "--queue", "q"])
+        #expect(notAnAddress.status != 0 && notAnAddress.stderr.contains("is not a RabbitMQ address"), "\(notAnAddress.stderr)")
+        #expect(!notAnAddress.stderr.contains("s3cret"), "the password is left out")
+        let noCA = try run(["--amqp", "amqps://engine@localhost:1/", "--queue", "q", "--ca", "/nonexistent/ca.pem"])
+        #expect(noCA.status != 0 && noCA.stderr.contains("cannot use the TLS files (--ca /nonexistent/ca.pem"), "\(noCA.stderr)")
+    }
 }

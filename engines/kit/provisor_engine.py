@@ -160,7 +160,7 @@ class Engine:
                             self.log(f"the answer to {properties.message_id or 'a message'} has nobody to go to: no queue {properties.reply_to}")
                     channel.basic_ack(method.delivery_tag)
                 connection.close()
-            except pika.exceptions.AMQPError as error:
+            except (pika.exceptions.AMQPError, OSError) as error:
                 self.log(f"{where}: {type(error).__name__} {error}; connecting again in {retry:g} s")
                 time.sleep(retry)
 
@@ -180,9 +180,12 @@ class Engine:
         vhost = urllib.parse.unquote(parts.path[1:]) if len(parts.path) > 1 else "/"
         options = None
         if tls:
-            context = ssl.create_default_context(cafile=ca)
-            if cert:
-                context.load_cert_chain(cert, key)
+            try:
+                context = ssl.create_default_context(cafile=ca)
+                if cert:
+                    context.load_cert_chain(cert, key)
+            except (OSError, ssl.SSLError) as error:
+                sys.exit(f"cannot use the TLS files (--ca {ca}, --cert {cert}, --key {key}): {error.strerror or error}")
             options = pika.SSLOptions(context, parts.hostname)
         return pika.ConnectionParameters(
             host=parts.hostname, port=parts.port or (5671 if tls else 5672), virtual_host=vhost,

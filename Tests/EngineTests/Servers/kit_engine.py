@@ -45,4 +45,4 @@ def subscriptions():
     return [{"id": "sub-1", "customer": "JBL", "sku": "SPB", "quantity": 3, "term": "P1M", "termEnd": "2026-12-31T00:00:00Z"}]
 
 
-engine.run()
+engine.main(sys.argv[2:])
