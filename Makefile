@@ -134,7 +134,8 @@ OUT ?= estate
 estate:
 	python3 Benchmarks/generate-estate.py --customers $(CUSTOMERS) --users-per-customer $(USERS) --out $(OUT)
 
-## Measure loading + validating, then planning, a generated estate with a release build.
+## Measure every figure of docs/benchmarks.md's summary table with a release build, at each
+## size side by side: make bench (1,000 and 10,000 customers) or make bench SIZES="1000".
+SIZES ?= 1000 10000
 bench: deps
-	Benchmarks/measure-validate.sh $(CUSTOMERS) $(USERS)
-	Benchmarks/measure-plan.sh $(CUSTOMERS) $(USERS)
+	Benchmarks/bench.sh $(SIZES)

@@ -18,10 +18,27 @@ extension PostgresStateStore {
                 try await connection.query(
                     "UPDATE observed_engine SET failure = NULL, observed_at = \(at.timeIntervalSince1970) WHERE engine = \(engine)",
                     logger: Self.logger)
-                try await connection.query("DELETE FROM observed_resource WHERE engine = \(engine)", logger: Self.logger)
-                try await Self.insertObserved(resources.map { ($0.address.description, AttributeDocument($0.attributes).json) }, engine: engine, connection)
+                try await Self.keepObserved(resources, engine: engine, connection)
             }
         }
+    }
+
+    /// Replaces what the engine's last reading held with `resources`, writing only the rows
+    /// that differ: a nightly reading of a steady estate changes a few rows, not all of them.
+    static func keepObserved(_ resources: [ObservedResource], engine: String, _ connection: PostgresConnection) async throws {
+        var kept: [String: String] = [:]
+        let rows = try await connection.query("SELECT address, attributes FROM observed_resource WHERE engine = \(engine)", logger: logger)
+        for try await (address, attributes) in rows.decode((String, String).self) { kept[address] = attributes }
+        var changed: [(address: String, attributes: String)] = []
+        for resource in resources {
+            let address = resource.address.description, attributes = AttributeDocument(resource.attributes).json
+            if kept.removeValue(forKey: address) != attributes { changed.append((address, attributes)) }
+        }
+        if !kept.isEmpty {
+            let gone = Array(kept.keys)
+            try await connection.query("DELETE FROM observed_resource WHERE engine = \(engine) AND address = ANY(\(gone))", logger: logger)
+        }
+        try await insertObserved(changed, engine: engine, connection)
     }
 
     static func insertObserved(_ resources: [(address: String, attributes: String)], engine: String, _ connection: PostgresConnection) async throws {
@@ -36,16 +53,18 @@ extension PostgresStateStore {
             """, logger: logger)
     }
 
-    public func observations() async throws -> [ObservationRecord] {
+    public func observations(of addresses: Set<ResourceAddress>?) async throws -> [ObservationRecord] {
         let store = description
-        return try await transaction(readOnly: true) { connection in try await Self.observations(connection, store: store) }
+        return try await transaction(readOnly: true) { connection in try await Self.observations(connection, store: store, of: addresses) }
     }
 
-    static func observations(_ connection: PostgresConnection, store: String) async throws -> [ObservationRecord] {
+    static func observations(_ connection: PostgresConnection, store: String, of addresses: Set<ResourceAddress>? = nil) async throws -> [ObservationRecord] {
         var held: [String: [ObservedResource]] = [:]
+        let wanted = addresses.map { Set($0.map(\.description)) }
         for try await (engine, text, json) in try await connection.query("SELECT engine, address, attributes FROM observed_resource", logger: logger)
             .decode((String, String, String).self)
         {
+            if let wanted, !wanted.contains(text) { continue }
             guard let address = ResourceAddress(parsing: text), let attributes = try? AttributeDocument(json: json).decode() else {
                 throw StateError.corruptRecord(address: text, reason: "the observation kept for engine \(engine) is damaged", store: store)
             }

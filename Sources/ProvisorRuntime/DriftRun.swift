@@ -39,16 +39,21 @@ public struct DriftRun: Sendable {
         stopwatch.lap("read state")
         let readings = try await EngineReadings.read(report.estate.engines, workspace: workspace, recorded: snapshot, simulate: simulate)
         stopwatch.lap("read engines")
-        // What the last kept readings showed, to tell new drift from drift already reported.
-        let kept = EngineReadings(kept: try await store.observations())
-        try await readings.keep(in: store, at: workspace.clock.now())
-        stopwatch.lap("keep readings")
         let drifts = try readings.drifts(
             desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore,
             customer: customer, store: store.description)
-        let before = Set(
-            try kept.drifts(desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore, customer: customer, store: store.description))
         stopwatch.lap("compare")
+        // Whether the last kept readings showed each drift too, read (only where there is
+        // drift now) before this reading replaces them.
+        let drifted = Set(drifts.compactMap(\.address))
+        let kept = EngineReadings(kept: try await store.observations(of: drifted))
+        let before = Set(
+            try kept.drifts(
+                desired: report.desired, recorded: snapshot, ignore: workspace.config.driftIgnore, customer: customer, store: store.description,
+                only: drifted))
+        stopwatch.lap("compare with the kept readings")
+        try await readings.keep(in: store, at: workspace.clock.now())
+        stopwatch.lap("keep readings")
         return Outcome(
             drifts: drifts, newDrifts: drifts.filter { !before.contains($0) }, desired: report.desired, observations: readings.scoped(to: customer),
             recorded: snapshot.resources.filter { customer == nil || $0.address.customer == customer },

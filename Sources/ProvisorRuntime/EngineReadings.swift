@@ -69,13 +69,16 @@ public struct EngineReadings: Sendable {
         }
     }
 
-    public func drifts(desired: DesiredState, recorded: StateSnapshot, ignore: [DriftIgnoreRule], customer: String?, store: String) throws -> [Drift] {
+    /// The drift these readings show; with `only`, at just those addresses.
+    public func drifts(
+        desired: DesiredState, recorded: StateSnapshot, ignore: [DriftIgnoreRule], customer: String?, store: String, only: Set<ResourceAddress>? = nil
+    ) throws -> [Drift] {
         let belongs = { (address: ResourceAddress) in customer == nil || address.customer == customer }
         return try StateError.reading(store) {
             try DriftDetector.detect(
                 desired: Set(desired.resources.map(\.address).filter(belongs)),
                 recorded: recorded.resources.filter { belongs($0.address) },
-                observations: scoped(to: customer), ignore: ignore)
+                observations: scoped(to: customer), ignore: ignore, only: only)
         }
     }
 }

@@ -16,10 +16,24 @@ extension SQLiteStateStore {
             case .observed(let resources, let at):
                 try db.execute(
                     sql: "UPDATE observed_engine SET failure = NULL, observed_at = ? WHERE engine = ?", arguments: [at.timeIntervalSince1970, engine])
-                try db.execute(sql: "DELETE FROM observed_resource WHERE engine = ?", arguments: [engine])
-                try Self.insertObserved(resources, engine: engine, db)
+                try Self.keepObserved(resources, engine: engine, db)
             }
         }
+    }
+
+    /// Replaces what the engine's last reading held with `resources`, writing only the rows
+    /// that differ: a nightly reading of a steady estate changes a few rows, not all of them.
+    static func keepObserved(_ resources: [ObservedResource], engine: String, _ db: Database) throws {
+        var kept: [String: String] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT address, attributes FROM observed_resource WHERE engine = ?", arguments: [engine])
+        while let row = try rows.next() { kept[row[0]] = row[1] as String }
+        let write = try db.cachedStatement(sql: "INSERT OR REPLACE INTO observed_resource (engine, address, attributes) VALUES (?, ?, ?)")
+        for resource in resources {
+            let address = resource.address.description, attributes = AttributeDocument(resource.attributes).json
+            if kept.removeValue(forKey: address) != attributes { try write.execute(arguments: [engine, address, attributes]) }
+        }
+        let delete = try db.cachedStatement(sql: "DELETE FROM observed_resource WHERE engine = ? AND address = ?")
+        for address in kept.keys { try delete.execute(arguments: [engine, address]) }
     }
 
     static func insertObserved(_ resources: [ObservedResource], engine: String, _ db: Database) throws {
@@ -29,16 +43,18 @@ extension SQLiteStateStore {
         }
     }
 
-    public func observations() async throws -> [ObservationRecord] {
+    public func observations(of addresses: Set<ResourceAddress>?) async throws -> [ObservationRecord] {
         let store = description
-        return try await pool.read { db in try Self.observations(db, store: store) }
+        return try await pool.read { db in try Self.observations(db, store: store, of: addresses) }
     }
 
-    static func observations(_ db: Database, store: String) throws -> [ObservationRecord] {
+    static func observations(_ db: Database, store: String, of addresses: Set<ResourceAddress>? = nil) throws -> [ObservationRecord] {
         var held: [String: [ObservedResource]] = [:]
+        let wanted = addresses.map { Set($0.map(\.description)) }
         let rows = try Row.fetchCursor(db, sql: "SELECT engine, address, attributes FROM observed_resource")
         while let row = try rows.next() {
             let engine: String = row[0], text: String = row[1]
+            if let wanted, !wanted.contains(text) { continue }
             guard let address = ResourceAddress(parsing: text), let attributes = try? AttributeDocument(json: row[2]).decode() else {
                 throw StateError.corruptRecord(address: text, reason: "the observation kept for engine \(engine) is damaged", store: store)
             }

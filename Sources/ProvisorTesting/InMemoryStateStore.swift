@@ -62,8 +62,13 @@ public actor InMemoryStateStore: StateStore, OutboxStore {
         observed[engine] = kept.updated(with: observation, at: date)
     }
 
-    public func observations() -> [ObservationRecord] {
-        observed.values.sorted { $0.engine < $1.engine }
+    public func observations(of addresses: Set<ResourceAddress>?) -> [ObservationRecord] {
+        observed.values.sorted { $0.engine < $1.engine }.map { record in
+            guard let addresses else { return record }
+            var record = record
+            record.resources = record.resources.filter { addresses.contains($0.address) }
+            return record
+        }
     }
 
     public func acquireLock(_ request: LockRequest) throws -> StateLock {

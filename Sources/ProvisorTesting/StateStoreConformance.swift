@@ -278,6 +278,20 @@ public enum StateStoreConformance {
                 records[0].resources.count == 2 && records[0].observedAt == second && records[0].failure == nil,
                 "a new reading replaces the old one: \(records[0])")
 
+            let some = try await store.observations(of: [held[0].address])
+            try expect(
+                some.map(\.engine) == ["mail", "platform"]
+                    && some.allSatisfy({ $0.resources.map(\.address) == [held[0].address] && $0.resources[0].attributes == held[0].attributes }),
+                "a reading asked for some addresses holds only those: \(some)")
+
+            var changed = held[1]
+            changed.attributes = [Attribute(name: "name", value: .string("changed out of band"))]
+            try await store.recordObservation(.observed([changed], at: third), engine: "mail", at: third)
+            let mail = try await store.observations().first { $0.engine == "mail" }
+            try expect(
+                mail?.resources.map(\.address) == [changed.address] && mail?.resources.first?.attributes == changed.attributes,
+                "a new reading with fewer and changed resources replaces the old one whole: \(String(describing: mail))")
+
             try await store.recordObservation(.unreadable("API down"), engine: "platform", at: third)
             records = try await store.observations()
             try expect(

@@ -41,6 +41,9 @@ import Testing
         (#"{"a":[1]}"#, "expected '\"' at byte 6"),
         (#"{"a":"\q"}"#, "unknown escape at byte 6"),
         (#"{"a":-}"#, "'-' is not a number at byte 5"),
+        (#"{"a":"x\"#, "unterminated string at byte 8"),
+        (#"{"a":"\u12"}"#, "bad \\u escape at byte 6"),
+        (#"{"a":"ok\"#, "unterminated string at byte 9"),
     ])
     func damagedTextIsRefusedWithWhereAndWhat(_ json: String, _ message: String) {
         #expect(throws: AttributeDocumentError.self) { try AttributeDocument(json: json).decode() }

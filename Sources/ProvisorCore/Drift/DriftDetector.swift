@@ -8,10 +8,11 @@ public enum DriftDetector {
     /// adapter cannot read back (`.unsupported`) is left out. Only the
     /// attributes an engine reports are compared, never secrets, and never those `ignore`
     /// names. A resource an engine holds that the manifests want but the state has not
-    /// recorded yet is no drift: the plan will provision it.
+    /// recorded yet is no drift: the plan will provision it. With `only`, just those addresses
+    /// are compared (an unreadable engine still counts every resource it records).
     public static func detect(
         desired: Set<ResourceAddress>, recorded: [RecordedResource], observations: [String: EngineObservation],
-        ignore: [DriftIgnoreRule] = []
+        ignore: [DriftIgnoreRule] = [], only: Set<ResourceAddress>? = nil
     ) throws -> [Drift] {
         let recordedByEngine = Dictionary(grouping: recorded, by: \.engine)
         var drifts: [Drift] = []
@@ -28,8 +29,9 @@ public enum DriftDetector {
                 observed = resources
             }
             let seen = Dictionary(observed.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
+            let compared = only.map { only in records.filter { only.contains($0.address) } } ?? records
             var found: [Drift] = []
-            for record in records {
+            for record in compared {
                 guard let now = seen[record.address] else {
                     found.append(Drift(kind: .missing, engine: engine, address: record.address))
                     continue
@@ -38,7 +40,8 @@ public enum DriftDetector {
                 if !changes.isEmpty { found.append(Drift(kind: .changed, engine: engine, address: record.address, changes: changes)) }
             }
             let known = Set(records.map(\.address))
-            for resource in observed where !known.contains(resource.address) && !desired.contains(resource.address) {
+            for resource in observed
+            where !known.contains(resource.address) && !desired.contains(resource.address) && only?.contains(resource.address) != false {
                 found.append(Drift(kind: .unmanaged, engine: engine, address: resource.address))
             }
             drifts += found.sorted { $0.address! < $1.address! }

@@ -140,45 +140,52 @@ public struct AttributeDocument: Sendable, Hashable, CustomStringConvertible {
             }
         }
 
+        /// A string: the bytes between the quotes as they are when nothing is escaped (nearly
+        /// always), else decoded into a byte buffer.
         mutating func string() throws(AttributeDocumentError) -> String {
             try expect(UInt8(ascii: "\""))
-            var scalars = String.UnicodeScalarView()
-            var runStart = position
-            func flush(_ end: Int) {
-                if end > runStart { scalars.append(contentsOf: String(decoding: bytes[runStart..<end], as: UTF8.self).unicodeScalars) }
+            let start = position
+            while position < bytes.count {
+                switch bytes[position] {
+                case UInt8(ascii: "\""):
+                    position += 1
+                    return String(decoding: bytes[start..<position - 1], as: UTF8.self)
+                case UInt8(ascii: "\\"):
+                    return try escapedString(from: start)
+                default:
+                    position += 1
+                }
             }
+            throw failure("unterminated string", at: bytes.count)
+        }
+
+        /// The rest of a string that holds an escape, from its first byte at `start`.
+        private mutating func escapedString(from start: Int) throws(AttributeDocumentError) -> String {
+            var text = Array(bytes[start..<position])
             while position < bytes.count {
                 let current = bytes[position]
-                if current == UInt8(ascii: "\"") {
-                    flush(position)
-                    position += 1
-                    return String(scalars)
-                }
-                if current == UInt8(ascii: "\\") {
-                    flush(position)
-                    position += 1
-                    guard position < bytes.count else { break }
-                    let escaped = bytes[position]
-                    position += 1
-                    switch escaped {
-                    case UInt8(ascii: "\""): scalars.append("\"")
-                    case UInt8(ascii: "\\"): scalars.append("\\")
-                    case UInt8(ascii: "/"): scalars.append("/")
-                    case UInt8(ascii: "n"): scalars.append("\n")
-                    case UInt8(ascii: "r"): scalars.append("\r")
-                    case UInt8(ascii: "t"): scalars.append("\t")
-                    case UInt8(ascii: "u"):
-                        guard position + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16),
-                            let scalar = Unicode.Scalar(code)
-                        else { throw failure("bad \\u escape", at: position - 2) }
-                        scalars.append(scalar)
-                        position += 4
-                    default: throw failure("unknown escape", at: position - 2)
-                    }
-                    runStart = position
+                position += 1
+                if current == UInt8(ascii: "\"") { return String(decoding: text, as: UTF8.self) }
+                guard current == UInt8(ascii: "\\") else {
+                    text.append(current)
                     continue
                 }
+                guard position < bytes.count else { break }
+                let escaped = bytes[position]
                 position += 1
+                switch escaped {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): text.append(escaped)
+                case UInt8(ascii: "n"): text.append(0x0A)
+                case UInt8(ascii: "r"): text.append(0x0D)
+                case UInt8(ascii: "t"): text.append(0x09)
+                case UInt8(ascii: "u"):
+                    guard position + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16),
+                        let scalar = Unicode.Scalar(code)
+                    else { throw failure("bad \\u escape", at: position - 2) }
+                    text.append(contentsOf: String(scalar).utf8)
+                    position += 4
+                default: throw failure("unknown escape", at: position - 2)
+                }
             }
             throw failure("unterminated string", at: bytes.count)
         }
@@ -203,7 +210,12 @@ public struct AttributeDocument: Sendable, Hashable, CustomStringConvertible {
         }
 
         mutating func skipSpace() {
-            while position < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[position]) { position += 1 }
+            while position < bytes.count {
+                switch bytes[position] {
+                case 0x20, 0x0A, 0x0D, 0x09: position += 1
+                default: return
+                }
+            }
         }
 
         mutating func take(while accept: (UInt8) -> Bool) -> String {

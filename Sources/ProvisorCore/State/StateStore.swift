@@ -59,6 +59,14 @@ public protocol StateStore: Sendable {
     /// Never changes the serial.
     func recordObservation(_ observation: EngineObservation, engine: String, at date: Date) async throws
 
-    /// What is kept of each engine ever read, in engine name order.
-    func observations() async throws -> [ObservationRecord]
+    /// What is kept of each engine ever read, in engine name order; with `addresses`, the
+    /// readings hold only those resources (the rest are not decoded).
+    func observations(of addresses: Set<ResourceAddress>?) async throws -> [ObservationRecord]
+}
+
+extension StateStore {
+    /// What is kept of each engine ever read, every resource of each reading.
+    public func observations() async throws -> [ObservationRecord] {
+        try await observations(of: nil)
+    }
 }
