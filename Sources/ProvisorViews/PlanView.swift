@@ -45,22 +45,28 @@ public enum PlanView {
 
     // MARK: Human
 
-    /// Writes the human plan to `sink` in pieces, so a large plan is never held whole.
+    /// Writes the human plan to `sink` in pieces, so a large plan is never held whole. The
+    /// customers are written a window at a time, the window's customers on every core.
     public static func human(_ plan: ChangePlan, context: Context, colour: Bool, to sink: (String) -> Void) {
         var out = (plan.commit.map { commitLine($0) + "\n" } ?? "") + headline(plan, context) + "\n" + context.preamble
-        func flush() {
-            if out.utf8.count >= 1 << 20 {
-                sink(out)
-                out.removeAll(keepingCapacity: true)
-            }
-        }
         for group in groups(plan) {
             out += "\n" + Style.bold.apply("reseller \(group.reseller)", colour) + "\n"
             for change in group.own { appendHuman(change, indent: "  ", colour: colour, to: &out) }
-            for customer in group.customers {
-                out += "\n  " + Style.bold.apply("customer \(customer.code)", colour) + "\n"
-                for change in customer.changes { appendHuman(change, indent: "    ", colour: colour, to: &out) }
-                flush()
+            for window in stride(from: 0, to: group.customers.count, by: 2_048) {
+                let customers = group.customers[window..<min(group.customers.count, window + 2_048)]
+                let pieces = parallelChunks(customers.count, chunkSize: 64) { range in
+                    var text = ""
+                    for customer in customers[(window + range.lowerBound)..<(window + range.upperBound)] {
+                        text += "\n  " + Style.bold.apply("customer \(customer.code)", colour) + "\n"
+                        for change in customer.changes {
+                            appendHuman(change, indent: "    ", colour: colour, to: &text)
+                        }
+                    }
+                    return text
+                }
+                sink(out)
+                out = ""
+                for piece in pieces { sink(piece) }
             }
         }
         if plan.hasChanges { out += "\n" }
@@ -86,7 +92,7 @@ public enum PlanView {
             out += indent
             out += "      "
             out += row.name
-            out += String(repeating: " ", count: width - row.name.utf8.count + 2)
+            for _ in 0..<(width - row.name.utf8.count + 2) { out.append(" ") }
             out += row.value
             out += "\n"
         }
