@@ -142,7 +142,9 @@ let package = Package(
         ),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["ProvisorEngines", "ProvisorAMQP", "ProvisorCore", "ProvisorSQLite", "ProvisorTesting"],
+            dependencies: [
+                "ProvisorEngines", "ProvisorAMQP", "ProvisorCore", "ProvisorSQLite", "ProvisorTesting", "ProvisorEngineKit", "ProvisorSimulatedEngine",
+            ],
             exclude: ["Servers"]
         ),
         .testTarget(

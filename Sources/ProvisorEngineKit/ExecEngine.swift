@@ -39,7 +39,7 @@ public final class ExecEngine {
 
     /// Registers what lists every resource the engine holds, for drift and import.
     public func observe(_ reader: @escaping () throws -> [ObservedItem]) {
-        readers["observe"] = { try reader().map(JSONLine.encode) }
+        readers["observe"] = { try reader().map(\.jsonLine) }
     }
 
     /// Registers what lists the licence subscriptions the engine holds, each as

@@ -11,4 +11,11 @@ public struct ObservedItem: Encodable, Sendable {
         self.attributes = attributes
         self.outputs = outputs.isEmpty ? nil : outputs
     }
+
+    /// The item as one line of JSON, as `JSONLine.encode` would write it, without Codable.
+    var jsonLine: String {
+        var members: [String: JSONValue] = ["address": .string(address), "attributes": .object(attributes)]
+        if let outputs { members["outputs"] = .object(outputs) }
+        return JSONValue.object(members).jsonText
+    }
 }

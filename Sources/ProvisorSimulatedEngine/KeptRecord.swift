@@ -27,6 +27,15 @@ public struct KeptRecord: Codable, Hashable, Sendable {
         }
     }
 
+    init(kind: String, attributes: [String: JSONValue], customer: String?, licence: String?, user: String?, outputs: [String: JSONValue]?) {
+        self.kind = kind
+        self.attributes = attributes
+        self.customer = customer
+        self.licence = licence
+        self.user = user
+        self.outputs = outputs
+    }
+
     /// What the engine keeps of a provisioning message's resource.
     init(message: [String: JSONValue], address: String, kind: String) {
         var attributes = message["attributes"]?.object ?? [:]

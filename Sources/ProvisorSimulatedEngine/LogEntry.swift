@@ -19,3 +19,56 @@ public struct LogEntry: Codable, Hashable, Sendable {
     public var at: Double?
     public var engine: String?
 }
+
+extension LogEntry {
+    /// One line of the log read without Codable (replaying a large log is most of an engine's
+    /// start); nil for a line this cannot read, which JSONDecoder then reads or skips. Entries
+    /// that change a subscription are left to JSONDecoder.
+    init?(line: some Collection<UInt8>) {
+        guard case .object(let json)? = JSONValue(parsing: line), json["subscription"] == nil,
+            let id = json["id"]?.string, let action = json["action"]?.string, let outcome = json["outcome"]?.string,
+            let address = Self.text(json["address"]), let kind = Self.text(json["kind"]), let error = Self.text(json["error"]),
+            let engine = Self.text(json["engine"]), let outputs = Self.object(json["outputs"])
+        else { return nil }
+        self.id = id
+        self.action = action
+        self.outcome = outcome
+        self.address = address
+        self.kind = kind
+        self.error = error
+        self.engine = engine
+        self.outputs = outputs
+        switch json["at"] {
+        case nil, .null?: at = nil
+        case .integer(let seconds)?: at = Double(seconds)
+        case .number(let seconds)?: at = seconds
+        default: return nil
+        }
+        switch json["record"] {
+        case nil, .null?: record = nil
+        case .object(let kept)?:
+            guard let kind = kept["kind"]?.string, case .object(let attributes)? = kept["attributes"], let customer = Self.text(kept["customer"]),
+                let licence = Self.text(kept["licence"]), let user = Self.text(kept["user"]), let outputs = Self.object(kept["outputs"])
+            else { return nil }
+            record = KeptRecord(kind: kind, attributes: attributes, customer: customer, licence: licence, user: user, outputs: outputs)
+        default: return nil
+        }
+    }
+
+    /// An optional string member: .some(nil) when absent or null, nil when of another type.
+    private static func text(_ value: JSONValue?) -> String?? {
+        switch value {
+        case nil, .null?: return .some(nil)
+        case .string(let text)?: return .some(text)
+        default: return nil
+        }
+    }
+
+    private static func object(_ value: JSONValue?) -> [String: JSONValue]?? {
+        switch value {
+        case nil, .null?: return .some(nil)
+        case .object(let members)?: return .some(members)
+        default: return nil
+        }
+    }
+}

@@ -33,7 +33,7 @@ public final class SimulatedEngine: AnsweredMessages {
         if let data = FileManager.default.contents(atPath: path) {
             let decoder = JSONDecoder()
             for line in data.split(separator: 0x0A) {
-                if let entry = try? decoder.decode(LogEntry.self, from: Data(line)) { model.replay(entry) }
+                if let entry = LogEntry(line: line) ?? (try? decoder.decode(LogEntry.self, from: Data(line))) { model.replay(entry) }
             }
         }
         if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
