@@ -27,16 +27,21 @@ public struct DriftRun: Sendable {
     }
 
     public func run(in workspace: Workspace) async throws -> Outcome {
+        // The state is read while the manifests load; it is created (to keep the readings in)
+        // only once they are valid.
+        let recorded = try await RecordedState.open(workspace)
+        async let reading = recorded.timedSnapshot()
         let report = try workspace.validReport("so drift cannot tell what is wanted")
+        let (snapshot, readTime) = try await reading
         var stopwatch = Stopwatch(after: report.timings)
+        stopwatch.add("read state (alongside loading)", readTime)
         let store = try await workspace.openState()
-        let snapshot = try await store.snapshot()
         if let customer, !report.desired.resources.contains(where: { $0.address.customer == customer }),
             !snapshot.resources.contains(where: { $0.address.customer == customer })
         {
             throw RunError(description: "error: no customer '\(customer)' in the manifests or the recorded state (check --customer; codes are case-sensitive)")
         }
-        stopwatch.lap("read state")
+        stopwatch.lap("open state")
         let readings = try await EngineReadings.read(report.estate.engines, workspace: workspace, recorded: snapshot, simulate: simulate)
         stopwatch.lap("read engines")
         let drifts = try readings.drifts(

@@ -30,15 +30,17 @@ public enum DriftDetector {
             }
             let seen = Dictionary(observed.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
             let compared = only.map { only in records.filter { only.contains($0.address) } } ?? records
-            var found: [Drift] = []
-            for record in compared {
-                guard let now = seen[record.address] else {
-                    found.append(Drift(kind: .missing, engine: engine, address: record.address))
-                    continue
+            // Each record decoded and compared on every core.
+            let chunks = parallelChunks(compared.count, chunkSize: 4_096) { range -> Result<[Drift], Error> in
+                Result {
+                    try compared[range].compactMap { record in
+                        guard let now = seen[record.address] else { return Drift(kind: .missing, engine: engine, address: record.address) }
+                        let changes = try compare(record, now, ignore: ignore)
+                        return changes.isEmpty ? nil : Drift(kind: .changed, engine: engine, address: record.address, changes: changes)
+                    }
                 }
-                let changes = try compare(record, now, ignore: ignore)
-                if !changes.isEmpty { found.append(Drift(kind: .changed, engine: engine, address: record.address, changes: changes)) }
             }
+            var found = try chunks.flatMap { try $0.get() }
             let known = Set(records.map(\.address))
             for resource in observed
             where !known.contains(resource.address) && !desired.contains(resource.address) && only?.contains(resource.address) != false {
