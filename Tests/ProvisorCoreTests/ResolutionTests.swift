@@ -388,12 +388,16 @@ extension DesiredResource {
     @Test func addressesParseAndPrintTheSame() {
         for text in [
             "reseller/ACME", "customer/JBL", "customer/JBL/service/sqldb:prod", "customer/JBL/user/alice",
-            "customer/JBL/user/alice/service/m365", "customer/JBL/user/a.b/service/x:y",
+            "customer/JBL/user/alice/service/m365", "customer/JBL/user/a.b/service/x:y", "customer/JBL/subscription/SUB-1", "customer/é/user/ü",
         ] {
             #expect(ResourceAddress(parsing: text)?.description == text)
         }
         #expect(ResourceAddress(parsing: "customer/JBL/service/m365:default")?.description == "customer/JBL/service/m365")
-        for bad in ["", "customer", "customer/", "customer/JBL/users/alice", "reseller/A/B", "customer/JBL/service/a:b:c", "customer//user/x"] {
+        for bad in [
+            "", "/", "customer", "customer/", "/customer/JBL", "customer/JBL/users/alice", "reseller/A/B", "customer/JBL/service/a:b:c",
+            "customer//user/x", "customer/JBL/service/:prod", "customer/JBL/service/sqldb:", "customer/JBL/user/a/service/m/x",
+            "customer/JBL/user/a/service/m365/", "customer/JBL/subscription/",
+        ] {
             #expect(ResourceAddress(parsing: bad) == nil, "\(bad)")
         }
         // A username with '.' sorts after its own services: order is by component, not text.

@@ -78,12 +78,23 @@ public struct ResourceAddress: Sendable, Hashable, Comparable, CustomStringConve
 
     /// Parses the written form; nil when `text` is not an address.
     public init?(parsing text: String) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count >= 2, parts.allSatisfy({ !$0.isEmpty }) else { return nil }
+        // Split by bytes: the state holds hundreds of thousands of addresses to read back.
+        var parts: [String] = []
+        parts.reserveCapacity(6)
+        var start = text.utf8.startIndex
+        for index in text.utf8.indices where text.utf8[index] == UInt8(ascii: "/") {
+            guard parts.count < 6, index != start else { return nil }
+            parts.append(String(text[start..<index]))
+            start = text.utf8.index(after: index)
+        }
+        guard start != text.utf8.endIndex else { return nil }
+        parts.append(String(text[start...]))
+        guard parts.count >= 2 else { return nil }
         func service(_ segment: String) -> (String, String?)? {
-            let pieces = segment.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-            guard pieces.count <= 2, pieces.allSatisfy({ !$0.isEmpty }) else { return nil }
-            return (pieces[0], pieces.count == 2 ? pieces[1] : nil)
+            guard let colon = segment.utf8.firstIndex(of: UInt8(ascii: ":")) else { return (segment, nil) }
+            let code = segment[..<colon], instance = segment[segment.utf8.index(after: colon)...]
+            guard !code.isEmpty, !instance.isEmpty, !instance.utf8.contains(UInt8(ascii: ":")) else { return nil }
+            return (String(code), String(instance))
         }
         switch (parts[0], parts.count) {
         case ("reseller", 2):

@@ -14,16 +14,16 @@ public struct AttributeDocument: Sendable, Hashable, CustomStringConvertible {
 
     /// The attributes, which must be sorted by name (as every resolved resource's are).
     public init(_ attributes: [Attribute]) {
-        var text = "{"
-        text.reserveCapacity(attributes.count * 32)
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        bytes.reserveCapacity(attributes.count * 48)
         for (position, attribute) in attributes.enumerated() {
-            if position > 0 { text.append(",") }
-            JSONWriter.appendString(attribute.name, to: &text)
-            text.append(":")
-            Self.append(attribute.value, to: &text)
+            if position > 0 { bytes.append(UInt8(ascii: ",")) }
+            JSONWriter.appendString(attribute.name, to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            Self.append(attribute.value, to: &bytes)
         }
-        text.append("}")
-        json = text
+        bytes.append(UInt8(ascii: "}"))
+        json = String(decoding: bytes, as: UTF8.self)
     }
 
     /// A document read back from a store; `decode()` checks it.
@@ -44,26 +44,26 @@ public struct AttributeDocument: Sendable, Hashable, CustomStringConvertible {
         return try reader.document()
     }
 
-    static func append(_ value: AttributeValue, to text: inout String) {
+    static func append(_ value: AttributeValue, to bytes: inout [UInt8]) {
         switch value {
-        case .string(let string): JSONWriter.appendString(string, to: &text)
-        case .integer(let number): text.append(String(number))
+        case .string(let string): JSONWriter.appendString(string, to: &bytes)
+        case .integer(let number): bytes.append(contentsOf: String(number).utf8)
         case .number(let number):
             let plain = "\(number)"
-            text.append(plain)
-            if !plain.contains(".") { text.append(".0") }
-        case .boolean(let flag): text.append(flag ? "true" : "false")
+            bytes.append(contentsOf: plain.utf8)
+            if !plain.utf8.contains(UInt8(ascii: ".")) { bytes.append(contentsOf: ".0".utf8) }
+        case .boolean(let flag): bytes.append(contentsOf: (flag ? "true" : "false").utf8)
         case .list(let items):
-            text.append("[")
+            bytes.append(UInt8(ascii: "["))
             for (position, item) in items.enumerated() {
-                if position > 0 { text.append(",") }
-                JSONWriter.appendString(item, to: &text)
+                if position > 0 { bytes.append(UInt8(ascii: ",")) }
+                JSONWriter.appendString(item, to: &bytes)
             }
-            text.append("]")
+            bytes.append(UInt8(ascii: "]"))
         case .secret(let reference):
-            text.append("{\"secretRef\":")
-            JSONWriter.appendString(reference, to: &text)
-            text.append("}")
+            bytes.append(contentsOf: #"{"secretRef":"#.utf8)
+            JSONWriter.appendString(reference, to: &bytes)
+            bytes.append(UInt8(ascii: "}"))
         }
     }
 
