@@ -53,6 +53,20 @@ import Testing
             ], "a secret, an attribute never recorded and a desired-but-unrecorded user are not drift")
     }
 
+    @Test func onlyTheGivenAddressesAreComparedButAnUnreadableEngineCountsAll() throws {
+        let observation = EngineObservation.observed(
+            [observed(Self.alice, ["displayName": .string("Alice J.")]), observed(Self.stranger, ["displayName": .string("Stranger")])],
+            at: PinnedTime.date)
+        let everything = try DriftDetector.detect(desired: [], recorded: recorded, observations: ["csp": observation])
+        #expect(everything.map(\.kind) == [.changed, .missing, .missing, .unmanaged], "alice, bob, the mailbox and the stranger: \(everything)")
+        for only: Set<ResourceAddress> in [[Self.alice], [Self.mailbox, Self.stranger], []] {
+            let some = try DriftDetector.detect(desired: [], recorded: recorded, observations: ["csp": observation], only: only)
+            #expect(some == everything.filter { only.contains($0.address!) }, "only \(only)")
+        }
+        let unknown = try DriftDetector.detect(desired: [], recorded: recorded, observations: ["csp": .unreadable("down")], only: [Self.alice])
+        #expect(unknown.map(\.affected) == [3], "an unreadable engine still counts every resource it records")
+    }
+
     @Test func anUnreadableEngineIsUnknownNeverMissing() throws {
         let drifts = try DriftDetector.detect(
             desired: [], recorded: recorded + [record(Self.carol, engine: "hosting", ["x": .integer(1)])],
