@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "ProvisorEngines",
             dependencies: [
-                "ProvisorCore", "ProvisorAMQP",
+                "ProvisorCore", "ProvisorAMQP", "ProvisorEngineKit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]

@@ -5,16 +5,18 @@ import Foundation
 /// value's types one thrown error at a time. Both agree with JSONDecoder and JSONLine: a whole
 /// number (`10`, `10.0`, `1e2`) is an integer, keys are written sorted, slashes as they are.
 extension JSONValue {
-    /// Reads one JSON text; nil when it is not JSON (or has anything after the value).
-    public init?(parsing text: some Collection<UInt8>) {
+    /// Reads one JSON text; nil when it is not JSON (or has anything after the value). With
+    /// `numbersAsWritten`, a number written with a fraction or an exponent stays a number
+    /// (`10.0`), as JSONSerialization reads it: Provisor reads engines' answers so.
+    public init?(parsing text: some Collection<UInt8>, numbersAsWritten: Bool = false) {
         let parsed: JSONValue?? = text.withContiguousStorageIfAvailable { bytes in
-            var reader = JSONTextReader(bytes: UnsafeRawBufferPointer(bytes))
+            var reader = JSONTextReader(bytes: UnsafeRawBufferPointer(bytes), numbersAsWritten: numbersAsWritten)
             guard let value = reader.value(depth: 0) else { return nil }
             reader.skipSpace()
             return reader.position == bytes.count ? value : nil
         }
         guard let parsed else {
-            self.init(parsing: Array(text))
+            self.init(parsing: Array(text), numbersAsWritten: numbersAsWritten)
             return
         }
         guard let value = parsed else { return nil }
@@ -98,9 +100,13 @@ extension JSONValue {
 /// A strict reader of JSON text (RFC 8259) into ``JSONValue``.
 private struct JSONTextReader {
     let bytes: UnsafeRawBufferPointer
+    let numbersAsWritten: Bool
     var position = 0
 
-    init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    init(bytes: UnsafeRawBufferPointer, numbersAsWritten: Bool) {
+        self.bytes = bytes
+        self.numbersAsWritten = numbersAsWritten
+    }
 
     /// Nesting deeper than this is refused rather than risking the stack.
     static let deepest = 512
@@ -163,7 +169,8 @@ private struct JSONTextReader {
         return true
     }
 
-    /// A number: an integer when its value is whole and fits, as JSONDecoder decodes `Int`.
+    /// A number: an integer when its value is whole and fits, as JSONDecoder decodes `Int`
+    /// (with `numbersAsWritten`, only when written without a fraction or exponent).
     mutating func number() -> JSONValue? {
         let start = position
         if position < bytes.count, bytes[position] == UInt8(ascii: "-") { position += 1 }
@@ -189,7 +196,7 @@ private struct JSONTextReader {
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
         if whole, let integer = Int(text) { return .integer(integer) }
         guard let number = Double(text), number.isFinite else { return nil }
-        if let integer = Int(exactly: number) { return .integer(integer) }
+        if !numbersAsWritten, let integer = Int(exactly: number) { return .integer(integer) }
         return .number(number)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import ProvisorAMQP
 import ProvisorCore
+import ProvisorEngineKit
 
 /// The `amqp` adapter: each message is published, persistent and confirmed by the broker, to the
 /// engine's durable quorum queue (declared here), with the message id as `message_id` and
@@ -152,7 +153,7 @@ public final class AMQPAdapter: EngineAdapter, @unchecked Sendable {
 
     /// A read request answered by item lines and a last status line, all in one reply.
     private func read<Item: Sendable>(
-        _ action: String, item: String, noun: String, _ parse: @escaping @Sendable (Any, String) throws(ObservedJSON.ParseError) -> Item
+        _ action: String, item: String, noun: String, _ parse: @escaping @Sendable (JSONValue, String) throws(ObservedJSON.ParseError) -> Item
     ) async -> Result<[Item], ReadFailure> {
         let id = action + "-" + UUID().uuidString.lowercased()
         let answer: String

@@ -1,5 +1,6 @@
 import Foundation
 import ProvisorCore
+import ProvisorEngineKit
 
 /// The `exec` adapter: runs the engine's program and speaks JSON lines with it (docs/engines.md,
 /// "Engine adapters", `schemas/engine-result.schema.json`). Provisor writes one message as one
@@ -117,7 +118,7 @@ public final class ExecAdapter: EngineAdapter {
     /// final status line.
     private func read<Item: Sendable>(
         _ action: String, item: String, noun: String,
-        _ parse: @escaping @Sendable (Any, String) throws(ObservedJSON.ParseError) -> Item
+        _ parse: @escaping @Sendable (JSONValue, String) throws(ObservedJSON.ParseError) -> Item
     ) async -> Result<[Item], ObservedJSON.ParseError> {
         let worker: ExecWorker
         do {
@@ -133,7 +134,7 @@ public final class ExecAdapter: EngineAdapter {
 
     private func read<Item: Sendable>(
         _ action: String, id: String, item: String, noun: String, with worker: ExecWorker,
-        _ parse: @escaping @Sendable (Any, String) throws(ObservedJSON.ParseError) -> Item
+        _ parse: @escaping @Sendable (JSONValue, String) throws(ObservedJSON.ParseError) -> Item
     ) async -> (Result<[Item], ObservedJSON.ParseError>, healthy: Bool) {
         func failed(_ reason: String, healthy: Bool = false) -> (Result<[Item], ObservedJSON.ParseError>, healthy: Bool) {
             (.failure(.init(reason: reason)), healthy)

@@ -1,5 +1,6 @@
 import Foundation
 import ProvisorCore
+import ProvisorEngineKit
 
 /// One line of an engine's answer to a read request (observe, subscriptions).
 enum ReadLine<Item: Sendable>: Sendable {
@@ -11,15 +12,21 @@ enum ReadLine<Item: Sendable>: Sendable {
     /// Not an answer to this request.
     case other
 
-    init(_ line: String, id: String, item: String, engine: String, _ parse: (Any, String) throws(ObservedJSON.ParseError) -> Item) {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any], object["id"] as? String == id else {
+    init(_ line: String, id: String, item: String, engine: String, _ parse: (JSONValue, String) throws(ObservedJSON.ParseError) -> Item) {
+        guard case .object(let object)? = JSONValue(parsing: line.utf8, numbersAsWritten: true), object["id"]?.string == id else {
             self = .other
             return
         }
         if let value = object[item] {
             do { self = .item(try parse(value, engine)) } catch { self = .unreadable(error.reason) }
         } else {
-            self = .status(object["status"] as? String, count: (object["count"] as? NSNumber)?.intValue, error: object["error"] as? String)
+            let count: Int?
+            switch object["count"] {
+            case .integer(let number)?: count = number
+            case .number(let number)? where number.isFinite && abs(number) < 1e18: count = Int(number)
+            default: count = nil
+            }
+            self = .status(object["status"]?.string, count: count, error: object["error"]?.string)
         }
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import ProvisorCore
+import ProvisorEngineKit
 
 /// The `http` adapter: POSTs each message as JSON to the engine's webhook.
 ///
@@ -87,7 +88,7 @@ public final class HTTPAdapter: EngineAdapter {
         guard let observeURL else {
             return .unsupported("engine '\(engine)' has no http.observeUrl, so what it holds cannot be read; add one to its Engine manifest")
         }
-        let list: [Any]
+        let list: [JSONValue]
         switch await read(observeURL, key: "resources") {
         case .failure(let error): return .unreadable(error.description)
         case .success(let items): list = items
@@ -127,7 +128,7 @@ public final class HTTPAdapter: EngineAdapter {
     /// The list under `key` in the JSON object a signed GET of `url` answers with 200; or why
     /// there is none. With a signing secret the request carries `X-Provisor-Signature` over
     /// `GET <url>`.
-    private func read(_ url: String, key: String) async -> Result<[Any], ReadError> {
+    private func read(_ url: String, key: String) async -> Result<[JSONValue], ReadError> {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         request.headers.add(name: "Accept", value: "application/json")
@@ -145,7 +146,7 @@ public final class HTTPAdapter: EngineAdapter {
         } catch {
             return .failure(ReadError("engine '\(engine)' could not be reached at \(url): \(error)"))
         }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any], let list = object[key] as? [Any] else {
+        guard case .array(let list)? = JSONValue(parsing: body.utf8, numbersAsWritten: true)?[key] else {
             return .failure(ReadError("engine '\(engine)' answered \(url) with something other than {\"\(key)\": [...]}\(Self.excerpt(body))"))
         }
         return .success(list)

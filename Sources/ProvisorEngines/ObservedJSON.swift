@@ -1,5 +1,6 @@
 import Foundation
 import ProvisorCore
+import ProvisorEngineKit
 
 /// One observed resource as engines write it (docs/engines.md "Reading engines back",
 /// `schemas/observation.schema.json`), the same for exec and http:
@@ -18,9 +19,9 @@ enum ObservedJSON {
         var description: String { reason }
     }
 
-    static func resource(_ object: Any, engine: String) throws(ParseError) -> ObservedResource {
-        guard let object = object as? [String: Any] else { throw ParseError(reason: "a resource must be a JSON object {\"address\", \"attributes\"}") }
-        guard let text = object["address"] as? String else { throw ParseError(reason: "a resource has no \"address\"") }
+    static func resource(_ object: JSONValue, engine: String) throws(ParseError) -> ObservedResource {
+        guard case .object(let object) = object else { throw ParseError(reason: "a resource must be a JSON object {\"address\", \"attributes\"}") }
+        guard let text = object["address"]?.string else { throw ParseError(reason: "a resource has no \"address\"") }
         guard let address = ResourceAddress(parsing: text) else {
             throw ParseError(reason: "'\(text)' is not a resource address; addresses take the forms \(ResourceAddress.forms)")
         }
@@ -30,9 +31,9 @@ enum ObservedJSON {
     }
 
     /// The members of an `attributes` or `outputs` object (absent: none).
-    private static func values(_ given: Any?, _ noun: String, of address: String) throws(ParseError) -> [Attribute] {
+    private static func values(_ given: JSONValue?, _ noun: String, of address: String) throws(ParseError) -> [Attribute] {
         guard let given else { return [] }
-        guard let members = given as? [String: Any] else { throw ParseError(reason: "the \"\(noun)s\" of \(address) must be a JSON object") }
+        guard case .object(let members) = given else { throw ParseError(reason: "the \"\(noun)s\" of \(address) must be a JSON object") }
         var attributes: [Attribute] = []
         for (name, raw) in members {
             guard let value = value(raw) else {
@@ -43,36 +44,31 @@ enum ObservedJSON {
         return attributes
     }
 
-    /// A JSON value as an attribute value, or nil for what attributes cannot hold.
-    static func value(_ raw: Any) -> AttributeValue? {
+    /// A JSON value as an attribute value, or nil for what attributes cannot hold. A number
+    /// written with a fraction or an exponent is a number (`16.0`), one without an integer.
+    static func value(_ raw: JSONValue) -> AttributeValue? {
         switch raw {
-        case let text as String:
-            return .string(text)
-        case let number as NSNumber:
-            // JSONSerialization gives booleans the Objective-C type "c", integers "q"/"i", and
-            // numbers written with a fraction or exponent "d".
-            switch String(cString: number.objCType) {
-            case "c": return .boolean(number.boolValue)
-            case "d", "f": return Decimal(string: "\(number.doubleValue)", locale: Locale(identifier: "en_US_POSIX")).map { .number($0) }
-            default: return .integer(number.intValue)
-            }
-        case let items as [Any]:
+        case .string(let text): return .string(text)
+        case .bool(let flag): return .boolean(flag)
+        case .integer(let number): return .integer(number)
+        case .number(let number): return Decimal(string: "\(number)", locale: Locale(identifier: "en_US_POSIX")).map { .number($0) }
+        case .array(let items):
             var strings: [String] = []
             for item in items {
-                guard let text = item as? String else { return nil }
+                guard case .string(let text) = item else { return nil }
                 strings.append(text)
             }
             return .list(strings)
-        default:
+        case .object, .null:
             return nil
         }
     }
 
-    private static func describe(_ raw: Any) -> String {
+    private static func describe(_ raw: JSONValue) -> String {
         switch raw {
-        case is NSNull: return "null"
-        case is [String: Any]: return "an object"
-        case is [Any]: return "a list with something other than strings in it"
+        case .null: return "null"
+        case .object: return "an object"
+        case .array: return "a list with something other than strings in it"
         default: return "of an unsupported type"
         }
     }
@@ -83,23 +79,23 @@ extension ObservedJSON {
     /// `{"id", "customer", "sku", "quantity", "term", "termEnd", "billingCycle"?, "autoRenew"?,
     /// "trial"?, "costPrice"?, "renewalQuantity"?, "batches"?: [{"quantity", "addedAt",
     /// "refundableUntil"?}]}`; dates as `2026-12-31` or `2026-12-31T00:00:00Z`.
-    static func subscription(_ object: Any, engine: String) throws(ParseError) -> Subscription {
-        guard let object = object as? [String: Any] else { throw ParseError(reason: "a subscription must be a JSON object") }
-        let name = (object["id"] as? String).map { "subscription \($0)" } ?? "a subscription"
+    static func subscription(_ object: JSONValue, engine: String) throws(ParseError) -> Subscription {
+        guard case .object(let object) = object else { throw ParseError(reason: "a subscription must be a JSON object") }
+        let name = object["id"]?.string.map { "subscription \($0)" } ?? "a subscription"
         func text(_ key: String) throws(ParseError) -> String {
-            guard let value = object[key] as? String, !value.isEmpty else { throw ParseError(reason: "\(name) has no \"\(key)\" text") }
+            guard let value = object[key]?.string, !value.isEmpty else { throw ParseError(reason: "\(name) has no \"\(key)\" text") }
             return value
         }
-        func count(_ key: String, in source: [String: Any]) throws(ParseError) -> Int? {
+        func count(_ key: String, in source: [String: JSONValue]) throws(ParseError) -> Int? {
             guard let raw = source[key] else { return nil }
             guard case .integer(let value)? = value(raw), value >= 0 else {
                 throw ParseError(reason: "\"\(key)\" of \(name) must be a whole number of 0 or more")
             }
             return value
         }
-        func date(_ key: String, in source: [String: Any]) throws(ParseError) -> Date? {
+        func date(_ key: String, in source: [String: JSONValue]) throws(ParseError) -> Date? {
             guard let raw = source[key] else { return nil }
-            guard let written = raw as? String, let date = ISODate.parse(written) else {
+            guard let written = raw.string, let date = ISODate.parse(written) else {
                 throw ParseError(reason: "\"\(key)\" of \(name) must be a date like 2026-12-31 or 2026-12-31T00:00:00Z")
             }
             return date
@@ -123,9 +119,9 @@ extension ObservedJSON {
         }
         var batches: [Subscription.Batch] = []
         if let raw = object["batches"] {
-            guard let list = raw as? [Any] else { throw ParseError(reason: "\"batches\" of \(name) must be a list") }
+            guard case .array(let list) = raw else { throw ParseError(reason: "\"batches\" of \(name) must be a list") }
             for item in list {
-                guard let batch = item as? [String: Any], let size = try count("quantity", in: batch), let added = try date("addedAt", in: batch) else {
+                guard case .object(let batch) = item, let size = try count("quantity", in: batch), let added = try date("addedAt", in: batch) else {
                     throw ParseError(reason: "each batch of \(name) needs \"quantity\" and \"addedAt\"")
                 }
                 batches.append(Subscription.Batch(quantity: size, addedAt: added, refundableUntil: try date("refundableUntil", in: batch)))
@@ -133,7 +129,7 @@ extension ObservedJSON {
         }
         return Subscription(
             id: id, customer: customer, engine: engine, sku: sku, quantity: quantity, term: term,
-            billingCycle: object["billingCycle"] as? String ?? "monthly", termEnd: termEnd,
+            billingCycle: object["billingCycle"]?.string ?? "monthly", termEnd: termEnd,
             autoRenew: try flag("autoRenew") ?? true, trial: try flag("trial") ?? false, costPrice: costPrice,
             renewalQuantity: try count("renewalQuantity", in: object), batches: batches)
     }

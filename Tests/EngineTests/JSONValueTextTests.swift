@@ -23,6 +23,13 @@ import Testing
         #expect(JSONValue(parsing: Data(text.utf8)) == decoded)
     }
 
+    @Test func numbersAsWrittenKeepAFractionAsJSONSerializationDoes() {
+        for (text, expected) in [("10.0", JSONValue.number(10)), ("1e2", .number(100)), ("-0.0", .number(-0.0)), ("10", .integer(10)), ("-3", .integer(-3))] {
+            #expect(JSONValue(parsing: Array(text.utf8), numbersAsWritten: true) == expected, "\(text)")
+        }
+        #expect(JSONValue(parsing: Array("10.0".utf8)) == .integer(10), "JSONDecoder's way is the default")
+    }
+
     static let notJSON = [
         "", " ", #"{"a":1"#, #"{"a":1} x"#, "[1,]", "[1 2]", #"{"a" 1}"#, #"{a:1}"#, "01", "1.", "-", ".5", "1e", "+1", "tru", "nul",
         "\"raw\ttab\"", #""\ud83d""#, #""\ud83d\u0041""#, #""\x""#, #""\u12""#, #""unterminated"#, #""ends in \"#, "NaN", "Infinity",
