@@ -59,6 +59,17 @@ import Testing
         #expect(reason(observation) == expected)
     }
 
+    /// JSON nested deeper than Provisor reads (512 levels) is refused, not followed down until
+    /// the stack runs out.
+    @Test func anAnswerNestedTooDeepIsUnreadableNotACrash() async throws {
+        let engine = exec("deep")
+        let observation = await engine.observe()
+        await engine.shutdown()
+        let why = try #require(reason(observation))
+        #expect(why.hasPrefix("engine 'test' answered the observe request with something else: '{\"id\""), "\(why.prefix(300))")
+        #expect(why.count < 1_000, "the answer is quoted in part, not whole")
+    }
+
     @Test func anExecEngineThatSaysNothingIsStoppedAndUnreadable() async throws {
         let engine = exec("silent", timeout: 1)
         let observation = await engine.observe()

@@ -8,7 +8,8 @@
   refuse    answers failed with an error text
 An observe request ({"action": "observe"}) is answered in the same modes: ok reports two
 resources and their count; refuse, garbled, crash and silent as above; short-count claims three
-resources but reports two; bad-value reports an attribute whose value is an object.
+resources but reports two; bad-value reports an attribute whose value is an object; deep
+reports a resource nested 100,000 lists deep, as a hostile or broken engine might.
 A subscriptions request ({"action": "subscriptions"}) likewise: ok reports two subscriptions,
 bad-value one whose term is not a term.
 """
@@ -43,6 +44,11 @@ def subscriptions(message):
 
 
 def observe(message):
+    if mode == "deep":
+        depth = 100_000
+        print('{"id": "%s", "resource": {"address": "customer/JBL", "attributes": {"x": %s%s}}}' % (message["id"], "[" * depth, "]" * depth), flush=True)
+        print(json.dumps({"id": message["id"], "status": "succeeded", "count": 1}), flush=True)
+        return True
     if mode in ("ok", "short-count", "bad-value"):
         resources = RESOURCES if mode != "bad-value" else RESOURCES + [
             {"address": "customer/JBL/user/bob", "attributes": {"quota": {"gb": 10}}}]
