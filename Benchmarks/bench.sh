@@ -12,6 +12,12 @@ cd "$(dirname "$0")/.."
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000)
 users=${USERS:-10}
+command -v /usr/bin/time >/dev/null || { echo "error: needs /usr/bin/time (Debian package 'time')"; exit 1; }
+# PostgreSQL's rows need its server programs and psql; without them they are left out, said so.
+if [ -z "${BENCH_NO_POSTGRES:-}" ] && ! { command -v psql >/dev/null && { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; }; }; then
+  echo "note: PostgreSQL is not installed (Debian packages postgresql and postgresql-client), so its rows are left out"
+  BENCH_NO_POSTGRES=1
+fi
 logs=()
 for customers in "${sizes[@]}"; do
   log=".build/bench-$customers.log"
