@@ -24,14 +24,19 @@ extension PostgresStateStore {
     }
 
     /// Replaces what the engine's last reading held with `resources`, writing only the rows
-    /// that differ: a nightly reading of a steady estate changes a few rows, not all of them.
+    /// that differ: a nightly reading of a steady estate changes a few rows, not all of them. An
+    /// address reported twice is kept as first reported, as drift compares it (and one insert
+    /// cannot write a row twice).
     static func keepObserved(_ resources: [ObservedResource], engine: String, _ connection: PostgresConnection) async throws {
         var kept: [String: String] = [:]
         let rows = try await connection.query("SELECT address, attributes FROM observed_resource WHERE engine = \(engine)", logger: logger)
         for try await (address, attributes) in rows.decode((String, String).self) { kept[address] = attributes }
         var changed: [(address: String, attributes: String)] = []
+        var seen = Set<String>()
         for resource in resources {
-            let address = resource.address.description, attributes = AttributeDocument(resource.attributes).json
+            let address = resource.address.description
+            guard seen.insert(address).inserted else { continue }
+            let attributes = AttributeDocument(resource.attributes).json
             if kept.removeValue(forKey: address) != attributes { changed.append((address, attributes)) }
         }
         if !kept.isEmpty {

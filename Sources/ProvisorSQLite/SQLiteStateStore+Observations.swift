@@ -22,14 +22,18 @@ extension SQLiteStateStore {
     }
 
     /// Replaces what the engine's last reading held with `resources`, writing only the rows
-    /// that differ: a nightly reading of a steady estate changes a few rows, not all of them.
+    /// that differ: a nightly reading of a steady estate changes a few rows, not all of them. An
+    /// address reported twice is kept as first reported, as drift compares it.
     static func keepObserved(_ resources: [ObservedResource], engine: String, _ db: Database) throws {
         var kept: [String: String] = [:]
         let rows = try Row.fetchCursor(db, sql: "SELECT address, attributes FROM observed_resource WHERE engine = ?", arguments: [engine])
         while let row = try rows.next() { kept[row[0]] = row[1] as String }
         let write = try db.cachedStatement(sql: "INSERT OR REPLACE INTO observed_resource (engine, address, attributes) VALUES (?, ?, ?)")
+        var seen = Set<String>()
         for resource in resources {
-            let address = resource.address.description, attributes = AttributeDocument(resource.attributes).json
+            let address = resource.address.description
+            guard seen.insert(address).inserted else { continue }
+            let attributes = AttributeDocument(resource.attributes).json
             if kept.removeValue(forKey: address) != attributes { try write.execute(arguments: [engine, address, attributes]) }
         }
         let delete = try db.cachedStatement(sql: "DELETE FROM observed_resource WHERE engine = ? AND address = ?")

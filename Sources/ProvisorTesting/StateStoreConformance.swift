@@ -292,6 +292,16 @@ public enum StateStoreConformance {
                 mail?.resources.map(\.address) == [changed.address] && mail?.resources.first?.attributes == changed.attributes,
                 "a new reading with fewer and changed resources replaces the old one whole: \(String(describing: mail))")
 
+            // A careless engine reports one resource twice: the first report is kept, as drift
+            // compares it, and the reading is still kept.
+            var again = changed
+            again.attributes = [Attribute(name: "name", value: .string("reported twice"))]
+            try await store.recordObservation(.observed([changed, again], at: third), engine: "mail", at: third)
+            let twice = try await store.observations().first { $0.engine == "mail" }
+            try expect(
+                twice?.resources.map(\.attributes) == [changed.attributes],
+                "an address reported twice is kept once, as first reported: \(String(describing: twice))")
+
             try await store.recordObservation(.unreadable("API down"), engine: "platform", at: third)
             records = try await store.observations()
             try expect(

@@ -25,7 +25,10 @@ public struct ObservationRecord: Sendable, Hashable {
     public func updated(with observation: EngineObservation, at date: Date) -> ObservationRecord {
         switch observation {
         case .observed(let resources, let at):
-            return ObservationRecord(engine: engine, attemptedAt: date, failure: nil, observedAt: at, resources: resources.sorted { $0.address < $1.address })
+            // An address reported twice is kept as first reported, as drift compares it.
+            var seen = Set<ResourceAddress>()
+            let once = resources.filter { seen.insert($0.address).inserted }
+            return ObservationRecord(engine: engine, attemptedAt: date, failure: nil, observedAt: at, resources: once.sorted { $0.address < $1.address })
         case .unreadable(let reason), .unsupported(let reason):
             return ObservationRecord(engine: engine, attemptedAt: date, failure: reason, observedAt: observedAt, resources: resources)
         }
