@@ -74,9 +74,12 @@ public struct EngineReadings: Sendable {
         desired: DesiredState, recorded: StateSnapshot, ignore: [DriftIgnoreRule], customer: String?, store: String, only: Set<ResourceAddress>? = nil
     ) throws -> [Drift] {
         let belongs = { (address: ResourceAddress) in customer == nil || address.customer == customer }
+        // Only the given addresses are looked up, not every desired one.
+        let wanted =
+            only.map { Set($0.filter { belongs($0) && desired.resource(at: $0) != nil }) } ?? Set(desired.resources.map(\.address).filter(belongs))
         return try StateError.reading(store) {
             try DriftDetector.detect(
-                desired: Set(desired.resources.map(\.address).filter(belongs)),
+                desired: wanted,
                 recorded: recorded.resources.filter { belongs($0.address) },
                 observations: scoped(to: customer), ignore: ignore, only: only)
         }
