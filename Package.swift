@@ -43,6 +43,7 @@ let package = Package(
             name: "CRabbitMQ",
             linkerSettings: [.linkedLibrary("rabbitmq")]
         ),
+        .target(name: "CProcess"),
         .target(
             name: "ProvisorAMQP",
             dependencies: ["CRabbitMQ"]
@@ -54,7 +55,7 @@ let package = Package(
         .target(
             name: "ProvisorEngines",
             dependencies: [
-                "ProvisorCore", "ProvisorAMQP", "ProvisorEngineKit",
+                "ProvisorCore", "ProvisorAMQP", "ProvisorEngineKit", "CProcess",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
@@ -104,7 +105,7 @@ let package = Package(
         .target(
             name: "ProvisorRuntime",
             dependencies: [
-                "ProvisorCore", "ProvisorSQLite", "ProvisorPostgres", "ProvisorEngines", "ProvisorGit",
+                "ProvisorCore", "ProvisorSQLite", "ProvisorPostgres", "ProvisorEngines", "ProvisorEngineKit", "ProvisorGit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -56,7 +56,15 @@ public enum EngineAdapterFactory {
         return adapters
     }
 
+    /// The engine's adapter; when it was set up with secrets, every text it says back has them
+    /// taken out (`RedactingAdapter`).
     static func make(_ engine: Engine, settings: Settings) -> any EngineAdapter {
+        var secrets: [String] = []
+        let adapter = make(engine, settings: settings, secrets: &secrets)
+        return secrets.isEmpty ? adapter : RedactingAdapter(adapter, redacting: Redaction(secrets))
+    }
+
+    static func make(_ engine: Engine, settings: Settings, secrets: inout [String]) -> any EngineAdapter {
         let name = engine.name.value
         if let rehearsal = settings.simulateInto {
             return simulated(name, directory: (rehearsal as NSString).appendingPathComponent(name), settings: settings)
@@ -78,7 +86,11 @@ public enum EngineAdapterFactory {
                     switch variable.value {
                     case .text(let text): variables[variable.name] = text
                     case .secret(let reference):
-                        do { variables[variable.name] = try settings.secrets.resolve(reference.description) } catch {
+                        do {
+                            let value = try settings.secrets.resolve(reference.description)
+                            variables[variable.name] = value
+                            secrets.append(value)
+                        } catch {
                             return UnavailableAdapter(reason: "nothing sent: the environment variable \(variable.name) of engine '\(name)': \(error)")
                         }
                     }
@@ -92,7 +104,10 @@ public enum EngineAdapterFactory {
             guard let http = engine.http else { return UnavailableAdapter(reason: "engine '\(name)' has no http settings") }
             var secret: String?
             if let reference = http.signingSecret {
-                do { secret = try settings.secrets.resolve(reference.description) } catch {
+                do {
+                    secret = try settings.secrets.resolve(reference.description)
+                    secrets += secret.map { [$0] } ?? []
+                } catch {
                     return UnavailableAdapter(reason: "nothing sent: the signing key of engine '\(name)': \(error)")
                 }
             }
@@ -120,7 +135,11 @@ public enum EngineAdapterFactory {
             }
             if let user = amqp.user { address.user = user }
             if let reference = amqp.password {
-                do { address.password = try settings.secrets.resolve(reference.description) } catch {
+                do {
+                    let password = try settings.secrets.resolve(reference.description)
+                    address.password = password
+                    secrets.append(password)
+                } catch {
                     return UnavailableAdapter(reason: "nothing sent: the broker password of engine '\(name)': \(error)")
                 }
             }

@@ -8,7 +8,7 @@ final class ExecWorker: @unchecked Sendable {
         case closed, timedOut
     }
 
-    private let process: Process
+    private let child: ChildProcess
     private let input: FileHandle
     private let lock = NSLock()
     /// Lines read and not yet taken, from `nextLine` on (an engine being read back can be
@@ -16,47 +16,32 @@ final class ExecWorker: @unchecked Sendable {
     private var lines: [String] = []
     private var nextLine = 0
     private var closed = false
+    private var overlong = false
     private var waiter: CheckedContinuation<Read, Never>?
     private var waiterToken = 0
-    private var stderrTail = Data()
+    private let errors: OutputCollector
+
+    /// The longest line read from an engine: past it, the engine is stopped (its memory, not
+    /// Provisor's, is what an endless line should cost).
+    static let lineLimit = 256 << 20
 
     init(command: [String], workingDirectory: String?, environment: [String: String]?) throws {
         guard let program = command.first else { throw CocoaError(.fileNoSuchFile) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.locate(program))
-        process.arguments = Array(command.dropFirst())
-        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
-        if let environment { process.environment = environment }
-        // Close-on-exec pipes: an engine started at the same moment by another thread must not
-        // inherit this one's ends (a copy of the stdin write end would keep this engine from
-        // ever seeing the end of its input). The child's own ends become its 0, 1 and 2.
-        let (stdin, stdout, stderr) = try Self.spawning.withLock {
-            let pipes = (try Self.pipe(), try Self.pipe(), try Self.pipe())
-            process.standardInput = pipes.0.read
-            process.standardOutput = pipes.1.write
-            process.standardError = pipes.2.write
-            try process.run()
-            return pipes
+        let stdin = try ChildProcess.pipe(), stdout = try ChildProcess.pipe(), stderr = try ChildProcess.pipe()
+        defer { for childEnd in [stdin.read, stdout.write, stderr.write] { close(childEnd) } }
+        do {
+            child = try ChildProcess(
+                executable: Self.locate(program), arguments: Array(command.dropFirst()), environment: environment, directory: workingDirectory,
+                input: stdin.read, output: stdout.write, errors: stderr.write)
+        } catch {
+            for end in [stdin.write, stdout.read, stderr.read] { close(end) }
+            throw error
         }
-        for childEnd in [stdin.read, stdout.write, stderr.write] { try? childEnd.close() }
-        self.process = process
-        input = stdin.write
-        let output = stdout.read, errors = stderr.read
+        input = FileHandle(fileDescriptor: stdin.write, closeOnDealloc: true)
+        errors = OutputCollector(stderr.read, limit: 2048, keep: .last)
+        let output = FileHandle(fileDescriptor: stdout.read, closeOnDealloc: true)
         Thread.detachNewThread { [self] in readLines(output) }
-        Thread.detachNewThread { [self] in readErrors(errors) }
     }
-
-    /// A pipe whose two ends are closed on exec. Made while holding `spawning`, so no other
-    /// engine is started between making it and marking it.
-    private static func pipe() throws -> (read: FileHandle, write: FileHandle) {
-        var ends: [Int32] = [0, 0]
-        guard Foundation.pipe(&ends) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        return (FileHandle(fileDescriptor: ends[0], closeOnDealloc: true), FileHandle(fileDescriptor: ends[1], closeOnDealloc: true))
-    }
-
-    /// Engines are started one at a time (see `pipe()`).
-    private static let spawning = NSLock()
 
     /// A program name without a slash is looked up on PATH, then beside the running program
     /// (the engines installed with provisor, such as provisor-engine-microsoft); a path is used
@@ -177,36 +162,28 @@ final class ExecWorker: @unchecked Sendable {
             }
             partial.append(chunk[start...])
             if !read.isEmpty { deliver(read) }
-        }
-        process.waitUntilExit()
-        deliver(nil)
-    }
-
-    private func readErrors(_ handle: FileHandle) {
-        while true {
-            let chunk = handle.availableData
-            if chunk.isEmpty { return }
-            lock.withLock {
-                stderrTail.append(chunk)
-                if stderrTail.count > 2048 { stderrTail.removeFirst(stderrTail.count - 2048) }
+            if partial.count > Self.lineLimit {
+                lock.withLock { overlong = true }
+                stop()
+                break
             }
         }
+        child.wait()
+        deliver(nil)
     }
 
     /// " (exit status 3; stderr: …)": how the process ended, when it has.
     var exitDescription: String {
-        let tail = lock.withLock { String(decoding: stderrTail, as: UTF8.self) }
-            .split(separator: "\n").suffix(3).joined(separator: " | ")
+        let tail = String(decoding: errors.data, as: UTF8.self).split(separator: "\n").suffix(3).joined(separator: " | ")
         let status =
-            process.isRunning
-            ? "stopped"
-            : process.terminationReason == .uncaughtSignal ? "killed by signal \(process.terminationStatus)" : "exit status \(process.terminationStatus)"
+            lock.withLock({ overlong })
+            ? "stopped: it wrote a line longer than \(Self.lineLimit >> 20) MiB" : child.termination?.description ?? "stopped"
         return " (\(status)" + (tail.isEmpty ? ")" : "; stderr: \(tail))")
     }
 
-    /// Kills the process (after a timeout or a garbled answer).
+    /// Kills the process and everything it started (after a timeout or a garbled answer).
     func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        child.stop()
         try? input.close()
     }
 
@@ -216,8 +193,7 @@ final class ExecWorker: @unchecked Sendable {
         try? input.close()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             Thread.detachNewThread { [self] in
-                let deadline = ContinuousClock.now.advanced(by: .seconds(5))
-                while process.isRunning && ContinuousClock.now < deadline { usleep(10_000) }
+                _ = child.wait(until: Date() + 5)
                 stop()
                 continuation.resume()
             }

@@ -9,7 +9,8 @@ import NIOCore
 public struct MetricsPublisher: Sendable {
     public var file: String?
     public var pushgateway: String?
-    /// How long connecting to the Pushgateway, and each request, may take.
+    /// How long connecting to the Pushgateway may take, and each request from connecting to the
+    /// answer's last byte.
     public var connectTimeout: TimeAmount = .seconds(3)
     public var timeout: TimeAmount = .seconds(10)
 
@@ -40,7 +41,10 @@ public struct MetricsPublisher: Sendable {
         }
         let text = make(previous ?? "")
         if let file {
-            do { try Self.replace(file, with: text) } catch { failures.append("cannot write the metrics to '\(file)': \(error)") }
+            // Readable by node_exporter's user: 0644.
+            do { try FileReplacement.write(Data(text.utf8), to: file, mode: 0o644) } catch {
+                failures.append("cannot write the metrics to '\(file)': \((error as? FileReplacement.Failure)?.reason ?? "\(error)")")
+            }
         }
         if let pushgateway, reachable {
             do {
@@ -48,11 +52,14 @@ public struct MetricsPublisher: Sendable {
                 request.method = .PUT
                 request.headers.add(name: "Content-Type", value: "text/plain; version=0.0.4")
                 request.body = .bytes(ByteBuffer(string: text))
-                let response = try await client.execute(request, timeout: timeout)
-                let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
-                if !(200..<300).contains(response.status.code) {
-                    let said = body.split(separator: "\n").first.map { ": \($0)" } ?? ""
-                    failures.append("the Pushgateway at \(pushgateway) refused the metrics (HTTP \(response.status.code)\(said))")
+                let timeout = timeout
+                let (status, body) = try await Deadline(.nanoseconds(timeout.nanoseconds)).run { [request] in
+                    let response = try await client.execute(request, timeout: timeout)
+                    return (response.status.code, String(buffer: try await response.body.collect(upTo: 64 << 10)))
+                }
+                if !(200..<300).contains(status) {
+                    let said = body.split(separator: "\n").first.map { ": \(String($0.prefix(200)).controlCharactersEscaped)" } ?? ""
+                    failures.append("the Pushgateway at \(pushgateway) refused the metrics (HTTP \(status)\(said))")
                 }
             } catch {
                 failures.append("cannot push the metrics to the Pushgateway at \(pushgateway): \(HTTPFailure.sentence(error))")
@@ -66,29 +73,12 @@ public struct MetricsPublisher: Sendable {
     private func get(_ url: String, _ client: HTTPClient) async throws -> String {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
-        let response = try await client.execute(request, timeout: timeout)
-        let body = try await response.body.collect(upTo: 64 << 20)
-        return response.status == .ok ? String(buffer: body) : ""
-    }
-
-    /// Writes beside the file, then renames over it.
-    static func replace(_ path: String, with text: String) throws {
-        let temporary = path + ".\(getpid()).tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
-            let directory = (path as NSString).deletingLastPathComponent
-            throw PublishError(
-                FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory)
-                    ? "the directory is not writable" : "the directory '\(directory)' does not exist")
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw PublishError(reason)
+        let timeout = timeout
+        return try await Deadline(.nanoseconds(timeout.nanoseconds)).run { [request] in
+            let response = try await client.execute(request, timeout: timeout)
+            let body = try await response.body.collect(upTo: 64 << 20)
+            return response.status == .ok ? String(buffer: body) : ""
         }
     }
 
-    struct PublishError: Error, CustomStringConvertible {
-        var description: String
-        init(_ description: String) { self.description = description }
-    }
 }

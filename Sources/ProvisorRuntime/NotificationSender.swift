@@ -13,6 +13,7 @@ import ProvisorCore
 public struct NotificationSender: Sendable {
     public var secrets: SecretResolver
     public var connectTimeout: TimeAmount = .seconds(3)
+    /// The most one delivery may take, from connecting to the answer's last byte.
     public var timeout: TimeAmount = .seconds(10)
 
     public init(secrets: SecretResolver) {
@@ -61,16 +62,25 @@ public struct NotificationSender: Sendable {
             }
         }
         request.body = .bytes(ByteBuffer(string: body))
+        // Its address (a chat webhook's address is its key) and signing key never appear in
+        // what is printed about it, whatever the receiver or the client quotes.
+        // A receiver quoting the request may give only its path (where Slack and Teams keep the key).
+        let path = URLComponents(string: url).map { $0.percentEncodedPath + ($0.percentEncodedQuery.map { "?" + $0 } ?? "") } ?? ""
+        let redaction = Redaction(
+            [url] + (path.count >= 8 ? [path] : []) + (channel.signingSecret.flatMap { try? secrets.resolve($0) }.map { [$0] } ?? []))
+        let timeout = timeout
         do {
-            let response = try await client.execute(request, timeout: timeout)
-            let answer = String(buffer: try await response.body.collect(upTo: 1 << 20))
-            guard (200..<300).contains(response.status.code) else {
-                let said = answer.split(separator: "\n").first.map { ": \($0.prefix(200))" } ?? ""
-                return "it answered HTTP \(response.status.code)\(said)"
+            let (status, answer) = try await Deadline(.nanoseconds(timeout.nanoseconds)).run { [request] in
+                let response = try await client.execute(request, timeout: timeout)
+                return (response.status.code, String(buffer: try await response.body.collect(upTo: 64 << 10)))
+            }
+            guard (200..<300).contains(status) else {
+                let said = answer.split(separator: "\n").first.map { ": \(redaction(String($0.prefix(200))).controlCharactersEscaped)" } ?? ""
+                return "it answered HTTP \(status)\(said)"
             }
             return nil
         } catch {
-            return HTTPFailure.sentence(error)
+            return redaction(HTTPFailure.sentence(error)).controlCharactersEscaped
         }
     }
 

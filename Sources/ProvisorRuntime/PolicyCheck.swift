@@ -1,5 +1,7 @@
 import Foundation
 import ProvisorCore
+import ProvisorEngineKit
+import ProvisorEngines
 
 /// Runs provisor.yaml's policy programs on a plan. Each gets the JSON plan on standard input
 /// and answers `{"allow": true|false, "reasons": ["…"]}` on standard output; a denial, or a
@@ -40,29 +42,45 @@ public struct PolicyCheck: Sendable {
         public var policy: String
         public var refusal: Refusal
 
-        /// What the audit log adds to each change applied over it.
-        public var auditNote: String { "applied over policy \(policy) (--allow-policy \(policy)): \(refusal)" }
+        /// What the audit log adds to each change applied over it: the start of the denial, at
+        /// most `auditNoteLimit` characters, since it is written once per change (a denial that
+        /// lists every change, copied whole into each, would grow the log with the square of the
+        /// plan). The run's own warning carries the whole denial.
+        public var auditNote: String {
+            let denial = "\(refusal)"
+            let shown =
+                denial.count <= Self.auditNoteLimit
+                ? denial : denial.prefix(Self.auditNoteLimit) + "… (\(denial.count - Self.auditNoteLimit) more characters in the run's warning)"
+            return "applied over policy \(policy) (--allow-policy \(policy)): \(shown)"
+        }
+
+        public static let auditNoteLimit = 300
     }
 
     /// Judges `plan`: refusals are added for the denials not overridden; returns the overridden
-    /// ones, which the audit log records when the plan is applied.
+    /// ones, which the audit log records when the plan is applied. The plan is handed over in a
+    /// file only this user can read, in a folder of its own, removed when the programs are done.
     public func judge(_ plan: inout ChangePlan) async -> [Override] {
         guard !policies.isEmpty, !plan.changes.isEmpty else { return [] }
-        let input = FileManager.default.temporaryDirectory.appendingPathComponent("provisor-plan-\(UUID().uuidString).json")
-        defer { try? FileManager.default.removeItem(at: input) }
+        let folder: String
+        do { folder = try FileReplacement.privateDirectory("provisor-policy") } catch {
+            plan.refusals += policies.map { .policyFailed(policy: $0.name, reason: "the plan could not be written for it: \(error)") }
+            return []
+        }
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let input = folder + "/plan.json"
         do {
-            FileManager.default.createFile(atPath: input.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: input)
-            try plan.writeJSON { try handle.write(contentsOf: Data($0.utf8)) }
-            try handle.close()
+            var text = ""
+            plan.writeJSON { text += $0 }
+            try FileReplacement.write(Data(text.utf8), to: input, mode: 0o600)
         } catch {
-            plan.refusals += policies.map { .policyFailed(policy: $0.name, reason: "the plan could not be written for it: \(error.localizedDescription)") }
+            plan.refusals += policies.map { .policyFailed(policy: $0.name, reason: "the plan could not be written for it: \(error)") }
             return []
         }
         var overrides: [Override] = []
         for policy in policies {
             let refusal: Refusal
-            switch await Self.ask(policy, input: input.path, directory: directory) {
+            switch await Self.ask(policy, input: input, directory: directory) {
             case .allow: continue
             case .deny(let reasons): refusal = .policyDenied(policy: policy.name, reasons: reasons)
             case .failed(let reason): refusal = .policyFailed(policy: policy.name, reason: reason)
@@ -76,57 +94,75 @@ public struct PolicyCheck: Sendable {
         return overrides
     }
 
-    /// Runs one program on the plan in the file at `input`.
+    /// The most of a policy's answer that is read: a longer one fails the policy.
+    static let answerLimit = 1 << 20
+
+    /// Runs one program on the plan in the file at `input`: in a process group of its own,
+    /// killed with everything it started when it times out or writes more than `answerLimit`,
+    /// and its group killed when it ends, so nothing it left behind keeps running.
     static func ask(_ policy: PolicyProgram, input: String, directory: String) async -> Verdict {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("provisor-policy-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let output = scratch.appendingPathExtension("out"), errors = scratch.appendingPathExtension("err")
-        defer {
-            try? FileManager.default.removeItem(at: output)
-            try? FileManager.default.removeItem(at: errors)
-        }
-        let process = Process()
         var command = policy.command
         if command[0].contains("/"), !command[0].hasPrefix("/") { command[0] = directory + "/" + command[0] }
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["--"] + command
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let child: ChildProcess, answer: OutputCollector, errors: OutputCollector
         do {
-            FileManager.default.createFile(atPath: output.path, contents: nil)
-            FileManager.default.createFile(atPath: errors.path, contents: nil)
-            process.standardInput = FileHandle(forReadingAtPath: input)
-            process.standardOutput = try FileHandle(forWritingTo: output)
-            process.standardError = try FileHandle(forWritingTo: errors)
-            try process.run()
+            let plan = open(input, O_RDONLY | O_CLOEXEC)
+            guard plan >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            defer { close(plan) }
+            let output = try ChildProcess.pipe(), stderr = try ChildProcess.pipe()
+            defer {
+                close(output.write)
+                close(stderr.write)
+            }
+            do {
+                child = try ChildProcess(
+                    executable: "/usr/bin/env", arguments: ["--"] + command, environment: nil, directory: directory, input: plan, output: output.write,
+                    errors: stderr.write)
+            } catch {
+                close(output.read)
+                close(stderr.read)
+                throw error
+            }
+            answer = OutputCollector(output.read, limit: answerLimit + 1, keep: .first)
+            errors = OutputCollector(stderr.read, limit: 2000, keep: .first)
         } catch {
             return .failed("it could not be started (\(policy.command.joined(separator: " "))): \(error.localizedDescription)")
         }
         let deadline = ContinuousClock.now + .seconds(policy.timeout)
-        while process.isRunning {
+        var termination = child.termination
+        while termination == nil {
+            if answer.byteCount > answerLimit {
+                child.stop()
+                return .failed("it answered more than \(answerLimit >> 20) MiB; a policy answers {\"allow\": true|false, \"reasons\": [...]}")
+            }
             if ContinuousClock.now >= deadline {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
+                child.stop()
                 return .failed("it did not answer within \(policy.timeout) s (policy.\(policy.name).timeout)")
             }
             try? await Task.sleep(for: .milliseconds(10))
+            termination = child.termination
         }
-        let answer = (try? Data(contentsOf: output)) ?? Data()
-        let said =
-            String(decoding: ((try? Data(contentsOf: errors)) ?? Data()).prefix(2000), as: UTF8.self)
-            .split(separator: "\n").first.map { ": \($0)" } ?? ""
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            let how =
-                process.terminationReason == .exit ? "exited with status \(process.terminationStatus)" : "was killed by signal \(process.terminationStatus)"
-            if process.terminationStatus == 127 { return .failed("its program was not found (\(policy.command[0]))\(said)") }
+        // What it started and left running goes with it; its pipes then close.
+        child.stop()
+        _ = answer.waitForEnd(until: Date() + 2)
+        _ = errors.waitForEnd(until: Date() + 2)
+        let said = String(decoding: errors.data, as: UTF8.self).split(separator: "\n").first.map { ": \(String($0).controlCharactersEscaped)" } ?? ""
+        guard termination == .exited(0) else {
+            if termination == .exited(127) { return .failed("its program was not found (\(policy.command[0]))\(said)") }
+            let how = termination.map { if case .exited(let status) = $0 { "exited with status \(status)" } else { "was \($0.description)" } } ?? ""
             return .failed("it \(how)\(said)")
         }
-        guard answer.count <= 1 << 20, let object = try? JSONSerialization.jsonObject(with: answer) as? [String: Any], let allow = object["allow"] as? Bool
-        else {
-            let shown = String(decoding: answer.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard answer.byteCount <= answerLimit else {
+            return .failed("it answered more than \(answerLimit >> 20) MiB; a policy answers {\"allow\": true|false, \"reasons\": [...]}")
+        }
+        let text = answer.data
+        // Only true and false: 1, "yes" or null are not an answer.
+        guard case .object(let object)? = JSONValue(parsing: text), case .bool(let allow)? = object["allow"] else {
+            let shown = String(decoding: text.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).controlCharactersEscaped
             return .failed("it answered '\(shown)', not {\"allow\": true|false, \"reasons\": [...]}")
         }
         if allow { return .allow }
-        let reasons = (object["reasons"] as? [Any] ?? []).map { ($0 as? String) ?? "\($0)" }
-        return .deny(reasons.map { String($0.prefix(500)) })
+        let reasons: [JSONValue]
+        if case .array(let list)? = object["reasons"] { reasons = list } else { reasons = [] }
+        return .deny(reasons.map { String(($0.string ?? $0.jsonText).controlCharactersEscaped.prefix(500)) })
     }
 }

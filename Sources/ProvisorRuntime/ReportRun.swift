@@ -79,11 +79,17 @@ public struct ReportRun: Sendable {
             rightsizing = try await RightsizeRun(dryRun: true, pinned: pinned, simulate: simulate).run(in: workspace).decided
             stopwatch.lap("right-sizing")
         }
+        // A reseller's report names only the engines its subtree uses, never another
+        // customer's private or shared location.
+        let engines = Set(
+            manifests.desired.resources.filter { scope.contains($0.address) }.map(\.engine)
+                + snapshot.resources.filter { scope.contains($0.address) }.map(\.engine))
         return Outcome(
             manifests: manifests, scope: scope, plan: plan, state: recorded.description,
             recorded: snapshot.resources.filter { scope.contains($0.address) },
             drifts: drifts.filter { $0.address.map(scope.contains) ?? (scope.reseller == nil) },
-            observations: observations, audit: audit.filter { scope.contains($0.address) }.reversed(), rightsizing: rightsizing,
+            observations: observations.filter { scope.reseller == nil || engines.contains($0.engine) },
+            audit: audit.filter { scope.contains($0.address) }.reversed(), rightsizing: rightsizing,
             generatedAt: workspace.clock.now(), stopwatch: stopwatch)
     }
 

@@ -34,8 +34,10 @@ struct ReconcileObserver: RunObserver {
 
     func overridden(_ overrides: [PolicyCheck.Override]) {
         for override in overrides {
-            Terminal.standardError.write(PlanView.overrideLine(override) + "\n")
-            log.event(.warning, "policy-overridden", override.auditNote, fields: [("policy", override.policy)])
+            if !log.isJSON { Terminal.standardError.write(PlanView.overrideLine(override) + "\n") }
+            log.event(
+                .warning, "policy-overridden", "applied over policy \(override.policy) (--allow-policy \(override.policy)): \(override.refusal)",
+                fields: [("policy", override.policy)])
         }
     }
 

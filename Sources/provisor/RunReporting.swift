@@ -6,8 +6,17 @@ import ProvisorRuntime
 import ProvisorViews
 
 /// Prints `--timings` on standard error when asked.
-func printTimings(_ stopwatch: Stopwatch, if wanted: Bool) {
-    if wanted { Terminal.standardError.write(TimingsView.line(stopwatch.stages)) }
+func printTimings(_ stopwatch: Stopwatch, if wanted: Bool, log: EventLog? = nil) {
+    guard wanted else { return }
+    if let log, log.isJSON {
+        // With --log-format json, standard error carries JSON only.
+        let numbers = stopwatch.stages.map { stage in
+            (stage.stage, Int(stage.duration.components.seconds * 1000 + stage.duration.components.attoseconds / 1_000_000_000_000_000))
+        }
+        log.event(.info, "timings", TimingsView.line(stopwatch.stages).trimmingCharacters(in: .whitespacesAndNewlines), numbers: numbers)
+    } else {
+        Terminal.standardError.write(TimingsView.line(stopwatch.stages))
+    }
 }
 
 /// The date `--at` gives, or a clear error.
@@ -50,6 +59,7 @@ func runUnattended(_ metrics: MetricsOption, _ logging: LogOption, command: Stri
     }
     let outcome: RunMetrics.Outcome
     switch result {
+    case .success where findings.incomplete != nil: outcome = .errored
     case .success(1): outcome = .failed
     case .success(2) where command == "drift": outcome = .drifted
     case .success: outcome = .succeeded

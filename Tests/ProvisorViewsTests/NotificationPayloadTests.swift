@@ -33,10 +33,34 @@ struct NotificationPayloadTests {
     @Test func chatMessagesShowTwentyLinesAndSayHowManyMore() throws {
         let text = try #require(try decoded(NotificationPayload.body(notice(lines: 25), context(.slack)))["text"] as? String)
         #expect(text.contains("• line 19") && !text.contains("• line 20") && text.hasSuffix("… and 5 more"))
-        let card = try decoded(NotificationPayload.body(notice(lines: 25), context(.teams)))
+        let blocks = try teamsBlocks(notice(lines: 25))
+        #expect(blocks.count == 22 && blocks[20].text == "- line 19" && blocks[21].text == "… and 5 more", "\(blocks.map(\.text))")
+    }
+
+    /// Each block of a Teams card: its type, and the text and weight of its one run.
+    func teamsBlocks(_ notice: Notice) throws -> [(type: String, text: String, inlineType: String, bold: Bool)] {
+        let card = try decoded(NotificationPayload.body(notice, context(.teams)))
         let content = try #require((card["attachments"] as? [[String: Any]])?.first?["content"] as? [String: Any])
-        let blocks = (content["body"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
-        #expect(blocks.count == 2 && blocks[1].hasSuffix("… and 5 more"), "\(blocks)")
+        return try (content["body"] as? [[String: Any]] ?? []).map { block in
+            let inlines = try #require(block["inlines"] as? [[String: Any]])
+            #expect(inlines.count == 1)
+            return (
+                block["type"] as? String ?? "", inlines[0]["text"] as? String ?? "", inlines[0]["type"] as? String ?? "",
+                inlines[0]["weight"] as? String == "Bolder"
+            )
+        }
+    }
+
+    /// Adaptive Cards read a TextBlock's text as markdown: a reseller's `[text](url)` would be a
+    /// link in the provider's channel. A TextRun is plain text, and control characters are
+    /// written as escapes.
+    @Test func aTeamsCardShowsAResellersMarkdownAsPlainText() throws {
+        let link = "changed customer/JBL: name: [Pay your invoice](https://evil.example/pay) **now**\u{1B}[2J"
+        let blocks = try teamsBlocks(
+            Notice(event: .drift, title: "1 new drift found", lines: [Notice.Line(address: .customer("JBL"), engine: "e", text: link)]))
+        #expect(blocks.allSatisfy { $0.type == "RichTextBlock" && $0.inlineType == "TextRun" }, "no TextBlock, whose text is markdown")
+        #expect(blocks.map(\.bold) == [true, false])
+        #expect(blocks[1].text == "- changed customer/JBL: name: [Pay your invoice](https://evil.example/pay) **now**\\u{1B}[2J")
     }
 
     @Test func theWebhookCarriesTheTextAsItIs() throws {

@@ -154,7 +154,7 @@ private let tools = ConditionTrait.enabled(
             // A directory that does not exist: the run's own result, and a warning that says where.
             let nowhere = try rehearsal.drift(["--metrics-file", "no/such/dir/drift.prom"])
             #expect(nowhere.status == 1)
-            #expect(nowhere.stderr.contains("warning: cannot write the metrics to 'no/such/dir/drift.prom': the directory 'no/such/dir' does not exist"))
+            #expect(nowhere.stderr.contains("warning: cannot write the metrics to 'no/such/dir/drift.prom': the folder 'no/such/dir' does not exist"))
             #expect(nowhere.stderr.contains("The run's own result is unchanged."))
         }
     }

@@ -138,7 +138,9 @@ import Testing
             #expect(attachment["contentType"] as? String == "application/vnd.microsoft.card.adaptive")
             let card = try #require(attachment["content"] as? [String: Any])
             #expect(card["type"] as? String == "AdaptiveCard")
-            let texts = (card["body"] as! [[String: Any]]).compactMap { $0["text"] as? String }
+            // Each line a RichTextBlock of one plain TextRun.
+            #expect((card["body"] as! [[String: Any]]).allSatisfy { $0["type"] as? String == "RichTextBlock" })
+            let texts = (card["body"] as! [[String: Any]]).compactMap { ($0["inlines"] as? [[String: Any]])?.first?["text"] as? String }
             #expect(texts.first?.hasPrefix("Provisor rightsize: right-sizing changed 5 subscriptions; monthly margin ") == true, "\(texts)")
             #expect(texts.contains { $0.contains("- decrease sub-jbl-spb-p1m (JBL): 2 assigned + 0 buffer = 2 < 5 purchased; 3 still refundable") }, "\(texts)")
             #expect(texts.last?.contains("monthly margin") == true)

@@ -29,9 +29,10 @@ public struct OutgoingMessage: Sendable {
     /// The most of an engine's error text that is printed, journalled and audited.
     public static let answerLimit = 4_096
 
-    /// `result` as it may be printed and stored: every secret value this message carries
-    /// (as sent, or JSON-escaped as an engine quoting the message would write it) replaced by
-    /// `(sensitive)`, and the text cut to `answerLimit` bytes.
+    /// `result` as it may be printed and stored: every secret value this message carries (in
+    /// each form `Redaction` looks for) replaced by `(sensitive)`, and the text cut to
+    /// `answerLimit` bytes. The secrets an engine was set up with are taken out by its adapter
+    /// (`RedactingAdapter`).
     public func sanitised(_ result: DeliveryResult) -> DeliveryResult {
         switch result {
         case .succeeded: return result
@@ -42,23 +43,7 @@ public struct OutgoingMessage: Sendable {
     }
 
     func sanitised(_ text: String) -> String {
-        var text = text
-        for value in secrets.values where !value.isEmpty {
-            var writer = JSONWriter()
-            writer.string(value)
-            let escaped = String(writer.text.dropFirst().dropLast())
-            // As ASCII-only JSON writers (Python's json.dumps) write it: \u00fc for ü.
-            var ascii = ""
-            for unit in escaped.utf16 {
-                if unit < 0x7F {
-                    ascii.unicodeScalars.append(Unicode.Scalar(UInt8(unit)))
-                } else {
-                    let hex = String(unit, radix: 16)
-                    ascii += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                }
-            }
-            for form in Set([value, escaped, ascii]) { text = text.replacingOccurrences(of: form, with: "(sensitive)") }
-        }
+        let text = Redaction(secrets.values)(text)
         let bytes = text.utf8.count
         guard bytes > Self.answerLimit else { return text }
         var cut = text.utf8.index(text.utf8.startIndex, offsetBy: Self.answerLimit)

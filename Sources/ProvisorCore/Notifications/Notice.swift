@@ -134,8 +134,20 @@ public struct Notice: Sendable, Hashable {
         guard !kept.isEmpty else { return nil }
         var scoped = self
         scoped.lines = kept
-        scoped.margins = margins.filter { below.contains($0.name) || customers.contains($0.name) }
-        if event == .rightsizing, let own = scoped.margins.first(where: { $0.name == reseller }) {
+        // By level, never by name alone: a customer may carry its reseller's or the provider's
+        // code, and must not bring their margins with it.
+        scoped.margins = margins.filter {
+            switch $0.level {
+            case .reseller: return below.contains($0.name)
+            case .customer: return customers.contains($0.name)
+            case .provider: return false
+            }
+        }
+        // Its own margin first: the headline of a chat card shows the first.
+        if let own = scoped.margins.firstIndex(where: { $0.level == .reseller && $0.name == reseller }) {
+            scoped.margins.insert(scoped.margins.remove(at: own), at: 0)
+        }
+        if event == .rightsizing, let own = scoped.margins.first(where: { $0.level == .reseller && $0.name == reseller }) {
             scoped.title =
                 "right-sizing changed \(Self.counted(kept.count, "subscription")) of \(reseller); monthly margin \(Self.money(own.before.margin)) → \(Self.money(own.after.margin))"
         } else if event == .drift {

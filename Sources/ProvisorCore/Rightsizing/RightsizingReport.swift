@@ -4,8 +4,13 @@ import Foundation
 /// subtree) and for the provider, before and after.
 public struct RightsizingReport: Sendable {
     public struct Line: Sendable, Hashable {
+        /// Whose margin: a customer's, a reseller's (with every customer below it) or the whole
+        /// estate's. A reseller and a customer may share a code; this tells them apart.
+        public enum Level: String, Sendable, Hashable { case customer, reseller, provider }
+
         /// A customer or reseller code; "provider" for the whole estate.
         public var name: String
+        public var level: Level
         public var before: Margin
         public var after: Margin
     }
@@ -25,7 +30,7 @@ public struct RightsizingReport: Sendable {
             let (before, after) = byCustomer[outcome.group.customer] ?? (.zero, .zero)
             byCustomer[outcome.group.customer] = (before + outcome.before, after + outcome.after)
         }
-        customers = byCustomer.map { Line(name: $0.key, before: $0.value.0, after: $0.value.1) }.sorted { $0.name < $1.name }
+        customers = byCustomer.map { Line(name: $0.key, level: .customer, before: $0.value.0, after: $0.value.1) }.sorted { $0.name < $1.name }
         func text(_ value: AttributeValue?) -> String? {
             if case .string(let text) = value { return text }
             return nil
@@ -40,8 +45,9 @@ public struct RightsizingReport: Sendable {
                 next = text(desired.resource(at: .reseller(code))?["parent"])
             }
         }
-        resellers = byReseller.map { Line(name: $0.key, before: $0.value.0, after: $0.value.1) }.sorted { $0.name < $1.name }
-        provider = Line(name: "provider", before: customers.reduce(.zero) { $0 + $1.before }, after: customers.reduce(.zero) { $0 + $1.after })
+        resellers = byReseller.map { Line(name: $0.key, level: .reseller, before: $0.value.0, after: $0.value.1) }.sorted { $0.name < $1.name }
+        provider = Line(
+            name: "provider", level: .provider, before: customers.reduce(.zero) { $0 + $1.before }, after: customers.reduce(.zero) { $0 + $1.after })
     }
 
     /// The decisions that change a subscription.

@@ -6,7 +6,8 @@ import ProvisorCore
 /// - `slack`: an incoming webhook message, `{"text": …}` in Slack's mrkdwn with `&`, `<` and `>`
 ///   escaped as Slack asks (api.slack.com/messaging/webhooks; api.slack.com/reference/surfaces/formatting#escaping);
 /// - `teams`: a message with one Adaptive Card attachment, what Microsoft Teams' Workflows
-///   ("Send webhook alerts to a channel") and Incoming Webhooks accept (learn.microsoft.com/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook).
+///   ("Send webhook alerts to a channel") and Incoming Webhooks accept (learn.microsoft.com/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook),
+///   each line a RichTextBlock of plain TextRuns, never markdown (adaptivecards.io/explorer/TextRun.html).
 /// Chat messages list the first `shownLines` lines and say how many more there are.
 public enum NotificationPayload {
     public struct Context: Sendable {
@@ -59,6 +60,7 @@ public enum NotificationPayload {
         for line in notice.margins {
             writer.beginObject()
             writer.member("name", line.name)
+            writer.member("level", line.level.rawValue)
             for (when, margin) in [("before", line.before), ("after", line.after)] {
                 writer.key(when)
                 writer.beginObject()
@@ -110,10 +112,8 @@ public enum NotificationPayload {
         writer.key("body")
         writer.beginArray()
         textBlock(&writer, "Provisor \(context.command): \(notice.title)", bold: true)
-        let shown =
-            notice.lines.prefix(shownLines).map { "- " + $0.text }
-            + (notice.lines.count > shownLines ? ["… and \(notice.lines.count - shownLines) more"] : [])
-        if !shown.isEmpty { textBlock(&writer, shown.joined(separator: "\n"), bold: false) }
+        for line in notice.lines.prefix(shownLines) { textBlock(&writer, "- " + line.text, bold: false) }
+        if notice.lines.count > shownLines { textBlock(&writer, "… and \(notice.lines.count - shownLines) more", bold: false) }
         if let first = notice.margins.first { textBlock(&writer, marginLine(first), bold: false) }
         writer.endArray()
         writer.endObject()
@@ -123,13 +123,20 @@ public enum NotificationPayload {
         return writer.text
     }
 
+    /// A line of plain text: a RichTextBlock's TextRun, which Adaptive Cards never read as
+    /// markdown (a TextBlock would turn `[text](url)` in a reseller's value into a link in the
+    /// provider's channel). Control characters are written as escapes.
     private static func textBlock(_ writer: inout JSONWriter, _ text: String, bold: Bool) {
         writer.beginObject()
-        writer.member("type", "TextBlock")
-        writer.member("text", text)
-        writer.key("wrap")
-        writer.boolean(true)
+        writer.member("type", "RichTextBlock")
+        writer.key("inlines")
+        writer.beginArray()
+        writer.beginObject()
+        writer.member("type", "TextRun")
+        writer.member("text", text.controlCharactersEscaped)
         if bold { writer.member("weight", "Bolder") }
+        writer.endObject()
+        writer.endArray()
         writer.endObject()
     }
 

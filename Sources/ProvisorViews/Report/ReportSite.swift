@@ -23,6 +23,13 @@ public enum ReportSite {
             throw RunError(description: "error: '\(directory)' is a file; give --html a directory to write the report into")
         }
         let customersDirectory = directory + "/customers"
+        var link = stat()
+        if lstat(customersDirectory, &link) == 0, (link.st_mode & S_IFMT) != S_IFDIR {
+            throw RunError(
+                description:
+                    "error: '\(customersDirectory)' is not a folder (a link or a file); the report writes its customer pages there and never through a link: remove it and run again"
+            )
+        }
         do {
             try FileManager.default.createDirectory(atPath: customersDirectory, withIntermediateDirectories: true)
         } catch {
@@ -54,13 +61,13 @@ public enum ReportSite {
         return Written(directory: directory, pages: codes.count + 1, customers: codes.count, stopwatch: stopwatch)
     }
 
-    /// Written in place, not through a temporary file and a rename: a report is written whole
-    /// again when it fails, and the rename's second file and flush cost more than the page.
+    /// Written to a new file and renamed into place (`FileReplacement`): a link planted where a
+    /// page goes is replaced, never followed, and a page is never seen half written.
     static func save(_ text: String, to path: String) throws {
         do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            try FileReplacement.write(Data(text.utf8), to: path, mode: 0o644)
         } catch {
-            throw RunError(description: "error: cannot write '\(path)': \(error.localizedDescription)")
+            throw RunError(description: "\(error)")
         }
     }
 

@@ -43,6 +43,8 @@ struct DriftCommand: AsyncParsableCommand {
             findings.workspace = workspace
             let outcome = try await DriftRun(customer: customer, simulate: rehearsal.simulate).run(in: workspace)
             findings.metrics = RunMetrics.drift(outcome)
+            let unreadable = outcome.observations.filter { if case .unreadable = $0.value { true } else { false } }.keys.sorted()
+            if !unreadable.isEmpty { findings.incomplete = "engines not read: " + unreadable.joined(separator: ", ") }
             findings.desired = outcome.desired
             if let notice = Notice.drift(outcome.newDrifts) { findings.notices.append(notice) }
             log.drift(outcome)
@@ -56,7 +58,7 @@ struct DriftCommand: AsyncParsableCommand {
             default: output.write(DriftView.human(drifts, context, colour: output.isColour))
             }
             stopwatch.lap("render")
-            printTimings(stopwatch, if: timing.timings)
+            printTimings(stopwatch, if: timing.timings, log: log)
             return drifts.isEmpty ? 0 : 2
         }
     }

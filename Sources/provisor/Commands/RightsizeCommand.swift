@@ -82,7 +82,7 @@ struct RightsizeCommand: AsyncParsableCommand {
             case .human: output.write(RightsizeView.human(decided, context, colour: output.isColour))
             }
             stopwatch.lap("render")
-            printTimings(stopwatch, if: timing.timings)
+            printTimings(stopwatch, if: timing.timings, log: log)
             if !readings.failures.isEmpty {
                 throw RunError(
                     description: readings.failures.map { "error: \($0.engine): \($0.reason)" }.joined(separator: "\n")

@@ -1,6 +1,3 @@
-import ProvisorCore
-import ProvisorRuntime
-
 extension String {
     /// Control characters (line breaks, ESC, BEL, CR, DEL, C1) written as `\n`, `\r`, `\t` or
     /// `\u{1B}`: a value from a reseller's file can neither start a line of its own in a

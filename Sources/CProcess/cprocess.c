@@ -1,0 +1,13 @@
+// glibc declares these only with _GNU_SOURCE, which Swift's Glibc module does not set.
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <spawn.h>
+#include <unistd.h>
+
+#include "cprocess.h"
+
+int provisor_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
+    return posix_spawn_file_actions_addchdir_np(actions, path);
+}
+
+int provisor_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

@@ -1,0 +1,81 @@
+import Foundation
+import ProvisorCore
+import ProvisorEngines
+import ProvisorTesting
+import Testing
+
+/// Issue 45's findings at the engines: secrets an engine was given, and the processes it starts.
+@Suite struct EngineHardeningTests {
+    /// The example's Microsoft engine, running `script` (a shell script) instead, with its
+    /// application secret from the environment as the examples configure it.
+    func microsoftEngine(running script: String, in directory: URL) throws -> any EngineAdapter {
+        let path = directory.appendingPathComponent("engine.sh")
+        try script.write(to: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path.path)
+        let report = try ManifestPipeline.run(DirectorySource(root: packageRoot.appendingPathComponent("examples/manifests").path))
+        var engine = try #require(report.estate.engines.first { $0.name.value == "csp-eu" })
+        engine.exec?.command = [path.path]
+        engine.exec?.timeoutSeconds = 5
+        let adapters = EngineAdapterFactory.make(
+            [engine],
+            settings: .init(
+                directory: directory.path, secrets: SecretResolver(environment: ["CSP_APPLICATION_SECRET": "app-key/ü 42"]), outbox: nil,
+                clock: PinnedTime.clock))
+        return try #require(adapters["csp-eu"])
+    }
+
+    /// A delegated reseller can make the engine fail on a value of its own; what the engine then
+    /// quotes (its stderr, its answer, its reason for not being read) must not carry the
+    /// provider's key to the terminal, the journal or the reseller's channel.
+    @Test func whatAnEngineSaysBackLosesTheSecretsItWasGiven() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let crashing = try microsoftEngine(
+            running:
+                "#!/bin/sh\necho \"GET https://api.example/?key=$(printf %s \"$MICROSOFT_APPLICATION_SECRET\" | sed 's/\\//%2F/; s/ü/%C3%BC/; s/ /%20/') refused\" >&2\nexit 3\n",
+            in: directory)
+        let crashed = await crashing.send(try secrets.prepare(sampleMessage()))
+        await crashing.shutdown()
+        guard case .retryable(let text, _) = crashed else {
+            Issue.record("expected a retryable failure, got \(crashed)")
+            return
+        }
+        #expect(text.contains("stderr: GET https://api.example/?key=(sensitive) refused"), "\(text)")
+
+        let quoting = try microsoftEngine(
+            running: """
+                #!/bin/sh
+                while read -r line; do
+                  id=$(printf %s "$line" | sed 's/.*"id": *"\\([^"]*\\)".*/\\1/')
+                  printf '{"id": "%s", "status": "failed", "error": "the key %s was refused"}\\n' "$id" "$MICROSOFT_APPLICATION_SECRET"
+                done
+                """, in: directory)
+        let refused = await quoting.send(try secrets.prepare(sampleMessage()))
+        let unreadable = await quoting.observe()
+        await quoting.shutdown()
+        #expect(refused == .terminal("the key (sensitive) was refused"))
+        if case .unreadable(let reason) = unreadable { #expect(!reason.contains("app-key"), "\(reason)") }
+    }
+
+    /// An engine that does not answer in time is stopped with everything it started.
+    @Test func anEngineStoppedAtItsTimeoutTakesItsChildrenWithIt() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let script = directory.appendingPathComponent("engine.sh")
+        try "#!/bin/sh\nsleep 300 &\necho $! > \(directory.path)/child.pid\nread line\nsleep 300\n".write(to: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        let engine = ExecAdapter(engine: "slow", command: [script.path], timeout: 1, processes: 1, clock: PinnedTime.clock)
+        let result = await engine.send(try secrets.prepare(sampleMessage()))
+        await engine.shutdown()
+        #expect(result == .retryable("engine 'slow' did not answer within 1 s; it was stopped"))
+        let pid = try #require(
+            Int32(try String(contentsOf: directory.appendingPathComponent("child.pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        var gone = false
+        for _ in 0..<100 where !gone {
+            let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.split(separator: " ").dropFirst(2).first
+            gone = state == nil || state == "Z"
+            if !gone { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(gone, "the engine's child \(pid) still runs")
+    }
+}
