@@ -148,6 +148,20 @@ extension PostgresStateStore {
         if removed == nil { throw StateError.lockNotHeld(id: lock.id, store: description) }
     }
 
+    public func movedTo() async throws -> String? {
+        try await withConnection { connection in
+            try await Self.single(connection.query("SELECT value FROM state_meta WHERE key = 'moved_to'", logger: Self.logger), as: String.self)
+        }
+    }
+
+    public func markMoved(to destination: String) async throws {
+        try await withConnection { connection in
+            try await connection.query(
+                "INSERT INTO state_meta (key, value) VALUES ('moved_to', \(destination)) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                logger: Self.logger)
+        }
+    }
+
     public func currentLock() async throws -> StateLock? {
         try await withConnection { connection in try await Self.liveLock(connection)?.lock }
     }

@@ -39,6 +39,22 @@ public enum FileReplacement {
         }
     }
 
+    /// Writes to `path` the text `body` hands, piece by piece, to the function it is given (see
+    /// above): a large plan is written as it is rendered, never held whole.
+    public static func write(to path: String, mode: mode_t = 0o644, pieces body: (_ write: (String) throws -> Void) throws -> Void) throws {
+        try write(to: path, mode: mode) { descriptor in
+            var buffer = Data()
+            try body { piece in
+                buffer.append(contentsOf: piece.utf8)
+                if buffer.count >= 1 << 20 {
+                    try writeAll(buffer, to: descriptor, path: path)
+                    buffer.removeAll(keepingCapacity: true)
+                }
+            }
+            try writeAll(buffer, to: descriptor, path: path)
+        }
+    }
+
     /// Writes all of `data`, however the kernel splits it.
     static func writeAll(_ data: Data, to descriptor: Int32, path: String) throws {
         try data.withUnsafeBytes { buffer in

@@ -57,6 +57,8 @@ public struct StateMigration: Sendable {
                             throw RunError(description: "error: the copy does not match the source in \(differing.joined(separator: ", ")); nothing was copied")
                         }
                     }
+                    // The old state takes no more writes, and says where the state now lives.
+                    try await from.markMoved(to: to.description)
                     return Outcome(source: from.description, target: to.description, archive: archive, summary: expected)
                 }
             }

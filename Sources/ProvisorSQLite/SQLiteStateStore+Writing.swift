@@ -84,6 +84,16 @@ extension SQLiteStateStore {
         }
     }
 
+    public func movedTo() async throws -> String? {
+        try await pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM state_meta WHERE key = 'moved_to'") }
+    }
+
+    public func markMoved(to destination: String) async throws {
+        try await transaction { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO state_meta (key, value) VALUES ('moved_to', ?)", arguments: [destination])
+        }
+    }
+
     public func currentLock() async throws -> StateLock? {
         try await pool.read { db in try Self.lock(db) }
     }

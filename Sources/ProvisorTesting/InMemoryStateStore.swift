@@ -92,6 +92,10 @@ public actor InMemoryStateStore: StateStore, OutboxStore {
 
     public func currentLock() -> StateLock? { lock }
 
+    private var destination: String?
+    public func movedTo() -> String? { destination }
+    public func markMoved(to destination: String) { self.destination = destination }
+
     public func breakLock() -> StateLock? {
         defer { lock = nil }
         return lock

@@ -21,6 +21,7 @@ public enum StateStoreConformance {
         case auditKeepsTheCommitAuthorAndMessage
         case unresolvedJournalIsWhatACrashLeftPending
         case observationsKeepTheLastSuccessfulReading
+        case aMovedStateSaysWhereItWent
 
         public var description: String { rawValue }
     }
@@ -121,6 +122,11 @@ public enum StateStoreConformance {
             try expect(try await store.currentLock() == nil, "a released lock is gone")
             let again = try await store.acquireLock(LockRequest(holder: "bob@laptop", processID: 42, operation: "rightsize", at: PinnedTime.date))
             try await store.releaseLock(again)
+
+        case .aMovedStateSaysWhereItWent:
+            try expect(try await store.movedTo() == nil, "a new state has not moved")
+            try await store.markMoved(to: "PostgreSQL provisor@db:5432/provisor")
+            try expect(try await store.movedTo() == "PostgreSQL provisor@db:5432/provisor", "the state says where it went")
 
         case .brokenLockCannotBeReleased:
             let held = try await store.acquireLock(LockRequest(holder: "ann@ci", processID: 41, operation: "reconcile", at: PinnedTime.date))

@@ -100,7 +100,7 @@ public enum StateView {
                 + String(part.count) + "  sha256 \(part.digest)\n"
         }
         text +=
-            "Verified: the copy has the same counts and digests as the source. Point state: in provisor.yaml (or --state) at \(target); keep the old state only as a backup.\n"
+            "Verified: the copy has the same counts and digests as the source. Point state: in provisor.yaml (or --state) at \(target); the old state now refuses writes (keep it only as a backup).\n"
         return text
     }
 

@@ -157,6 +157,25 @@ import Testing
         #expect(failures == [#"notification 'chat' (slack, drift) was not delivered: it answered HTTP 500: \u{1B}]0;pwned\u{7}\u{1B}[2Jbad hook (sensitive)"#])
     }
 
+    /// After `state migrate`, the old state accepted a reconcile: two states of one lineage
+    /// diverged, and the new one then planned the same changes again.
+    @Test func aMigratedFromStateRefusesWritesAndSaysWhereTheStateLives() async throws {
+        let rehearsal = try ExampleRehearsal()
+        _ = try await ReconcileRun(actor: "test", simulate: rehearsal.engines).run(in: rehearsal.workspace())
+        let copy = rehearsal.directory + "/copy.db"
+        _ = try await StateMigration(from: .sqlite(path: rehearsal.state), to: .sqlite(path: copy), directory: rehearsal.directory, clock: PinnedTime.clock)
+            .run()
+        let moved = StateError.moved(store: "SQLite \(rehearsal.state)", to: "SQLite \(copy)")
+        await #expect(throws: moved) { try await ReconcileRun(actor: "test", simulate: rehearsal.engines).run(in: rehearsal.workspace()) }
+        await #expect(throws: moved) {
+            try await StateMigration(from: .sqlite(path: rehearsal.state), to: .sqlite(path: rehearsal.directory + "/third.db"), directory: rehearsal.directory)
+                .run()
+        }
+        #expect(!FileManager.default.fileExists(atPath: rehearsal.directory + "/third.db"), "no third copy")
+        #expect(try await SQLiteStateStore(path: rehearsal.state).header().serial == 7, "nothing written")
+        #expect(try await SQLiteStateStore(path: copy).movedTo() == nil, "the copy is the live state")
+    }
+
     /// `report --reseller` listed every engine of the estate, other customers' private and
     /// shared locations included.
     @Test func aResellersReportNamesOnlyTheEnginesItsSubtreeUses() async throws {

@@ -56,6 +56,15 @@ import Testing
             #expect(changed["address"] as? String == "customer/JBL/user/alice" && changed["engine"] as? String == "platform-eu")
             #expect((changed["message"] as? String)?.contains("displayName") == true)
             #expect(logged.last?["outcome"] as? String == "drifted")
+
+            // --timings, and an engine that cannot be read: still nothing but JSON, and the run
+            // is errored, since it did not read every engine.
+            let timed = try rehearsal.drift(["--log-format", "json", "--timings"], environment: ["PROVISOR_SIMULATED_UNREADABLE": "csp-eu"])
+            let timedEvents = try events(timed.stderr)
+            expectWellFormed(timedEvents, command: "drift", timed.stderr)
+            let timings = try #require(timedEvents.first { $0["event"] as? String == "timings" })
+            #expect(timings["load"] is Int && timings["render"] is Int, "\(timings)")
+            #expect(timedEvents.last?["outcome"] as? String == "errored")
         }
     }
 

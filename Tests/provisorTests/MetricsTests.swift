@@ -130,6 +130,16 @@ private let tools = ConditionTrait.enabled(
             #expect(metric("provisor_run_outcome", [#"command="drift""#, #"outcome="succeeded""#], in: drifted) == 0)
             let kinds = ["changed", "missing", "unmanaged"].map { metricTotal("provisor_drift_resources", #"kind="\#($0)""#, in: drifted) }
             #expect(kinds == [1, 1, 1], "one attribute changed, one mailbox deleted, one extra user")
+
+            // No engine readable: not a success, so the staleness and run-failed alerts fire.
+            let lastSuccess = try #require(metric("provisor_last_success_timestamp_seconds", [#"command="drift""#], in: drifted))
+            let blind = try rehearsal.drift(["--metrics-file", "drift.prom"], environment: ["PROVISOR_SIMULATED_UNREADABLE": "*"])
+            #expect(blind.status == 2, "every recorded resource is unknown")
+            let unread = try file(rehearsal, "drift.prom")
+            #expect(metric("provisor_run_outcome", [#"command="drift""#, #"outcome="errored""#], in: unread) == 1)
+            #expect(metric("provisor_run_outcome", [#"command="drift""#, #"outcome="drifted""#], in: unread) == 0)
+            #expect(metric("provisor_last_success_timestamp_seconds", [#"command="drift""#], in: unread) == lastSuccess, "kept from the last reading")
+            #expect(metric("provisor_engine_readable", [#"engine="csp-eu""#], in: unread) == 0)
         }
     }
 

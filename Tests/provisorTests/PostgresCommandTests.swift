@@ -105,8 +105,15 @@ struct PostgresCommandTests {
                 let again = try provisor(
                     ["state", "migrate", "--from", rehearsal.state, "--to", "env:PROVISOR_DATABASE_URL"], in: rehearsal.directory, environment: environment)
                 #expect(again.status == 1)
-                #expect(again.stderr.contains("is not empty (serial "), "\(again.stderr)")
-                for run in [there, plan, returned, again] {
+                #expect(again.stderr.contains("was migrated to PostgreSQL provisor@127.0.0.1:"), "the old state takes no more writes: \(again.stderr)")
+                let stale = try provisor(
+                    ["reconcile", "--config", "provisor.yaml", "--state", rehearsal.state, "--simulate", rehearsal.engines],
+                    in: rehearsal.directory, environment: environment)
+                #expect(stale.status == 1 && stale.stderr.contains("and takes no more writes"), "\(stale.stderr)")
+                let onward = try provisor(
+                    ["state", "migrate", "--from", back, "--to", "env:PROVISOR_DATABASE_URL"], in: rehearsal.directory, environment: environment)
+                #expect(onward.status == 1 && onward.stderr.contains("was migrated to SQLite \(back)"), "a moved state is no target either: \(onward.stderr)")
+                for run in [there, plan, returned, again, stale, onward] {
                     #expect(!(run.stdout + run.stderr).contains(Self.password))
                 }
             }

@@ -16,6 +16,8 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
     case notAState(path: String, reason: String)
     /// A state that fails the database's integrity check.
     case damaged(path: String, detail: String)
+    /// A state `provisor state migrate` copied elsewhere: it takes no more writes.
+    case moved(store: String, to: String)
 
     public var description: String {
         switch self {
@@ -42,6 +44,9 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
         case .damaged(let path, let detail):
             return
                 "error: the state '\(path)' is damaged (SQLite's integrity check says: \(detail)). Nothing was read or written; restore the state from a backup"
+        case .moved(let store, let destination):
+            return
+                "error: the state \(store) was migrated to \(destination) and takes no more writes, so that the two copies of one state never diverge; point --state (or state: in provisor.yaml) at \(destination)"
         case .notEmpty(let store, let serial, let resources):
             return
                 "error: the state \(store) is not empty (serial \(serial), \(resources) resources, or a journal, audit log, outbox or observations); copy only into a new, empty state"

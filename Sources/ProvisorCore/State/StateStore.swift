@@ -27,6 +27,13 @@ public protocol StateStore: Sendable {
     @discardableResult
     func commit(_ write: StateWrite) async throws -> StateHeader
 
+    /// Where `provisor state migrate` copied this state, once it has: such a state refuses
+    /// every run that would write (`StateError.moved`).
+    func movedTo() async throws -> String?
+
+    /// Records that this state now lives at `destination` (after a migration succeeded).
+    func markMoved(to destination: String) async throws
+
     /// Takes the state lock, or fails at once with `StateError.locked` naming who holds it.
     func acquireLock(_ request: LockRequest) async throws -> StateLock
 

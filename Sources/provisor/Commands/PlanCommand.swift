@@ -39,13 +39,15 @@ func makePlan(_ options: PlanOptions, simulate: String? = nil) async throws -> I
 
     let output = Terminal.standardOutput
     if let out = options.out {
-        guard FileManager.default.createFile(atPath: out, contents: nil), let file = FileHandle(forWritingAtPath: out) else {
-            throw RunError(description: "error: cannot write the plan to '\(out)' (check that its folder exists and is writable)")
-        }
-        defer { try? file.close() }
-        plan.writeJSON { piece in
-            file.write(Data(piece.utf8))
-            if options.format == .json { output.write(piece) }
+        do {
+            try FileReplacement.write(to: out) { write in
+                try plan.writeJSON { piece in
+                    try write(piece)
+                    if options.format == .json { output.write(piece) }
+                }
+            }
+        } catch let failure as FileReplacement.Failure {
+            throw RunError(description: "error: cannot write the plan to '\(out)': \(failure.reason)")
         }
     } else if options.format == .json {
         plan.writeJSON(to: output.write)
