@@ -136,5 +136,7 @@ enum PostgresSchema {
             statements: [
                 "CREATE INDEX journal_open ON journal(status) WHERE status IN ('pending', 'sent')", "DROP INDEX journal_pending",
             ]),
+        // RowChecksum over each resource row; rows recorded before gain one when next written.
+        Migration(identifier: "v7: row checksums", statements: ["ALTER TABLE resource ADD COLUMN checksum bigint"]),
     ]
 }

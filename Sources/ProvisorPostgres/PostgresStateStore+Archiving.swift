@@ -13,7 +13,7 @@ extension PostgresStateStore {
         let header = try await Self.header(connection)
         var resources: [RecordedResource] = []
         for try await row in try await connection.query("SELECT \(unescaped: Self.resourceColumns) FROM resource", logger: Self.logger)
-            .decode((String, String?, String, String, Int, Double, String).self)
+            .decode((String, String?, String, String, Int, Double, String, Int64?).self)
         {
             resources.append(try Self.resource(row, store: store))
         }
@@ -53,18 +53,19 @@ extension PostgresStateStore {
             for chunk in archive.resources.chunks(of: 20_000) {
                 var rows = JSONRows()
                 for resource in chunk {
+                    let row = resource.row(serial: resource.serial)
                     rows.add([
-                        "address": resource.address.description, "kind": resource.address.kind.rawValue, "customer": resource.address.customer,
-                        "parent": resource.parent?.description, "engine": resource.engine, "attributes": resource.attributes.json,
-                        "outputs": resource.outputs.json, "serial": resource.serial, "updated_at": resource.updatedAt.timeIntervalSince1970,
+                        "address": row.address, "kind": resource.address.kind.rawValue, "customer": resource.address.customer,
+                        "parent": row.parent, "engine": resource.engine, "attributes": row.attributes, "outputs": row.outputs,
+                        "serial": resource.serial, "updated_at": resource.updatedAt.timeIntervalSince1970, "checksum": row.checksum,
                     ])
                 }
                 try await connection.query(
                     """
-                    INSERT INTO resource (address, kind, customer, parent, engine, attributes, outputs, serial, updated_at)
+                    INSERT INTO resource (address, kind, customer, parent, engine, attributes, outputs, serial, updated_at, checksum)
                     SELECT * FROM jsonb_to_recordset(\(rows.text)::jsonb)
                         AS r(address text, kind text, customer text, parent text, engine text, attributes text, outputs text, serial bigint,
-                             updated_at double precision)
+                             updated_at double precision, checksum bigint)
                     """, logger: Self.logger)
             }
             for chunk in archive.journal.chunks(of: 20_000) { _ = try await Self.append(chunk, connection) }

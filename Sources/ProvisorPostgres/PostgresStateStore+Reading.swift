@@ -15,7 +15,7 @@ extension PostgresStateStore {
             var resources: [RecordedResource] = []
             resources.reserveCapacity(header.resourceCount)
             let rows = try await connection.query("SELECT \(unescaped: Self.resourceColumns) FROM resource", logger: Self.logger)
-            for try await row in rows.decode((String, String?, String, String, Int, Double, String).self) {
+            for try await row in rows.decode((String, String?, String, String, Int, Double, String, Int64?).self) {
                 resources.append(try Self.resource(row, store: store))
             }
             return StateSnapshot(header: header, resources: resources)
@@ -32,7 +32,7 @@ extension PostgresStateStore {
                   AND (\(filter.customer)::text IS NULL OR customer = \(filter.customer))
                 """, logger: Self.logger)
             var resources: [RecordedResource] = []
-            for try await row in rows.decode((String, String?, String, String, Int, Double, String).self) {
+            for try await row in rows.decode((String, String?, String, String, Int, Double, String, Int64?).self) {
                 resources.append(try Self.resource(row, store: store))
             }
             return resources.sorted { $0.address < $1.address }
@@ -45,7 +45,9 @@ extension PostgresStateStore {
             let rows = try await connection.query(
                 "SELECT \(unescaped: Self.resourceColumns) FROM resource WHERE address = \(address.description)",
                 logger: Self.logger)
-            for try await row in rows.decode((String, String?, String, String, Int, Double, String).self) { return try Self.resource(row, store: store) }
+            for try await row in rows.decode((String, String?, String, String, Int, Double, String, Int64?).self) {
+                return try Self.resource(row, store: store)
+            }
             return nil
         }
     }
@@ -62,11 +64,14 @@ extension PostgresStateStore {
     }
 
     /// The columns `resource(_:store:)` reads, in its order.
-    static let resourceColumns = "address, parent, engine, attributes, serial, updated_at, outputs"
+    static let resourceColumns = "address, parent, engine, attributes, serial, updated_at, outputs, checksum"
 
-    static func resource(_ row: (String, String?, String, String, Int, Double, String), store: String) throws -> RecordedResource {
+    static func resource(_ row: (String, String?, String, String, Int, Double, String, Int64?), store: String) throws -> RecordedResource {
         guard let address = ResourceAddress(parsing: row.0) else {
             throw StateError.corruptRecord(address: row.0, reason: "not a resource address", store: store)
+        }
+        if let damage = RowChecksum.damage(stored: row.7, address: row.0, parent: row.1, engine: row.2, attributes: row.3, outputs: row.6, serial: row.4) {
+            throw StateError.corruptRecord(address: row.0, reason: damage, store: store)
         }
         return RecordedResource(
             address: address, parent: row.1.flatMap(ResourceAddress.init(parsing:)), engine: row.2,

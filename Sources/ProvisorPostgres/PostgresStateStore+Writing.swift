@@ -18,21 +18,22 @@ extension PostgresStateStore {
             for (index, resource) in write.upserts.enumerated() { latest[resource.address] = index }
             var rows = JSONRows()
             for (index, resource) in write.upserts.enumerated() where latest[resource.address] == index {
+                let row = resource.row(serial: serial)
                 rows.add([
-                    "address": resource.address.description, "kind": resource.address.kind.rawValue, "customer": resource.address.customer,
-                    "parent": resource.parent?.description, "engine": resource.engine, "attributes": resource.attributes.json,
-                    "outputs": resource.outputs.json,
+                    "address": row.address, "kind": resource.address.kind.rawValue, "customer": resource.address.customer,
+                    "parent": row.parent, "engine": resource.engine, "attributes": row.attributes, "outputs": row.outputs, "checksum": row.checksum,
                 ])
             }
             if rows.count > 0 {
                 try await connection.query(
                     """
-                    INSERT INTO resource (address, kind, customer, parent, engine, attributes, outputs, serial, updated_at)
-                    SELECT address, kind, customer, parent, engine, attributes, outputs, \(serial), \(write.at.timeIntervalSince1970)
+                    INSERT INTO resource (address, kind, customer, parent, engine, attributes, outputs, serial, updated_at, checksum)
+                    SELECT address, kind, customer, parent, engine, attributes, outputs, \(serial), \(write.at.timeIntervalSince1970), checksum
                     FROM jsonb_to_recordset(\(rows.text)::jsonb)
-                        AS r(address text, kind text, customer text, parent text, engine text, attributes text, outputs text)
+                        AS r(address text, kind text, customer text, parent text, engine text, attributes text, outputs text, checksum bigint)
                     ON CONFLICT (address) DO UPDATE SET kind = excluded.kind, customer = excluded.customer, parent = excluded.parent,
-                        engine = excluded.engine, attributes = excluded.attributes, outputs = excluded.outputs, serial = excluded.serial, updated_at = excluded.updated_at
+                        engine = excluded.engine, attributes = excluded.attributes, outputs = excluded.outputs, serial = excluded.serial,
+                        updated_at = excluded.updated_at, checksum = excluded.checksum
                     """, logger: Self.logger)
             }
             if !write.deletes.isEmpty {

@@ -126,6 +126,10 @@ enum SQLiteSchema {
             try db.execute(sql: "CREATE INDEX journal_open ON journal(status) WHERE status IN ('pending', 'sent')")
             try db.execute(sql: "DROP INDEX journal_pending")
         }
+        migrator.registerMigration("v7: row checksums") { db in
+            // RowChecksum over each resource row; rows recorded before gain one when next written.
+            try db.execute(sql: "ALTER TABLE resource ADD COLUMN checksum INTEGER")
+        }
         return migrator
     }()
 }

@@ -38,12 +38,14 @@ extension SQLiteStateStore {
             try db.execute(sql: "UPDATE state_meta SET value = ? WHERE key = 'serial'", arguments: [String(archive.serial)])
             let resource = try db.cachedStatement(
                 sql: """
-                    INSERT INTO resource (address, kind, customer, parent, engine, attributes, outputs, serial, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO resource (address, kind, customer, parent, engine, attributes, outputs, serial, updated_at, checksum)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             for item in archive.resources {
+                let row = item.row(serial: item.serial)
                 try resource.execute(arguments: [
-                    item.address.description, item.address.kind.rawValue, item.address.customer, item.parent?.description,
-                    item.engine, item.attributes.json, item.outputs.json, item.serial, item.updatedAt.timeIntervalSince1970,
+                    row.address, item.address.kind.rawValue, item.address.customer, row.parent, item.engine, row.attributes, row.outputs, item.serial,
+                    item.updatedAt.timeIntervalSince1970, row.checksum,
                 ])
             }
             _ = try Self.append(archive.journal, db)

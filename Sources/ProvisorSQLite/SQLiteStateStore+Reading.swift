@@ -59,7 +59,7 @@ extension SQLiteStateStore {
     }
 
     /// The columns `resource(_:store:)` reads, in its order.
-    static let resourceColumns = "address, parent, engine, attributes, serial, updated_at, outputs"
+    static let resourceColumns = "address, parent, engine, attributes, serial, updated_at, outputs, checksum"
 
     static func resource(_ row: Row, store: String) throws -> RecordedResource {
         let text: String = row[0]
@@ -67,9 +67,15 @@ extension SQLiteStateStore {
             throw StateError.corruptRecord(address: text, reason: "not a resource address", store: store)
         }
         let parentText: String? = row[1]
+        let engine: String = row[2], attributes: String = row[3], outputs: String = row[6], serial: Int = row[4]
+        if let damage = RowChecksum.damage(
+            stored: row[7], address: text, parent: parentText, engine: engine, attributes: attributes, outputs: outputs, serial: serial)
+        {
+            throw StateError.corruptRecord(address: text, reason: damage, store: store)
+        }
         return RecordedResource(
-            address: address, parent: parentText.flatMap(ResourceAddress.init(parsing:)), engine: row[2],
-            attributes: AttributeDocument(json: row[3]), outputs: AttributeDocument(json: row[6]), serial: row[4], updatedAt: date(row, 5))
+            address: address, parent: parentText.flatMap(ResourceAddress.init(parsing:)), engine: engine,
+            attributes: AttributeDocument(json: attributes), outputs: AttributeDocument(json: outputs), serial: serial, updatedAt: date(row, 5))
     }
 
     /// Times are stored as seconds since 1970 (UTC), which keep their precision and read fast.

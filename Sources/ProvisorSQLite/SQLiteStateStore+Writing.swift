@@ -15,14 +15,14 @@ extension SQLiteStateStore {
             let serial = current.serial + 1
             let upsert = try db.cachedStatement(
                 sql: """
-                    INSERT OR REPLACE INTO resource (address, kind, customer, parent, engine, attributes, outputs, serial, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT OR REPLACE INTO resource (address, kind, customer, parent, engine, attributes, outputs, serial, updated_at, checksum)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             for resource in write.upserts {
+                let row = resource.row(serial: serial)
                 try upsert.execute(arguments: [
-                    resource.address.description, resource.address.kind.rawValue, resource.address.customer,
-                    resource.parent?.description, resource.engine, resource.attributes.json, resource.outputs.json, serial,
-                    write.at.timeIntervalSince1970,
+                    row.address, resource.address.kind.rawValue, resource.address.customer, row.parent, resource.engine, row.attributes, row.outputs,
+                    serial, write.at.timeIntervalSince1970, row.checksum,
                 ])
             }
             let delete = try db.cachedStatement(sql: "DELETE FROM resource WHERE address = ?")

@@ -73,6 +73,20 @@ struct PostgresStateStoreTests {
         }
     }
 
+    @Test func aBitFlippedInsideARowIsFoundByItsChecksum() async throws {
+        try await withPostgresStore { store, url in
+            let resource = StateWrite.Resource(
+                address: .customer("CUS"), parent: nil, engine: "e", attributes: AttributeDocument([Attribute(name: "seats", value: .integer(10))]))
+            try await store.commit(StateWrite(upserts: [resource], at: PinnedTime.date))
+            #expect(try await store.snapshot().resources.count == 1)
+            try await PostgresTestServer.execute("UPDATE resource SET attributes = replace(attributes, '10', '11')", url: url)
+            let damaged = StateError.corruptRecord(
+                address: "customer/CUS", reason: "its checksum does not match what it holds: a bit changed on disk", store: store.description)
+            await #expect(throws: damaged) { try await store.snapshot() }
+            await #expect(throws: damaged) { try await store.archive() }
+        }
+    }
+
     @Test func twoRunnersCommittingAgainstTheSameSerialOneIsRefused() async throws {
         try await withPostgresStore { store, url in
             let other = try await PostgresStateStore.open(PostgresLocation(url: url))

@@ -156,6 +156,31 @@ import Testing
         }
     }
 
+    /// A bit flipped inside a value is still valid JSON, and SQLite's checks do not read row
+    /// contents: the row's checksum finds it, and names the address.
+    @Test func aBitFlippedInsideARowIsFoundByItsChecksum() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("state.db").path
+            let store = try SQLiteStateStore(path: path)
+            let resource = StateWrite.Resource(
+                address: .customer("CUS"), parent: nil, engine: "e", attributes: AttributeDocument([Attribute(name: "seats", value: .integer(10))]))
+            try await store.commit(StateWrite(upserts: [resource], at: PinnedTime.date))
+            #expect(try await store.snapshot().resources.count == 1)
+            // 10 seats become 11: one bit.
+            try await DatabaseQueue(path: path).write { try $0.execute(sql: "UPDATE resource SET attributes = replace(attributes, '10', '11')") }
+            let damaged = StateError.corruptRecord(
+                address: "customer/CUS", reason: "its checksum does not match what it holds: a bit changed on disk", store: store.description)
+            await #expect(throws: damaged) { try await store.snapshot() }
+            await #expect(throws: damaged) { try await store.resource(at: .customer("CUS")) }
+            // A row recorded before checksums were is read as it is, and gains one when written.
+            try await DatabaseQueue(path: path).write { try $0.execute(sql: "UPDATE resource SET checksum = NULL") }
+            #expect(try await store.resource(at: .customer("CUS"))?.attributes.json.contains("11") == true)
+            try await store.commit(StateWrite(upserts: [resource], at: PinnedTime.date))
+            let stored = try await DatabaseQueue(path: path).read { try Int64.fetchOne($0, sql: "SELECT checksum FROM resource") }
+            #expect(stored != nil)
+        }
+    }
+
     @Test func twoProcessesShareTheLock() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("state.db").path
