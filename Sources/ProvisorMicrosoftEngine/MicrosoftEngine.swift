@@ -260,7 +260,7 @@ public final class MicrosoftEngine {
         for attempt in 1...3 {
             if attempt > 1 { skus = try graph.subscribedSKUs() }
             if (skus[part].map { $0.consumed >= $0.enabled }) ?? true {
-                try buyOne(offer, term: term, cycle: cycle, tenant: tenant, address: message.address)
+                try buyOne(offer, enabled: skus[part]?.enabled ?? 0, term: term, cycle: cycle, tenant: tenant, address: message.address)
                 skus = try graph.subscribedSKUs()
             }
             guard let sku = skus[part] else { throw .retry("\(message.address): the \(part) licence bought is not in tenant \(tenant) yet", after: 30) }
@@ -275,10 +275,21 @@ public final class MicrosoftEngine {
         throw .retry("\(message.address): no \(part) licence could be assigned", after: 10)
     }
 
-    private func buyOne(_ offer: SKUCatalog.Offer, term: String, cycle: String, tenant: String, address: String) throws(MicrosoftFailure) {
-        let matching = try partnerCenter.subscriptions(tenant: tenant).first {
-            $0["status"]?.string == "active" && $0["termDuration"]?.string == term && catalog.part(ofOffer: $0["offerId"]?.string ?? "") == offer.part
+    /// Buys one licence of `offer`, unless licences already bought have not reached the tenant
+    /// yet (Partner Center's quantity of the SKU above the `enabled` Graph reports: provisioning
+    /// is asynchronous, PC dev/create-an-order): then it answers "retryable" and buys nothing, so
+    /// a retry of a message that bought never buys a second licence.
+    private func buyOne(_ offer: SKUCatalog.Offer, enabled: Int, term: String, cycle: String, tenant: String, address: String) throws(MicrosoftFailure) {
+        let held = try partnerCenter.subscriptions(tenant: tenant).filter {
+            ["active", "pending"].contains($0["status"]?.string) && catalog.part(ofOffer: $0["offerId"]?.string ?? "") == offer.part
         }
+        let bought = held.reduce(0) { $0 + ($1["quantity"]?.integer ?? 0) }
+        if bought > enabled {
+            throw .retry(
+                "\(address): \(bought - enabled) \(offer.part) licence\(bought - enabled == 1 ? " was" : "s were") bought and \(bought - enabled == 1 ? "has" : "have") not reached tenant \(tenant) yet; nothing more was bought",
+                after: 30)
+        }
+        let matching = held.first { $0["status"]?.string == "active" && $0["termDuration"]?.string == term }
         if let subscription = matching {
             let quantity = (subscription["quantity"]?.integer ?? 0) + 1
             try partnerCenter.patch(tenant: tenant, subscription, ["quantity": .integer(quantity)])

@@ -398,6 +398,37 @@ import Testing
 
     /// Partner Center allows so many subscription requests a minute per customer tenant: the
     /// engine stops at its budget and answers retryable rather than be refused.
+    /// Licences reach Graph's subscribedSkus after the order (PC dev/create-an-order: provisioning
+    /// is asynchronous). The engine answered "retryable" for a licence it was still buying, then
+    /// bought a second one on the retry: one user, two licences bought, none assigned.
+    @Test func aRetriedLicenceThatIsStillArrivingIsNeverBoughtTwice() async throws {
+        try await withStandIn { standIn in
+            let made = try await standIn.control(
+                "customer", ["domain": "cbk.onmicrosoft.com", "users": [["userPrincipalName": "anna@contosobakery.example", "usageLocation": "DE"]]])
+            let tenant = try #require(made["id"] as? String)
+            try await standIn.control("licence-lag", ["seconds": 3600])
+            let assign = """
+                {"id":"pm-anna-spb","action":"provision","kind":"user-service","address":"customer/CBK/user/anna/service/m365",\
+                "engine":"microsoft","customer":{"code":"CBK","engine":"microsoft","domains":{},"location":{"type":"platform"},\
+                "outputs":{"tenantId":"\(tenant)"}},"user":{"upn":"anna@contosobakery.example","username":"anna"},\
+                "attributes":{"plan.license.sku":"SPB","plan.license.term":"P1M","properties.usageLocation":"DE"}}
+                """
+            let waiting = try await standIn.engine([(assign, nil), (assign, nil), (assign, nil)])
+            #expect(waiting.map { $0["status"] as? String } == ["retryable", "retryable", "retryable"], "\(waiting)")
+            #expect((waiting.last?["error"] as? String ?? "").contains("1 SPB licence was bought and has not reached tenant \(tenant) yet"))
+            var microsoft = try await standIn.state()
+            #expect(microsoft.subscriptions.map { $0["quantity"] as? Int } == [1], "bought once, whatever the retries")
+
+            // Arrived: the same message assigns it, and buys nothing more.
+            try await standIn.control("licence-lag", ["seconds": 0])
+            let assigned = try await standIn.engine([(assign, nil)])
+            #expect(assigned.first?["status"] as? String == "succeeded", "\(assigned)")
+            microsoft = try await standIn.state()
+            #expect(microsoft.subscriptions.map { $0["quantity"] as? Int } == [1])
+            #expect(microsoft.users.map(Self.licences) == [1])
+        }
+    }
+
     @Test func thePartnerCenterBudgetPerTenantIsKept() async throws {
         try await withStandIn(subscriptionBudget: 4) { standIn in
             let made = try await standIn.control(

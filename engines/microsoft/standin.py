@@ -39,7 +39,9 @@ Graph's JSON batching: POST /v1.0/$batch with up to 20 requests (https://learn.m
 Tests steer it through /_standin/...: `throttle` {count, retryAfter}, `take-licences` {count}
 (the next assignments fail as if another client took the free licence first), `expire-tokens`, `clock`
 {advanceDays}, `customer` {domain, companyName, country, relationship, users: [...]} (a tenant
-made outside Provisor), `purchase` {tenant, sku, quantity, daysAgo}, and `GET state`.
+made outside Provisor), `purchase` {tenant, sku, quantity, daysAgo}, `licence-lag` {seconds}
+(licences bought reach subscribedSkus only that long after the order or the quantity change:
+"Provisioning subscriptions occurs asynchronously", PC dev/create-an-order), and `GET state`.
 Prints "PORT <n>" once listening. Environment: STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET,
 STANDIN_PARTNER_TENANT (the credentials it accepts), STANDIN_PAGE_SIZE (default 100),
 STANDIN_TOKEN_SECONDS (default 3599), STANDIN_SUBSCRIPTION_BUDGET (default 500), STANDIN_LOG (a JSON-lines file: one line per request).
@@ -76,7 +78,7 @@ BY_OFFER = {offer: part for part, (_, offer, _) in CATALOG.items()}
 BY_SKU_ID = {sku: part for part, (sku, _, _) in CATALOG.items()}
 
 lock = threading.Lock()
-state = {"offsetDays": 0, "throttle": [0, 0], "taken": 0, "tokens": {}, "customers": {}, "subscriptions": {}, "users": {}, "budget": {},
+state = {"offsetDays": 0, "licenceLag": 0, "throttle": [0, 0], "taken": 0, "tokens": {}, "customers": {}, "subscriptions": {}, "users": {}, "budget": {},
          "passwords": {}}  # user id -> SHA-256 of the password set, for tests; Graph never answers it
 
 
@@ -139,7 +141,11 @@ def sku_units(tenant):
     for subscription in state["subscriptions"].get(tenant, {}).values():
         part = BY_OFFER.get(subscription["offerId"].rsplit(":", 1)[0] if subscription["offerId"].count(":") > 1 else subscription["offerId"])
         if part and subscription["status"] == "active":
-            units[part] = units.get(part, 0) + subscription["quantity"]
+            # Licences bought within the lag are paid for but not in the tenant yet.
+            since = now() - datetime.timedelta(seconds=state["licenceLag"])
+            arriving = sum(batch["quantity"] for batch in subscription["batches"]
+                           if datetime.datetime.fromisoformat(batch["at"].replace("Z", "+00:00")) > since)
+            units[part] = units.get(part, 0) + subscription["quantity"] - arriving
     consumed = {}
     for user in state["users"].get(tenant, {}).values():
         for licence in user["assignedLicenses"]:
@@ -304,6 +310,8 @@ class Handler(BaseHTTPRequestHandler):
                     self.buy(tenant, part, user.get("term", "P1M"), 1, 30)
                     made["assignedLicenses"].append({"skuId": CATALOG[part][0], "disabledPlans": []})
             return 200, customer_view(customer), {}
+        elif what == "licence-lag":
+            state["licenceLag"] = int(body.get("seconds", 0))
         elif what == "purchase":
             self.buy(body["tenant"], body["sku"], body.get("term", "P1M"), int(body["quantity"]), int(body.get("daysAgo", 0)))
         elif what == "state":
