@@ -122,6 +122,7 @@ let package = Package(
             dependencies: [
                 "ProvisorCore",
                 "ProvisorRuntime",
+                "ProvisorEngines",
                 "ProvisorViews",
                 "ProvisorGit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

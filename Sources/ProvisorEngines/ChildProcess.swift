@@ -1,5 +1,6 @@
 import CProcess
 import Foundation
+import Synchronization
 
 /// A program Provisor starts (an exec engine, a policy): in a process group of its own, with no
 /// signal blocked and every signal's action the default, whatever the starting thread had (Swift's
@@ -25,7 +26,7 @@ public final class ChildProcess: @unchecked Sendable {
     private let condition = NSCondition()
     private var ended: Termination?
 
-    /// Starts `executable` (a path) with `arguments`; its standard input, output and error are
+    /// Starts `executable` (a path, relative ones from Provisor's folder) with `arguments`; its standard input, output and error are
     /// the descriptors given (each duplicated onto 0, 1 and 2; the caller closes its copies).
     /// Descriptors not marked close-on-exec are inherited, so make pipes with `pipe()` below.
     public init(
@@ -50,15 +51,35 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
+        // A relative path is Provisor's, not the child's: the child changes folder before the
+        // program is looked up.
+        let executable = executable.hasPrefix("/") ? executable : FileManager.default.currentDirectoryPath + "/" + executable
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for argument in argv { free(argument) } }
         let variables = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for variable in variables { free(variable) } }
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, variables)
+        var status = posix_spawn(&pid, executable, &actions, &attributes, argv, variables)
+        // A program written a moment ago can be busy while another thread's child still holds
+        // the descriptor it was written through: that passes.
+        for _ in 0..<10 where status == ETXTBSY {
+            usleep(20_000)
+            status = posix_spawn(&pid, executable, &actions, &attributes, argv, variables)
+        }
         guard status == 0 else { throw POSIXError(POSIXErrorCode(rawValue: status) ?? .EIO) }
         self.pid = pid
+        Self.running.withLock { $0.insert(pid) }
         Thread.detachNewThread { [self] in reap() }
+    }
+
+    /// The children started and not yet ended, by process id.
+    private static let running = Mutex<Set<pid_t>>([])
+
+    /// Kills every child still running with what it started: a process that exits on a signal
+    /// leaves no engine or policy behind (being in groups of their own, they do not get the
+    /// terminal's Ctrl-C).
+    public static func stopAll() {
+        for pid in running.withLock({ $0 }) { kill(-pid, SIGKILL) }
     }
 
     /// Waits for the process on a thread of its own, so that it never lingers as a zombie.
@@ -66,6 +87,7 @@ public final class ChildProcess: @unchecked Sendable {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         let termination: Termination = (status & 0x7F) == 0 ? .exited((status >> 8) & 0xFF) : .signalled(status & 0x7F)
+        _ = Self.running.withLock { $0.remove(pid) }
         condition.withLock {
             ended = termination
             condition.broadcast()

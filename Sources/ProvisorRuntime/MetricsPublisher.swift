@@ -36,7 +36,7 @@ public struct MetricsPublisher: Sendable {
                 previous = try await get(pushgateway + "/metrics", client)
             } catch {
                 reachable = false
-                failures.append("cannot push the metrics to the Pushgateway at \(pushgateway): \(HTTPFailure.sentence(error))")
+                failures.append("cannot push the metrics to the Pushgateway at \(pushgateway): \(HTTPFailure.sentence(error, limit: timeout))")
             }
         }
         let text = make(previous ?? "")
@@ -54,7 +54,8 @@ public struct MetricsPublisher: Sendable {
                 request.body = .bytes(ByteBuffer(string: text))
                 let timeout = timeout
                 let (status, body) = try await Deadline(.nanoseconds(timeout.nanoseconds)).run { [request] in
-                    let response = try await client.execute(request, timeout: timeout)
+                    // The client's own limit covers the headers only; Deadline bounds the whole exchange.
+                    let response = try await client.execute(request, timeout: timeout + .seconds(5))
                     return (response.status.code, String(buffer: try await response.body.collect(upTo: 64 << 10)))
                 }
                 if !(200..<300).contains(status) {
@@ -62,7 +63,7 @@ public struct MetricsPublisher: Sendable {
                     failures.append("the Pushgateway at \(pushgateway) refused the metrics (HTTP \(status)\(said))")
                 }
             } catch {
-                failures.append("cannot push the metrics to the Pushgateway at \(pushgateway): \(HTTPFailure.sentence(error))")
+                failures.append("cannot push the metrics to the Pushgateway at \(pushgateway): \(HTTPFailure.sentence(error, limit: timeout))")
             }
         }
         try? await client.shutdown()
@@ -75,7 +76,7 @@ public struct MetricsPublisher: Sendable {
         request.method = .GET
         let timeout = timeout
         return try await Deadline(.nanoseconds(timeout.nanoseconds)).run { [request] in
-            let response = try await client.execute(request, timeout: timeout)
+            let response = try await client.execute(request, timeout: timeout + .seconds(5))
             let body = try await response.body.collect(upTo: 64 << 20)
             return response.status == .ok ? String(buffer: body) : ""
         }

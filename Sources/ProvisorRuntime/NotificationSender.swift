@@ -71,7 +71,8 @@ public struct NotificationSender: Sendable {
         let timeout = timeout
         do {
             let (status, answer) = try await Deadline(.nanoseconds(timeout.nanoseconds)).run { [request] in
-                let response = try await client.execute(request, timeout: timeout)
+                // The client's own limit covers the headers only; Deadline bounds the whole exchange.
+                let response = try await client.execute(request, timeout: timeout + .seconds(5))
                 return (response.status.code, String(buffer: try await response.body.collect(upTo: 64 << 10)))
             }
             guard (200..<300).contains(status) else {
@@ -80,7 +81,7 @@ public struct NotificationSender: Sendable {
             }
             return nil
         } catch {
-            return redaction(HTTPFailure.sentence(error)).controlCharactersEscaped
+            return redaction(HTTPFailure.sentence(error, limit: timeout)).controlCharactersEscaped
         }
     }
 

@@ -12,12 +12,14 @@ extension StateStore {
         // A state migrated elsewhere takes no more writes: its copy would diverge from it.
         if let destination = try await movedTo() { throw StateError.moved(store: description, to: destination) }
         let lock = try await acquireLock(.thisProcess(operation: operation, clock: clock))
+        HeldLocks.add(lock, of: self)
         let outcome: Swift.Result<Result, Error>
         do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
         let release = await Task { () -> Error? in
             do { try await self.releaseLock(lock) } catch { return error }
             return nil
         }.value
+        HeldLocks.remove(lock)
         if case .failure(let error) = outcome { throw error }
         if let release { throw release }
         return try outcome.get()

@@ -46,6 +46,7 @@ func runReportingFailures(_ body: () async throws -> Int32) async throws {
 /// plan). A metrics destination or channel that fails is a warning; the run's exit status
 /// stays its own.
 func runUnattended(_ metrics: MetricsOption, _ logging: LogOption, command: String, _ body: (inout RunFindings, EventLog) async throws -> Int32) async throws {
+    Interruption.install()
     let publisher = metrics.publisher
     let log = logging.log(command)
     log.event(.info, "run-started", "provisor \(command) started")

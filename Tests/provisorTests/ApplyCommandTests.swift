@@ -1,4 +1,5 @@
 import Foundation
+import ProvisorSQLite
 import Testing
 
 /// A copy of the example estate applied through the simulated engine (`--simulate`), each engine
@@ -132,7 +133,8 @@ func withRehearsal(database: String? = nil, _ body: (Rehearsal) async throws -> 
 }
 
 /// Starts provisor in the background.
-func startProvisor(_ arguments: [String], in directory: URL, environment: [String: String]) throws -> (Process, Pipe) {
+/// Starts provisor; its standard output (and standard error too with `errors`) in the pipe.
+func startProvisor(_ arguments: [String], in directory: URL, environment: [String: String], errors: Bool = false) throws -> (Process, Pipe) {
     let process = Process()
     process.executableURL = provisorBinary
     process.arguments = arguments
@@ -140,7 +142,7 @@ func startProvisor(_ arguments: [String], in directory: URL, environment: [Strin
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let out = Pipe()
     process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
+    process.standardError = errors ? out : FileHandle.nullDevice
     try process.run()
     return (process, out)
 }
@@ -311,6 +313,46 @@ func startProvisor(_ arguments: [String], in directory: URL, environment: [Strin
             let counts = try rehearsal.appliedCounts()
             #expect(counts.count == Self.total)
             #expect(counts.filter { $0.value > 1 }.isEmpty, "no duplicate provision: \(counts.filter { $0.value > 1 })")
+        }
+    }
+
+    /// A scheduled job that systemd or Kubernetes stops must stop, whatever it waits on (here
+    /// engines that take two minutes to answer): within the grace, with the lock given back,
+    /// no engine left running, and the journal left for the next run.
+    @Test func aRunStuckOnItsEnginesStillEndsSoonAfterSIGTERM() async throws {
+        try await withRehearsal { rehearsal in
+            let (process, out) = try startProvisor(
+                ["reconcile", "--config", "provisor.yaml", "--state", rehearsal.state, "--simulate", rehearsal.engines], in: rehearsal.directory,
+                environment: rehearsal.environment.merging(["PROVISOR_SIMULATED_DELAY_MS": "*=120000"]) { $1 }, errors: true)
+            // Wait until it is stuck on its first answers: the journal holds what it sent.
+            let deadline = Date().addingTimeInterval(60)
+            func sent() async -> Int {
+                guard FileManager.default.fileExists(atPath: rehearsal.state), let store = try? SQLiteStateStore(path: rehearsal.state) else { return 0 }
+                return (try? await store.journal(run: nil).count) ?? 0
+            }
+            while await sent() == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+            let signalled = ContinuousClock.now
+            kill(process.processIdentifier, SIGTERM)
+            let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(ContinuousClock.now - signalled < .seconds(30), "not the two minutes the engines take")
+            #expect(process.terminationReason == .exit && process.terminationStatus == 1)
+            #expect(output.contains("Stopped: the run did not end within 5 s of the signal."), "\(output)")
+            let unlock = try provisor(["state", "unlock", "--state", rehearsal.state], in: rehearsal.directory)
+            #expect(unlock.stdout == "The state (SQLite \(rehearsal.state)) is not locked.\n", "the lock was given back")
+            // No engine of this rehearsal left running, to act behind the next run's back.
+            try await Task.sleep(for: .milliseconds(200))
+            let engines = try FileManager.default.contentsOfDirectory(atPath: "/proc").filter { $0.allSatisfy(\.isNumber) }.filter { pid in
+                let command = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))).map { String(decoding: $0, as: UTF8.self) } ?? ""
+                let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.split(separator: " ").dropFirst(2).first
+                return command.contains(rehearsal.engines) && state != "Z"
+            }
+            #expect(engines.isEmpty, "engines still running: \(engines)")
+
+            let rerun = try rehearsal.reconcile()
+            #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
+            let counts = try rehearsal.appliedCounts()
+            #expect(counts.count == Self.total && counts.values.allSatisfy { $0 == 1 }, "everything once, nothing twice")
         }
     }
 

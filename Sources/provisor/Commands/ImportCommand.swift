@@ -61,6 +61,7 @@ struct ImportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        Interruption.install()
         try await runReportingFailures {
             let run = ImportRun(
                 engines: engine, customers: customer, out: out, dryRun: dryRun, simulate: rehearsal.simulate,

@@ -57,9 +57,8 @@ private func applyChanges(_ options: PlanOptions, _ apply: ApplyOptions, log: Ev
     // Ctrl-C or SIGTERM stops sending and lets what is in flight be recorded; the lock is
     // released either way. A second signal ends the process at once.
     let work = Task { try await run.run(in: workspace, observer: observer) }
-    let interruption = Interruption.watch(cancelling: work)
-    let result = await work.result
-    interruption.cancel()
+    var result: Result<ReconcileRun.Outcome, Error>!
+    await Interruption.cancelling(work) { result = await work.result }
     observer.progress?.finish()
     if case .failure(let error) = result, error is CancellationError {
         throw RunError(description: "Interrupted before the changes were sent; nothing more was applied. Run provisor reconcile again to carry on.")

@@ -23,6 +23,7 @@ struct StateForgetCommand: AsyncParsableCommand {
     @OptionGroup var options: StateReadOptions
 
     func run() async throws {
+        Interruption.install()
         try await runReportingFailures {
             let workspace = try Workspace.open(config: options.config, manifests: nil, state: options.state.state)
             let given = try await ForgetRun(messageID: messageID, actor: actor.name).run(in: workspace)

@@ -24,6 +24,7 @@ struct StateMigrateCommand: AsyncParsableCommand {
     var to: String
 
     func run() async throws {
+        Interruption.install()
         try await runReportingFailures {
             let migration = StateMigration(
                 from: RepositoryConfig.StateBackend(option: from), to: RepositoryConfig.StateBackend(option: to),
