@@ -45,7 +45,8 @@ public enum DriftView {
         switch drift.kind {
         case .changed: return "changed out of band on \(drift.engine)"
         case .missing: return "missing in engine \(drift.engine)"
-        case .unmanaged: return "unmanaged on \(drift.engine): in neither the manifests nor the state; left alone"
+        case .unmanaged:
+            return "unmanaged on \(drift.engine): " + (drift.reason ?? "in neither the manifests nor the state; left alone")
         case .unknown:
             return "unknown: \(drift.reason ?? "it could not be read"); \(drift.affected) recorded resource\(drift.affected == 1 ? "" : "s") not checked"
         }
@@ -102,7 +103,7 @@ public enum DriftView {
                 switch drift.kind {
                 case .changed: what = "changed: " + drift.changes.map { "`\($0.name)` " + cell(values($0)) }.joined(separator: "<br>")
                 case .missing: what = "missing in the engine"
-                case .unmanaged: what = "unmanaged (left alone)"
+                case .unmanaged: what = drift.reason.map { "unmanaged: " + cell($0) } ?? "unmanaged (left alone)"
                 case .unknown: what = "unknown: " + cell(drift.reason ?? "") + " (\(drift.affected) recorded)"
                 }
                 out += "| \(marker(drift.kind).0) | \(drift.address.map { "`\($0)`" } ?? "(whole engine)") | \(drift.engine) | \(what) |\n"
@@ -174,6 +175,8 @@ public enum DriftView {
             if drift.kind == .unknown {
                 writer.member("reason", drift.reason)
                 writer.member("affected", drift.affected)
+            } else if let reason = drift.reason {
+                writer.member("reason", reason)
             }
             writer.endObject()
         }

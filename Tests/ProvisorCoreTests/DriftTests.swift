@@ -49,8 +49,9 @@ import Testing
                     kind: .changed, engine: "csp", address: Self.alice,
                     changes: [Change.AttributeChange(name: "displayName", old: .string("Alice Jones"), new: .string("Alice J."))]),
                 Drift(kind: .missing, engine: "csp", address: Self.mailbox),
+                Drift(kind: .unmanaged, engine: "csp", address: Self.carol, reason: DriftDetector.unrecorded("csp")),
                 Drift(kind: .unmanaged, engine: "csp", address: Self.stranger),
-            ], "a secret, an attribute never recorded and a desired-but-unrecorded user are not drift")
+            ], "a secret and an attribute never recorded are not drift; a desired user the state does not record is unmanaged, saying why")
     }
 
     @Test func onlyTheGivenAddressesAreComparedButAnUnreadableEngineCountsAll() throws {

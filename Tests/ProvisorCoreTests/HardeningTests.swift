@@ -56,4 +56,17 @@ import Testing
         #expect(redaction(.terminal("refused k/ü y")) == .terminal("refused (sensitive)"))
         #expect(Redaction([""])("nothing to hide") == "nothing to hide")
     }
+
+    /// `state forget` of a message the engine did carry out: the manifests want the resource, the
+    /// engine holds it, the state does not record it. Drift said "No drift" while every reconcile
+    /// failed on it; it is reported, with how to record it.
+    @Test func aResourceTheEngineHoldsButTheStateDoesNotRecordIsReported() throws {
+        let user = ResourceAddress.user("ann", customer: "CUS"), stray = ResourceAddress.user("zed", customer: "CUS")
+        let held = [user, stray].map { ObservedResource(address: $0, engine: "platform", attributes: []) }
+        let drifts = try DriftDetector.detect(desired: [user], recorded: [], observations: ["platform": .observed(held, at: Date(timeIntervalSince1970: 0))])
+        #expect(drifts.map(\.kind) == [.unmanaged, .unmanaged])
+        #expect(drifts.first { $0.address == user }?.reason == DriftDetector.unrecorded("platform"))
+        #expect(DriftDetector.unrecorded("platform").hasSuffix("provisor import --engine platform records it"))
+        #expect(drifts.first { $0.address == stray }?.reason == nil, "in neither the manifests nor the state: left alone, as before")
+    }
 }

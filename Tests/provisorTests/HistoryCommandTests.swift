@@ -79,6 +79,19 @@ import Testing
             let object = try #require(try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any])
             #expect((object["waiting"] as? [Any])?.isEmpty == true, "\(after.stdout)")
             #expect(try provisor(["state", "forget", "pm-lost", "--state", state]).status == 1, "given up once")
+
+            // Left pending by a crash: the next reconcile resends it with the same id, so it is
+            // never given up (a new id would be refused by an engine that already acted).
+            _ = try await store.appendJournal([
+                JournalEntry(
+                    run: "r-2", address: .user("tess", customer: "RBT"), action: "create", status: .pending, messageID: "pm-crashed",
+                    payload: .init(parent: .customer("RBT"), engine: "riverbank-onprem", attributes: AttributeDocument([])),
+                    at: ISODate.parse("2026-11-21T09:00:00Z")!)
+            ])
+            let pending = try provisor(["state", "forget", "pm-crashed", "--state", state, "--actor", "ana"])
+            #expect(pending.status == 1 && pending.stderr.contains("was left pending by an interrupted run"), "\(pending.stderr)")
+            #expect(pending.stderr.contains("run provisor reconcile instead"))
+            #expect(try await store.unresolvedJournal().map(\.messageID) == ["pm-crashed"], "nothing changed")
         }
     }
 }

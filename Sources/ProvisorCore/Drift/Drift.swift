@@ -7,7 +7,8 @@ public struct Drift: Sendable, Hashable {
         case changed
         /// Recorded, but the engine (which could be read) does not have it.
         case missing
-        /// Observed, but neither desired nor recorded: reported, never deleted.
+        /// Observed, but not recorded (and, without a `reason`, not desired either): reported,
+        /// never deleted.
         case unmanaged
         /// The engine could not be read; its recorded resources are neither present nor absent.
         case unknown
@@ -19,7 +20,8 @@ public struct Drift: Sendable, Hashable {
     public var address: ResourceAddress?
     /// For `changed`: each attribute as recorded and as observed.
     public var changes: [Change.AttributeChange]
-    /// For `unknown`: why the engine could not be read, and how many recorded resources that hides.
+    /// For `unknown`: why the engine could not be read, and how many recorded resources that
+    /// hides. For `unmanaged`: set when the manifests want the resource (`DriftDetector.unrecorded`).
     public var reason: String?
     public var affected: Int
 

@@ -7,8 +7,10 @@ public enum DriftDetector {
     /// An engine missing from `observations` was not read and counts as unreadable; one whose
     /// adapter cannot read back (`.unsupported`) is left out. Only the
     /// attributes an engine reports are compared, never secrets, and never those `ignore`
-    /// names. A resource an engine holds that the manifests want but the state has not
-    /// recorded yet is no drift: the plan will provision it. With `only`, just those addresses
+    /// names. A resource an engine holds that the manifests want but the state does not record
+    /// is `unmanaged` too, with the reason (`unrecorded`): provisioning it again would collide
+    /// with what the engine already has (a message given up with `state forget` that the engine
+    /// did carry out), and `provisor import` records it. With `only`, just those addresses
     /// are compared (an unreadable engine still counts every resource it records).
     public static func detect(
         desired: Set<ResourceAddress>, recorded: [RecordedResource], observations: [String: EngineObservation],
@@ -42,9 +44,9 @@ public enum DriftDetector {
             }
             var found = try chunks.flatMap { try $0.get() }
             let known = Set(records.map(\.address))
-            for resource in observed
-            where !known.contains(resource.address) && !desired.contains(resource.address) && only?.contains(resource.address) != false {
-                found.append(Drift(kind: .unmanaged, engine: engine, address: resource.address))
+            for resource in observed where !known.contains(resource.address) && only?.contains(resource.address) != false {
+                let wanted = desired.contains(resource.address)
+                found.append(Drift(kind: .unmanaged, engine: engine, address: resource.address, reason: wanted ? unrecorded(engine) : nil))
             }
             drifts += found.sorted { $0.address! < $1.address! }
         }
@@ -52,6 +54,11 @@ public enum DriftDetector {
     }
 
     public static let notRead = "this engine's adapter cannot read back what it holds"
+
+    /// Why a resource the manifests want and the engine holds is unmanaged.
+    public static func unrecorded(_ engine: String) -> String {
+        "the manifests want it and \(engine) holds it, but the state does not record it as applied (a message given up with provisor state forget, or a resource made by hand), so provisioning it would collide; provisor import --engine \(engine) records it"
+    }
 
     /// Equal values; an integer and a number are equal when their values are (engines that
     /// parse JSON into doubles write 16.0 back as 16).

@@ -29,7 +29,8 @@ struct StateForgetCommand: AsyncParsableCommand {
             let given = try await ForgetRun(messageID: messageID, actor: actor.name).run(in: workspace)
             Terminal.standardOutput.write(
                 "Gave up on message \(messageID) (\(given.action) \(given.address) on \(given.payload?.engine ?? "?")): its answer is no longer collected. "
-                    + "The next provisor reconcile plans that change again with a new message id; if the engine still carries out the old one, provisor drift shows it.\n"
+                    + "The next provisor reconcile plans that change again with a new message id. If the engine did carry out the old one, "
+                    + "provisor drift shows what it holds that the state does not record, and provisor import --engine \(given.payload?.engine ?? "ENGINE") records it.\n"
             )
             return 0
         }
