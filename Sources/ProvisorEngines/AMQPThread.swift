@@ -13,7 +13,8 @@ final class AMQPThread: @unchecked Sendable {
     /// has more to do.
     private let idle: (_ wake: Int32) -> Bool
     /// A byte is written to `wake.write` for each job: a wait on `wake.read` ends.
-    private let wake: (read: Int32, write: Int32)
+    /// (Internal for the tests, which write a stray byte to it.)
+    let wake: (read: Int32, write: Int32)
 
     init(name: String, idle: @escaping (_ wake: Int32) -> Bool = { _ in false }) {
         self.idle = idle
@@ -50,13 +51,21 @@ final class AMQPThread: @unchecked Sendable {
         }
     }
 
+    /// The wake byte is written before the job is queued, under the lock: a byte written after
+    /// its job was taken and run would stay in the pipe with no job behind it, and every later
+    /// wait would end at once (a run collecting answers spun at 100% CPU and never ended).
     private func enqueue(_ job: @escaping () -> Void) {
         condition.lock()
+        var byte: UInt8 = 1
+        _ = write(wake.write, &byte, 1)  // a full pipe already wakes it
         jobs.append(job)
         condition.signal()
         condition.unlock()
-        var byte: UInt8 = 1
-        _ = write(wake.write, &byte, 1)  // a full pipe already wakes it
+    }
+
+    private func drainWake() {
+        var bytes = [UInt8](repeating: 0, count: 256)
+        while read(wake.read, &bytes, bytes.count) > 0 {}
     }
 
     private func loop() {
@@ -68,10 +77,11 @@ final class AMQPThread: @unchecked Sendable {
             condition.unlock()
             guard let job else {
                 busy = idle(wake.read)
+                // Woken with no job queued: the byte is spent here, never waited on again.
+                if condition.withLock({ jobs.isEmpty }) { drainWake() }
                 continue
             }
-            var bytes = [UInt8](repeating: 0, count: 256)
-            while read(wake.read, &bytes, bytes.count) > 0 {}
+            drainWake()
             job()
             if stopped {
                 close(wake.read)
