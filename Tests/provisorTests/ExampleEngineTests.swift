@@ -175,6 +175,25 @@ struct ExampleEngineTests {
         }
     }
 
+    /// The engine exits after making Riverbank's ledger database and before answering: the
+    /// message sent again (the same id) is answered as a replay. It used to fail as "already
+    /// exists here" on the retry and on every rerun.
+    @Test func anEngineThatExitsAfterActingAnswersTheResentMessageAsAReplay() async throws {
+        try await withExampleEngines { rehearsal, sql in
+            var crashing = rehearsal
+            crashing.environmentExtras["HOSTING_EXIT_AFTER_ACTING"] = "customer/RBT/service/sqldb:ledger"
+            let run = try run(crashing, ["reconcile", "--actor", "test"])
+            #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+            #expect(run.stdout.contains("Apply: \(ApplyCommandTests.total) succeeded, 0 failed, 0 skipped."), "\(run.stdout)")
+            #expect(
+                FileManager.default.fileExists(
+                    atPath: rehearsal.directory.appendingPathComponent("engines/.provisor/engines/riverbank/exited-after-acting").path))
+            #expect(try sql("SELECT count(*) FROM pg_database WHERE datname = 'RBT_ledger'") == "1")
+            let plan = try self.run(rehearsal, ["plan"])
+            #expect(plan.status == 0, "nothing left to do: \(plan.stdout)")
+        }
+    }
+
     @Test func withoutADatabaseServerTheEngineSaysWhatItNeeds() async throws {
         try await withExampleEngines { rehearsal, _ in
             var unconfigured = rehearsal

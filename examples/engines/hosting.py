@@ -16,8 +16,14 @@ owner role (outputs Provisor keeps and sends back); an update or deprovision fin
 by the name it was answered with, so renaming dbName renames the database.
 
 The state directory is HOSTING_STATE_DIR, else .provisor/engines/LABEL (LABEL from --region or
---site); it holds directory.db and answered.jsonl (the ids carried out: a message sent again
-is not done twice, even after a restart). psql (Debian's postgresql-client) runs the SQL.
+--site); it holds directory.db and answered.jsonl (the ids answered: a message sent again is not
+done twice, even after a restart). The directory also notes, in the same transaction as the
+change itself, which message made it: an engine that exits after acting and before answering
+(so before answered.jsonl has the id) answers the message sent again as a replay, never with
+"already exists". psql (Debian's postgresql-client) runs the SQL.
+
+For tests: HOSTING_EXIT_AFTER_ACTING=ADDRESS makes the engine exit once, right after carrying
+out the first message for ADDRESS and before answering it.
 """
 import hashlib
 import json
@@ -44,6 +50,24 @@ class Directory:
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS resource (address TEXT PRIMARY KEY, kind TEXT NOT NULL, attributes TEXT NOT NULL, outputs TEXT NOT NULL)")
         self.db.execute("CREATE TABLE IF NOT EXISTS credential (address TEXT PRIMARY KEY, salt BLOB NOT NULL, hash BLOB NOT NULL)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS carried_out (message TEXT PRIMARY KEY, outputs TEXT NOT NULL)")
+
+    def carried_out(self, message):
+        """The outputs of the message with this id if it was carried out, else None."""
+        row = self.db.execute("SELECT outputs FROM carried_out WHERE message = ?", (message,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def change(self, message, outputs, work):
+        """Runs `work` (directory writes) and notes `message` as carried out, in one transaction."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            work()
+            self.db.execute("INSERT OR REPLACE INTO carried_out (message, outputs) VALUES (?, ?)",
+                            (message, json.dumps(outputs or {}, sort_keys=True)))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     def get(self, address):
         row = self.db.execute("SELECT kind, attributes, outputs FROM resource WHERE address = ?", (address,)).fetchone()
@@ -188,12 +212,34 @@ def main(arguments):
             attributes.pop(name, None)
         return attributes
 
-    def keep(message, outputs):
-        """Records the resource; a user's password only as its hash."""
-        password = message.get("attributes", {}).get("password")
-        if message["kind"] == "user" and isinstance(password, str):
-            directory.set_password(message["address"], password)
-        directory.put(message["address"], message["kind"], masked(message), outputs)
+    def keep(message, outputs, answered=None):
+        """Records the resource (a user's password only as its hash) and that the message was
+        carried out, answering `answered` (default `outputs`), in one transaction."""
+        def work():
+            password = message.get("attributes", {}).get("password")
+            if message["kind"] == "user" and isinstance(password, str):
+                directory.set_password(message["address"], password)
+            directory.put(message["address"], message["kind"], masked(message), outputs)
+        directory.change(message["id"], outputs if answered is None else answered, work)
+        exit_after_acting(message)
+
+    def exit_after_acting(message):
+        """The test fault HOSTING_EXIT_AFTER_ACTING: exit once, acted and unanswered."""
+        if os.environ.get("HOSTING_EXIT_AFTER_ACTING") == message["address"]:
+            marker = os.path.join(state, "exited-after-acting")
+            if not os.path.exists(marker):
+                open(marker, "w").close()
+                os._exit(9)
+
+    def replayed(handler):
+        """A message the directory notes as carried out is answered as it was, not done again."""
+        def handle(message):
+            done = directory.carried_out(message["id"])
+            if done is not None:
+                engine.log(f"{message['address']}: message {message['id']} was carried out before its answer was lost; answered as a replay")
+                return done
+            return handler(message)
+        return handle
 
     def held(message, verb):
         record = directory.get(message["address"])
@@ -208,6 +254,7 @@ def main(arguments):
             raise Refuse(f"unknown customer {customer['code']}: provision the customer first")
 
     @engine.handles("provision")
+    @replayed
     def provision(message):
         address, kind = message["address"], message["kind"]
         if directory.get(address) is not None:
@@ -229,6 +276,7 @@ def main(arguments):
         return outputs
 
     @engine.handles("update")
+    @replayed
     def update(message):
         address = message["address"]
         outputs = held(message, "updated")["outputs"]
@@ -239,10 +287,12 @@ def main(arguments):
                 raise Refuse(f"database {known or name} of {address} is not on the server: it was removed outside Provisor")
             databases.change(known, name, outputs.get("role", owner), limit, comment)
             outputs = {"database": name, "role": outputs.get("role", owner)}
-        keep(message, outputs)
-        return outputs if is_database(message) else None
+        answered = outputs if is_database(message) else {}
+        keep(message, outputs, answered)
+        return answered or None
 
     @engine.handles("deprovision")
+    @replayed
     def deprovision(message):
         address = message["address"]
         record = held(message, "removed")
@@ -252,7 +302,8 @@ def main(arguments):
         if is_database(message):
             outputs = message.get("outputs") or record["outputs"]
             databases.drop(outputs["database"], outputs["role"])
-        directory.remove(address)
+        directory.change(message["id"], {}, lambda: directory.remove(address))
+        exit_after_acting(message)
 
     @engine.observes
     def observe():
