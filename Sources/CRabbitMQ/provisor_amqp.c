@@ -111,8 +111,8 @@ void provisor_amqp_close(provisor_amqp *connection) {
   free(connection);
 }
 
-int provisor_amqp_declare(provisor_amqp *connection, const char *name, int quorum, char *declared, size_t declared_len, char *error,
-                          size_t error_len) {
+int provisor_amqp_declare(provisor_amqp *connection, const char *name, int quorum, char *declared, size_t declared_len, uint32_t *consumers,
+                          char *error, size_t error_len) {
   amqp_table_entry_t entry;
   amqp_table_t arguments = amqp_empty_table;
   int temporary = !name || !*name;
@@ -127,6 +127,7 @@ int provisor_amqp_declare(provisor_amqp *connection, const char *name, int quoru
                                                    !temporary, temporary, temporary, arguments);
   if (failed(amqp_get_rpc_reply(connection->state), "cannot declare the queue", error, error_len)) return -1;
   if (declared && declared_len) snprintf(declared, declared_len, "%.*s", (int)ok->queue.len, (char *)ok->queue.bytes);
+  if (consumers) *consumers = ok->consumer_count;
   return 0;
 }
 

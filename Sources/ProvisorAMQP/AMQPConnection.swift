@@ -31,8 +31,16 @@ public final class AMQPConnection {
     @discardableResult
     public func declare(_ name: String = "", quorum: Bool = true) throws(AMQPError) -> String {
         var declared = [CChar](repeating: 0, count: 256)
-        try call { provisor_amqp_declare(handle, name, quorum ? 1 : 0, &declared, declared.count, $0, $1) }
+        try call { provisor_amqp_declare(handle, name, quorum ? 1 : 0, &declared, declared.count, nil, $0, $1) }
         return Self.text(declared)
+    }
+
+    /// How many consumers the durable queue `name` has now (declaring it, as `declare` does):
+    /// whether its engine is connected.
+    public func consumers(of name: String, quorum: Bool = true) throws(AMQPError) -> Int {
+        var count: UInt32 = 0
+        try call { provisor_amqp_declare(handle, name, quorum ? 1 : 0, nil, 0, &count, $0, $1) }
+        return Int(count)
     }
 
     /// Every later publish waits for the broker's confirm.

@@ -14,15 +14,23 @@ import ProvisorEngineKit
 /// - a message the broker did not confirm is retryable (sent again later with the same id; an
 ///   engine on the kit answers a second copy as a replay);
 /// - a confirmed message not answered within `timeout` is `.awaiting`: the run journals it as
-///   sent and the next one collects its answer (`collect`) without sending it again. After one
-///   such wait the engine counts as offline for the run: later messages are still published,
-///   but their answers are only looked for, not waited for, until an answer comes;
+///   sent and the next one collects its answer (`collect`). After one such wait the engine
+///   counts as offline for the run: later messages are still published, but their answers are
+///   only looked for, not waited for, until an answer comes;
+/// - collecting, when no answer is there and the engine is connected to its queue (it has a
+///   consumer), the message is published again with the same id: an engine that never received
+///   it (its queue was purged) carries it out, one whose answer was lost (the reply queue was
+///   purged, or the answer had nowhere to go) answers it from its memory of answered ids. So no
+///   answer is lost for good. An engine that is not connected is not asked: the message waits
+///   on its queue;
 /// - an answer is acknowledged once the state has recorded it (`recorded`): a run killed before
 ///   that leaves it on the reply queue for the next. Answers nobody asked for (a duplicate, a
 ///   message an earlier run settled) are acknowledged when the adapter shuts down.
 ///
-/// Reads (`observe`, `subscriptions`) are answered on a private queue of this connection; one
-/// state is meant to send to an engine's queue (its reply queue is that state's). Several
+/// Reads (`observe`, `subscriptions`) are answered on a private queue of this connection. One
+/// state sends to an engine's queue (its reply queue is that state's): the first to send notes
+/// its lineage on `<queue>.owner`, and another state's messages are refused with the reason
+/// (they would take each other's answers, and both wait forever). Several
 /// messages are in flight at once (one per customer being worked on): each is published and
 /// confirmed by a job on the thread, and the thread, between jobs, takes answers from the reply
 /// queues and hands each to the message waiting for it.
@@ -50,6 +58,12 @@ public final class AMQPAdapter: EngineAdapter, @unchecked Sendable {
     /// An answer was waited for in vain and none has come since: answers are looked for, not
     /// waited for.
     private var silent = false
+    /// A message asked again went unanswered: later ones are asked again without waiting.
+    private var askedAgainInVain = false
+    /// Whether the queue is this state's, once known (nil: it is; else why not), by lineage.
+    private var claims: [String: String?] = [:]
+
+    var ownerQueue: String { queue + ".owner" }
     /// The messages whose answers are awaited, with when waiting ends and whom to tell.
     private var waiters: [String: (deadline: ContinuousClock.Instant, done: (Result<String, Exchange>) -> Void)] = [:]
 
@@ -98,10 +112,13 @@ public final class AMQPAdapter: EngineAdapter, @unchecked Sendable {
     }
 
     private func answer(to message: OutgoingMessage, publishing: Bool) async -> DeliveryResult {
-        let exchanged = await thread.start { [self] done in
-            exchange(id: message.id, body: publishing ? message.body() : nil, read: false) { outcome in
-                if case .failure(.notSent) = outcome {} else { self.kept.insert(message.id) }
-                done(outcome)
+        if let refusal = await thread.run({ self.claim(for: message.message.lineage) }) { return .terminal(refusal) }
+        var exchanged = await exchanged(message, body: publishing ? message.body() : nil, askingAgain: false)
+        if !publishing, case .failure(.unanswered) = exchanged, await engineIsConnected() {
+            exchanged = await self.exchanged(message, body: message.body(), askingAgain: true)
+            if case .failure(.unanswered(let reason)) = exchanged {
+                await thread.run { self.askedAgainInVain = true }
+                exchanged = .failure(.unanswered(reason + " (asked again with the same id: the engine is connected but did not answer)"))
             }
         }
         switch exchanged {
@@ -115,6 +132,55 @@ public final class AMQPAdapter: EngineAdapter, @unchecked Sendable {
                 return .terminal(
                     "engine '\(engine)' answered with something that is not a result (\(problem.reason)): '\(ExecAdapter.excerpt(line))'; an amqp engine answers each message with one JSON line {\"id\", \"status\"}"
                 )
+            }
+        }
+    }
+
+    private func exchanged(_ message: OutgoingMessage, body: String?, askingAgain: Bool) async -> Result<String, Exchange> {
+        await thread.start { [self] done in
+            exchange(id: message.id, body: body, read: false, askingAgain: askingAgain) { outcome in
+                if case .failure(.notSent) = outcome {} else { self.kept.insert(message.id) }
+                done(outcome)
+            }
+        }
+    }
+
+    /// On the thread: nil when the engine's queue is this state's (`lineage`'s), claiming it when
+    /// no state has; else why this state may not send to it. A broker that cannot be reached
+    /// claims nothing: sending says why.
+    private func claim(for lineage: String) -> String? {
+        if let known = claims[lineage] { return known }
+        do {
+            try connect()
+            let reader = try AMQPConnection(address)
+            defer { reader.close() }
+            try reader.declare(ownerQueue)
+            try reader.consume(ownerQueue, prefetch: 1)
+            // Read and never acknowledged: it stays for the next run when this one closes.
+            if let owner = try reader.next(timeout: 1) {
+                let refusal =
+                    owner.body == lineage
+                    ? nil
+                    : "engine '\(engine)': queue \(queue) is used by another state (lineage \(owner.body)), and this state is \(lineage): two states sending to one queue take each other's answers and both wait forever. Give each state's Engine manifest its own amqp.queue; nothing was sent"
+                claims[lineage] = .some(refusal)
+                return refusal
+            }
+            try publisher!.publish(lineage, to: ownerQueue, timeout: timeout)
+            claims[lineage] = .some(nil)
+            return nil
+        } catch {
+            return nil
+        }
+    }
+
+    /// Whether the engine consumes its queue now; false when that cannot be known.
+    private func engineIsConnected() async -> Bool {
+        await thread.run { [self] in
+            do {
+                try connect()
+                return try publisher!.consumers(of: queue) > 0
+            } catch {
+                return false
             }
         }
     }
@@ -189,7 +255,7 @@ public final class AMQPAdapter: EngineAdapter, @unchecked Sendable {
     /// On the adapter's thread: publishes `body` (unless nil: collecting an earlier run's
     /// message) with answers to the reply queue (the private one for a `read`), and hands `done`
     /// the answer correlated with `id` once it comes (`takeAnswers`).
-    private func exchange(id: String, body: String?, read: Bool, _ done: @escaping (Result<String, Exchange>) -> Void) {
+    private func exchange(id: String, body: String?, read: Bool, askingAgain: Bool = false, _ done: @escaping (Result<String, Exchange>) -> Void) {
         let sent: Result<Void, AMQPError> = Result { () throws(AMQPError) in
             try connect()
             if let body {
@@ -204,7 +270,9 @@ public final class AMQPAdapter: EngineAdapter, @unchecked Sendable {
                     : .failure(.notSent("engine '\(engine)': the broker did not take the message: \(error)")))
         }
         if let answer = handOut(id) { return done(.success(answer)) }
-        waiters[id] = (ContinuousClock.now + .milliseconds(Int((silent ? 0 : timeout) * 1000)), done)
+        // Asking a connected engine again is worth a whole wait, until one such wait was in vain.
+        let patient = !silent || (askingAgain && !askedAgainInVain)
+        waiters[id] = (ContinuousClock.now + .milliseconds(Int((patient ? timeout : 0) * 1000)), done)
     }
 
     /// The answer to `id` if it came, moved to the answers handed out.

@@ -101,4 +101,76 @@ struct AMQPAdapterTests {
         try work.consume(queue)
         #expect(try work.next(timeout: 0.5) == nil, "collecting published nothing")
     }
+
+    /// The engine acted but its answer had nowhere to go (or the reply queue was purged): the
+    /// message used to wait forever, every later run reporting it waiting. Collected while the
+    /// engine is connected, it is asked again with the same id and answered.
+    @Test func aLostAnswerIsAskedForAgainWithTheSameID() async throws {
+        let queue = RabbitMQTestServer.queueName("lost-answer")
+        let message = try secrets.prepare(sampleMessage())
+        try declare(queue)
+        // The first copy is taken and its answer lost.
+        let first = AMQPAdapter(engine: "remote", address: address, queue: queue, timeout: 1, clock: PinnedTime.clock)
+        let swallow = Thread {
+            guard let engine = try? AMQPConnection(address) else { return }
+            try? engine.consume(queue, prefetch: 1)
+            if let delivery = try? engine.next(timeout: 30) { try? engine.acknowledge(delivery) }
+            engine.close()
+        }
+        swallow.start()
+        guard case .awaiting = await first.send(message) else {
+            Issue.record("the first copy was answered")
+            return
+        }
+        await first.shutdown()
+
+        // A connected engine: the next run's collect asks it again, with the same id.
+        let answered = DispatchSemaphore(value: 0)
+        let engine = Thread {
+            try? answerInReverse(queue, count: 1)
+            answered.signal()
+        }
+        engine.start()
+        let probe = try AMQPConnection(address)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try probe.consumers(of: queue) == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        probe.close()
+        let second = AMQPAdapter(engine: "remote", address: address, queue: queue, timeout: 3, clock: PinnedTime.clock)
+        #expect(await second.collect(message) == .succeeded(outputs: [Attribute(name: "seen", value: .string(message.id))]))
+        await second.recorded([message.id])
+        await second.shutdown()
+    }
+
+    /// Two states sending to one engine queue took each other's answers and both waited
+    /// forever, with no error saying why. The second is refused, naming both lineages.
+    @Test func aQueueAlreadyUsedByAnotherStateIsRefusedWithTheReason() async throws {
+        let queue = RabbitMQTestServer.queueName("shared")
+        try declare(queue)
+        let mine = AMQPAdapter(engine: "remote", address: address, queue: queue, timeout: 1, clock: PinnedTime.clock)
+        guard case .awaiting = await mine.send(try secrets.prepare(sampleMessage(lineage: "lineage-a"))) else {
+            Issue.record("the first state's message was not taken")
+            return
+        }
+        await mine.shutdown()
+        let theirs = AMQPAdapter(engine: "remote", address: address, queue: queue, timeout: 1, clock: PinnedTime.clock)
+        let refused = await theirs.send(try secrets.prepare(sampleMessage(user: "bob", lineage: "lineage-b")))
+        #expect(
+            refused
+                == .terminal(
+                    "engine 'remote': queue \(queue) is used by another state (lineage lineage-a), and this state is lineage-b: two states sending to one queue take each other's answers and both wait forever. Give each state's Engine manifest its own amqp.queue; nothing was sent"
+                ))
+        await theirs.shutdown()
+        let work = try AMQPConnection(address)
+        try work.consume(queue)
+        let taken = try work.next(timeout: 1), more = try work.next(timeout: 0.5)
+        #expect(taken != nil && more == nil, "only the first state's message is on the queue")
+        work.close()
+        // The first state goes on using it.
+        let again = AMQPAdapter(engine: "remote", address: address, queue: queue, timeout: 1, clock: PinnedTime.clock)
+        guard case .awaiting = await again.send(try secrets.prepare(sampleMessage(user: "cy", lineage: "lineage-a"))) else {
+            Issue.record("the first state was refused its own queue")
+            return
+        }
+        await again.shutdown()
+    }
 }

@@ -27,9 +27,10 @@ provisor_amqp *provisor_amqp_open(const char *host, int port, const char *vhost,
 void provisor_amqp_close(provisor_amqp *connection);
 
 // Declares a durable queue (quorum when `quorum`), or an exclusive, auto-deleted one named by the
-// broker when `name` is empty (its name is written to `declared`). 0 on success.
-int provisor_amqp_declare(provisor_amqp *connection, const char *name, int quorum, char *declared, size_t declared_len, char *error,
-                          size_t error_len);
+// broker when `name` is empty (its name is written to `declared`). `consumers` (when not NULL)
+// receives how many consumers the queue has. 0 on success.
+int provisor_amqp_declare(provisor_amqp *connection, const char *name, int quorum, char *declared, size_t declared_len, uint32_t *consumers,
+                          char *error, size_t error_len);
 
 // Puts the channel in confirm mode: every publish then waits for the broker's ack.
 int provisor_amqp_confirm(provisor_amqp *connection, char *error, size_t error_len);

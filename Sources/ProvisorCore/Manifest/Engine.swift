@@ -150,6 +150,11 @@ public struct Engine: Sendable, Hashable {
                     reader["queue"]!, "queue '\(queue.value)' ends in .replies, which Provisor keeps for engines' answers (<queue>.replies)",
                     hint: "name the engine's queue without that ending")
             }
+            if let queue = reader.string("queue"), queue.value.hasSuffix(".owner") {
+                context.error(
+                    reader["queue"]!, "queue '\(queue.value)' ends in .owner, which Provisor keeps for the state a queue belongs to (<queue>.owner)",
+                    hint: "name the engine's queue without that ending")
+            }
             return AMQPSettings(
                 url: url.value, user: reader.text("user"), password: reader["password"].flatMap { context.secretRef($0, "password") },
                 queue: reader.text("queue"), timeoutSeconds: reader.int("timeoutSeconds", minimum: 1),
