@@ -10,4 +10,8 @@ int provisor_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *pat
     return posix_spawn_file_actions_addchdir_np(actions, path);
 }
 
+int provisor_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}
+
 int provisor_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

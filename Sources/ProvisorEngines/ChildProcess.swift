@@ -28,7 +28,7 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Starts `executable` (a path, relative ones from Provisor's folder) with `arguments`; its standard input, output and error are
     /// the descriptors given (each duplicated onto 0, 1 and 2; the caller closes its copies).
-    /// Descriptors not marked close-on-exec are inherited, so make pipes with `pipe()` below.
+    /// No other descriptor is inherited.
     public init(
         executable: String, arguments: [String], environment: [String: String]?, directory: String?, input: Int32, output: Int32, errors: Int32
     ) throws {
@@ -39,6 +39,9 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_adddup2(&actions, output, 1)
         posix_spawn_file_actions_adddup2(&actions, errors, 2)
         if let directory { provisor_spawn_addchdir(&actions, directory) }
+        // Nothing else of Provisor's (a state file, a socket, a file another library opened
+        // without close-on-exec) reaches the child.
+        provisor_spawn_addclosefrom(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

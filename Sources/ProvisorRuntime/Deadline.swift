@@ -17,17 +17,36 @@ public struct Deadline: Sendable {
     }
 
     /// `operation`'s result, or `Exceeded` once `limit` has passed (`operation` is then
-    /// cancelled, and must end when it is).
+    /// cancelled, and must end when it is). The limit is kept by a Dispatch timer, not by Swift's
+    /// cooperative threads, so it fires on time even when those are all busy.
     public func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else { throw Exceeded(limit: limit) }
-            return value
+        let task = Task { try await operation() }
+        let expired = Expired()
+        let timer = DispatchWorkItem {
+            expired.set()
+            task.cancel()
         }
+        let seconds = Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: timer)
+        defer { timer.cancel() }
+        do {
+            let value = try await withTaskCancellationHandler {
+                try await task.value
+            } onCancel: {
+                task.cancel()
+            }
+            if expired.isSet { throw Exceeded(limit: limit) }
+            return value
+        } catch {
+            if expired.isSet { throw Exceeded(limit: limit) }
+            throw error
+        }
+    }
+
+    private final class Expired: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = false
+        func set() { lock.withLock { value = true } }
+        var isSet: Bool { lock.withLock { value } }
     }
 }

@@ -5,14 +5,24 @@ import Testing
 
 @testable import ProvisorEngines
 
+/// Writes an executable script through a close-on-exec descriptor: one that a process started by
+/// another test at the same moment inherits keeps the file busy ("Text file busy") for as long
+/// as that process lives.
+func writeProgram(_ text: String, to path: String) throws {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+    guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    defer { close(descriptor) }
+    let bytes = Array(text.utf8)
+    guard write(descriptor, bytes, bytes.count) == bytes.count else { throw POSIXError(.EIO) }
+}
+
 /// Issue 45's findings at the engines: secrets an engine was given, and the processes it starts.
 @Suite struct EngineHardeningTests {
     /// The example's Microsoft engine, running `script` (a shell script) instead, with its
     /// application secret from the environment as the examples configure it.
     func microsoftEngine(running script: String, in directory: URL) throws -> any EngineAdapter {
         let path = directory.appendingPathComponent("engine.sh")
-        try script.write(to: path, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path.path)
+        try writeProgram(script, to: path.path)
         let report = try ManifestPipeline.run(DirectorySource(root: packageRoot.appendingPathComponent("examples/manifests").path))
         var engine = try #require(report.estate.engines.first { $0.name.value == "csp-eu" })
         engine.exec?.command = [path.path]
@@ -63,8 +73,7 @@ import Testing
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let script = directory.appendingPathComponent("engine.sh")
-        try "#!/bin/sh\nsleep 300 &\necho $! > \(directory.path)/child.pid\nread line\nsleep 300\n".write(to: script, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        try writeProgram("#!/bin/sh\nsleep 300 &\necho $! > \(directory.path)/child.pid\nread line\nsleep 300\n", to: script.path)
         let engine = ExecAdapter(engine: "slow", command: [script.path], timeout: 1, processes: 1, clock: PinnedTime.clock)
         let result = await engine.send(try secrets.prepare(sampleMessage()))
         await engine.shutdown()

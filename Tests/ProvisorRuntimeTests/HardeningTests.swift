@@ -91,6 +91,26 @@ import Testing
         #expect(ignored & own == 0, "ignored: \(masks[1])")
     }
 
+    /// A descriptor Provisor holds without close-on-exec (a library's open file) never reaches
+    /// a program it starts.
+    @Test func aPolicyInheritsNoDescriptorButItsStandardOnes() async throws {
+        let directory = try folder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let held = open("/dev/null", O_RDONLY)
+        defer { close(held) }
+        let verdict = try await ask(
+            """
+            import json, os, sys
+            json.dump({"allow": False, "reasons": [str(fd) for fd in sorted(int(n) for n in os.listdir("/proc/self/fd"))]}, sys.stdout)
+            """, in: directory)
+        guard case .deny(let listed) = verdict else {
+            Issue.record("\(verdict)")
+            return
+        }
+        // 0, 1 and 2, and the descriptor listdir itself opened.
+        #expect(listed.count <= 4 && !listed.contains(String(held)), "\(listed), with \(held) held here")
+    }
+
     /// 1.25 GiB of answer used to be read whole before its size was checked.
     @Test func anAnswerPastTheLimitFailsTheProgramWithoutBeingKept() async throws {
         let directory = try folder()
@@ -142,17 +162,17 @@ import Testing
         var sender = NotificationSender(secrets: SecretResolver(environment: ["HOOK": "http://127.0.0.1:\(server.port)/hook-key-123"]))
         sender.timeout = .seconds(3)
         let channel = NotificationChannel(name: "slow", kind: .slack, url: "env:HOOK", location: Self.here)
-        let start = ContinuousClock.now
+        // Without the deadline the whole answer (600 s) would come and the delivery succeed.
         let failures = await sender.send([(channel, "drift", "{}")], at: PinnedTime.date)
         #expect(failures == ["notification 'slow' (slack, drift) was not delivered: it did not finish answering within 3 s"])
-        #expect(ContinuousClock.now - start < .seconds(60), "not the 600 s the answer would take")
     }
 
     /// A failing channel's answer reaches the terminal: its escapes are written as text, and
     /// the channel's address (a chat webhook's address is its key) never appears.
     @Test func aFailingChannelsAnswerIsPrintedWithoutItsEscapesOrTheAddress() async throws {
         let server = try RawHTTPServer(status: 500, body: "\u{1B}]0;pwned\u{07}\u{1B}[2Jbad hook /hook-key-123")
-        let sender = NotificationSender(secrets: SecretResolver(environment: ["HOOK": "http://127.0.0.1:\(server.port)/hook-key-123"]))
+        var sender = NotificationSender(secrets: SecretResolver(environment: ["HOOK": "http://127.0.0.1:\(server.port)/hook-key-123"]))
+        sender.timeout = .seconds(120)  // a loaded test machine can be slow; this is not about time
         let channel = NotificationChannel(name: "chat", kind: .slack, url: "env:HOOK", location: Self.here)
         let failures = await sender.send([(channel, "drift", "{}")], at: PinnedTime.date)
         #expect(failures == [#"notification 'chat' (slack, drift) was not delivered: it answered HTTP 500: \u{1B}]0;pwned\u{7}\u{1B}[2Jbad hook (sensitive)"#])

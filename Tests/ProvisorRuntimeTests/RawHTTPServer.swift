@@ -26,8 +26,7 @@ final class RawHTTPServer: @unchecked Sendable {
                 let connection = accept(listener, nil, nil)
                 if connection < 0 { return }
                 Thread.detachNewThread { [self] in
-                    var request = [UInt8](repeating: 0, count: 65_536)
-                    _ = read(connection, &request, request.count)
+                    Self.readRequest(connection)
                     // The headers at once, then the rest byte by byte.
                     _ = answer.prefix(headerBytes).withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                     for byte in answer.dropFirst(headerBytes) {
@@ -36,9 +35,33 @@ final class RawHTTPServer: @unchecked Sendable {
                         var byte = byte
                         if send(connection, &byte, 1, Int32(MSG_NOSIGNAL)) != 1 { break }
                     }
+                    // Closed only once the client has seen the end: no reset.
+                    shutdown(connection, Int32(SHUT_WR))
+                    var rest = [UInt8](repeating: 0, count: 4096)
+                    while read(connection, &rest, rest.count) > 0 {}
                     close(connection)
                 }
             }
+        }
+    }
+
+    /// Reads a whole request (headers, then the body its Content-Length gives) before answering:
+    /// a connection closed with a request unread is reset.
+    static func readRequest(_ connection: Int32) {
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            if let end = received.firstRange(of: Array("\r\n\r\n".utf8)) {
+                let head = String(decoding: received[..<end.lowerBound], as: UTF8.self).lowercased()
+                let length =
+                    head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }.flatMap {
+                        Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
+                    } ?? 0
+                if received.count - end.upperBound >= length { return }
+            }
+            let count = read(connection, &chunk, chunk.count)
+            if count <= 0 { return }
+            received += chunk[0..<count]
         }
     }
 
