@@ -5,6 +5,8 @@
 #   eval "$(scripts/rabbitmq-test-broker.sh start DIR)"   # prints the variables the tests read
 #   scripts/rabbitmq-test-broker.sh stop DIR
 #   scripts/rabbitmq-test-broker.sh restart DIR            # the same node again (tests use it)
+#   scripts/rabbitmq-test-broker.sh alarm DIR              # a memory alarm: publishers are blocked
+#   scripts/rabbitmq-test-broker.sh clear-alarm DIR        # (tests use them)
 #
 # It also listens with TLS on a second port, with a certificate for localhost signed by a CA made
 # for it, and asks every TLS client for a certificate signed by that CA.
@@ -13,8 +15,8 @@
 # listener), PROVISOR_TEST_AMQP_TLS (the folder of ca.pem, client.pem and client.key) and
 # PROVISOR_TEST_RABBITMQ_DIR.
 set -euo pipefail
-command=${1:?usage: $0 start|stop|restart DIR}
-dir=$(mkdir -p "${2:?usage: $0 start|stop|restart DIR}" && cd "$2" && pwd)
+command=${1:?usage: $0 start|stop|restart|alarm|clear-alarm DIR}
+dir=$(mkdir -p "${2:?usage: $0 start|stop|restart|alarm|clear-alarm DIR}" && cd "$2" && pwd)
 bin=/usr/lib/rabbitmq/bin
 [ -x "$bin/rabbitmq-server" ] || { echo "error: RabbitMQ was not found (install the Debian package rabbitmq-server)" >&2; exit 1; }
 
@@ -73,11 +75,18 @@ CONF
 restart)
   ctl stop_app && ctl start_app
   ;;
+alarm)
+  # Any memory in use is past a watermark this low: the broker blocks every publishing connection.
+  ctl set_vm_memory_high_watermark absolute 1
+  ;;
+clear-alarm)
+  ctl set_vm_memory_high_watermark 0.4
+  ;;
 stop)
   ctl stop 2>/dev/null || true
   ;;
 *)
-  echo "usage: $0 start|stop|restart DIR" >&2
+  echo "usage: $0 start|stop|restart|alarm|clear-alarm DIR" >&2
   exit 2
   ;;
 esac

@@ -277,4 +277,47 @@ struct AMQPEngineTests {
             #expect(counts.filter { $0.value > 1 }.isEmpty, "no duplicate: \(counts.filter { $0.value > 1 })")
         }
     }
+
+    /// The broker raises a memory alarm mid-run and blocks every publisher: the run, waiting on
+    /// its confirms, used to hang past every timeout and ignore SIGTERM. A scheduled job that
+    /// systemd stops must stop: it ends soon after the signal, gives back the lock, and once the
+    /// alarm clears the next run converges without a duplicate.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["PROVISOR_TEST_RABBITMQ_DIR"] != nil))
+    func aRunBlockedByTheBrokersMemoryAlarmStillEndsOnSIGTERM() async throws {
+        let directory = try #require(ProcessInfo.processInfo.environment["PROVISOR_TEST_RABBITMQ_DIR"])
+        func broker(_ command: String) throws {
+            let process = Process()
+            process.executableURL = packageRoot.appendingPathComponent("scripts/rabbitmq-test-broker.sh")
+            process.arguments = [command, directory]
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "rabbitmq-test-broker.sh \(command)")
+        }
+        try await withAMQPEngine(timeout: 60, maxRetries: 8, alone: true) { rehearsal, amqp in
+            try broker("alarm")
+            defer { try? broker("clear-alarm") }
+            let (background, output) = try startProvisor(
+                ["reconcile", "--actor", "test", "--config", "provisor.yaml", "--state", rehearsal.state], in: rehearsal.directory,
+                environment: rehearsal.environment, errors: true)
+            try await Task.sleep(for: .seconds(3))
+            #expect(background.isRunning, "blocked by the alarm")
+            let signalled = ContinuousClock.now
+            kill(background.processIdentifier, SIGTERM)
+            let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            background.waitUntilExit()
+            #expect(ContinuousClock.now - signalled < .seconds(30), "not the minutes its confirms would take")
+            #expect(background.terminationStatus == 1, "\(said)")
+            #expect(said.contains("Interrupted") || said.contains("Stopped"), "\(said)")
+            let unlock = try provisor(["state", "unlock", "--state", rehearsal.state], in: rehearsal.directory)
+            #expect(unlock.stdout == "The state (SQLite \(rehearsal.state)) is not locked.\n", "the lock was given back")
+
+            try broker("clear-alarm")
+            let engine = try startEngine(rehearsal, amqp)
+            defer { stop(engine) }
+            let rerun = try run(rehearsal, ["reconcile", "--actor", "test"])
+            #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
+            let counts = try rehearsal.appliedCounts()
+            #expect(counts.filter { $0.value > 1 }.isEmpty, "no duplicate: \(counts.filter { $0.value > 1 })")
+        }
+    }
 }
