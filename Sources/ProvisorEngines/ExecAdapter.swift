@@ -89,7 +89,9 @@ public final class ExecAdapter: EngineAdapter {
         if let workingDirectory, !FileManager.default.fileExists(atPath: workingDirectory) {
             return "\(start): its working directory '\(workingDirectory)' does not exist; check exec.workingDirectory"
         }
-        let reason = (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? error.localizedDescription
+        let reason =
+            (error as? POSIXError).map { String(cString: strerror($0.code.rawValue)) }
+            ?? (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? error.localizedDescription
         return "\(start): the system refused to run it (\(reason))"
     }
 

@@ -70,9 +70,7 @@ public struct PolicyCheck: Sendable {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let input = folder + "/plan.json"
         do {
-            var text = ""
-            plan.writeJSON { text += $0 }
-            try FileReplacement.write(Data(text.utf8), to: input, mode: 0o600)
+            try FileReplacement.write(to: input, mode: 0o600) { write in try plan.writeJSON(to: write) }
         } catch {
             plan.refusals += policies.map { .policyFailed(policy: $0.name, reason: "the plan could not be written for it: \(error)") }
             return []
@@ -125,7 +123,8 @@ public struct PolicyCheck: Sendable {
             answer = OutputCollector(output.read, limit: answerLimit + 1, keep: .first)
             errors = OutputCollector(stderr.read, limit: 2000, keep: .first)
         } catch {
-            return .failed("it could not be started (\(policy.command.joined(separator: " "))): \(error.localizedDescription)")
+            let reason = (error as? POSIXError).map { String(cString: strerror($0.code.rawValue)).lowercased() } ?? "\(error)"
+            return .failed("it could not be started (\(policy.command.joined(separator: " "))): \(reason)")
         }
         let deadline = ContinuousClock.now + .seconds(policy.timeout)
         var termination = child.termination

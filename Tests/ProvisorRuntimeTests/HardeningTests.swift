@@ -62,14 +62,7 @@ import Testing
             """, timeout: 1, in: directory)
         #expect(verdict == .failed("it did not answer within 1 s (policy.p.timeout)"))
         let pid = try #require(Int32(try String(contentsOfFile: directory + "/child.pid", encoding: .utf8)))
-        var gone = false
-        for _ in 0..<100 where !gone {
-            // Gone, or a zombie waiting for its new parent to reap it: either way not running.
-            let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.split(separator: " ").dropFirst(2).first
-            gone = state == nil || state == "Z"
-            if !gone { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        #expect(gone, "the policy's child \(pid) still runs")
+        #expect(await ProcessTable.hasEnded(pid), "the policy's child \(pid) still runs")
     }
 
     @Test func aPolicyStartsWithNoSignalBlockedOrIgnored() async throws {

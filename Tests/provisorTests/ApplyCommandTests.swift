@@ -1,5 +1,6 @@
 import Foundation
 import ProvisorSQLite
+import ProvisorTesting
 import Testing
 
 /// A copy of the example estate applied through the simulated engine (`--simulate`), each engine
@@ -342,11 +343,7 @@ func startProvisor(_ arguments: [String], in directory: URL, environment: [Strin
             #expect(unlock.stdout == "The state (SQLite \(rehearsal.state)) is not locked.\n", "the lock was given back")
             // No engine of this rehearsal left running, to act behind the next run's back.
             try await Task.sleep(for: .milliseconds(200))
-            let engines = try FileManager.default.contentsOfDirectory(atPath: "/proc").filter { $0.allSatisfy(\.isNumber) }.filter { pid in
-                let command = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))).map { String(decoding: $0, as: UTF8.self) } ?? ""
-                let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.split(separator: " ").dropFirst(2).first
-                return command.contains(rehearsal.engines) && state != "Z"
-            }
+            let engines = ProcessTable.running(commandContaining: rehearsal.engines)
             #expect(engines.isEmpty, "engines still running: \(engines)")
 
             let rerun = try rehearsal.reconcile()

@@ -31,6 +31,29 @@ struct PostgresCommandTests {
         }
     }
 
+    /// The run's connections are terminated by the server in the middle of its commits, and the
+    /// job is stopped: it used to hang past every timeout. It ends soon after SIGTERM, and the
+    /// next run resumes without a duplicate.
+    @Test func aRunWhoseConnectionsAreTerminatedMidApplyStillEndsOnSIGTERM() async throws {
+        try await withPostgresRehearsal { rehearsal in
+            let url = try #require(rehearsal.database)
+            let (process, out) = try await rehearsal.startSlowReconcile(delay: 200, after: 30)
+            try await PostgresTestServer.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", url: url)
+            let signalled = ContinuousClock.now
+            kill(process.processIdentifier, SIGTERM)
+            _ = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            #expect(ContinuousClock.now - signalled < .seconds(30), "it ends, whatever it waits on")
+            #expect(process.terminationReason == .exit && process.terminationStatus == 1)
+
+            let rerun = try rehearsal.reconcile()
+            #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
+            let counts = try rehearsal.appliedCounts()
+            #expect(counts.count == Self.total && counts.values.allSatisfy { $0 == 1 }, "everything once: \(counts.filter { $0.value > 1 })")
+        }
+    }
+
     @Test func killedMidApplyTheServerReleasesTheLockAndTheRerunSendsNoDuplicate() async throws {
         try await withPostgresRehearsal { rehearsal in
             let (process, _) = try await rehearsal.startSlowReconcile(delay: 200, after: 40)
