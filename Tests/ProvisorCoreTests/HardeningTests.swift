@@ -69,4 +69,24 @@ import Testing
         #expect(DriftDetector.unrecorded("platform").hasSuffix("provisor import --engine platform records it"))
         #expect(drifts.first { $0.address == stray }?.reason == nil, "in neither the manifests nor the state: left alone, as before")
     }
+
+    /// Every one-bit change of any byte of a row (kept ASCII, as JSON mostly is) changes its
+    /// checksum, in every field, and fields cannot trade bytes.
+    @Test func aRowsChecksumChangesWithAnyBitOfIt() {
+        let attributes = #"{"displayName": "Alice Jones", "seats": 10, "upn": "alice@jonesbaker.example"}"#
+        func sum(_ attributes: String, address: String = "customer/JBL/user/alice", engine: String = "platform-eu") -> Int64 {
+            RowChecksum.of(address: address, parent: "customer/JBL", engine: engine, attributes: attributes, outputs: "{}", serial: 7)
+        }
+        let original = sum(attributes)
+        var bytes = Array(attributes.utf8), unchanged = 0
+        for index in bytes.indices {
+            for bit in 0..<7 {
+                bytes[index] ^= 1 << bit
+                if sum(String(decoding: bytes, as: UTF8.self)) == original { unchanged += 1 }
+                bytes[index] ^= 1 << bit
+            }
+        }
+        #expect(unchanged == 0)
+        #expect(sum(attributes, address: "customer/JBL/user/alic", engine: "eplatform-eu") != original, "a byte moved across fields")
+    }
 }
