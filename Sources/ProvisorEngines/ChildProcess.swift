@@ -26,9 +26,9 @@ public final class ChildProcess: @unchecked Sendable {
     private let condition = NSCondition()
     private var ended: Termination?
 
-    /// Starts `executable` (a path, relative ones from Provisor's folder) with `arguments`; its standard input, output and error are
-    /// the descriptors given (each duplicated onto 0, 1 and 2; the caller closes its copies).
-    /// No other descriptor is inherited.
+    /// Starts `executable` (a path, relative ones from Provisor's folder) with `arguments`; its
+    /// standard input, output and error are the descriptors given (each duplicated onto 0, 1 and
+    /// 2; the caller closes its copies). No other descriptor is inherited.
     public init(
         executable: String, arguments: [String], environment: [String: String]?, directory: String?, input: Int32, output: Int32, errors: Int32
     ) throws {
@@ -112,9 +112,10 @@ public final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    /// Blocks until it has ended or `deadline` has passed; nil when it is still running.
-    public func wait(until deadline: Date) -> Termination? {
-        condition.withLock {
+    /// Blocks until it has ended, `seconds` at most; nil when it is still running.
+    public func wait(seconds: TimeInterval) -> Termination? {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        return condition.withLock {
             while ended == nil && condition.wait(until: deadline) {}
             return ended
         }

@@ -193,7 +193,7 @@ final class ExecWorker: @unchecked Sendable {
         try? input.close()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             Thread.detachNewThread { [self] in
-                _ = child.wait(until: Date() + 5)
+                _ = child.wait(seconds: 5)
                 stop()
                 continuation.resume()
             }

@@ -45,10 +45,11 @@ public final class OutputCollector: @unchecked Sendable {
     /// How many bytes were written in all, kept or not.
     public var byteCount: Int { condition.withLock { total } }
 
-    /// Waits until the pipe is closed (every writer has closed it or ended), at most until
-    /// `deadline`; false when it is still open then.
-    public func waitForEnd(until deadline: Date) -> Bool {
-        condition.withLock {
+    /// Waits until the pipe is closed (every writer has closed it or ended), `seconds` at most;
+    /// false when it is still open then.
+    public func waitForEnd(seconds: TimeInterval) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        return condition.withLock {
             while !done && condition.wait(until: deadline) {}
             return done
         }

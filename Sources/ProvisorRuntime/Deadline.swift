@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A limit on the whole of an outbound exchange (connecting, the answer's headers and all of its
 /// body), where a client's own timeouts cover only a part: a receiver that answers one byte a
@@ -21,9 +22,9 @@ public struct Deadline: Sendable {
     /// cooperative threads, so it fires on time even when those are all busy.
     public func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         let task = Task { try await operation() }
-        let expired = Expired()
+        let expired = Mutex(false)
         let timer = DispatchWorkItem {
-            expired.set()
+            expired.withLock { $0 = true }
             task.cancel()
         }
         let seconds = Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18
@@ -35,18 +36,11 @@ public struct Deadline: Sendable {
             } onCancel: {
                 task.cancel()
             }
-            if expired.isSet { throw Exceeded(limit: limit) }
+            if expired.withLock({ $0 }) { throw Exceeded(limit: limit) }
             return value
         } catch {
-            if expired.isSet { throw Exceeded(limit: limit) }
+            if expired.withLock({ $0 }) { throw Exceeded(limit: limit) }
             throw error
         }
-    }
-
-    private final class Expired: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = false
-        func set() { lock.withLock { value = true } }
-        var isSet: Bool { lock.withLock { value } }
     }
 }

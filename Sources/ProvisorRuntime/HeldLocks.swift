@@ -1,5 +1,6 @@
 import Foundation
 import ProvisorCore
+import Synchronization
 
 /// The state locks this process holds (taken and given back by `withLock`), so that a run
 /// stopped by a signal can give them back before it ends, however it is stuck: the next run
@@ -25,19 +26,12 @@ public enum HeldLocks {
         let locks = guardLock.withLock { Array(held.values) }
         guard !locks.isEmpty else { return 0 }
         let done = DispatchSemaphore(value: 0)
-        let released = Released()
+        let released = Mutex(0)
         Task.detached {
-            for (store, lock) in locks where (try? await store.releaseLock(lock)) != nil { released.add() }
+            for (store, lock) in locks where (try? await store.releaseLock(lock)) != nil { released.withLock { $0 += 1 } }
             done.signal()
         }
         _ = done.wait(timeout: .now() + timeout)
-        return released.count
-    }
-
-    private final class Released: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
-        func add() { lock.withLock { value += 1 } }
-        var count: Int { lock.withLock { value } }
+        return released.withLock { $0 }
     }
 }

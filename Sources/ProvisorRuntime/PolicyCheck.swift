@@ -142,8 +142,8 @@ public struct PolicyCheck: Sendable {
         }
         // What it started and left running goes with it; its pipes then close.
         child.stop()
-        _ = answer.waitForEnd(until: Date() + 2)
-        _ = errors.waitForEnd(until: Date() + 2)
+        _ = answer.waitForEnd(seconds: 2)
+        _ = errors.waitForEnd(seconds: 2)
         let said = String(decoding: errors.data, as: UTF8.self).split(separator: "\n").first.map { ": \(String($0).controlCharactersEscaped)" } ?? ""
         guard termination == .exited(0) else {
             if termination == .exited(127) { return .failed("its program was not found (\(policy.command[0]))\(said)") }

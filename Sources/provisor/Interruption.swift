@@ -11,7 +11,7 @@ import ProvisorViews
 /// resume. Without work to cancel, or at a second signal, it stops at once the same way.
 enum Interruption {
     /// How long a cancelled run may take to record what is in flight.
-    static let grace: TimeInterval = 5
+    static let grace: Duration = .seconds(5)
 
     nonisolated(unsafe) private static var received: sig_atomic_t = 0
     private static let guardLock = NSLock()
@@ -51,9 +51,9 @@ enum Interruption {
         if let cancel = guardLock.withLock({ Interruption.cancel }) {
             Terminal.standardError.write("\nInterrupted: stopping after the changes in flight (press Ctrl-C again to stop at once).\n")
             cancel()
-            let deadline = Date().addingTimeInterval(grace)
-            while received < 2 && Date() < deadline { usleep(50_000) }
-            stop("the run did not end within \(Int(grace)) s of the signal")
+            let deadline = ContinuousClock.now + grace
+            while received < 2 && ContinuousClock.now < deadline { usleep(50_000) }
+            stop("the run did not end within \(grace.components.seconds) s of the signal")
         }
         stop("interrupted")
     }

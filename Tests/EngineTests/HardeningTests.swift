@@ -1,6 +1,7 @@
 import Foundation
 import ProvisorCore
 import ProvisorTesting
+import Synchronization
 import Testing
 
 @testable import ProvisorEngines
@@ -86,20 +87,13 @@ func writeProgram(_ text: String, to path: String) throws {
 
 /// The thread an amqp adapter waits for answers on.
 @Suite struct AMQPThreadTests {
-    final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
-        func add() { lock.withLock { value += 1 } }
-        var count: Int { lock.withLock { value } }
-    }
-
     /// A run that only collected answers sometimes spun at 100% CPU and never ended: a wake byte
     /// written after its job had already run stayed in the pipe, and every wait ended at once.
     /// Between jobs, a waiting thread now waits.
     @Test func aThreadWaitingForAnswersWaitsInsteadOfSpinning() async throws {
-        let calls = Counter()
+        let calls = Mutex(0)
         let thread = AMQPThread(name: "test") { wake in
-            calls.add()
+            calls.withLock { $0 += 1 }
             var descriptor = pollfd(fd: wake, events: Int16(POLLIN), revents: 0)
             _ = poll(&descriptor, 1, 100)
             return true  // an answer is always waited for, as while collecting
@@ -109,9 +103,9 @@ func writeProgram(_ text: String, to path: String) throws {
         var byte: UInt8 = 1
         _ = write(thread.wake.write, &byte, 1)
         try await Task.sleep(for: .milliseconds(300))
-        let before = calls.count, start = ContinuousClock.now
+        let before = calls.withLock { $0 }, start = ContinuousClock.now
         try await Task.sleep(for: .milliseconds(500))
-        let waits = calls.count - before, elapsed = ContinuousClock.now - start
+        let waits = calls.withLock { $0 } - before, elapsed = ContinuousClock.now - start
         // A wait lasts 100 ms: about ten a second (more only if the machine is slow to wake it).
         let perSecond = Double(waits) / (Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
         #expect(perSecond <= 30, "\(waits) waits in \(elapsed): it spins")

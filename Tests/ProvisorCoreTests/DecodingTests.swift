@@ -233,6 +233,21 @@ import Testing
             lines(diagnostics) == [
                 "6:49: error: queue 'riverbank-onprem.replies' ends in .replies, which Provisor keeps for engines' answers (<queue>.replies) (name the engine's queue without that ending)"
             ], "\(lines(diagnostics))")
+        // Nor one that would be another queue's owner record.
+        let owner = decode(
+            """
+            apiVersion: provisor/v1
+            kind: Engine
+            metadata: { name: mirror }
+            spec:
+              adapter: amqp
+              amqp: { url: "amqp://broker.example/", queue: riverbank-onprem.owner }
+
+            """)
+        #expect(
+            lines(owner.diagnostics) == [
+                "6:49: error: queue 'riverbank-onprem.owner' ends in .owner, which Provisor keeps for the state a queue belongs to (<queue>.owner) (name the engine's queue without that ending)"
+            ], "\(lines(owner.diagnostics))")
         let twin = """
             apiVersion: provisor/v1
             kind: Engine

@@ -1,4 +1,5 @@
 import Foundation
+import ProvisorTesting
 import Testing
 
 @testable import ProvisorCore
@@ -63,7 +64,7 @@ import Testing
     @Test func aResourceTheEngineHoldsButTheStateDoesNotRecordIsReported() throws {
         let user = ResourceAddress.user("ann", customer: "CUS"), stray = ResourceAddress.user("zed", customer: "CUS")
         let held = [user, stray].map { ObservedResource(address: $0, engine: "platform", attributes: []) }
-        let drifts = try DriftDetector.detect(desired: [user], recorded: [], observations: ["platform": .observed(held, at: Date(timeIntervalSince1970: 0))])
+        let drifts = try DriftDetector.detect(desired: [user], recorded: [], observations: ["platform": .observed(held, at: PinnedTime.date)])
         #expect(drifts.map(\.kind) == [.unmanaged, .unmanaged])
         #expect(drifts.first { $0.address == user }?.reason == DriftDetector.unrecorded("platform"))
         #expect(DriftDetector.unrecorded("platform").hasSuffix("provisor import --engine platform records it"))

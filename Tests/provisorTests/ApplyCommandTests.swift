@@ -326,12 +326,12 @@ func startProvisor(_ arguments: [String], in directory: URL, environment: [Strin
                 ["reconcile", "--config", "provisor.yaml", "--state", rehearsal.state, "--simulate", rehearsal.engines], in: rehearsal.directory,
                 environment: rehearsal.environment.merging(["PROVISOR_SIMULATED_DELAY_MS": "*=120000"]) { $1 }, errors: true)
             // Wait until it is stuck on its first answers: the journal holds what it sent.
-            let deadline = Date().addingTimeInterval(60)
+            let deadline = ContinuousClock.now + .seconds(60)
             func sent() async -> Int {
                 guard FileManager.default.fileExists(atPath: rehearsal.state), let store = try? SQLiteStateStore(path: rehearsal.state) else { return 0 }
                 return (try? await store.journal(run: nil).count) ?? 0
             }
-            while await sent() == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+            while await sent() == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
             let signalled = ContinuousClock.now
             kill(process.processIdentifier, SIGTERM)
             let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

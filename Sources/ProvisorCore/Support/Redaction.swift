@@ -11,8 +11,6 @@ public struct Redaction: Sendable, Hashable {
     /// shown.
     private let forms: [String]
 
-    public static let none = Redaction([])
-
     /// What a URL carries as it is (RFC 3986's unreserved characters); the rest is percent-encoded.
     private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
@@ -36,17 +34,6 @@ public struct Redaction: Sendable, Hashable {
         }
         self.forms = forms.sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
     }
-
-    /// The secrets of both.
-    public func adding(_ other: Redaction) -> Redaction {
-        other.forms.isEmpty ? self : forms.isEmpty ? other : Redaction(storing: Array(Set(forms + other.forms)))
-    }
-
-    private init(storing forms: [String]) {
-        self.forms = forms.sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
-    }
-
-    public var isEmpty: Bool { forms.isEmpty }
 
     /// `text` with every secret replaced by `(sensitive)`.
     public func callAsFunction(_ text: String) -> String {
